@@ -1,0 +1,100 @@
+// swift-tools-version:6.2
+// Quarry: a self-hosted RAG search and indexing service. Module layout and import rules: Docs/ARCHITECTURE.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A Debian C library reached through pkg-config, as a Swift module `name`.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/CLibraries/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "quarry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "quarry", targets: ["quarry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+    ],
+    targets: [
+        // C libraries from Debian's packages.
+        systemLibrary("CPoppler", pkgConfig: "poppler-glib", apt: "libpoppler-glib-dev"),
+        systemLibrary("CLibXML2", pkgConfig: "libxml-2.0", apt: "libxml2-dev"),
+        systemLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+        systemLibrary("CMongoc", pkgConfig: "libmongoc-1.0", apt: "libmongoc-dev"),
+        systemLibrary("CHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
+        systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+
+        .target(name: "QuarryCore", swiftSettings: strict),
+        .target(
+            name: "QuarryServer",
+            dependencies: [
+                "QuarryCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "QuarryCLI",
+            dependencies: [
+                "QuarryCore",
+                "QuarryServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "quarry",
+            dependencies: ["QuarryCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+
+        .target(name: "QuarryTestSupport", path: "Tests/QuarryTestSupport", swiftSettings: strict),
+        .testTarget(name: "QuarryCoreTests", dependencies: ["QuarryCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CLibrariesTests",
+            dependencies: ["CPoppler", "CLibXML2", "CCurl", "CMongoc", "CHiredis", "COpenBLAS", "CSQLite"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "QuarryServerTests",
+            dependencies: [
+                "QuarryServer",
+                "QuarryTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "QuarryCLITests",
+            dependencies: ["QuarryCLI", "QuarryTestSupport", "quarry"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import QuarryCore
+import QuarryServer
+import ServiceLifecycle
+
+/// `quarry serve`: the HTTP API with `/health`, `/ready` and `/metrics`, until SIGTERM or SIGINT.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP API.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Option(help: ArgumentHelp("Address to listen on (default 127.0.0.1).", valueName: "host"))
+    var host: String?
+
+    @Option(help: ArgumentHelp("Port to listen on (default 8420; 0 picks a free one).", valueName: "port"))
+    var port: String?
+
+    /// How long the first admin token, printed on first start, stays valid.
+    static let firstAdminTokenLifetime = Duration.seconds(7 * 24 * 3600)
+
+    public init() {}
+
+    public func run() async throws {
+        let (settings, runtime) = try await reportingStartupErrors {
+            let settings = try options.settings(flags: [SettingKey.host.name: host, SettingKey.port.name: port])
+            return (settings, try await ServerRuntime.start(settings))
+        }
+        let logger = Logger(label: "quarry")
+        let secretCreated = runtime.secret.wasCreated
+        let authority = runtime.authority
+        let dataPath = runtime.dataDirectory.path
+        let application = Application(
+            router: makeRouter(runtime.dependencies),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "quarry"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.port
+                await Self.announce(
+                    url: "http://\(settings.host):\(port)", dataPath: dataPath,
+                    firstAdminToken: secretCreated ? authority : nil, logger: logger
+                )
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("quarry: cannot serve on \(settings.host):\(settings.port): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// What a person starting Quarry needs: where it listens and, on the first start, a token to use it.
+    /// The token goes to standard output only, never to the log.
+    private static func announce(url: String, dataPath: String, firstAdminToken authority: TokenAuthority?, logger: Logger) async {
+        logger.info("listening", metadata: ["url": .string(url), "data": .string(dataPath)])
+        var lines = ["Quarry is listening on \(url)"]
+        if let authority {
+            do {
+                let token = try await authority.issue(
+                    subject: "admin", tenant: Tenant.defaultName, roles: [.admin], lifetime: firstAdminTokenLifetime
+                )
+                lines += [
+                    "First start: a signing secret was created in \(dataPath)/\(SigningSecret.fileName).",
+                    "Admin token for tenant '\(Tenant.defaultName)', valid for 7 days:",
+                    token,
+                ]
+            } catch {
+                logger.error("could not mint the first admin token", metadata: ["error": .string("\(error)")])
+            }
+        } else {
+            lines.append("Mint a token with: quarry token create --tenant \(Tenant.defaultName) --role admin --data \(dataPath)")
+        }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

@@ -1,0 +1,30 @@
+/// One configuration key. The same name is used in the config file; the environment variable is
+/// `QUARRY_` + the name in capitals. This list is the single source of the README's table.
+struct SettingKey: Sendable {
+    let name: String
+    let defaultValue: String?
+    let summary: String
+
+    var environmentName: String { "QUARRY_" + name.uppercased() }
+
+    static let host = SettingKey(name: "host", defaultValue: "127.0.0.1", summary: "address `quarry serve` listens on")
+    static let port = SettingKey(name: "port", defaultValue: "8420", summary: "TCP port (0 picks a free one)")
+    static let data = SettingKey(name: "data", defaultValue: "./.quarry", summary: "data directory: secret, embedded stores, queue")
+    static let logLevel = SettingKey(name: "log_level", defaultValue: "info", summary: "trace, debug, info, notice, warning, error or critical")
+    static let logFormat = SettingKey(name: "log_format", defaultValue: "text", summary: "text (key=value) or json (one object per line)")
+    static let jwtSecret = SettingKey(
+        name: "jwt_secret", defaultValue: nil,
+        summary: "HS256 signing secret, at least 32 bytes; generated into `<data>/jwt-secret` when unset"
+    )
+    static let jwtPublicKeyFile = SettingKey(
+        name: "jwt_public_key_file", defaultValue: nil, summary: "PEM RSA public key: also accept RS256 tokens signed by its private key"
+    )
+    static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded")
+    static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded")
+    static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded")
+
+    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, documentStore, vectorStore, queue]
+
+    /// The config file is named by `--config` or this variable; it is not itself a key of the file.
+    static let configFileEnvironment = "QUARRY_CONFIG"
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import QuarryServer
+
+/// Quarry's validated configuration, resolved in layers: defaults < config file < `QUARRY_*` environment < flags.
+/// Every key is listed in ``SettingKey``; anything wrong stops the start with a ``ConfigurationError``.
+public struct Settings: Sendable, Equatable {
+    public enum LogFormat: String, Sendable { case text, json }
+    /// Where a back end runs. Production adapters join this list with their issues.
+    public enum Backend: String, Sendable, CaseIterable { case embedded }
+
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var jwtSecret: String?
+    public var jwtPublicKeyFile: String?
+    public var documentStore: Backend
+    public var vectorStore: Backend
+    public var queue: Backend
+
+    /// Resolves the layers. `flags` are keyed by setting name (`port`, `data`, …).
+    public static func resolve(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configFile: String? = nil,
+        flags: [String: String] = [:]
+    ) throws(ConfigurationError) -> Settings {
+        let values = try ConfigurationLayers.merge(environment: environment, configFile: configFile, flags: flags)
+        return try Settings(values)
+    }
+
+    init(_ values: ConfigurationLayers.Values) throws(ConfigurationError) {
+        host = try values.require(.host) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        port = try values.require(.port) { Int($0).flatMap { (0...65535).contains($0) ? $0 : nil } } expected: {
+            "'\($0)' is not a port number (0-65535)"
+        }
+        dataDirectory = try values.require(.data) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        logLevel = try values.require(.logLevel) { Logger.Level(rawValue: $0.lowercased()) } expected: {
+            "'\($0)' is not one of trace, debug, info, notice, warning, error, critical"
+        }
+        logFormat = try values.require(.logFormat) { LogFormat(rawValue: $0.lowercased()) } expected: {
+            "'\($0)' is not one of text, json"
+        }
+        jwtSecret = try values.optional(.jwtSecret) { $0.utf8.count >= TokenAuthority.minimumSecretBytes ? $0 : nil } expected: {
+            // Says how long the secret is, never what it is.
+            "has \($0.utf8.count) bytes; at least \(TokenAuthority.minimumSecretBytes) are required"
+        }
+        jwtPublicKeyFile = try values.optional(.jwtPublicKeyFile) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        documentStore = try Self.backend(.documentStore, in: values)
+        vectorStore = try Self.backend(.vectorStore, in: values)
+        queue = try Self.backend(.queue, in: values)
+    }
+
+    private static func backend(_ key: SettingKey, in values: ConfigurationLayers.Values) throws(ConfigurationError) -> Backend {
+        try values.require(key) { Backend(rawValue: $0) } expected: {
+            "unknown back end '\($0)' (available: \(Backend.allCases.map(\.rawValue).joined(separator: ", ")))"
+        }
+    }
+}

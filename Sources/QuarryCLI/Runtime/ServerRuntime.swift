@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import QuarryServer
+
+/// The composition root of `quarry serve`: validated settings → prepared data directory, keys,
+/// metrics and back-end checks, wired into ``ServerDependencies``.
+struct ServerRuntime {
+    let dataDirectory: DataDirectory
+    let secret: SigningSecret
+    let authority: TokenAuthority
+    let dependencies: ServerDependencies
+
+    static func start(_ settings: Settings) async throws(ConfigurationError) -> ServerRuntime {
+        let directory = try DataDirectory.prepare(settings.dataDirectory)
+        let secret = try SigningSecret.resolve(configured: settings.jwtSecret, in: directory)
+        let authority = try await makeAuthority(settings, secret: secret, directory: directory)
+        Observability.bootstrapLogging(settings)
+        let metrics = Observability.bootstrapMetrics()
+        let checks: [any ReadinessCheck] = [
+            EmbeddedBackendCheck(name: "document_store", directory: directory),
+            EmbeddedBackendCheck(name: "vector_store", directory: directory),
+            EmbeddedBackendCheck(name: "queue", directory: directory),
+        ]
+        return ServerRuntime(
+            dataDirectory: directory, secret: secret, authority: authority,
+            dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks)
+        )
+    }
+
+    /// The token authority from the secret and the optional RS256 public key, with key problems named by setting.
+    static func makeAuthority(_ settings: Settings, secret: SigningSecret, directory: DataDirectory) async throws(ConfigurationError) -> TokenAuthority {
+        var publicKey: String?
+        if let file = settings.jwtPublicKeyFile {
+            guard let pem = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError(key: SettingKey.jwtPublicKeyFile.name, origin: file, reason: "cannot read the file")
+            }
+            publicKey = pem
+        }
+        do {
+            return try await TokenAuthority(secret: secret.value, rsaPublicKeyPEM: publicKey)
+        } catch {
+            if case .secretTooShort = error {
+                // A configured secret was checked with the settings: this one came from the secret file.
+                let file = directory.path + "/" + SigningSecret.fileName
+                throw ConfigurationError(key: SettingKey.jwtSecret.name, origin: file, reason: error.description)
+            }
+            throw ConfigurationError(key: SettingKey.jwtPublicKeyFile.name, origin: settings.jwtPublicKeyFile ?? "", reason: error.description)
+        }
+    }
+}
+
+/// An embedded back end lives in the data directory: it is ready while that directory is writable.
+struct EmbeddedBackendCheck: ReadinessCheck {
+    let name: String
+    let directory: DataDirectory
+
+    func check() async -> ReadinessReport {
+        if let problem = directory.writeProbe() {
+            return ReadinessReport(kind: "embedded", ready: false, detail: "\(directory.path) \(problem)")
+        }
+        return ReadinessReport(kind: "embedded", ready: true, detail: directory.path)
+    }
+}

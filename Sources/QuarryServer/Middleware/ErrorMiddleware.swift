@@ -1,0 +1,40 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into an ``APIError`` response: Hummingbird's own errors (404, 413, bad JSON)
+/// keep their status with our body shape; anything else is logged and answered 500 without details.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            throw APIError(error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
+        } catch let error as any HTTPResponseError {
+            throw APIError(error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
+            throw APIError(.internalServerError, code: "internal", message: "internal error; see the server log for this request id")
+        }
+    }
+
+    /// A stable code word for statuses that reach here without one.
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 413: "payload_too_large"
+        case 415: "unsupported_media_type"
+        case 422: "unprocessable"
+        case 429: "too_many_requests"
+        case 503: "unavailable"
+        default: status.code < 500 ? "client_error" : "internal"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+import Prometheus
+
+/// What the HTTP layer needs from the composition root.
+public struct ServerDependencies: Sendable {
+    public var authority: TokenAuthority
+    public var metrics: PrometheusCollectorRegistry
+    public var readinessChecks: [any ReadinessCheck]
+    public var maximumTokenLifetime: Duration
+
+    public init(
+        authority: TokenAuthority,
+        metrics: PrometheusCollectorRegistry,
+        readinessChecks: [any ReadinessCheck],
+        maximumTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+    ) {
+        self.authority = authority
+        self.metrics = metrics
+        self.readinessChecks = readinessChecks
+        self.maximumTokenLifetime = maximumTokenLifetime
+    }
+}
+
+/// Builds Quarry's router: public `/health`, `/ready`, `/metrics`; everything under `/api/v1` needs a token.
+public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
+    let router = Router(context: QuarryRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware())
+
+    HealthRoutes(checks: dependencies.readinessChecks).register(on: router)
+    MetricsRoute(registry: dependencies.metrics).register(on: router)
+
+    let api = router.group("/api/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
+    IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
+        .register(on: api)
+    return router
+}
+
+/// Prometheus names allow `[a-zA-Z0-9_:]` only; libraries (Hummingbird) label their metrics with dots.
+public func prometheusSafeNames(_ name: String, _ labels: [(String, String)]) -> (String, [(String, String)]) {
+    func sanitize(_ text: String) -> String {
+        String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
+    }
+    return (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
+}

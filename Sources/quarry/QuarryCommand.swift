@@ -1,0 +1,12 @@
+import ArgumentParser
+import QuarryCLI
+
+/// The `quarry` executable: one binary, several roles (Docs/ARCHITECTURE.md).
+@main
+struct QuarryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarry",
+        abstract: "Quarry: self-hosted RAG search and indexing.",
+        subcommands: [ServeCommand.self, TokenCommand.self]
+    )
+}

@@ -1,0 +1,92 @@
+import Foundation
+@testable import QuarryCLI
+import QuarryTestSupport
+import Testing
+
+@Suite("Configuration layers and validation")
+struct SettingsTests {
+    static func configFile(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("defaults alone give a working embedded configuration")
+    func defaults() throws {
+        let settings = try Settings.resolve(environment: [:])
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 8420)
+        #expect(settings.dataDirectory == "./.quarry")
+        #expect(settings.logLevel == .info)
+        #expect(settings.jwtSecret == nil)
+        #expect(settings.vectorStore == .embedded && settings.documentStore == .embedded && settings.queue == .embedded)
+    }
+
+    @Test("file overrides defaults, environment overrides file, flags override environment")
+    func precedence() throws {
+        let file = try Self.configFile(#"{"port": 9000, "host": "0.0.0.0", "log_level": "debug", "data": "/srv/file"}"#)
+        let environment = ["QUARRY_PORT": "9001", "QUARRY_DATA": "/srv/env"]
+        let settings = try Settings.resolve(environment: environment, configFile: file, flags: ["data": "/srv/flag"])
+        #expect(settings.host == "0.0.0.0")  // file
+        #expect(settings.logLevel == .debug)  // file
+        #expect(settings.port == 9001)  // environment over file
+        #expect(settings.dataDirectory == "/srv/flag")  // flag over environment
+    }
+
+    @Test("QUARRY_CONFIG names the file when --config does not")
+    func configFromEnvironment() throws {
+        let file = try Self.configFile(#"{"port": "9100"}"#)
+        #expect(try Settings.resolve(environment: ["QUARRY_CONFIG": file]).port == 9100)
+    }
+
+    @Test("bad values stop the start with the key and where it came from", arguments: [
+        (["QUARRY_PORT": "eighty"], "port", "QUARRY_PORT", "'eighty' is not a port number"),
+        (["QUARRY_PORT": "70000"], "port", "QUARRY_PORT", "not a port number"),
+        (["QUARRY_VECTOR_STORE": "pinecone"], "vector_store", "QUARRY_VECTOR_STORE", "unknown back end 'pinecone'"),
+        (["QUARRY_QUEUE": "kafka"], "queue", "QUARRY_QUEUE", "unknown back end 'kafka'"),
+        (["QUARRY_LOG_LEVEL": "loud"], "log_level", "QUARRY_LOG_LEVEL", "'loud' is not one of"),
+        (["QUARRY_JWT_SECRET": "too-short"], "jwt_secret", "QUARRY_JWT_SECRET", "has 9 bytes; at least 32"),
+        (["QUARRY_PROT": "1"], "QUARRY_PROT", "environment", "unknown setting"),
+    ])
+    func badValues(environment: [String: String], key: String, origin: String, reason: String) {
+        #expect {
+            try Settings.resolve(environment: environment)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.key == key && error.origin == origin && error.reason.contains(reason)
+        }
+    }
+
+    @Test("a short secret is never echoed back")
+    func secretNotEchoed() {
+        let secret = "hunter2-super-secret"
+        do {
+            _ = try Settings.resolve(environment: ["QUARRY_JWT_SECRET": secret])
+            Issue.record("a short secret was accepted")
+        } catch {
+            #expect(!error.description.contains(secret))
+            #expect(error.description.contains("jwt_secret"))
+        }
+    }
+
+    @Test("config file problems name the file and the key", arguments: [
+        (#"{"prot": 1}"#, "prot", "unknown setting"),
+        (#"{"port": [1]}"#, "port", "must be a string or a number"),
+        (#"[1, 2]"#, "config", "is not a JSON object"),
+        (#"{"port": "#, "config", "is not a JSON object"),
+    ])
+    func badFiles(json: String, key: String, reason: String) throws {
+        let file = try Self.configFile(json)
+        #expect {
+            try Settings.resolve(environment: [:], configFile: file)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.key == key && error.origin == file && error.reason.contains(reason)
+        }
+    }
+
+    @Test("a missing config file is a clear error")
+    func missingFile() {
+        #expect(throws: ConfigurationError.self) { try Settings.resolve(environment: [:], configFile: "/nonexistent/quarry.json") }
+    }
+}

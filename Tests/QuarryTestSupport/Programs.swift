@@ -1,0 +1,75 @@
+import Foundation
+
+/// The Python interpreter of the project's venv (scripts/bootstrap makes it).
+public enum Venv {
+    public static var python: String {
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["QUARRY_CACHE"] ?? (environment["HOME"] ?? "/root") + "/.cache/quarry"
+        return cache + "/venv/bin/python"
+    }
+}
+
+/// The root of this repository, found from this file's path.
+public let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+public struct ProgramFailure: Error, CustomStringConvertible {
+    public let command: String
+    public let status: Int32
+    public let standardError: String
+    public var description: String { "\(command) exited with \(status): \(standardError)" }
+
+    public init(command: String, status: Int32, standardError: String) {
+        self.command = command
+        self.status = status
+        self.standardError = standardError
+    }
+}
+
+/// The result of a program run to completion.
+public struct ProgramResult: Sendable {
+    public let status: Int32
+    public let standardOutput: String
+    public let standardError: String
+}
+
+/// Runs a program to completion with optional standard input and environment.
+public func execute(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil
+) throws -> ProgramResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    // Standard error goes to a file, so neither stream can fill a pipe and block the program.
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
+    guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+    defer { try? FileManager.default.removeItem(at: errorFile) }
+    let output = Pipe(), stdin = Pipe()
+    process.standardOutput = output
+    process.standardError = try FileHandle(forWritingTo: errorFile)
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let err = (try? Data(contentsOf: errorFile)) ?? Data()
+    return ProgramResult(
+        status: process.terminationStatus,
+        standardOutput: String(decoding: out, as: UTF8.self),
+        standardError: String(decoding: err, as: UTF8.self)
+    )
+}
+
+/// Runs a program and returns its standard output; throws ``ProgramFailure`` on a non-zero exit.
+@discardableResult
+public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    let result = try execute(executable, arguments, environment: environment)
+    guard result.status == 0 else {
+        throw ProgramFailure(
+            command: ([executable] + arguments).joined(separator: " "), status: result.status, standardError: result.standardError
+        )
+    }
+    return result.standardOutput
+}
