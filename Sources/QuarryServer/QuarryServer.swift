@@ -26,7 +26,10 @@ public struct ServerDependencies: Sendable {
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
     let router = Router(context: QuarryRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    // Method and path only (no headers, so never a token); the request id is in the metadata.
+    router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
+    // Innermost: errors become responses here, so the metrics above count them by status.
     router.add(middleware: ErrorMiddleware())
 
     HealthRoutes(checks: dependencies.readinessChecks).register(on: router)

@@ -62,11 +62,21 @@ struct ServeCommandTests {
         let admin = try #require(first.firstAdminToken)
         #expect(first.terminate() == 0)
 
-        let second = try ServeProcess(data: data)
-        defer { _ = second.terminate() }
+        let second = try ServeProcess(data: data, environment: ["QUARRY_LOG_FORMAT": "json"])
         #expect(second.firstAdminToken == nil)
         #expect(second.announcement.contains { $0.hasPrefix("Mint a token with: quarry token create") })
         #expect(try second.get("/api/v1/me", token: admin).status == 200)
+        #expect(try second.get("/api/v1/me", token: admin + "x").status == 401)
+        #expect(second.terminate() == 0)
+
+        // JSON logs: one object per line, the refusal carrying its request id.
+        let lines = second.log.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.allSatisfy { $0["level"] is String && $0["message"] is String && $0["time"] is String })
+        let refusal = try #require(objects.first { $0["message"] as? String == "request refused" })
+        #expect((refusal["hb.request.id"] as? String)?.isEmpty == false)
+        #expect(refusal["reason"] as? String == "token signature does not verify")
     }
 
     @Test("bad configuration stops the start with one line naming the key", arguments: [

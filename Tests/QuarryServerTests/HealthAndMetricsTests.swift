@@ -54,6 +54,7 @@ struct HealthAndMetricsTests {
         let app = Fixture.application(authority: try await Fixture.authority())
         try await app.test(.router) { client in
             for _ in 0..<3 { try await client.execute(uri: "/health", method: .get) }
+            try await client.execute(uri: "/api/v1/me", method: .get)
             try await client.execute(uri: "/metrics", method: .get) { (response) throws in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -66,6 +67,12 @@ struct HealthAndMetricsTests {
                 #expect(text.contains("# TYPE http_server_request_duration histogram"))
                 #expect(text.contains("http_server_request_duration_bucket{"))
                 #expect(!text.contains("hb.requests"), "metric names must be Prometheus-safe")
+                // Refused requests are timed under their real status.
+                let refused = text.split(separator: "\n").first {
+                    $0.hasPrefix("http_server_request_duration_count{") && $0.contains(#"http_route="/api/v1/me""#)
+                        && $0.contains(#"http_response_status_code="401""#)
+                }
+                #expect(refused.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 >= 1)
             }
         }
     }

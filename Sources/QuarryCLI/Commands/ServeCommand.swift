@@ -50,6 +50,7 @@ public struct ServeCommand: AsyncParsableCommand {
         )
         do {
             try await group.run()
+            logger.info("stopped")
         } catch {
             FileHandle.standardError.write(Data("quarry: cannot serve on \(settings.host):\(settings.port): \(error)\n".utf8))
             throw ExitCode.failure

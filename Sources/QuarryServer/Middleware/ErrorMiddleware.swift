@@ -3,21 +3,30 @@ import Logging
 
 /// Turns every error into an ``APIError`` response: Hummingbird's own errors (404, 413, bad JSON)
 /// keep their status with our body shape; anything else is logged and answered 500 without details.
+/// It returns the response rather than throwing, so the middleware outside it (metrics, request id)
+/// sees every answer with its real status.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            throw error
-        } catch let error as HTTPError {
-            throw APIError(error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
-        } catch let error as any HTTPResponseError {
-            throw APIError(error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
         } catch {
+            return try Self.apiError(for: error, context: context).response(from: request, context: context)
+        }
+    }
+
+    static func apiError(for error: any Error, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError:
+            return APIError(error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase)
+        case let error as any HTTPResponseError:
+            return APIError(error.status, code: code(for: error.status), message: error.status.reasonPhrase)
+        default:
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
-            throw APIError(.internalServerError, code: "internal", message: "internal error; see the server log for this request id")
+            return APIError(.internalServerError, code: "internal", message: "internal error; see the server log for this request id")
         }
     }
 

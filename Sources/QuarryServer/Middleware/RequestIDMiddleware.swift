@@ -16,15 +16,9 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         } else {
             id = context.id
         }
-        do {
-            var response = try await next(request, context)
-            response.headers[.requestID] = id
-            return response
-        } catch let error as any HTTPResponseError {
-            var response = try error.response(from: request, context: context)
-            response.headers[.requestID] = id
-            return response
-        }
+        var response = try await next(request, context)
+        response.headers[.requestID] = id
+        return response
     }
 
     /// Up to 128 characters of `A–Z a–z 0–9 - _ .`: nothing that could forge a log line.

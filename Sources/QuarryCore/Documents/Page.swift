@@ -1,0 +1,64 @@
+/// One page of a document: its text in reading order and the blocks that text is made of.
+/// An HTML document is one page. Character offsets count Unicode scalars (Python's `str` indexing).
+public struct Page: Sendable, Codable, Equatable {
+    /// 1-based.
+    public var number: Int
+    public var text: String
+    public var blocks: [TextBlock]
+    /// Page size in PDF points (PDF only).
+    public var width: Double?
+    public var height: Double?
+    /// False for a page with no text layer (a scanned image).
+    public var hasTextLayer: Bool
+
+    public init(number: Int, text: String, blocks: [TextBlock], width: Double? = nil, height: Double? = nil, hasTextLayer: Bool = true) {
+        self.number = number
+        self.text = text
+        self.blocks = blocks
+        self.width = width
+        self.height = height
+        self.hasTextLayer = hasTextLayer
+    }
+}
+
+/// A run of a page's text with one role, and where it sits on the page.
+public struct TextBlock: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case heading, paragraph, list, table, code
+    }
+
+    public var kind: Kind
+    /// For headings: 1 is the top level.
+    public var level: Int?
+    /// Unicode-scalar offsets into the page's text, end exclusive.
+    public var start: Int
+    public var end: Int
+    /// Where the text is drawn (PDF only): one box per line.
+    public var boxes: [Box]
+
+    public init(kind: Kind, level: Int? = nil, start: Int, end: Int, boxes: [Box] = []) {
+        self.kind = kind
+        self.level = level
+        self.start = start
+        self.end = end
+        self.boxes = boxes
+    }
+}
+
+/// A rectangle on a page in PDF points, measured from the page's top-left corner (y grows downwards,
+/// as when the page is drawn on screen).
+public struct Box: Sendable, Codable, Equatable, Hashable {
+    public var page: Int
+    public var x0: Double
+    public var y0: Double
+    public var x1: Double
+    public var y1: Double
+
+    public init(page: Int, x0: Double, y0: Double, x1: Double, y1: Double) {
+        self.page = page
+        self.x0 = x0
+        self.y0 = y0
+        self.x1 = x1
+        self.y1 = y1
+    }
+}
