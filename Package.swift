@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
@@ -38,7 +39,9 @@ let package = Package(
         systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
 
-        .target(name: "QuarryCore", swiftSettings: strict),
+        .target(name: "QuarryCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
+        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
             dependencies: [
@@ -56,6 +59,8 @@ let package = Package(
             name: "QuarryCLI",
             dependencies: [
                 "QuarryCore",
+                "QuarryParsing",
+                "QuarryEmbedding",
                 "QuarryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,6 +79,12 @@ let package = Package(
 
         .target(name: "QuarryTestSupport", path: "Tests/QuarryTestSupport", swiftSettings: strict),
         .testTarget(name: "QuarryCoreTests", dependencies: ["QuarryCore"], swiftSettings: strict),
+        .testTarget(
+            name: "QuarryParsingTests",
+            dependencies: ["QuarryParsing", "QuarryEmbedding", "QuarryTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "QuarryTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLibrariesTests",
             dependencies: ["CPoppler", "CLibXML2", "CCurl", "CMongoc", "CHiredis", "COpenBLAS", "CSQLite"],

@@ -19,11 +19,15 @@ struct SettingKey: Sendable {
     static let jwtPublicKeyFile = SettingKey(
         name: "jwt_public_key_file", defaultValue: nil, summary: "PEM RSA public key: also accept RS256 tokens signed by its private key"
     )
+    static let modelDirectory = SettingKey(
+        name: "model_dir", defaultValue: "~/.cache/quarry/models/all-MiniLM-L6-v2",
+        summary: "all-MiniLM-L6-v2 files (`vocab.txt`, `model.safetensors`), as `scripts/bootstrap` installs them"
+    )
     static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded")
     static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded")
     static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded")
 
-    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, documentStore, vectorStore, queue]
+    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, documentStore, vectorStore, queue]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.
     static let configFileEnvironment = "QUARRY_CONFIG"

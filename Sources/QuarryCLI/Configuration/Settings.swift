@@ -16,6 +16,8 @@ public struct Settings: Sendable, Equatable {
     public var logFormat: LogFormat
     public var jwtSecret: String?
     public var jwtPublicKeyFile: String?
+    /// The embedding model's directory, `~` expanded.
+    public var modelDirectory: String
     public var documentStore: Backend
     public var vectorStore: Backend
     public var queue: Backend
@@ -47,9 +49,17 @@ public struct Settings: Sendable, Equatable {
             "has \($0.utf8.count) bytes; at least \(TokenAuthority.minimumSecretBytes) are required"
         }
         jwtPublicKeyFile = try values.optional(.jwtPublicKeyFile) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        modelDirectory = try values.require(.modelDirectory) { $0.isEmpty ? nil : Self.expandingTilde($0) } expected: { _ in
+            "must not be empty"
+        }
         documentStore = try Self.backend(.documentStore, in: values)
         vectorStore = try Self.backend(.vectorStore, in: values)
         queue = try Self.backend(.queue, in: values)
+    }
+
+    static func expandingTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
     }
 
     private static func backend(_ key: SettingKey, in values: ConfigurationLayers.Values) throws(ConfigurationError) -> Backend {

@@ -41,7 +41,10 @@ public struct Document: Sendable, Codable, Equatable {
 
     /// The pipeline's stages, in order, plus the two ways a document can stop short.
     public enum Status: String, Sendable, Codable, CaseIterable {
-        case queued, parsing, chunking, embedding, indexed, failed
+        case queued, parsing
+        /// Parsed, not yet chunked: where `quarry parse` leaves a document.
+        case parsed
+        case chunking, embedding, indexed, failed
         /// No page has a text layer (a scan): nothing to index until someone runs OCR.
         case needsOCR = "needs_ocr"
     }

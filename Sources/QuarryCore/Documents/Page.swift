@@ -5,16 +5,22 @@ public struct Page: Sendable, Codable, Equatable {
     public var number: Int
     public var text: String
     public var blocks: [TextBlock]
+    /// Where each visual line of text is drawn (PDF only), for boxes of any character range.
+    public var lines: [TextLine]
     /// Page size in PDF points (PDF only).
     public var width: Double?
     public var height: Double?
     /// False for a page with no text layer (a scanned image).
     public var hasTextLayer: Bool
 
-    public init(number: Int, text: String, blocks: [TextBlock], width: Double? = nil, height: Double? = nil, hasTextLayer: Bool = true) {
+    public init(
+        number: Int, text: String, blocks: [TextBlock], lines: [TextLine] = [],
+        width: Double? = nil, height: Double? = nil, hasTextLayer: Bool = true
+    ) {
         self.number = number
         self.text = text
         self.blocks = blocks
+        self.lines = lines
         self.width = width
         self.height = height
         self.hasTextLayer = hasTextLayer
@@ -42,6 +48,23 @@ public struct TextBlock: Sendable, Codable, Equatable {
         self.start = start
         self.end = end
         self.boxes = boxes
+    }
+}
+
+/// One visual line of a PDF page: a range of the page's text, its box, and where each character starts.
+public struct TextLine: Sendable, Codable, Equatable {
+    /// Unicode-scalar offsets into the page's text, end exclusive.
+    public var start: Int
+    public var end: Int
+    public var box: Box
+    /// The left edge of each character, then the right edge of the last: `end - start + 1` values, in points.
+    public var edges: [Float]
+
+    public init(start: Int, end: Int, box: Box, edges: [Float]) {
+        self.start = start
+        self.end = end
+        self.box = box
+        self.edges = edges
     }
 }
 
