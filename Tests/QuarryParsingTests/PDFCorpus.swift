@@ -1,4 +1,6 @@
 import Foundation
+import QuarryCore
+import QuarryParsing
 import QuarryTestSupport
 import Testing
 
@@ -24,6 +26,24 @@ struct CorpusPDF: CustomTestStringConvertible, Sendable {
             return CorpusPDF(file: fields[0], notes: fields[6])
         }
     }()
+}
+
+/// The shared PDFs parsed once per test run (parsing all of them takes seconds), keyed by file name.
+enum ParsedCorpus {
+    static let documents: [String: Result<Document, DocumentError>] = {
+        var result: [String: Result<Document, DocumentError>] = [:]
+        for pdf in CorpusPDF.all {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: pdf.path)) else { continue }
+            result[pdf.file] = Result { () throws(DocumentError) in
+                try DocumentParser.parse(data, tenant: "t", filename: pdf.file, password: pdf.password)
+            }
+        }
+        return result
+    }()
+
+    static func document(_ pdf: CorpusPDF) throws -> Document {
+        try #require(documents[pdf.file]).get()
+    }
 }
 
 /// Words for comparing two extractions: NFKC (ligatures), lower-cased, split at anything not a letter or digit.

@@ -19,8 +19,7 @@ struct PDFCorpusTests {
 
     @Test("page count equals pdfinfo's; text pages agree with pdftotext's words", arguments: CorpusPDF.all)
     func agreesWithPoppler(_ pdf: CorpusPDF) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: pdf.path))
-        let document = try DocumentParser.parse(data, tenant: "t", filename: pdf.file, password: pdf.password)
+        let document = try ParsedCorpus.document(pdf)
 
         var info = ["-enc", "UTF-8"]
         if let password = pdf.password { info += ["-upw", password] }
@@ -49,8 +48,7 @@ struct PDFCorpusTests {
 
     @Test("scanned PDFs end needs_ocr, the others are parsed", arguments: CorpusPDF.all)
     func status(_ pdf: CorpusPDF) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: pdf.path))
-        let document = try DocumentParser.parse(data, tenant: "t", filename: pdf.file, password: pdf.password)
+        let document = try ParsedCorpus.document(pdf)
         #expect(document.status == (pdf.isScanned ? .needsOCR : .parsed))
         if pdf.isScanned { #expect(document.error?.contains("OCR") == true) }
     }

@@ -8,9 +8,12 @@ extension Page {
             let from = max(start, line.start) - line.start
             let to = min(end, line.end) - line.start
             guard to <= line.edges.count - 1, from < to else { continue }
+            // Edges rise left to right in ordinary text; min and max keep right-to-left or
+            // oddly ordered runs inside a sane box as well.
             var box = line.box
-            box.x0 = Double(line.edges[from])
-            box.x1 = Double(line.edges[to])
+            let edges = line.edges[from...to]
+            box.x0 = Double(edges.min()!)
+            box.x1 = Double(edges.max()!)
             result.append(box)
         }
         return result

@@ -65,7 +65,10 @@ struct HTMLTextExtractor {
             case .enter(let node):
                 switch node.pointee.type {
                 case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-                    if let content = node.pointee.content { builder.inline(String(cString: content)) }
+                    guard let content = node.pointee.content else { continue }
+                    let text = String(cString: content)
+                    // Sphinx's and others' permalink anchors ("¶") are not part of the heading.
+                    if text.trimmingCharacters(in: .whitespaces) != "\u{00B6}" { builder.inline(text) }
                 case XML_ELEMENT_NODE:
                     let name = String(cString: node.pointee.name).lowercased()
                     if name == "head" {

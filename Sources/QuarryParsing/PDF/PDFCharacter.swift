@@ -34,6 +34,13 @@ struct PDFLine {
     }
 
     var height: Double { y1 - y0 }
+
+    /// Set bottom-to-top or top-to-bottom (an arXiv stamp in the margin): the characters advance
+    /// down or up the page rather than across it.
+    var isVertical: Bool {
+        guard characters.count > 2, let first = characters.first, let last = characters.last else { return false }
+        return abs(last.y0 - first.y0) > abs(last.x0 - first.x0) * 2
+    }
     var text: String { String(String.UnicodeScalarView(characters.map(\.scalar))) }
 
     static func dominantSize(_ characters: [PDFCharacter]) -> Double {

@@ -10,8 +10,8 @@ enum PDFPageLayout {
             return Page(number: number, text: "", blocks: [], width: width, height: height, hasTextLayer: false)
         }
         let bodySize = bodyFontSize(lines)
-        var writer = TextWriter(page: number)
-        for (index, block) in groupBlocks(lines).enumerated() {
+        var writer = TextWriter(page: number, width: width, height: height)
+        for (index, block) in ReadingOrder.arrange(groupBlocks(lines)).enumerated() {
             if index > 0 { writer.append(separator: "\n") }
             writer.write(block, kind: kind(of: block, bodySize: bodySize), level: level(of: block, bodySize: bodySize))
         }
@@ -98,7 +98,7 @@ enum PDFPageLayout {
 
     /// Headings are short blocks set clearly larger than the body text; the larger, the higher.
     static func level(of block: [PDFLine], bodySize: Double) -> Int? {
-        guard bodySize > 0, block.count <= 3, !block.allSatisfy(\.isMonospace) else { return nil }
+        guard bodySize > 0, block.count <= 3, !block.allSatisfy(\.isMonospace), !block.contains(where: \.isVertical) else { return nil }
         let size = PDFLine.dominantSize(block.flatMap(\.characters).filter { !$0.scalar.properties.isWhitespace })
         let length = block.reduce(0) { $0 + $1.characters.count }
         guard size >= bodySize * 1.15, length <= 200 else { return nil }

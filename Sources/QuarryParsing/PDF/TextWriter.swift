@@ -4,12 +4,17 @@ import QuarryCore
 /// it was drawn, so that any range of the final text maps back to boxes on the page.
 struct TextWriter {
     let page: Int
+    /// The page's size: text drawn beyond its edges is clipped to them.
+    let width: Double
+    let height: Double
     private(set) var text: [Unicode.Scalar] = []
     private(set) var lines: [TextLine] = []
     private(set) var blocks: [TextBlock] = []
 
-    init(page: Int) {
+    init(page: Int, width: Double, height: Double) {
         self.page = page
+        self.width = width
+        self.height = height
     }
 
     mutating func append(separator: Unicode.Scalar) {
@@ -78,7 +83,11 @@ struct TextWriter {
         }
         guard text.count > start else { return }
         edges.append(Float(lastRight))
-        let box = Box(page: page, x0: Double(edges.first!), y0: line.y0, x1: Double(edges.last!), y1: line.y1)
+        edges = edges.map { min(max($0, 0), Float(width)) }
+        let box = Box(
+            page: page, x0: Double(edges.min()!), y0: min(max(line.y0, 0), height),
+            x1: Double(edges.max()!), y1: min(max(line.y1, 0), height)
+        )
         lines.append(TextLine(start: start, end: text.count, box: box, edges: edges))
     }
 
@@ -112,7 +121,7 @@ struct TextWriter {
         text.removeLast()
         previous.end -= 1
         previous.edges.removeLast()
-        previous.box.x1 = Double(previous.edges.last!)
+        previous.box.x1 = Double(previous.edges.max()!)
         lines[lines.count - 1] = previous
         return true
     }
