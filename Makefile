@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
-.PHONY: run test bootstrap release clean
+.PHONY: run test bootstrap release clean fuzz bench bench-parse
 
 run: release
 	.build/release/quarry serve
@@ -18,5 +18,16 @@ bootstrap:
 release: bootstrap
 	swift build -c release --product quarry
 
+# Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
+bench: bench-parse
+
+bench-parse: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/parse.py --quarry .build/release/quarry ../shared/corpora/pdf
+
+# libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
+fuzz:
+	scripts/fuzz 300
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -17,6 +17,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "quarry", targets: ["quarry"]),
+        // For Fuzz/, which builds the parsers with libFuzzer in a package of its own.
+        .library(name: "QuarryParsing", targets: ["QuarryParsing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

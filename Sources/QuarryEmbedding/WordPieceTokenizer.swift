@@ -57,7 +57,7 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
     public func encode(_ text: String, maxLength: Int = 256) -> [Int32] {
         var result: [Int32] = [classifierID]
         let budget = max(0, maxLength - 2)
-        forEachPiece(in: Substring(text)) { id in
+        forEachPiece(in: Array(text.unicodeScalars)[...]) { id in
             guard result.count - 1 < budget else { return false }
             result.append(id)
             return true
@@ -70,16 +70,16 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
     public func pieces(_ text: String) -> [String] {
         let tokens = Dictionary(uniqueKeysWithValues: ids.map { ($0.value, $0.key) })
         var result: [String] = []
-        forEachPiece(in: Substring(text)) { id in
+        forEachPiece(in: Array(text.unicodeScalars)[...]) { id in
             result.append(tokens[id] ?? "[UNK]")
             return true
         }
         return result
     }
 
-    public func countTokens(_ text: Substring) -> Int {
+    public func countTokens(_ scalars: ArraySlice<Unicode.Scalar>) -> Int {
         var count = 0
-        forEachPiece(in: text) { _ in
+        forEachPiece(in: scalars) { _ in
             count += 1
             return true
         }
@@ -87,7 +87,7 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
     }
 
     /// Calls `body` with each piece's id in order until it returns false.
-    private func forEachPiece(in text: Substring, _ body: (Int32) -> Bool) {
+    private func forEachPiece(in text: ArraySlice<Unicode.Scalar>, _ body: (Int32) -> Bool) {
         var word: [Unicode.Scalar] = []
         var keepGoing = true
         func flushWord() {
@@ -95,9 +95,18 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
             keepGoing = wordPieces(normalizedWord(word), body)
             word.removeAll(keepingCapacity: true)
         }
-        for scalar in text.unicodeScalars {
+        for scalar in text {
             if !keepGoing { return }
-            if scalar.value == 0 || scalar.value == 0xFFFD || Self.isControl(scalar) { continue }
+            if scalar.value < 0x80 {
+                // ASCII: no Unicode property lookups needed.
+                switch scalar.value {
+                case 0x20, 0x09, 0x0A, 0x0D: flushWord()
+                case 0x00..<0x20, 0x7F: continue
+                default: word.append(scalar)
+                }
+                continue
+            }
+            if scalar.value == 0xFFFD || Self.isControl(scalar) { continue }
             if Self.isWhitespace(scalar) {
                 flushWord()
             } else if Self.isCJK(scalar) {
@@ -115,7 +124,7 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
     private func normalizedWord(_ word: [Unicode.Scalar]) -> [[Unicode.Scalar]] {
         var scalars: [Unicode.Scalar]
         if word.allSatisfy(\.isASCII) {
-            scalars = word.map { $0.properties.isUppercase ? Unicode.Scalar(UInt8($0.value) + 32) : $0 }
+            scalars = word.map { (0x41...0x5A).contains($0.value) ? Unicode.Scalar(UInt8($0.value) + 32) : $0 }
         } else {
             var text = String(String.UnicodeScalarView(word)).lowercased()
             text = text.decomposedStringWithCanonicalMapping
@@ -146,12 +155,18 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
             var pieces: [Int32] = []
             var start = 0
             var unknown = false
+            // ASCII words (most of them) are looked up from bytes, without building scalar views.
+            let ascii = token.allSatisfy(\.isASCII) ? token.map { UInt8($0.value) } : nil
             while start < token.count {
                 var end = token.count
                 var found: Int32?
                 while start < end {
                     var candidate = start > 0 ? "##" : ""
-                    candidate.unicodeScalars.append(contentsOf: token[start..<end])
+                    if let ascii {
+                        candidate += String(decoding: ascii[start..<end], as: UTF8.self)
+                    } else {
+                        candidate.unicodeScalars.append(contentsOf: token[start..<end])
+                    }
                     if let id = ids[candidate] {
                         found = id
                         break
@@ -194,6 +209,7 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
         if (33...47).contains(value) || (58...64).contains(value) || (91...96).contains(value) || (123...126).contains(value) {
             return true
         }
+        if value < 0x80 { return false }
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
              .initialPunctuation, .finalPunctuation, .otherPunctuation:

@@ -18,17 +18,18 @@ public enum DocumentParser {
         return nil
     }
 
-    /// Parses `data` into a document owned by `tenant`: `needs_ocr` when no page has text, else `parsed`.
+    /// Parses `data` into a document owned by `tenant`: `needs_ocr` when every page is empty or a
+    /// scan, else `parsed`. `concurrency` workers read a long PDF's pages at once.
     public static func parse(
         _ data: Data, tenant: String, source: Document.Source? = nil, filename: String? = nil, password: String? = nil,
-        progress: (Int, Int) -> Void = { _, _ in }
+        concurrency: Int = 1, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) throws(DocumentError) -> Document {
         guard !data.isEmpty else { throw .empty }
         guard let mediaType = source?.mediaType ?? mediaType(of: data, filename: filename) else {
             throw .unsupportedType(filename.map { "\($0) is neither PDF nor HTML" } ?? "neither PDF nor HTML")
         }
         let parsed: ParsedDocument = switch mediaType {
-        case .pdf: try PDFReader.parse(data, password: password, progress: progress)
+        case .pdf: try PDFReader.parse(data, password: password, concurrency: concurrency, progress: progress)
         case .html: try HTMLReader.parse(data)
         }
         let title = parsed.title ?? firstHeading(parsed.pages) ?? filename

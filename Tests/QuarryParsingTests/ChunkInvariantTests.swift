@@ -43,7 +43,7 @@ struct ChunkInvariantTests {
                 return String(String.UnicodeScalarView(scalars[span.start..<span.end]))
             }
             #expect(texts.joined(separator: "\n") == chunk.text, "chunk \(chunk.ordinal) of \(document.source.uri)")
-            #expect(chunk.tokenCount == tokenizer.countTokens(Substring(chunk.text)))
+            #expect(chunk.tokenCount == tokenizer.countTokens(chunk.text))
             #expect(chunk.tokenCount <= budget, "chunk \(chunk.ordinal) has \(chunk.tokenCount) tokens")
             #expect(chunk.pageStart == chunk.spans.first?.page && chunk.pageEnd == chunk.spans.last?.page)
             for box in chunk.boxes {

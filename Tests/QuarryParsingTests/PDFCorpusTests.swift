@@ -75,6 +75,15 @@ struct PDFCorpusTests {
         #expect(document.pages.contains { $0.text.contains(sentence) }, "\(file) lost: \(sentence)")
     }
 
+    @Test("reading pages with two workers gives exactly the pages one worker reads")
+    func concurrentPages() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("corpora/pdf/R-FAQ.pdf")))
+        let sequential = try DocumentParser.parse(data, tenant: "t", concurrency: 1)
+        let parallel = try DocumentParser.parse(data, tenant: "t", concurrency: 2)
+        #expect(sequential.pages.count == 52)
+        #expect(parallel == sequential)
+    }
+
     @Test("metadata and title come from the document information")
     func metadata() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: SharedData.path("corpora/pdf/2020.acl-main.447.pdf")))

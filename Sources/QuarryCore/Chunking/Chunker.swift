@@ -39,6 +39,8 @@ struct Piece {
     let range: Range<Int>
     let tokens: Int
     let isHeading: Bool
+    /// Cut out of a word longer than a chunk: its tokens do not add up with its neighbours'.
+    var cutsAWord = false
 }
 
 /// The chunker's running state: the heading stack, the pieces of the chunk being filled, the chunks made.
@@ -95,7 +97,7 @@ private struct Builder {
         headings.append((level, title))
         if pieces.isEmpty || pieces.allSatisfy(\.isHeading) { path = headings.map(\.text) }
         let units = pieces(of: .paragraph, range, page: page, text: text).map {
-            Piece(page: $0.page, range: $0.range, tokens: $0.tokens, isHeading: true)
+            Piece(page: $0.page, range: $0.range, tokens: $0.tokens, isHeading: true, cutsAWord: $0.cutsAWord)
         }
         for unit in units {
             if tokens + unit.tokens > budget { flush(keepingOverlap: false) }
@@ -143,9 +145,15 @@ private struct Builder {
                 spans.append(Chunk.Span(page: piece.page, start: piece.range.lowerBound, end: piece.range.upperBound))
             }
         }
-        let text = spans.map { span in
-            String(String.UnicodeScalarView(pageTexts[span.page]![span.start..<span.end]))
-        }.joined(separator: "\n")
+        var scalars: [Unicode.Scalar] = []
+        for (index, span) in spans.enumerated() {
+            if index > 0 { scalars.append("\n") }
+            scalars += pageTexts[span.page]![span.start..<span.end]
+        }
+        let text = String(String.UnicodeScalarView(scalars))
+        // Pieces are whole words separated by whitespace, so their counts add up exactly, unless a
+        // word longer than a chunk was cut: then count again.
+        let tokenCount = pieces.contains(where: \.cutsAWord) ? counter.countTokens(scalars[...]) : pieces.reduce(0) { $0 + $1.tokens }
         let boxes = spans.flatMap { span in
             document.pages.first { $0.number == span.page }?.boxes(from: span.start, to: span.end) ?? []
         }
@@ -154,7 +162,7 @@ private struct Builder {
             id: ChunkID.make(documentId: document.id, ordinal: ordinal, text: text),
             documentId: document.id, tenant: document.tenant, ordinal: ordinal, text: text, headingPath: path,
             pageStart: spans.first!.page, pageEnd: spans.last!.page, spans: spans, boxes: boxes,
-            tokenCount: counter.countTokens(Substring(text))
+            tokenCount: tokenCount
         )
     }
 
@@ -170,7 +178,7 @@ private struct Builder {
         }
         var result: [Piece] = []
         for sentence in ranges {
-            let count = counter.countTokens(Substring(String(String.UnicodeScalarView(text[sentence]))))
+            let count = counter.countTokens(text[sentence])
             if count <= budget {
                 result.append(Piece(page: page, range: sentence, tokens: count, isHeading: false))
             } else {
@@ -195,7 +203,7 @@ private struct Builder {
         var windowEnd = 0
         var windowTokens = 0
         for word in words {
-            let count = counter.countTokens(Substring(String(String.UnicodeScalarView(text[word]))))
+            let count = counter.countTokens(text[word])
             if count > budget {
                 // One "word" longer than a chunk (a URL, a base64 blob): cut it by characters.
                 if let start = windowStart { result.append(Piece(page: page, range: start..<windowEnd, tokens: windowTokens, isHeading: false)) }
@@ -223,12 +231,12 @@ private struct Builder {
         var start = range.lowerBound
         while start < range.upperBound {
             var end = min(range.upperBound, start + budget)
-            var count = counter.countTokens(Substring(String(String.UnicodeScalarView(text[start..<end]))))
+            var count = counter.countTokens(text[start..<end])
             while count > budget, end > start + 1 {
                 end = start + (end - start) / 2
-                count = counter.countTokens(Substring(String(String.UnicodeScalarView(text[start..<end]))))
+                count = counter.countTokens(text[start..<end])
             }
-            result.append(Piece(page: page, range: start..<end, tokens: count, isHeading: false))
+            result.append(Piece(page: page, range: start..<end, tokens: count, isHeading: false, cutsAWord: true))
             start = end
         }
         return result

@@ -22,7 +22,7 @@ struct PDFLine {
     var isMonospace: Bool
 
     init?(_ characters: [PDFCharacter]) {
-        let visible = characters.filter { !$0.scalar.properties.isWhitespace }
+        let visible = characters.filter { !$0.scalar.isSpace }
         guard !visible.isEmpty else { return nil }
         self.characters = characters
         x0 = visible.map(\.x0).min()!
@@ -43,9 +43,25 @@ struct PDFLine {
     }
     var text: String { String(String.UnicodeScalarView(characters.map(\.scalar))) }
 
+    /// The most frequent font size (to 0.1 pt), the larger on a tie. A line holds few sizes, so a
+    /// short list beats a dictionary.
     static func dominantSize(_ characters: [PDFCharacter]) -> Double {
-        var counts: [Double: Int] = [:]
-        for character in characters { counts[(character.fontSize * 10).rounded() / 10, default: 0] += 1 }
-        return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
+        var sizes: [(size: Double, count: Int)] = []
+        for character in characters {
+            let size = (character.fontSize * 10).rounded() / 10
+            if let index = sizes.firstIndex(where: { $0.size == size }) {
+                sizes[index].count += 1
+            } else {
+                sizes.append((size, 1))
+            }
+        }
+        return sizes.max { $0.count < $1.count || ($0.count == $1.count && $0.size > $1.size) }?.size ?? 0
+    }
+}
+
+extension Unicode.Scalar {
+    /// Whitespace, with the common ASCII cases answered without a Unicode property lookup.
+    @inline(__always) var isSpace: Bool {
+        value < 0x80 ? value == 0x20 || (0x09...0x0D).contains(value) : properties.isWhitespace
     }
 }

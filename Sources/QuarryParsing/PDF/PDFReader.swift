@@ -6,24 +6,47 @@ import QuarryCore
 /// next is read, so memory stays bounded by one page's layout plus the text kept.
 public enum PDFReader {
     /// Parses `data`, calling `progress` after each page with (pages done, page count).
+    ///
+    /// With `concurrency` above 1, a long document's pages are read by that many workers at once,
+    /// each with its own poppler document (poppler shares state between the pages of one
+    /// document, never between documents); the result is the same as reading them in order.
     public static func parse(
-        _ data: Data, password: String? = nil, progress: (Int, Int) -> Void = { _, _ in }
+        _ data: Data, password: String? = nil, concurrency: Int = 1, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) throws(DocumentError) -> ParsedDocument {
         let document = try open(data, password: password)
         defer { g_object_unref(UnsafeMutableRawPointer(document)) }
         let count = Int(poppler_document_get_n_pages(document))
-        var pages: [Page] = []
-        var scanned: Set<Int> = []
-        pages.reserveCapacity(count)
-        for index in 0..<count {
-            let (page, isScan) = page(document, index: index)
-            pages.append(page)
-            if isScan { scanned.insert(page.number) }
-            progress(index + 1, count)
+        let workers = max(1, min(concurrency, count / 8))
+        let results: [(Page, Bool)]
+        if workers == 1 {
+            results = (0..<count).map { index in
+                defer { progress(index + 1, count) }
+                return page(document, index: index)
+            }
+        } else {
+            results = try parallelPages(data, password: password, count: count, workers: workers, progress: progress)
         }
+        let scanned = Set(results.filter(\.1).map(\.0.number))
         return ParsedDocument(
-            mediaType: .pdf, title: title(document), metadata: metadata(document, pageCount: count), pages: pages, scannedPages: scanned
+            mediaType: .pdf, title: title(document), metadata: metadata(document, pageCount: count),
+            pages: results.map(\.0), scannedPages: scanned
         )
+    }
+
+    /// Worker `w` reads pages w, w + workers, w + 2·workers, … from its own copy of the document.
+    private static func parallelPages(
+        _ data: Data, password: String?, count: Int, workers: Int, progress: @Sendable (Int, Int) -> Void
+    ) throws(DocumentError) -> [(Page, Bool)] {
+        let slots = PageSlots(count: count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            guard let document = try? open(data, password: password) else { return }
+            defer { g_object_unref(UnsafeMutableRawPointer(document)) }
+            for index in stride(from: worker, to: count, by: workers) {
+                progress(slots.store(page(document, index: index), at: index), count)
+            }
+        }
+        guard let pages = slots.all() else { throw .malformed("a worker could not reopen the document") }
+        return pages
     }
 
     /// The number of pages, without reading any of them.
@@ -69,7 +92,7 @@ public enum PDFReader {
     /// A page that is mostly picture with little text (under 200 characters) is a scan: its text is
     /// a stamp, a page number or a poor OCR layer, not what the page says.
     static func isScan(_ page: OpaquePointer, text: String, area: Double) -> Bool {
-        guard area > 0, text.unicodeScalars.lazy.filter({ !$0.properties.isWhitespace }).count < 200 else { return false }
+        guard area > 0, text.unicodeScalars.lazy.filter({ !$0.isSpace }).count < 200 else { return false }
         let mappings = poppler_page_get_image_mapping(page)
         defer { poppler_page_free_image_mapping(mappings) }
         var covered = 0.0
@@ -104,9 +127,16 @@ public enum PDFReader {
         let attributes = poppler_page_get_text_attributes(page)
         defer { poppler_page_free_text_attributes(attributes) }
         var node = attributes
+        var monospaceFonts: [String: Bool] = [:]  // a page uses a handful of fonts in many runs
         while let current = node {
             if let attribute = current.pointee.data?.assumingMemoryBound(to: PopplerTextAttributes.self).pointee {
-                let fixed = attribute.font_name.map { isMonospaceFont(String(cString: $0)) } ?? false
+                let fixed = attribute.font_name.map { raw in
+                    let name = String(cString: raw)
+                    if let known = monospaceFonts[name] { return known }
+                    let answer = isMonospaceFont(name)
+                    monospaceFonts[name] = answer
+                    return answer
+                } ?? false
                 let lower = max(0, Int(attribute.start_index))
                 let upper = min(count - 1, Int(attribute.end_index))
                 if lower <= upper {
@@ -166,5 +196,29 @@ public enum PDFReader {
             g_date_time_unref(date)
         }
         return result
+    }
+}
+
+/// Pages written by parallel workers, each into its own slot.
+private final class PageSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pages: [(Page, Bool)?]
+    private var filled = 0
+
+    init(count: Int) {
+        pages = Array(repeating: nil, count: count)
+    }
+
+    /// Stores a page; returns how many pages are in.
+    func store(_ page: (Page, Bool), at index: Int) -> Int {
+        lock.withLock {
+            pages[index] = page
+            filled += 1
+            return filled
+        }
+    }
+
+    func all() -> [(Page, Bool)]? {
+        lock.withLock { pages.contains { $0 == nil } ? nil : pages.map { $0! } }
     }
 }

@@ -45,8 +45,8 @@ struct TextWriter {
         for character in line.characters {
             let scalar = character.scalar
             // Soft hyphens, bidi marks and other invisible format characters carry no text.
-            if scalar.value == 0xAD || scalar.properties.generalCategory == .format { continue }
-            if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control {
+            if scalar.value >= 0x80, scalar.value == 0xAD || scalar.properties.generalCategory == .format { continue }
+            if scalar.isSpace || scalar.value < 0x20 || scalar.value == 0x7F {
                 if verbatim && text.count > start {
                     emit(" ", character, &edges)
                 } else if text.count > start {
@@ -68,7 +68,7 @@ struct TextWriter {
                 gap.x1 = max(previous.x1, character.x0)
                 emit(" ", gap, &edges)
             }
-            if let expansion = Self.ligatures[scalar] {
+            if (0xFB00...0xFB06).contains(scalar.value), let expansion = Self.ligatures[scalar] {
                 // Share the ligature's width among its letters.
                 let width = (character.x1 - character.x0) / Double(expansion.count)
                 for (offset, letter) in expansion.enumerated() {
@@ -114,7 +114,7 @@ struct TextWriter {
         guard line.y0 > previous.y0,  // below, not beside
               let last = text.last, last == "-" || last == "\u{2010}",
               text.count >= 2, text[text.count - 2].properties.isAlphabetic,
-              let next = line.characters.first(where: { !$0.scalar.properties.isWhitespace }),
+              let next = line.characters.first(where: { !$0.scalar.isSpace }),
               next.scalar.properties.isLowercase,
               var previous = lines.last, previous.end == text.count
         else { return false }

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import QuarryCore
+import QuarryEmbedding
+import QuarryParsing
+
+/// `quarry bench …`: the project's own benchmarks. Each prints medians over several runs;
+/// scripts/bench/ runs them beside their peers and writes the tables in Docs/PERFORMANCE.md.
+public struct BenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self]
+    )
+
+    public init() {}
+
+    /// `quarry bench parse`: pages per second from PDF bytes in memory to pages with boxes and chunks.
+    struct Parse: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pages per second from PDF bytes to pages, boxes and chunks.",
+            discussion: "Files are read into memory first; each run parses and chunks all of them."
+        )
+
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "PDF files or folders (searched recursively).") var paths: [String]
+        @Option(help: "Runs per thread count; the median is reported.") var runs = 5
+        @Option(help: "Thread counts to measure, comma-separated.") var threads = "1,2"
+        @Flag(help: "Parse only, without chunking.") var noChunks = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let settings = try await reportingStartupErrors { try options.settings() }
+            let tokenizer = try WordPieceTokenizer(vocabularyFile: settings.modelDirectory + "/vocab.txt")
+            let files = try Self.pdfs(in: paths).compactMap { path -> (String, Data)? in
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                // Encrypted files need a password the benchmark does not know: leave them out.
+                return (try? PDFReader.pageCount(data)) == nil ? nil : (path, data)
+            }
+            guard !files.isEmpty else { throw ValidationError("no readable PDF in \(paths.joined(separator: " "))") }
+            var results: [Result] = []
+            for count in threads.split(separator: ",").compactMap({ Int($0) }) {
+                var seconds: [Double] = []
+                var pages = 0
+                var chunks = 0
+                for _ in 0..<runs {
+                    let start = ContinuousClock.now
+                    (pages, chunks) = Self.work(files, threads: count, chunker: noChunks ? nil : Chunker(counter: tokenizer))
+                    seconds.append((ContinuousClock.now - start).seconds)
+                }
+                let median = seconds.sorted()[seconds.count / 2]
+                results.append(Result(threads: count, files: files.count, pages: pages, chunks: chunks, runs: runs,
+                                      medianSeconds: median, pagesPerSecond: Double(pages) / median))
+            }
+            if json {
+                print(try DocumentOutput.json(results))
+            } else {
+                for result in results {
+                    print(String(format: "%d thread(s): %d files, %d pages, %d chunks, median %.3f s of %d runs: %.0f pages/s",
+                                 result.threads, result.files, result.pages, result.chunks, result.medianSeconds, result.runs, result.pagesPerSecond))
+                }
+            }
+        }
+
+        struct Result: Encodable {
+            let threads, files, pages, chunks, runs: Int
+            let medianSeconds, pagesPerSecond: Double
+        }
+
+        /// Parses (and chunks) every file once with `threads` workers taking whole documents from a
+        /// shared queue, largest first, as ingest workers do; returns the pages and chunks made.
+        static func work(_ files: [(String, Data)], threads: Int, chunker: Chunker?) -> (Int, Int) {
+            let queue = files.sorted { $0.1.count > $1.1.count }.map(\.1)
+            let tally = Tally()
+            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
+                while let data = tally.next(of: queue) {
+                    guard let document = try? DocumentParser.parse(data, tenant: Tenant.defaultName) else { continue }
+                    tally.add(pages: document.pages.count, chunks: chunker?.chunks(of: document).count ?? 0)
+                }
+            }
+            return tally.totals
+        }
+
+        static func pdfs(in paths: [String]) throws -> [String] {
+            var result: [String] = []
+            for path in paths {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    throw ValidationError("no such file or folder: \(path)")
+                }
+                if isDirectory.boolValue {
+                    let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
+                    result += found.filter { $0.lowercased().hasSuffix(".pdf") }.sorted().map { path + "/" + $0 }
+                } else {
+                    result.append(path)
+                }
+            }
+            return result
+        }
+    }
+}
+
+/// The benchmark workers' shared queue position and counts.
+private final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var position = 0
+    private var pages = 0
+    private var chunks = 0
+
+    func next(of queue: [Data]) -> Data? {
+        lock.withLock {
+            defer { position += 1 }
+            return position < queue.count ? queue[position] : nil
+        }
+    }
+
+    func add(pages: Int, chunks: Int) {
+        lock.withLock {
+            self.pages += pages
+            self.chunks += chunks
+        }
+    }
+
+    var totals: (Int, Int) { lock.withLock { (pages, chunks) } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
