@@ -43,7 +43,7 @@ let package = Package(
 
         .target(name: "QuarryCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
-        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore"], swiftSettings: strict),
+        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "COpenBLAS"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
             dependencies: [

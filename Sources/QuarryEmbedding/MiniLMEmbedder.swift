@@ -1,0 +1,53 @@
+import Foundation
+
+/// all-MiniLM-L6-v2 from a model directory (`config.json`, `vocab.txt`, `model.safetensors`):
+/// text in, unit-length 384-dimensional vectors out, all in process.
+public struct MiniLMEmbedder: Sendable {
+    public enum LoadError: Error, CustomStringConvertible {
+        case configuration(String)
+        case vocabulary(WordPieceTokenizer.LoadError)
+        case weights(SafeTensors.LoadError)
+
+        public var description: String {
+            switch self {
+            case .configuration(let reason): "cannot read config.json: \(reason)"
+            case .vocabulary(let error): error.description
+            case .weights(let error): error.description
+            }
+        }
+    }
+
+    public static let modelName = "sentence-transformers/all-MiniLM-L6-v2"
+    /// sentence-transformers' `max_seq_length` for this model (its tokenizer.json says 128; 256 is the reference).
+    public static let maxTokens = 256
+
+    public let tokenizer: WordPieceTokenizer
+    public let encoder: BertEncoder
+
+    public init(directory: String) throws(LoadError) {
+        let configuration: BertConfiguration
+        do {
+            configuration = try JSONDecoder().decode(BertConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json")))
+        } catch {
+            throw .configuration("\(error)")
+        }
+        do {
+            tokenizer = try WordPieceTokenizer(vocabularyFile: directory + "/vocab.txt")
+        } catch {
+            throw .vocabulary(error)
+        }
+        do {
+            let weights = try BertWeights(SafeTensors(path: directory + "/model.safetensors"), configuration)
+            encoder = BertEncoder(configuration: configuration, weights: weights)
+        } catch {
+            throw .weights(error)
+        }
+    }
+
+    public var dimensions: Int { encoder.configuration.hiddenSize }
+
+    /// One vector per text, in order.
+    public func embed(_ texts: [String]) -> [[Float]] {
+        encoder.embed(texts.map { tokenizer.encode($0, maxLength: Self.maxTokens) })
+    }
+}

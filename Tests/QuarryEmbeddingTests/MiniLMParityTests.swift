@@ -1,0 +1,45 @@
+import Foundation
+import QuarryEmbedding
+import QuarryTestSupport
+import Testing
+
+/// The Swift encoder against sentence-transformers' own embeddings of the reference sentences.
+@Suite("all-MiniLM-L6-v2 parity", .enabled(if: SharedData.isAvailable, "\(SharedData.missingReason)"))
+struct MiniLMParityTests {
+    static let embedder = try! MiniLMEmbedder(directory: ModelFiles.directory)
+
+    struct Reference: Decodable {
+        let sentences: [String]
+        let embeddings: [[Float]]
+        let token_ids: [[Int32]]
+    }
+
+    static func reference() throws -> Reference {
+        try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: SharedData.path("reference/minilm-l6-v2-reference-embeddings.json"))))
+    }
+
+    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
+        var dot = 0.0, normA = 0.0, normB = 0.0
+        for (x, y) in zip(a, b) {
+            dot += Double(x) * Double(y)
+            normA += Double(x) * Double(x)
+            normB += Double(y) * Double(y)
+        }
+        return dot / (normA.squareRoot() * normB.squareRoot())
+    }
+
+    @Test("every reference sentence embeds at cosine ≥ 0.99999, one at a time and as one batch")
+    func parity() throws {
+        let reference = try Self.reference()
+        let batch = Self.embedder.embed(reference.sentences)
+        for (index, sentence) in reference.sentences.enumerated() {
+            let single = Self.embedder.embed([sentence])[0]
+            #expect(single.count == 384)
+            let similarity = Self.cosine(single, reference.embeddings[index])
+            #expect(similarity >= 0.99999, "sentence \(index) '\(sentence.prefix(40))': cosine \(similarity)")
+            #expect(Self.cosine(batch[index], single) >= 0.999999, "batching changed sentence \(index)")
+            let norm = single.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+            #expect(abs(norm - 1) < 1e-5)
+        }
+    }
+}
