@@ -1,8 +1,9 @@
 import Foundation
+import QuarryCore
 
 /// all-MiniLM-L6-v2 from a model directory (`config.json`, `vocab.txt`, `model.safetensors`):
 /// text in, unit-length 384-dimensional vectors out, all in process.
-public struct MiniLMEmbedder: Sendable {
+public struct MiniLMEmbedder: Embedder {
     public enum LoadError: Error, CustomStringConvertible {
         case configuration(String)
         case vocabulary(WordPieceTokenizer.LoadError)
@@ -44,10 +45,20 @@ public struct MiniLMEmbedder: Sendable {
         }
     }
 
+    public var modelName: String { Self.modelName }
     public var dimensions: Int { encoder.configuration.hiddenSize }
 
     /// One vector per text, in order.
     public func embed(_ texts: [String]) -> [[Float]] {
-        encoder.embed(texts.map { tokenizer.encode($0, maxLength: Self.maxTokens) })
+        encoder.embed(tokens(texts))
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        encoder.embed(tokens(texts))
+    }
+
+    /// The model's input ids for each text, [CLS] and [SEP] included, truncated to 256.
+    public func tokens(_ texts: [String]) -> [[Int32]] {
+        texts.map { tokenizer.encode($0, maxLength: Self.maxTokens) }
     }
 }

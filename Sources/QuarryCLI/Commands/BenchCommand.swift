@@ -8,7 +8,7 @@ import QuarryParsing
 /// scripts/bench/ runs them beside their peers and writes the tables in Docs/PERFORMANCE.md.
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self]
+        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self, Embed.self]
     )
 
     public init() {}
@@ -120,6 +120,69 @@ private final class Tally: @unchecked Sendable {
     }
 
     var totals: (Int, Int) { lock.withLock { (pages, chunks) } }
+}
+
+extension BenchCommand {
+    /// `quarry bench embed`: query latency and batch throughput of the in-process encoder.
+    struct Embed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Latency of a 10-token query and throughput of 32 chunks x 200 tokens.",
+            discussion: "Token ids are prepared first, so only the encoder is timed (tokenizing a query takes microseconds)."
+        )
+
+        @OptionGroup var options: ConfigurationOptions
+        @Option(help: "Query repetitions; the median and p99 are reported.") var queries = 200
+        @Option(help: "Batch runs; the median is reported.") var runs = 5
+        @Flag(help: "Print JSON.") var json = false
+
+        static let query = "what is the capital city of france?"
+        static let passage = "Quarry indexes documents and answers questions with exact citations, page numbers and boxes on the page. "
+
+        func run() async throws {
+            let settings = try await reportingStartupErrors { try options.settings() }
+            let embedder = try MiniLMEmbedder(directory: settings.modelDirectory)
+            let query = embedder.tokenizer.encode(Self.query)
+            let long = embedder.tokenizer.encode(String(repeating: Self.passage, count: 20), maxLength: 200)
+            let batch = (0..<32).map { index in long.enumerated().map { $0.offset == 1 ? Int32(1000 + index) : $0.element } }
+
+            _ = embedder.encoder.embed([query])  // warm up: page in the weights
+            var latencies: [Double] = []
+            for _ in 0..<queries {
+                let start = ContinuousClock.now
+                _ = embedder.encoder.embed([query])
+                latencies.append((ContinuousClock.now - start).seconds * 1000)
+            }
+            latencies.sort()
+            var batchSeconds: [Double] = []
+            for _ in 0..<runs {
+                let start = ContinuousClock.now
+                _ = embedder.encoder.embed(batch)
+                batchSeconds.append((ContinuousClock.now - start).seconds)
+            }
+            batchSeconds.sort()
+            let result = Result(
+                queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
+                queryP99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                batchInputs: batch.count, batchTokensPerInput: long.count, batchMedianSeconds: batchSeconds[runs / 2],
+                batchTokensPerSecond: Double(batch.count * long.count) / batchSeconds[runs / 2]
+            )
+            if json {
+                print(try DocumentOutput.json(result))
+            } else {
+                print(String(format: "query (%d tokens): p50 %.3f ms, p99 %.3f ms over %d runs", result.queryTokens,
+                             result.queryP50Milliseconds, result.queryP99Milliseconds, queries))
+                print(String(format: "batch %d x %d tokens: median %.1f ms of %d runs, %.0f tokens/s", result.batchInputs,
+                             result.batchTokensPerInput, result.batchMedianSeconds * 1000, runs, result.batchTokensPerSecond))
+            }
+        }
+
+        struct Result: Encodable {
+            let queryTokens: Int
+            let queryP50Milliseconds, queryP99Milliseconds: Double
+            let batchInputs, batchTokensPerInput: Int
+            let batchMedianSeconds, batchTokensPerSecond: Double
+        }
+    }
 }
 
 extension Duration {
