@@ -96,6 +96,7 @@ let package = Package(
             name: "QuarryServerTests",
             dependencies: [
                 "QuarryServer",
+                "QuarryEmbedding",
                 "QuarryTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -48,14 +48,18 @@ public struct MiniLMEmbedder: Embedder {
     public var modelName: String { Self.modelName }
     public var dimensions: Int { encoder.configuration.hiddenSize }
 
-    /// One vector per text, in order.
-    public func embed(_ texts: [String]) -> [[Float]] {
-        encoder.embed(tokens(texts))
+    /// Runs on a queue of its own: encoding is seconds of CPU for a large batch, which must not
+    /// hold one of the few threads of Swift's cooperative pool that serve requests.
+    public func embed(_ texts: [String]) async throws -> Embeddings {
+        await withCheckedContinuation { continuation in
+            Self.queue.async {
+                let ids = tokens(texts)
+                continuation.resume(returning: Embeddings(vectors: encoder.embed(ids), tokenCount: ids.reduce(0) { $0 + $1.count }))
+            }
+        }
     }
 
-    public func embed(_ texts: [String]) async throws -> [[Float]] {
-        encoder.embed(tokens(texts))
-    }
+    private static let queue = DispatchQueue(label: "quarry.embedding", qos: .userInitiated, attributes: .concurrent)
 
     /// The model's input ids for each text, [CLS] and [SEP] included, truncated to 256.
     public func tokens(_ texts: [String]) -> [[Int32]] {

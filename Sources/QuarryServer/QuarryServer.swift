@@ -1,20 +1,25 @@
 import Hummingbird
 import Logging
 import Prometheus
+import QuarryCore
 
 /// What the HTTP layer needs from the composition root.
 public struct ServerDependencies: Sendable {
     public var authority: TokenAuthority
     public var metrics: PrometheusCollectorRegistry
     public var readinessChecks: [any ReadinessCheck]
+    /// Serves `POST /v1/embeddings` when present.
+    public var embedder: (any Embedder)?
     public var maximumTokenLifetime: Duration
 
     public init(
         authority: TokenAuthority,
         metrics: PrometheusCollectorRegistry,
         readinessChecks: [any ReadinessCheck],
+        embedder: (any Embedder)? = nil,
         maximumTokenLifetime: Duration = .seconds(30 * 24 * 3600)
     ) {
+        self.embedder = embedder
         self.authority = authority
         self.metrics = metrics
         self.readinessChecks = readinessChecks
@@ -22,7 +27,8 @@ public struct ServerDependencies: Sendable {
     }
 }
 
-/// Builds Quarry's router: public `/health`, `/ready`, `/metrics`; everything under `/api/v1` needs a token.
+/// Builds Quarry's router: public `/health`, `/ready`, `/metrics`; everything under `/api/v1` and the
+/// OpenAI-compatible `/v1` needs a token.
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
     let router = Router(context: QuarryRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -38,6 +44,11 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
     let api = router.group("/api/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
         .register(on: api)
+
+    if let embedder = dependencies.embedder {
+        let openAI = router.group("/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
+        EmbeddingsRoutes(embedder: embedder).register(on: openAI)
+    }
     return router
 }
 

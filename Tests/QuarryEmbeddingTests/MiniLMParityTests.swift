@@ -29,11 +29,11 @@ struct MiniLMParityTests {
     }
 
     @Test("every reference sentence embeds at cosine ≥ 0.99999, one at a time and as one batch")
-    func parity() throws {
+    func parity() async throws {
         let reference = try Self.reference()
-        let batch = Self.embedder.embed(reference.sentences)
+        let batch = try await Self.embedder.embed(reference.sentences).vectors
         for (index, sentence) in reference.sentences.enumerated() {
-            let single = Self.embedder.embed([sentence])[0]
+            let single = try await Self.embedder.embed([sentence]).vectors[0]
             #expect(single.count == 384)
             let similarity = Self.cosine(single, reference.embeddings[index])
             #expect(similarity >= 0.99999, "sentence \(index) '\(sentence.prefix(40))': cosine \(similarity)")

@@ -16,39 +16,42 @@ struct NginxTests {
         let token = try await Fixture.token(authority, tenant: "acme", role: .viewer)
         try await Fixture.application(authority: authority).test(.live) { client in
             let upstream = try #require(client.port)
-            let proxy = try NginxProxy(upstreamPort: upstream)
+            let proxy = try await offPool { try NginxProxy(upstreamPort: upstream) }
             defer { proxy.stop() }
 
-            let health = try proxy.curl("/health")
+            let health = try await offPool { try proxy.curl("/health") }
             #expect(health.status == 200)
             #expect(health.body.contains(#""status":"ok""#))
 
-            let me = try proxy.curl("/api/v1/me", headers: ["Authorization: Bearer \(token)"])
+            let me = try await offPool { try proxy.curl("/api/v1/me", headers: ["Authorization: Bearer \(token)"]) }
             #expect(me.status == 200)
             #expect(me.body.contains(#""tenant":"acme""#))
             #expect(me.headers.contains { $0.lowercased().hasPrefix("strict-transport-security:") })
             // nginx's $request_id reaches Quarry and comes back.
             #expect(me.headers.contains { $0.lowercased().hasPrefix("x-request-id:") })
 
-            let anonymous = try proxy.curl("/api/v1/me")
+            let anonymous = try await offPool { try proxy.curl("/api/v1/me") }
             #expect(anonymous.status == 401)
 
-            let metrics = try proxy.curl("/metrics")
+            let metrics = try await offPool { try proxy.curl("/metrics") }
             #expect(metrics.status == 200)
             #expect(metrics.body.contains("hb_requests"))
 
-            let redirect = try proxy.curlPlain("/health")
+            let redirect = try await offPool { try proxy.curlPlain("/health") }
             #expect(redirect.status == 301)
 
             // Bodies over client_max_body_size are refused by nginx with 413.
-            let huge = try proxy.curl("/api/v1/me", headers: ["Authorization: Bearer \(token)"], uploadBytes: 101 * 1024 * 1024)
+            let huge = try await offPool {
+                try proxy.curl("/api/v1/me", headers: ["Authorization: Bearer \(token)"], uploadBytes: 101 * 1024 * 1024)
+            }
             #expect(huge.status == 413)
         }
     }
 }
 
 /// A private nginx: config, certificate, logs and pid in a temporary directory; stopped by `stop()`.
-final class NginxProxy {
+/// Used by one test at a time.
+final class NginxProxy: @unchecked Sendable {
     let directory: URL
     let httpsPort: Int
     let httpPort: Int

@@ -73,3 +73,12 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     }
     return result.standardOutput
 }
+
+/// Runs blocking work (a child process, a file read) on a thread of its own and awaits it. Tests
+/// that wait for a program while a live server in the same process answers it must not block the
+/// few threads of Swift's cooperative pool, or the server never gets to answer.
+public func offPool<T: Sendable>(_ body: @Sendable @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

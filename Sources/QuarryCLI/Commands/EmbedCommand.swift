@@ -16,14 +16,7 @@ public struct EmbedCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let embedder = try await reportingStartupErrors {
-            let settings = try options.settings()
-            do {
-                return try MiniLMEmbedder(directory: settings.modelDirectory)
-            } catch {
-                throw ConfigurationError(key: SettingKey.modelDirectory.name, origin: settings.modelDirectory, reason: "\(error)")
-            }
-        }
+        let embedder = try await reportingStartupErrors { try ServerRuntime.loadEmbedder(try options.settings()) }
         let ids = embedder.tokens(texts)
         let vectors = embedder.encoder.embed(ids)
         if json {

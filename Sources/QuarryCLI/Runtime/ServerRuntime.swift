@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QuarryEmbedding
 import QuarryServer
 
 /// The composition root of `quarry serve`: validated settings → prepared data directory, keys,
@@ -14,6 +15,7 @@ struct ServerRuntime {
         let directory = try DataDirectory.prepare(settings.dataDirectory)
         let secret = try SigningSecret.resolve(configured: settings.jwtSecret, in: directory)
         let authority = try await makeAuthority(settings, secret: secret, directory: directory)
+        let embedder = try loadEmbedder(settings)
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks: [any ReadinessCheck] = [
@@ -23,8 +25,17 @@ struct ServerRuntime {
         ]
         return ServerRuntime(
             dataDirectory: directory, secret: secret, authority: authority,
-            dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks)
+            dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: embedder)
         )
+    }
+
+    /// The in-process model, loaded once per process; a missing or damaged model stops the start.
+    static func loadEmbedder(_ settings: Settings) throws(ConfigurationError) -> MiniLMEmbedder {
+        do {
+            return try MiniLMEmbedder(directory: settings.modelDirectory)
+        } catch {
+            throw ConfigurationError(key: SettingKey.modelDirectory.name, origin: settings.modelDirectory, reason: error.description)
+        }
     }
 
     /// The token authority from the secret and the optional RS256 public key, with key problems named by setting.
