@@ -146,12 +146,16 @@ extension BenchCommand {
             let batch = (0..<32).map { index in long.enumerated().map { $0.offset == 1 ? Int32(1000 + index) : $0.element } }
 
             _ = embedder.encoder.embed([query])  // warm up: page in the weights
+            let residentAfterLoad = Self.residentMegabytes()
             var latencies: [Double] = []
-            for _ in 0..<queries {
+            var residentAtTenth = 0.0
+            for index in 0..<queries {
                 let start = ContinuousClock.now
                 _ = embedder.encoder.embed([query])
                 latencies.append((ContinuousClock.now - start).seconds * 1000)
+                if index == queries / 10 { residentAtTenth = Self.residentMegabytes() }
             }
+            let residentAfterQueries = Self.residentMegabytes()
             latencies.sort()
             var batchSeconds: [Double] = []
             for _ in 0..<runs {
@@ -164,7 +168,9 @@ extension BenchCommand {
                 queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
                 queryP99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                 batchInputs: batch.count, batchTokensPerInput: long.count, batchMedianSeconds: batchSeconds[runs / 2],
-                batchTokensPerSecond: Double(batch.count * long.count) / batchSeconds[runs / 2]
+                batchTokensPerSecond: Double(batch.count * long.count) / batchSeconds[runs / 2],
+                residentMegabytesAfterLoad: residentAfterLoad, residentMegabytesAtTenthQuery: residentAtTenth,
+                residentMegabytesAfterQueries: residentAfterQueries
             )
             if json {
                 print(try DocumentOutput.json(result))
@@ -173,6 +179,8 @@ extension BenchCommand {
                              result.queryP50Milliseconds, result.queryP99Milliseconds, queries))
                 print(String(format: "batch %d x %d tokens: median %.1f ms of %d runs, %.0f tokens/s", result.batchInputs,
                              result.batchTokensPerInput, result.batchMedianSeconds * 1000, runs, result.batchTokensPerSecond))
+                print(String(format: "resident: %.1f MB after loading, %.1f MB after %d queries, %.1f MB after all %d",
+                             residentAfterLoad, residentAtTenth, queries / 10 + 1, residentAfterQueries, queries))
             }
         }
 
@@ -181,6 +189,15 @@ extension BenchCommand {
             let queryP50Milliseconds, queryP99Milliseconds: Double
             let batchInputs, batchTokensPerInput: Int
             let batchMedianSeconds, batchTokensPerSecond: Double
+            let residentMegabytesAfterLoad, residentMegabytesAtTenthQuery, residentMegabytesAfterQueries: Double
+        }
+
+        /// This process's resident set, from /proc/self/statm.
+        static func residentMegabytes() -> Double {
+            guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+                  let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+            else { return 0 }
+            return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
         }
     }
 }
