@@ -41,9 +41,12 @@ let package = Package(
         systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
 
+        .target(name: "CCurlShims", dependencies: ["CCurl"], path: "Sources/CLibraries/CCurlShims"),
+
         .target(name: "QuarryCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
-        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
+        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "COpenBLAS"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
             dependencies: [
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(
             name: "QuarryParsingTests",
             dependencies: ["QuarryParsing", "QuarryEmbedding", "QuarryTestSupport"],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "QuarryTestSupport"], swiftSettings: strict),
@@ -97,12 +101,14 @@ let package = Package(
             dependencies: [
                 "QuarryServer",
                 "QuarryEmbedding",
+                "QuarryHTTP",
                 "QuarryTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            exclude: ["Peers"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import QuarryCore
 import QuarryEmbedding
+import QuarryHTTP
 import QuarryServer
 import QuarryTestSupport
 import Testing
@@ -46,6 +47,40 @@ struct EmbeddingsEndpointTests {
 
             let refused = try await offPool { try run(Venv.python, [Self.peer, "--bad-token", "http://127.0.0.1:\(port)/v1"]) }
             #expect(refused.trimmingCharacters(in: .whitespacesAndNewlines) == "AuthenticationError 401")
+        }
+    }
+
+    @Test("the remote embedder over libcurl gets the same vectors from Quarry's endpoint; failures are clear")
+    func remoteEmbedder() async throws {
+        let authority = try await Fixture.authority()
+        let token = try await Fixture.token(authority)
+        let texts = (0..<5).map { "passage number \($0) about Paris and France" }
+        let expected = try await Self.embedder.embed(texts)
+        try await Self.application(authority).test(.live) { client in
+            let port = try #require(client.port)
+            let remote = OpenAIEmbedder(
+                baseURL: "http://127.0.0.1:\(port)/v1", model: "all-MiniLM-L6-v2", dimensions: 384, apiKey: token, batchSize: 2
+            )
+            let result = try await remote.embed(texts)
+            #expect(result.vectors.count == 5)
+            #expect(zip(result.vectors, expected.vectors).allSatisfy { zip($0, $1).allSatisfy { abs($0 - $1) < 1e-6 } })
+            #expect(result.tokenCount == expected.tokenCount)
+
+            let forged = OpenAIEmbedder(baseURL: "http://127.0.0.1:\(port)/v1", model: "all-MiniLM-L6-v2", dimensions: 384, apiKey: "forged")
+            await #expect { try await forged.embed(["x"]) } throws: { error in
+                guard case .remote(.status(_, 401, _)) = error as? OpenAIEmbedder.EmbedError else { return false }
+                return true
+            }
+            let wrongSize = OpenAIEmbedder(baseURL: "http://127.0.0.1:\(port)/v1", model: "all-MiniLM-L6-v2", dimensions: 768, apiKey: token)
+            await #expect(throws: OpenAIEmbedder.EmbedError.self) { try await wrongSize.embed(["x"]) }
+        }
+        let closed = try freePort()
+        let unreachable = OpenAIEmbedder(
+            baseURL: "http://127.0.0.1:\(closed)/v1", model: "m", dimensions: 384, client: HTTPClient(retries: 1, initialBackoff: .milliseconds(10))
+        )
+        await #expect { try await unreachable.embed(["x"]) } throws: { error in
+            guard case .remote(.unreachable) = error as? OpenAIEmbedder.EmbedError else { return false }
+            return true
         }
     }
 
