@@ -77,7 +77,15 @@ final class ServeProcess {
     struct Reply { let status: Int; let body: String }
 
     func get(_ path: String, token: String? = nil) throws -> Reply {
-        var arguments = ["-sS", "-o", "-", "-w", "\n%{http_code}"]
+        try request(path, token: token, extra: [])
+    }
+
+    func post(_ path: String, token: String? = nil, body: String) throws -> Reply {
+        try request(path, token: token, extra: ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body])
+    }
+
+    private func request(_ path: String, token: String?, extra: [String]) throws -> Reply {
+        var arguments = ["-sS", "-o", "-", "-w", "\n%{http_code}"] + extra
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         let output = try QuarryTestSupport.run("/usr/bin/curl", arguments + [url + path])
         let status = Int(output.split(separator: "\n").last ?? "") ?? 0

@@ -79,6 +79,31 @@ struct ServeCommandTests {
         #expect(refusal["reason"] as? String == "token signature does not verify")
     }
 
+    @Test("a server configured with embedder openai embeds through another Quarry's /v1/embeddings")
+    func remoteEmbedder() throws {
+        let upstream = try ServeProcess(data: Self.temporaryData())
+        defer { _ = upstream.terminate() }
+        let upstreamToken = try #require(upstream.firstAdminToken)
+        let downstream = try ServeProcess(data: Self.temporaryData(), environment: [
+            "QUARRY_EMBEDDER": "openai", "QUARRY_EMBEDDER_URL": upstream.url + "/v1",
+            "QUARRY_EMBEDDER_MODEL": "all-MiniLM-L6-v2", "QUARRY_EMBEDDER_API_KEY": upstreamToken,
+        ])
+        defer { _ = downstream.terminate() }
+        let downstreamToken = try #require(downstream.firstAdminToken)
+        let body = #"{"input": ["hello there"], "encoding_format": "float"}"#
+        let viaDownstream = try downstream.post("/v1/embeddings", token: downstreamToken, body: body)
+        let direct = try upstream.post("/v1/embeddings", token: upstreamToken, body: body)
+        #expect(viaDownstream.status == 200 && direct.status == 200)
+        func vector(_ text: String) throws -> [Double] {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let data = try #require(json["data"] as? [[String: Any]])
+            return try #require(data.first?["embedding"] as? [Double])
+        }
+        let remote = try vector(viaDownstream.body), local = try vector(direct.body)
+        #expect(remote.count == 384 && zip(remote, local).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(!downstream.log.contains(upstreamToken), "the upstream key must never be logged")
+    }
+
     @Test("bad configuration stops the start with one line naming the key", arguments: [
         (["QUARRY_JWT_SECRET": "short-secret"], [String](), "jwt_secret (from QUARRY_JWT_SECRET)"),
         (["QUARRY_VECTOR_STORE": "pinecone"], [], "unknown back end 'pinecone'"),

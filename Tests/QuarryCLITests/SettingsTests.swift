@@ -33,6 +33,16 @@ struct SettingsTests {
         #expect(settings.dataDirectory == "/srv/flag")  // flag over environment
     }
 
+    @Test("a remote embedder is configured by URL, model, key and size")
+    func remoteEmbedder() throws {
+        let settings = try Settings.resolve(environment: [
+            "QUARRY_EMBEDDER": "openai", "QUARRY_EMBEDDER_URL": "https://api.example.com/v1",
+            "QUARRY_EMBEDDER_MODEL": "text-embedding-3-small", "QUARRY_EMBEDDER_DIMENSIONS": "1536", "QUARRY_EMBEDDER_API_KEY": "k",
+        ])
+        #expect(settings.remoteEmbedder == .init(url: "https://api.example.com/v1", apiKey: "k", model: "text-embedding-3-small", dimensions: 1536))
+        #expect(try Settings.resolve(environment: [:]).remoteEmbedder == nil)
+    }
+
     @Test("QUARRY_CONFIG names the file when --config does not")
     func configFromEnvironment() throws {
         let file = try Self.configFile(#"{"port": "9100"}"#)
@@ -47,6 +57,10 @@ struct SettingsTests {
         (["QUARRY_LOG_LEVEL": "loud"], "log_level", "QUARRY_LOG_LEVEL", "'loud' is not one of"),
         (["QUARRY_JWT_SECRET": "too-short"], "jwt_secret", "QUARRY_JWT_SECRET", "has 9 bytes; at least 32"),
         (["QUARRY_PROT": "1"], "QUARRY_PROT", "environment", "unknown setting"),
+        (["QUARRY_EMBEDDER": "openai"], "embedder_url", "defaults", "is required when embedder is openai"),
+        (["QUARRY_EMBEDDER": "openai", "QUARRY_EMBEDDER_URL": "ftp://x"], "embedder_url", "QUARRY_EMBEDDER_URL", "not an http(s) URL"),
+        (["QUARRY_EMBEDDER": "openai", "QUARRY_EMBEDDER_URL": "http://h/v1"], "embedder_model", "defaults", "is required"),
+        (["QUARRY_EMBEDDER": "cohere"], "embedder", "QUARRY_EMBEDDER", "'cohere' is not one of local, openai"),
     ])
     func badValues(environment: [String: String], key: String, origin: String, reason: String) {
         #expect {

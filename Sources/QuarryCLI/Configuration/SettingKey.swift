@@ -23,11 +23,16 @@ struct SettingKey: Sendable {
         name: "model_dir", defaultValue: "~/.cache/quarry/models/all-MiniLM-L6-v2",
         summary: "all-MiniLM-L6-v2 files (`vocab.txt`, `model.safetensors`), as `scripts/bootstrap` installs them"
     )
+    static let embedder = SettingKey(name: "embedder", defaultValue: "local", summary: "local (all-MiniLM-L6-v2 in process) or openai (an OpenAI-compatible endpoint)")
+    static let embedderURL = SettingKey(name: "embedder_url", defaultValue: nil, summary: "base URL of the OpenAI-compatible API, e.g. `http://host:8000/v1` (embedder openai)")
+    static let embedderAPIKey = SettingKey(name: "embedder_api_key", defaultValue: nil, summary: "bearer key for that API (never logged)")
+    static let embedderModel = SettingKey(name: "embedder_model", defaultValue: nil, summary: "model name to request (embedder openai)")
+    static let embedderDimensions = SettingKey(name: "embedder_dimensions", defaultValue: "384", summary: "vector size the remote model returns")
     static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded")
     static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded")
     static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded")
 
-    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, documentStore, vectorStore, queue]
+    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey, embedderModel, embedderDimensions, documentStore, vectorStore, queue]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.
     static let configFileEnvironment = "QUARRY_CONFIG"

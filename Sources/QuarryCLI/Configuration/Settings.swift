@@ -6,6 +6,15 @@ import QuarryServer
 /// Every key is listed in ``SettingKey``; anything wrong stops the start with a ``ConfigurationError``.
 public struct Settings: Sendable, Equatable {
     public enum LogFormat: String, Sendable { case text, json }
+    /// Which model embeds: in process, or an OpenAI-compatible endpoint.
+    public enum EmbedderKind: String, Sendable { case local, openai }
+    public struct RemoteEmbedder: Sendable, Equatable {
+        public var url: String
+        public var apiKey: String?
+        public var model: String
+        public var dimensions: Int
+    }
+
     /// Where a back end runs. Production adapters join this list with their issues.
     public enum Backend: String, Sendable, CaseIterable { case embedded }
 
@@ -18,6 +27,9 @@ public struct Settings: Sendable, Equatable {
     public var jwtPublicKeyFile: String?
     /// The embedding model's directory, `~` expanded.
     public var modelDirectory: String
+    public var embedder: EmbedderKind
+    /// Set when `embedder` is `openai`.
+    public var remoteEmbedder: RemoteEmbedder?
     public var documentStore: Backend
     public var vectorStore: Backend
     public var queue: Backend
@@ -52,9 +64,32 @@ public struct Settings: Sendable, Equatable {
         modelDirectory = try values.require(.modelDirectory) { $0.isEmpty ? nil : Self.expandingTilde($0) } expected: { _ in
             "must not be empty"
         }
+        embedder = try values.require(.embedder) { EmbedderKind(rawValue: $0.lowercased()) } expected: { "'\($0)' is not one of local, openai" }
+        remoteEmbedder = embedder == .openai ? try Self.remoteEmbedder(values) : nil
         documentStore = try Self.backend(.documentStore, in: values)
         vectorStore = try Self.backend(.vectorStore, in: values)
         queue = try Self.backend(.queue, in: values)
+    }
+
+    private static func remoteEmbedder(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> RemoteEmbedder {
+        let url = try values.optional(.embedderURL) { URL(string: $0).flatMap { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil } } expected: {
+            "'\($0)' is not an http(s) URL"
+        }
+        guard let url else {
+            throw ConfigurationError(key: SettingKey.embedderURL.name, origin: "defaults", reason: "is required when embedder is openai")
+        }
+        let model = try values.optional(.embedderModel) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        guard let model else {
+            throw ConfigurationError(key: SettingKey.embedderModel.name, origin: "defaults", reason: "is required when embedder is openai")
+        }
+        return RemoteEmbedder(
+            url: url.absoluteString,
+            apiKey: try values.optional(.embedderAPIKey) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" },
+            model: model,
+            dimensions: try values.require(.embedderDimensions) { Int($0).flatMap { (1...65536).contains($0) ? $0 : nil } } expected: {
+                "'\($0)' is not a vector size"
+            }
+        )
     }
 
     static func expandingTilde(_ path: String) -> String {

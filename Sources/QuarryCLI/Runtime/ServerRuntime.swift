@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QuarryCore
 import QuarryEmbedding
 import QuarryServer
 
@@ -15,7 +16,11 @@ struct ServerRuntime {
         let directory = try DataDirectory.prepare(settings.dataDirectory)
         let secret = try SigningSecret.resolve(configured: settings.jwtSecret, in: directory)
         let authority = try await makeAuthority(settings, secret: secret, directory: directory)
-        let embedder = try loadEmbedder(settings)
+        let embedder: any Embedder = if let remote = settings.remoteEmbedder {
+            OpenAIEmbedder(baseURL: remote.url, model: remote.model, dimensions: remote.dimensions, apiKey: remote.apiKey)
+        } else {
+            try loadEmbedder(settings)
+        }
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks: [any ReadinessCheck] = [
