@@ -130,10 +130,9 @@ private struct Builder {
             if carried.count == pieces.count { carried = [] }
         }
         chunks.append(makeChunk())
-        let keptPath = path
+        // Carried pieces keep the heading path of the chunk they came from.
         pieces = carried
         tokens = carried.reduce(0) { $0 + $1.tokens }
-        if !carried.isEmpty { path = keptPath }
     }
 
     private func makeChunk() -> Chunk {
