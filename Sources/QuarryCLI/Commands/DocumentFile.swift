@@ -11,7 +11,8 @@ enum DocumentFile {
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+            FileHandle.standardError.write(Data("quarry: cannot read \(path): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(66)  // EX_NOINPUT
         }
         do {
             let source = DocumentParser.mediaType(of: data, filename: url.lastPathComponent).map {
