@@ -1,5 +1,6 @@
 import Foundation
 import QuarryCore
+import QuarryEmbedding
 import QuarryParsing
 import QuarryTestSupport
 import Testing
@@ -82,6 +83,24 @@ struct PDFCorpusTests {
         let parallel = try DocumentParser.parse(data, tenant: "t", concurrency: 2)
         #expect(sequential.pages.count == 52)
         #expect(parallel == sequential)
+    }
+
+    @Test("running headers and page numbers are marked as furniture and left out of chunks")
+    func furniture() throws {
+        let pdf = try #require(CorpusPDF.all.first { $0.file == "debian-reference.en.pdf" })
+        let document = try ParsedCorpus.document(pdf)
+        var headers = 0
+        for page in document.pages {
+            let scalars = Array(page.text.unicodeScalars)
+            for block in page.blocks where block.kind == .furniture {
+                if String(String.UnicodeScalarView(scalars[block.start..<block.end])).contains("Debian Reference") { headers += 1 }
+            }
+        }
+        #expect(headers >= 200, "found \(headers) running headers in 261 pages")
+        let tokenizer = try WordPieceTokenizer(vocabularyFile: ModelFiles.directory + "/vocab.txt")
+        let chunks = Chunker(counter: tokenizer).chunks(of: document)
+        let polluted = chunks.filter { $0.text.contains("Debian Reference\n") || $0.text.hasPrefix("Debian Reference") }
+        #expect(polluted.count < chunks.count / 50, "\(polluted.count) of \(chunks.count) chunks carry the running header")
     }
 
     @Test("metadata and title come from the document information")

@@ -21,7 +21,8 @@ enum DocumentOutput {
         return lines.joined(separator: "\n")
     }
 
-    /// Each page's blocks, marked by kind: `#` headings (one per level), `-` list items, `|` tables, `>` code.
+    /// Each page's blocks, marked by kind: `#` headings (one per level), `-` list items, `|` tables,
+    /// `>` code, `~` running headers, footers and page numbers.
     static func pages(_ document: Document) -> String {
         var lines: [String] = []
         for page in document.pages {
@@ -36,6 +37,7 @@ enum DocumentOutput {
                 case .table: "| "
                 case .code: "> "
                 case .paragraph: ""
+                case .furniture: "~ "
                 }
                 lines.append(marker + content.replacingOccurrences(of: "\n", with: "\n" + String(repeating: " ", count: marker.count)))
             }

@@ -13,7 +13,8 @@ public struct Chunk: Sendable, Codable, Equatable {
     public var headingPath: [String]
     public var pageStart: Int
     public var pageEnd: Int
-    /// The character range on each page the chunk covers, in page order.
+    /// The character ranges the chunk covers, in reading order: one per page, or more where page
+    /// furniture (a running header, a page number) sits between its pieces.
     public var spans: [Span]
     /// Where the text is drawn (PDF only): one box per line.
     public var boxes: [Box]

@@ -1,6 +1,6 @@
 /// Cuts a parsed document into chunks of at most ``ChunkerOptions/maxTokens`` model tokens.
 ///
-/// Breaks are preferred at headings (a heading always starts a chunk), then between blocks
+/// Page furniture (running headers, footers, page numbers) is left out. Breaks are preferred at headings (a heading always starts a chunk), then between blocks
 /// (paragraphs, list items, table rows), then between sentences, and only for a sentence longer than
 /// a chunk between words: never inside a word. Each chunk records the headings above it, the
 /// character range on each page it covers and, for PDFs, its boxes. Deterministic: the same document
@@ -18,7 +18,7 @@ public struct Chunker: Sendable {
         var builder = Builder(document: document, counter: counter, options: options)
         for page in document.pages where page.hasTextLayer {
             let text = Array(page.text.unicodeScalars)
-            for block in Self.blocks(of: page, length: text.count) {
+            for block in Self.blocks(of: page, length: text.count) where block.kind != .furniture {
                 builder.add(block, page: page.number, text: text)
             }
         }
@@ -138,7 +138,10 @@ private struct Builder {
     private func makeChunk() -> Chunk {
         var spans: [Chunk.Span] = []
         for piece in pieces {
-            if let last = spans.last, last.page == piece.page, piece.range.lowerBound >= last.end {
+            // One span while only whitespace lies between pieces; skipped text (page furniture)
+            // starts a new span, so it never slips into the chunk.
+            if let last = spans.last, last.page == piece.page, piece.range.lowerBound >= last.end,
+               pageTexts[piece.page]![last.end..<piece.range.lowerBound].allSatisfy(SentenceSplitter.isSpace) {
                 spans[spans.count - 1].end = piece.range.upperBound
             } else {
                 spans.append(Chunk.Span(page: piece.page, start: piece.range.lowerBound, end: piece.range.upperBound))
@@ -172,7 +175,7 @@ private struct Builder {
         switch kind {
         case .code, .table:
             ranges = Self.lines(in: text, range: range)
-        case .heading, .paragraph, .list:
+        case .heading, .paragraph, .list, .furniture:
             ranges = SentenceSplitter.sentences(in: text, range: range)
         }
         var result: [Piece] = []

@@ -31,6 +31,9 @@ public struct Page: Sendable, Codable, Equatable {
 public struct TextBlock: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable {
         case heading, paragraph, list, table, code
+        /// Running headers, footers and page numbers: kept in the page text (offsets stay true),
+        /// left out of chunks.
+        case furniture
     }
 
     public var kind: Kind

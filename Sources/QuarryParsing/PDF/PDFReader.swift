@@ -27,9 +27,11 @@ public enum PDFReader {
             results = try parallelPages(data, password: password, count: count, workers: workers, progress: progress)
         }
         let scanned = Set(results.filter(\.1).map(\.0.number))
+        var pages = results.map(\.0)
+        PageFurniture.mark(&pages)
         return ParsedDocument(
             mediaType: .pdf, title: title(document), metadata: metadata(document, pageCount: count),
-            pages: results.map(\.0), scannedPages: scanned
+            pages: pages, scannedPages: scanned
         )
     }
 
