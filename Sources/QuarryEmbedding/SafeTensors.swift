@@ -83,8 +83,6 @@ public final class SafeTensors: @unchecked Sendable {
         return tensors
     }
 
-    public var names: [String] { tensors.keys.sorted() }
-
     /// The float32 tensor `name`, which must have exactly `shape`.
     public func floats(_ name: String, shape: [Int]) throws(LoadError) -> UnsafeBufferPointer<Float> {
         guard let tensor = tensors[name] else { throw .missingTensor(name) }

@@ -28,8 +28,7 @@ public struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let settings = try await reportingStartupErrors { try options.settings() }
-            let tokenizer = try WordPieceTokenizer(vocabularyFile: settings.modelDirectory + "/vocab.txt")
+            let tokenizer = try await reportingStartupErrors { try Model.tokenizer(try options.settings()) }
             let files = try Self.pdfs(in: paths).compactMap { path -> (String, Data)? in
                 let data = try Data(contentsOf: URL(fileURLWithPath: path))
                 // Encrypted files need a password the benchmark does not know: leave them out.
@@ -139,8 +138,7 @@ extension BenchCommand {
         static let passage = "Quarry indexes documents and answers questions with exact citations, page numbers and boxes on the page. "
 
         func run() async throws {
-            let settings = try await reportingStartupErrors { try options.settings() }
-            let embedder = try MiniLMEmbedder(directory: settings.modelDirectory)
+            let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
             let query = embedder.tokenizer.encode(Self.query)
             let long = embedder.tokenizer.encode(String(repeating: Self.passage, count: 20), maxLength: 200)
             let batch = (0..<32).map { index in long.enumerated().map { $0.offset == 1 ? Int32(1000 + index) : $0.element } }

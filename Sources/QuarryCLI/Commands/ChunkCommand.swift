@@ -26,14 +26,7 @@ public struct ChunkCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let tokenizer = try await reportingStartupErrors {
-            let settings = try options.settings()
-            do {
-                return try WordPieceTokenizer(vocabularyFile: settings.modelDirectory + "/vocab.txt")
-            } catch {
-                throw ConfigurationError(key: SettingKey.modelDirectory.name, origin: settings.modelDirectory, reason: "\(error)")
-            }
-        }
+        let tokenizer = try await reportingStartupErrors { try Model.tokenizer(try options.settings()) }
         let document = try DocumentFile.read(file, password: password)
         let chunks = Chunker(counter: tokenizer, options: ChunkerOptions(maxTokens: maxTokens, overlapTokens: overlapTokens))
             .chunks(of: document)

@@ -16,7 +16,7 @@ public struct EmbedCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let embedder = try await reportingStartupErrors { try ServerRuntime.loadEmbedder(try options.settings()) }
+        let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
         let ids = embedder.tokens(texts)
         let vectors = embedder.encoder.embed(ids)
         if json {

@@ -19,7 +19,7 @@ struct ServerRuntime {
         let embedder: any Embedder = if let remote = settings.remoteEmbedder {
             OpenAIEmbedder(baseURL: remote.url, model: remote.model, dimensions: remote.dimensions, apiKey: remote.apiKey)
         } else {
-            try loadEmbedder(settings)
+            try Model.embedder(settings)
         }
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
@@ -32,15 +32,6 @@ struct ServerRuntime {
             dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: embedder)
         )
-    }
-
-    /// The in-process model, loaded once per process; a missing or damaged model stops the start.
-    static func loadEmbedder(_ settings: Settings) throws(ConfigurationError) -> MiniLMEmbedder {
-        do {
-            return try MiniLMEmbedder(directory: settings.modelDirectory)
-        } catch {
-            throw ConfigurationError(key: SettingKey.modelDirectory.name, origin: settings.modelDirectory, reason: error.description)
-        }
     }
 
     /// The token authority from the secret and the optional RS256 public key, with key problems named by setting.
