@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuarryCore
-import QuarryEmbedding
 import QuarryParsing
 
 /// `quarry parse FILE`: the document as Quarry reads it (pages, blocks, status).
