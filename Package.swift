@@ -42,11 +42,13 @@ let package = Package(
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
 
         .target(name: "CCurlShims", dependencies: ["CCurl"], path: "Sources/CLibraries/CCurlShims"),
+        // The encoder's numeric kernels: optimised in debug builds too, or tests that embed crawl.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         .target(name: "QuarryCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
         .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
-        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "CKernels"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
             dependencies: [
@@ -90,7 +92,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
-        .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "QuarryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLibrariesTests",
             dependencies: ["CPoppler", "CLibXML2", "CCurl", "CMongoc", "CHiredis", "COpenBLAS", "CSQLite"],

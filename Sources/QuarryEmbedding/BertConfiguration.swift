@@ -32,8 +32,13 @@ public struct BertConfiguration: Sendable, Equatable, Decodable {
         guard activation == "gelu" else {
             throw DecodingError.dataCorruptedError(forKey: .hiddenAct, in: container, debugDescription: "only gelu (erf) is supported, not \(activation)")
         }
-        guard hiddenSize % headCount == 0 else {
+        guard headCount > 0, hiddenSize % headCount == 0 else {
             throw DecodingError.dataCorruptedError(forKey: .headCount, in: container, debugDescription: "hidden size not divisible by heads")
+        }
+        // The kernels work in vectors of 16 floats.
+        guard hiddenSize % 16 == 0, (hiddenSize / headCount) % 16 == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .hiddenSize, in: container,
+                                                   debugDescription: "hidden and head sizes must be multiples of 16")
         }
     }
 

@@ -1,20 +1,32 @@
-import COpenBLAS
+import CKernels
 import Foundation
 
 /// A BERT encoder with mean pooling and L2 normalisation: sentence-transformers' recipe for
-/// all-MiniLM-L6-v2. Matrix products go through CBLAS (OpenBLAS).
+/// all-MiniLM-L6-v2, on Quarry's own kernels (CKernels: AVX-512 or AVX2 chosen at run time).
 ///
 /// A batch is packed, not padded: the token rows of all its inputs are stacked into one matrix, so
-/// every dense layer is one large product with no work spent on padding; attention then runs per
-/// input and head on that input's rows alone, so no mask is needed.
+/// every dense layer is one product with no work spent on padding; attention then runs per input
+/// and head on that input's rows alone, so no mask is needed. Each step is split over `threads`
+/// workers — by rows for large batches, by output columns for short queries, whose cost is
+/// reading the weights.
 public struct BertEncoder: Sendable {
     public let configuration: BertConfiguration
     let weights: BertWeights
+    /// Workers per step; one runs on the calling thread.
+    public let threads: Int
 
-    init(configuration: BertConfiguration, weights: BertWeights) {
+    init(configuration: BertConfiguration, weights: BertWeights, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.configuration = configuration
         self.weights = weights
+        self.threads = max(1, threads)
     }
+
+    /// Rows each worker needs before a step is split by rows (a row block of the kernels); fewer
+    /// rows are split by output columns, or not at all.
+    static let splitRows = 96
+
+    /// The CPU level whose kernels run: "avx512", "avx2" or "baseline".
+    public static var kernelLevel: String { String(cString: quarry_kernel_level()) }
 
     /// Unit-length sentence embeddings for token-id sequences ([CLS] … [SEP], at most `maxPositions` long).
     public func embed(_ inputs: [[Int32]]) -> [[Float]] {
@@ -28,177 +40,110 @@ public struct BertEncoder: Sendable {
             offsets.append(offset)
             offset += input.count
         }
-
-        var states = embeddings(inputs, rows: rows)
-        var scratch = Scratch(rows: rows, configuration: configuration)
+        let workspace = Workspace(rows: rows, longest: inputs.map(\.count).max() ?? 0, threads: threads, configuration: configuration)
+        embeddings(inputs, into: workspace)
         for layer in weights.layers {
-            encode(&states, layer: layer, inputs: inputs, offsets: offsets, scratch: &scratch)
+            encode(layer, inputs: inputs, offsets: offsets, workspace)
         }
-        return inputs.indices.map { pool(states, from: offsets[$0], count: inputs[$0].count) }
-    }
-
-    /// Buffers reused across layers.
-    struct Scratch {
-        var query, key, value, context, attention: [Float]
-        var intermediate: [Float]
-        var scores: [Float]
-
-        init(rows: Int, configuration: BertConfiguration) {
-            let hidden = configuration.hiddenSize
-            query = [Float](repeating: 0, count: rows * hidden)
-            key = query
-            value = query
-            context = query
-            attention = query
-            intermediate = [Float](repeating: 0, count: rows * configuration.intermediateSize)
-            scores = []
-        }
+        return inputs.indices.map { pool(workspace.states, from: offsets[$0], count: inputs[$0].count) }
     }
 
     /// Word + position + token-type embeddings, layer-normalised.
-    func embeddings(_ inputs: [[Int32]], rows: Int) -> [Float] {
+    func embeddings(_ inputs: [[Int32]], into workspace: Workspace) {
         let hidden = configuration.hiddenSize
-        var states = [Float](repeating: 0, count: rows * hidden)
         var row = 0
         for input in inputs {
             for (position, id) in input.enumerated() {
                 let token = Int(id) < configuration.vocabularySize && id >= 0 ? Int(id) : 0
+                let state = workspace.states + row * hidden
                 for column in 0..<hidden {
-                    states[row * hidden + column] = weights.wordEmbeddings[token * hidden + column]
+                    state[column] = weights.wordEmbeddings[token * hidden + column]
                         + weights.positionEmbeddings[position * hidden + column] + weights.typeEmbeddings[column]
                 }
                 row += 1
             }
         }
-        layerNorm(&states, rows: rows, weights.embeddingNorm)
-        return states
+        normalise(workspace.states, adding: nil, rows: workspace.rows, weights.embeddingNorm)
     }
 
-    func encode(_ states: inout [Float], layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], scratch: inout Scratch) {
-        let rows = states.count / configuration.hiddenSize
+    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace) {
+        let rows = workspace.rows
         let hidden = configuration.hiddenSize
-        let headSize = configuration.headSize
-        linear(states, rows: rows, layer.query, into: &scratch.query)
-        linear(states, rows: rows, layer.key, into: &scratch.key)
-        linear(states, rows: rows, layer.value, into: &scratch.value)
+        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace)
 
-        let scale = 1 / Float(headSize).squareRoot()
-        for (index, input) in inputs.enumerated() {
-            let length = input.count
-            if scratch.scores.count < length * length { scratch.scores = [Float](repeating: 0, count: length * length) }
-            let base = offsets[index] * hidden
-            for head in 0..<configuration.headCount {
-                let column = head * headSize
-                scratch.query.withUnsafeBufferPointer { query in
-                    scratch.key.withUnsafeBufferPointer { key in
-                        scratch.scores.withUnsafeMutableBufferPointer { scores in
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(headSize), scale,
-                                        query.baseAddress! + base + column, Int32(hidden), key.baseAddress! + base + column, Int32(hidden),
-                                        0, scores.baseAddress!, Int32(length))
-                        }
-                    }
-                }
-                softmaxRows(&scratch.scores, rows: length, columns: length)
-                scratch.scores.withUnsafeBufferPointer { scores in
-                    scratch.value.withUnsafeBufferPointer { value in
-                        scratch.context.withUnsafeMutableBufferPointer { context in
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(headSize), Int32(length), 1,
-                                        scores.baseAddress!, Int32(length), value.baseAddress! + base + column, Int32(hidden),
-                                        0, context.baseAddress! + base + column, Int32(hidden))
-                        }
-                    }
-                }
+        let heads = configuration.headCount
+        let pairs = inputs.count * heads
+        parallel { worker in
+            let scratch = workspace.attentionScratch(worker)
+            for pair in stride(from: worker, to: pairs, by: threads) {
+                let (index, head) = pair.quotientAndRemainder(dividingBy: heads)
+                let first = offsets[index]
+                quarry_attention(workspace.queryKeyValue + first * 3 * hidden, Int32(inputs[index].count), Int32(hidden),
+                                 Int32(head), Int32(configuration.headSize), workspace.context + first * hidden, scratch)
             }
         }
-        linear(scratch.context, rows: rows, layer.attentionOutput, into: &scratch.attention)
-        addInPlace(&states, scratch.attention)
-        layerNorm(&states, rows: rows, layer.attentionNorm)
 
-        linear(states, rows: rows, layer.intermediate, into: &scratch.intermediate)
-        gelu(&scratch.intermediate)
-        linear(scratch.intermediate, rows: rows, layer.output, into: &scratch.attention)
-        addInPlace(&states, scratch.attention)
-        layerNorm(&states, rows: rows, layer.outputNorm)
+        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace)
+        normalise(workspace.states, adding: workspace.delta, rows: rows, layer.attentionNorm)
+        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace)
+        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace)
+        normalise(workspace.states, adding: workspace.delta, rows: rows, layer.outputNorm)
     }
 
-    /// `output = input · weightᵀ + bias` for `rows` rows.
-    func linear(_ input: [Float], rows: Int, _ layer: BertWeights.Linear, into output: inout [Float]) {
-        let count = rows * layer.outputs
-        if output.count != count { output = [Float](repeating: 0, count: count) }
-        output.withUnsafeMutableBufferPointer { out in
-            for row in 0..<rows {
-                (out.baseAddress! + row * layer.outputs).update(from: layer.bias.baseAddress!, count: layer.outputs)
-            }
-            input.withUnsafeBufferPointer { input in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(layer.outputs), Int32(layer.inputs), 1,
-                            input.baseAddress!, Int32(layer.inputs), layer.weight.baseAddress!, Int32(layer.inputs),
-                            1, out.baseAddress!, Int32(layer.outputs))
+    /// `output = input · Wᵀ + b` (then GELU), split by rows when there are enough to fill every
+    /// worker's row blocks, otherwise by column panels.
+    func linear(_ input: UnsafeMutablePointer<Float>, rows: Int, _ layer: PackedLinear, gelu: Bool = false,
+                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace) {
+        let byRows = rows >= threads * Self.splitRows
+        // Workers write disjoint rows or columns of `output`.
+        nonisolated(unsafe) let input = input, output = output
+        parallel { worker in
+            let rowRange = byRows ? share(of: rows, worker: worker, multiple: 12) : 0..<rows
+            let panelRange = byRows ? 0..<layer.panels : share(of: layer.panels, worker: worker, multiple: 1)
+            guard !rowRange.isEmpty, !panelRange.isEmpty else { return }
+            layer.bias.withUnsafeBufferPointer { bias in
+                quarry_linear(input, Int32(layer.inputs), Int32(rowRange.lowerBound), Int32(rowRange.upperBound),
+                              layer.weight.baseAddress!, bias.baseAddress!, Int32(layer.inputs), Int32(layer.outputs),
+                              Int32(panelRange.lowerBound), Int32(panelRange.upperBound), gelu ? 1 : 0,
+                              output, Int32(layer.outputs), workspace.linearScratch(worker))
             }
         }
     }
 
-    func layerNorm(_ states: inout [Float], rows: Int, _ norm: BertWeights.Norm) {
-        let hidden = configuration.hiddenSize
-        let epsilon = configuration.layerNormEpsilon
-        states.withUnsafeMutableBufferPointer { values in
-            for row in 0..<rows {
-                let start = row * hidden
-                var mean: Float = 0
-                for column in 0..<hidden { mean += values[start + column] }
-                mean /= Float(hidden)
-                var variance: Float = 0
-                for column in 0..<hidden {
-                    let centred = values[start + column] - mean
-                    variance += centred * centred
-                }
-                variance /= Float(hidden)
-                let inverse = 1 / (variance + epsilon).squareRoot()
-                for column in 0..<hidden {
-                    values[start + column] = (values[start + column] - mean) * inverse * norm.gamma[column] + norm.beta[column]
-                }
-            }
+    /// `states = LayerNorm(states + delta)` row by row.
+    func normalise(_ states: UnsafeMutablePointer<Float>, adding delta: UnsafeMutablePointer<Float>?, rows: Int, _ norm: BertWeights.Norm) {
+        // Workers normalise disjoint rows; a short query is not worth waking them.
+        nonisolated(unsafe) let states = states, delta = delta
+        let workers = rows >= threads * Self.splitRows ? threads : 1
+        parallel(workers) { worker in
+            let range = share(of: rows, worker: worker, workers: workers, multiple: 1)
+            guard !range.isEmpty else { return }
+            quarry_add_layer_norm(states, delta, Int32(range.lowerBound), Int32(range.upperBound), Int32(configuration.hiddenSize),
+                                  norm.gamma.baseAddress!, norm.beta.baseAddress!, configuration.layerNormEpsilon)
         }
     }
 
-    func softmaxRows(_ values: inout [Float], rows: Int, columns: Int) {
-        values.withUnsafeMutableBufferPointer { values in
-            for row in 0..<rows {
-                let start = row * columns
-                var maximum = -Float.infinity
-                for column in 0..<columns { maximum = max(maximum, values[start + column]) }
-                var sum: Float = 0
-                for column in 0..<columns {
-                    let exponential = expf(values[start + column] - maximum)
-                    values[start + column] = exponential
-                    sum += exponential
-                }
-                let inverse = 1 / sum
-                for column in 0..<columns { values[start + column] *= inverse }
-            }
-        }
+    /// Worker `worker`'s contiguous share of `count` items (of `workers`), in whole multiples of `multiple`.
+    func share(of count: Int, worker: Int, workers: Int? = nil, multiple: Int) -> Range<Int> {
+        let workers = workers ?? threads
+        let units = (count + multiple - 1) / multiple
+        let lower = min(count, units * worker / workers * multiple)
+        let upper = min(count, units * (worker + 1) / workers * multiple)
+        return lower..<upper
     }
 
-    /// GELU with the exact error function, as BERT's "gelu" is.
-    func gelu(_ values: inout [Float]) {
-        let inverseSquareRootTwo: Float = 0.70710678118654752
-        values.withUnsafeMutableBufferPointer { values in
-            for index in values.indices {
-                let x = values[index]
-                values[index] = 0.5 * x * (1 + erff(x * inverseSquareRootTwo))
-            }
-        }
-    }
-
-    func addInPlace(_ states: inout [Float], _ other: [Float]) {
-        states.withUnsafeMutableBufferPointer { states in
-            other.withUnsafeBufferPointer { other in
-                for index in states.indices { states[index] += other[index] }
-            }
+    /// Runs `body(worker)` for each of `workers` workers, the first on the calling thread.
+    func parallel(_ workers: Int? = nil, _ body: @Sendable (Int) -> Void) {
+        let workers = workers ?? threads
+        if workers == 1 {
+            body(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: body)
         }
     }
 
     /// Mean over the input's token rows, then scaled to unit length.
-    func pool(_ states: [Float], from offset: Int, count: Int) -> [Float] {
+    func pool(_ states: UnsafeMutablePointer<Float>, from offset: Int, count: Int) -> [Float] {
         let hidden = configuration.hiddenSize
         var pooled = [Float](repeating: 0, count: hidden)
         for row in offset..<(offset + count) {
@@ -211,5 +156,48 @@ public struct BertEncoder: Sendable {
         }
         let scale = norm > 0 ? 1 / norm.squareRoot() : 0
         return pooled.map { $0 * scale }
+    }
+}
+
+/// The activations of one batch and each worker's scratch, allocated once per batch. Shared by
+/// the workers of each step, which write disjoint parts of it.
+final class Workspace: @unchecked Sendable {
+    let rows: Int
+    let states, queryKeyValue, context, delta, intermediate: UnsafeMutablePointer<Float>
+    private let linearScratchCount, attentionScratchCount: Int
+    private let scratch: UnsafeMutablePointer<Float>
+    private var allocations: [UnsafeMutablePointer<Float>] = []
+
+    init(rows: Int, longest: Int, threads: Int, configuration: BertConfiguration) {
+        let hidden = configuration.hiddenSize
+        self.rows = rows
+        linearScratchCount = quarry_linear_scratch_count(Int32(max(hidden, configuration.intermediateSize)))
+        attentionScratchCount = quarry_attention_scratch_count(Int32(longest), Int32(configuration.headSize))
+        var allocations: [UnsafeMutablePointer<Float>] = []
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+                .bindMemory(to: Float.self, capacity: count)
+            allocations.append(pointer)
+            return pointer
+        }
+        states = allocate(rows * hidden)
+        queryKeyValue = allocate(rows * 3 * hidden)
+        context = allocate(rows * hidden)
+        delta = allocate(rows * hidden)
+        intermediate = allocate(rows * configuration.intermediateSize)
+        scratch = allocate(threads * (linearScratchCount + attentionScratchCount))
+        self.allocations = allocations
+    }
+
+    func linearScratch(_ worker: Int) -> UnsafeMutablePointer<Float> {
+        scratch + worker * (linearScratchCount + attentionScratchCount)
+    }
+
+    func attentionScratch(_ worker: Int) -> UnsafeMutablePointer<Float> {
+        linearScratch(worker) + linearScratchCount
+    }
+
+    deinit {
+        for pointer in allocations { UnsafeMutableRawPointer(pointer).deallocate() }
     }
 }

@@ -1,20 +1,17 @@
-/// The encoder's weights, read in place from the safetensors file (Hugging Face BERT names).
-/// Linear weights are `[out, in]`, row-major, as PyTorch stores them.
-struct BertWeights: @unchecked Sendable {
-    struct Linear {
-        let weight: UnsafeBufferPointer<Float>
-        let bias: UnsafeBufferPointer<Float>
-        let inputs: Int
-        let outputs: Int
-    }
+import CKernels
 
-    struct Norm {
+/// The encoder's weights, read from the safetensors file (Hugging Face BERT names). Embeddings
+/// and norms are used in place; each dense layer is packed once into the kernels' panel layout
+/// (query, key and value side by side, so attention inputs come from one product).
+struct BertWeights: @unchecked Sendable {
+    /// Read-only views of the mapped file.
+    struct Norm: @unchecked Sendable {
         let gamma: UnsafeBufferPointer<Float>
         let beta: UnsafeBufferPointer<Float>
     }
 
     struct Layer {
-        let query, key, value, attentionOutput, intermediate, output: Linear
+        let queryKeyValue, attentionOutput, intermediate, output: PackedLinear
         let attentionNorm, outputNorm: Norm
     }
 
@@ -28,11 +25,16 @@ struct BertWeights: @unchecked Sendable {
 
     init(_ file: SafeTensors, _ configuration: BertConfiguration) throws(SafeTensors.LoadError) {
         let hidden = configuration.hiddenSize
-        func linear(_ name: String, _ inputs: Int, _ outputs: Int) throws(SafeTensors.LoadError) -> Linear {
-            Linear(
-                weight: try file.floats(name + ".weight", shape: [outputs, inputs]),
-                bias: try file.floats(name + ".bias", shape: [outputs]), inputs: inputs, outputs: outputs
-            )
+        func linear(_ names: [String], _ inputs: Int, _ outputs: Int) throws(SafeTensors.LoadError) -> PackedLinear {
+            var weights: [UnsafeBufferPointer<Float>] = []
+            var biases: [UnsafeBufferPointer<Float>] = []
+            for name in names {
+                weights.append(try file.floats(name + ".weight", shape: [outputs, inputs]))
+                biases.append(try file.floats(name + ".bias", shape: [outputs]))
+            }
+            let packed = PackedLinear(stacking: weights, biases: biases, inputs: inputs)
+            for weight in weights { file.release(weight) }
+            return packed
         }
         func norm(_ name: String) throws(SafeTensors.LoadError) -> Norm {
             Norm(gamma: try file.floats(name + ".weight", shape: [hidden]), beta: try file.floats(name + ".bias", shape: [hidden]))
@@ -45,17 +47,41 @@ struct BertWeights: @unchecked Sendable {
         var layers: [Layer] = []
         for index in 0..<configuration.layerCount {
             let prefix = "encoder.layer.\(index)."
+            let attention = ["query", "key", "value"].map { prefix + "attention.self." + $0 }
             layers.append(Layer(
-                query: try linear(prefix + "attention.self.query", hidden, hidden),
-                key: try linear(prefix + "attention.self.key", hidden, hidden),
-                value: try linear(prefix + "attention.self.value", hidden, hidden),
-                attentionOutput: try linear(prefix + "attention.output.dense", hidden, hidden),
-                intermediate: try linear(prefix + "intermediate.dense", hidden, configuration.intermediateSize),
-                output: try linear(prefix + "output.dense", configuration.intermediateSize, hidden),
+                queryKeyValue: try linear(attention, hidden, hidden),
+                attentionOutput: try linear([prefix + "attention.output.dense"], hidden, hidden),
+                intermediate: try linear([prefix + "intermediate.dense"], hidden, configuration.intermediateSize),
+                output: try linear([prefix + "output.dense"], configuration.intermediateSize, hidden),
                 attentionNorm: try norm(prefix + "attention.output.LayerNorm"),
                 outputNorm: try norm(prefix + "output.LayerNorm")
             ))
         }
         self.layers = layers
     }
+}
+
+/// A dense layer `y = x · Wᵀ + b` with W packed into the kernels' panels (64-byte aligned).
+final class PackedLinear: @unchecked Sendable {
+    let inputs: Int
+    let outputs: Int
+    let panels: Int
+    let weight: UnsafeMutableBufferPointer<Float>
+    let bias: [Float]
+
+    /// Stacks `[outputs, inputs]` weights (PyTorch's layout) along the outputs: one product for all.
+    init(stacking weights: [UnsafeBufferPointer<Float>], biases: [UnsafeBufferPointer<Float>], inputs: Int) {
+        var stacked: [Float] = []
+        for weight in weights { stacked.append(contentsOf: weight) }
+        self.inputs = inputs
+        outputs = stacked.count / inputs
+        panels = (outputs + Int(QUARRY_PANEL) - 1) / Int(QUARRY_PANEL)
+        let count = quarry_packed_count(Int32(outputs), Int32(inputs))
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+        weight = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Float.self, capacity: count), count: count)
+        quarry_pack(stacked, Int32(outputs), Int32(inputs), weight.baseAddress!)
+        bias = biases.flatMap { Array($0) }
+    }
+
+    deinit { UnsafeMutableRawPointer(weight.baseAddress!).deallocate() }
 }

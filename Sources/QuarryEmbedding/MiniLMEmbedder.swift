@@ -25,7 +25,8 @@ public struct MiniLMEmbedder: Embedder {
     public let tokenizer: WordPieceTokenizer
     public let encoder: BertEncoder
 
-    public init(directory: String) throws(LoadError) {
+    /// `threads`: workers for each encoder step (default: every core).
+    public init(directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(LoadError) {
         let configuration: BertConfiguration
         do {
             configuration = try JSONDecoder().decode(BertConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json")))
@@ -39,7 +40,7 @@ public struct MiniLMEmbedder: Embedder {
         }
         do {
             let weights = try BertWeights(SafeTensors(path: directory + "/model.safetensors"), configuration)
-            encoder = BertEncoder(configuration: configuration, weights: weights)
+            encoder = BertEncoder(configuration: configuration, weights: weights, threads: threads)
         } catch {
             throw .weights(error)
         }

@@ -101,4 +101,17 @@ public final class SafeTensors: @unchecked Sendable {
         copiesLock.withLock { copies.append(copy) }
         return UnsafeBufferPointer(copy)
     }
+
+    /// Gives the pages wholly inside `tensor` back to the kernel, for a tensor that has been copied
+    /// elsewhere and will not be read again here (they would be read back from the file if it were).
+    public func release(_ tensor: UnsafeBufferPointer<Float>) {
+        guard let start = tensor.baseAddress.map(UnsafeRawPointer.init) else { return }
+        let mapping = UnsafeRawPointer(base)..<(UnsafeRawPointer(base) + length)
+        guard mapping.contains(start) else { return }  // a copy, not the mapping
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + tensor.count * MemoryLayout<Float>.stride) / page * page
+        guard end > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        madvise(pointer, end - first, MADV_DONTNEED)
+    }
 }

@@ -42,4 +42,25 @@ struct MiniLMParityTests {
             #expect(abs(norm - 1) < 1e-5)
         }
     }
+
+    /// Long inputs take the other paths through the encoder: steps split by rows across workers,
+    /// several row blocks, attention over 256 positions.
+    @Test("a long batch embeds the same with one worker or two, and as one batch or one by one")
+    func longBatch() async throws {
+        let single = try MiniLMEmbedder(directory: ModelFiles.directory, threads: 1)
+        let reference = try Self.reference()
+        let texts = reference.sentences.enumerated().map { index, sentence in
+            Array(repeating: sentence, count: 6 + 5 * index).joined(separator: " ")
+        }
+        let tokens = single.tokens(texts)
+        #expect(tokens.reduce(0) { $0 + $1.count } > 4 * 96, "the batch must be long enough to split by rows")
+        #expect(tokens.contains { $0.count == MiniLMEmbedder.maxTokens })
+        let oneWorker = try await single.embed(texts).vectors
+        let twoWorkers = try await MiniLMEmbedder(directory: ModelFiles.directory, threads: 2).embed(texts).vectors
+        for (index, text) in texts.enumerated() {
+            let alone = try await single.embed([text]).vectors[0]
+            #expect(Self.cosine(oneWorker[index], twoWorkers[index]) >= 0.999999, "workers changed input \(index)")
+            #expect(Self.cosine(oneWorker[index], alone) >= 0.999999, "batching changed input \(index)")
+        }
+    }
 }

@@ -163,7 +163,7 @@ extension BenchCommand {
             }
             batchSeconds.sort()
             let result = Result(
-                queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
+                kernels: BertEncoder.kernelLevel, threads: embedder.encoder.threads, queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
                 queryP99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                 batchInputs: batch.count, batchTokensPerInput: long.count, batchMedianSeconds: batchSeconds[runs / 2],
                 batchTokensPerSecond: Double(batch.count * long.count) / batchSeconds[runs / 2],
@@ -173,6 +173,7 @@ extension BenchCommand {
             if json {
                 print(try DocumentOutput.json(result))
             } else {
+                print("kernels: \(result.kernels), \(result.threads) thread(s)")
                 print(String(format: "query (%d tokens): p50 %.3f ms, p99 %.3f ms over %d runs", result.queryTokens,
                              result.queryP50Milliseconds, result.queryP99Milliseconds, queries))
                 print(String(format: "batch %d x %d tokens: median %.1f ms of %d runs, %.0f tokens/s", result.batchInputs,
@@ -183,6 +184,8 @@ extension BenchCommand {
         }
 
         struct Result: Encodable {
+            let kernels: String
+            let threads: Int
             let queryTokens: Int
             let queryP50Milliseconds, queryP99Milliseconds: Double
             let batchInputs, batchTokensPerInput: Int

@@ -1,0 +1,45 @@
+// Quarry's numeric kernels for the BERT encoder: packed matrix products, attention, layer
+// normalisation and GELU. Written with vector extensions and compiled per CPU level
+// (AVX-512, AVX2+FMA, baseline); the loader picks the best at run time.
+#ifndef QUARRY_KERNELS_H
+#define QUARRY_KERNELS_H
+
+#include <stddef.h>
+
+/// Output columns per packed weight panel (two 16-float vectors).
+#define QUARRY_PANEL 32
+
+/// Floats needed to pack an `[outputs, inputs]` weight (outputs rounded up to whole panels).
+size_t quarry_packed_count(int outputs, int inputs);
+
+/// Packs a row-major `[outputs, inputs]` weight (PyTorch's layout) into panels of
+/// QUARRY_PANEL outputs, each `inputs` rows of QUARRY_PANEL contiguous floats.
+void quarry_pack(const float *weight, int outputs, int inputs, float *packed);
+
+/// `output[r, j] = bias[j] + Σ_k input[r, k] · weight[j, k]` for rows [row_begin, row_end) and
+/// the columns of panels [panel_begin, panel_end); GELU (erf) applied after when `gelu` is set.
+/// `scratch` needs `quarry_linear_scratch_count(inputs)` floats, 64-byte aligned.
+size_t quarry_linear_scratch_count(int inputs);
+void quarry_linear(const float *input, int input_stride, int row_begin, int row_end,
+                   const float *packed, const float *bias, int inputs, int outputs,
+                   int panel_begin, int panel_end, int gelu,
+                   float *output, int output_stride, float *scratch);
+
+/// Scaled dot-product attention of one head over one sequence of `length` rows, without mask.
+/// `qkv` holds each row's query, key and value side by side (`3 · hidden` floats a row);
+/// writes the head's `head_size` columns of `context` (`hidden` floats a row). `hidden` and
+/// `head_size` must be multiples of 16, as they are for BERT models.
+/// `scratch` needs `quarry_attention_scratch_count(length, head_size)` floats.
+size_t quarry_attention_scratch_count(int length, int head_size);
+void quarry_attention(const float *qkv, int length, int hidden, int head, int head_size,
+                      float *context, float *scratch);
+
+/// `states[r] = LayerNorm(states[r] + delta[r])` for rows [row_begin, row_end);
+/// `delta` may be NULL for a plain layer normalisation.
+void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int row_end, int hidden,
+                           const float *gamma, const float *beta, float epsilon);
+
+/// The CPU level the loader chose: "avx512", "avx2" or "baseline".
+const char *quarry_kernel_level(void);
+
+#endif

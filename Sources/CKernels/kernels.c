@@ -1,0 +1,121 @@
+#include "quarry_kernels.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+
+/// Rows transposed together into L2 for a matrix product: a multiple of every level's TILE_ROWS.
+#define BLOCK_ROWS 96
+/// Inputs per slice of a matrix product: a tile's slice and a panel's slice fit L1 together.
+#define DEPTH 192
+/// Query rows whose attention is computed together.
+#define ATTENTION_ROWS 8
+
+// The same bodies compiled three times, each for one CPU level. Helpers taking and returning
+// v16 are always inlined, so the calling convention for 64-byte vectors never applies.
+#pragma clang diagnostic ignored "-Wpsabi"
+// TILE_ROWS: rows of a register tile; 2 · TILE_ROWS accumulators must fit the level's registers.
+#define LEVEL avx512
+#define TILE_ROWS 12
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))), apply_to = function)
+#include "kernels_impl.h"
+#pragma clang attribute pop
+#undef LEVEL
+#undef TILE_ROWS
+
+#define LEVEL avx2
+#define TILE_ROWS 3
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "kernels_impl.h"
+#pragma clang attribute pop
+#undef LEVEL
+#undef TILE_ROWS
+
+#define LEVEL baseline
+#define TILE_ROWS 1
+#include "kernels_impl.h"
+#undef LEVEL
+#undef TILE_ROWS
+
+enum level { BASELINE, AVX2, AVX512 };
+
+static enum level detect(void) {
+    static int cached = -1;  // a benign race: every thread computes the same value
+    if (cached < 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+            cached = AVX512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            cached = AVX2;
+        else
+            cached = BASELINE;
+    }
+    return (enum level)cached;
+}
+
+const char *quarry_kernel_level(void) {
+    switch (detect()) {
+    case AVX512: return "avx512";
+    case AVX2: return "avx2";
+    default: return "baseline";
+    }
+}
+
+size_t quarry_linear_scratch_count(int inputs) { return (size_t)BLOCK_ROWS * (size_t)inputs; }
+
+size_t quarry_packed_count(int outputs, int inputs) {
+    size_t panels = ((size_t)outputs + QUARRY_PANEL - 1) / QUARRY_PANEL;
+    return panels * (size_t)inputs * QUARRY_PANEL;
+}
+
+void quarry_pack(const float *weight, int outputs, int inputs, float *packed) {
+    int panels = (outputs + QUARRY_PANEL - 1) / QUARRY_PANEL;
+    for (int panel = 0; panel < panels; panel++)
+        for (int k = 0; k < inputs; k++)
+            for (int j = 0; j < QUARRY_PANEL; j++) {
+                int output = panel * QUARRY_PANEL + j;
+                packed[((size_t)panel * inputs + k) * QUARRY_PANEL + j] =
+                    output < outputs ? weight[(size_t)output * inputs + k] : 0;
+            }
+}
+
+void quarry_linear(const float *input, int input_stride, int row_begin, int row_end,
+                   const float *packed, const float *bias, int inputs, int outputs,
+                   int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
+    switch (detect()) {
+    case AVX512:
+        linear_avx512(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
+        break;
+    case AVX2:
+        linear_avx2(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
+        break;
+    default:
+        linear_baseline(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
+    }
+}
+
+size_t quarry_attention_scratch_count(int length, int head_size) {
+    size_t padded = ((size_t)length + 15) & ~(size_t)15;
+    return 2 * padded * (size_t)head_size + ATTENTION_ROWS * padded;
+}
+
+void quarry_attention(const float *qkv, int length, int hidden, int head, int head_size, float *context, float *scratch) {
+    switch (detect()) {
+    case AVX512: attention_avx512(qkv, length, hidden, head, head_size, context, scratch); break;
+    case AVX2: attention_avx2(qkv, length, hidden, head, head_size, context, scratch); break;
+    default: attention_baseline(qkv, length, hidden, head, head_size, context, scratch);
+    }
+}
+
+void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int row_end, int hidden,
+                           const float *gamma, const float *beta, float epsilon) {
+    switch (detect()) {
+    case AVX512: add_layer_norm_avx512(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon); break;
+    case AVX2: add_layer_norm_avx2(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon); break;
+    default: add_layer_norm_baseline(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon);
+    }
+}

@@ -1,0 +1,231 @@
+// The kernels' bodies, included once per CPU level by kernels.c with LEVEL set and a target
+// attribute applied to every function; `v16` is 16 floats, one AVX-512 register (two AVX2 ones).
+
+#define JOIN2(name, level) name##_##level
+#define JOIN(name, level) JOIN2(name, level)
+#define NAME(name) JOIN(name, LEVEL)
+
+static inline __attribute__((always_inline)) v16 NAME(splat)(float value) { return value - (v16){}; }
+
+static inline __attribute__((always_inline)) v16 NAME(load)(const float *p) {
+    v16 value;
+    memcpy(&value, p, sizeof value);
+    return value;
+}
+
+static inline __attribute__((always_inline)) void NAME(store)(float *p, v16 value) { memcpy(p, &value, sizeof value); }
+
+static inline __attribute__((always_inline)) float NAME(sum)(v16 v) {
+    float total = 0;
+    for (int i = 0; i < 16; i++) total += v[i];
+    return total;
+}
+
+static inline __attribute__((always_inline)) float NAME(maximum)(v16 v) {
+    float best = v[0];
+    for (int i = 1; i < 16; i++) best = v[i] > best ? v[i] : best;
+    return best;
+}
+
+/// e^x to about 1 ulp (Cephes' range reduction and polynomial); x is clamped to float's range.
+static inline __attribute__((always_inline)) v16 NAME(exp)(v16 x) {
+    x = __builtin_elementwise_max(x, NAME(splat)(-87.3f));
+    x = __builtin_elementwise_min(x, NAME(splat)(88.3f));
+    v16 n = x * 1.44269504088896341f;
+    // Round to nearest: add and subtract 1.5·2^23.
+    n = (n + 12582912.0f) - 12582912.0f;
+    v16 r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    v16 p = NAME(splat)(1.9875691500e-4f);
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    v16i bits = (__builtin_convertvector(n, v16i) + 127) << 23;
+    v16 scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/// x · Φ(x) with erf from Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7).
+static inline __attribute__((always_inline)) v16 NAME(gelu)(v16 x) {
+    v16 z = x * 0.70710678118654752f;
+    v16 a = __builtin_elementwise_abs(z);
+    v16 t = 1.0f / (a * 0.3275911f + 1.0f);
+    v16 poly = ((((t * 1.061405429f - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    v16 erf = 1.0f - poly * NAME(exp)(-(a * a));
+    erf = __builtin_elementwise_copysign(erf, z);
+    return 0.5f * x * (1.0f + erf);
+}
+
+/// TILE_ROWS rows × one panel over `depth` inputs, accumulated in registers. `rows` holds the
+/// tile's inputs transposed (groups of TILE_ROWS floats, zero past the last row) so one pointer
+/// feeds them all. The sums start from the bias (`first`) or from the first `count` rows of
+/// `output` (a later slice of the inputs); GELU is applied when `gelu` is set (the last slice).
+static inline __attribute__((always_inline)) void NAME(tile)(
+    const float *rows, int count, const float *panel, int depth, const float *bias, int first, int gelu,
+    float *output, int output_stride)
+{
+    v16 acc0[TILE_ROWS], acc1[TILE_ROWS];
+    v16 bias0 = NAME(load)(bias), bias1 = NAME(load)(bias + 16);
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < TILE_ROWS; r++) {
+        int stored = !first && r < count;
+        acc0[r] = stored ? NAME(load)(output + r * output_stride) : bias0;
+        acc1[r] = stored ? NAME(load)(output + r * output_stride + 16) : bias1;
+    }
+    for (int k = 0; k < depth; k++) {
+        v16 b0 = NAME(load)(panel + k * QUARRY_PANEL), b1 = NAME(load)(panel + k * QUARRY_PANEL + 16);
+        // Weights stream from L3 on the query path: ask for them a few steps early.
+        __builtin_prefetch(panel + (k + 4) * QUARRY_PANEL);
+        __builtin_prefetch(panel + (k + 4) * QUARRY_PANEL + 16);
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < TILE_ROWS; r++) {
+            v16 a = NAME(splat)(rows[k * TILE_ROWS + r]);
+            acc0[r] += a * b0;
+            acc1[r] += a * b1;
+        }
+    }
+    for (int r = 0; r < count; r++) {
+        NAME(store)(output + r * output_stride, gelu ? NAME(gelu)(acc0[r]) : acc0[r]);
+        NAME(store)(output + r * output_stride + 16, gelu ? NAME(gelu)(acc1[r]) : acc1[r]);
+    }
+}
+
+static void NAME(linear)(const float *input, int input_stride, int row_begin, int row_end,
+                         const float *packed, const float *bias, int inputs, int outputs,
+                         int panel_begin, int panel_end, int gelu, float *output, int output_stride,
+                         float *scratch)
+{
+    // Rows go in blocks of BLOCK_ROWS, transposed into tiles in `scratch` (L2); the inputs in
+    // slices of DEPTH, so a tile's slice and a panel's slice share L1 while every tile of the
+    // block passes over that panel slice. Columns past `outputs` in a last, partial panel are
+    // summed in `partial` and copied out at the end.
+    float partial[BLOCK_ROWS * QUARRY_PANEL];
+    for (int block = row_begin; block < row_end; block += BLOCK_ROWS) {
+        int block_rows = row_end - block < BLOCK_ROWS ? row_end - block : BLOCK_ROWS;
+        int padded_rows = (block_rows + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
+        for (int r = 0; r < padded_rows; r++) {
+            float *tile = scratch + (size_t)(r / TILE_ROWS) * inputs * TILE_ROWS + r % TILE_ROWS;
+            const float *in = input + (size_t)(block + r) * input_stride;
+            for (int k = 0; k < inputs; k++) tile[k * TILE_ROWS] = r < block_rows ? in[k] : 0;
+        }
+        for (int start = 0; start < inputs; start += DEPTH) {
+            int depth = inputs - start < DEPTH ? inputs - start : DEPTH;
+            int first = start == 0, last = start + depth == inputs;
+            for (int panel = panel_begin; panel < panel_end; panel++) {
+                int column = panel * QUARRY_PANEL;
+                int width = outputs - column < QUARRY_PANEL ? outputs - column : QUARRY_PANEL;
+                const float *weights = packed + ((size_t)panel * inputs + start) * QUARRY_PANEL;
+                float bias_copy[QUARRY_PANEL] = {0};
+                memcpy(bias_copy, bias + column, sizeof(float) * (size_t)width);
+                for (int row = 0; row < block_rows; row += TILE_ROWS) {
+                    int count = block_rows - row < TILE_ROWS ? block_rows - row : TILE_ROWS;
+                    const float *tile = scratch + ((size_t)(row / TILE_ROWS) * inputs + start) * TILE_ROWS;
+                    if (width == QUARRY_PANEL)
+                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last,
+                                   output + (size_t)(block + row) * output_stride + column, output_stride);
+                    else
+                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last,
+                                   partial + row * QUARRY_PANEL, QUARRY_PANEL);
+                }
+                if (last && width < QUARRY_PANEL)
+                    for (int r = 0; r < block_rows; r++)
+                        memcpy(output + (size_t)(block + r) * output_stride + column, partial + r * QUARRY_PANEL,
+                               sizeof(float) * (size_t)width);
+            }
+        }
+    }
+}
+
+static void NAME(attention)(const float *qkv, int length, int hidden, int head, int head_size,
+                            float *context, float *scratch)
+{
+    // This head's keys transposed ([head_size][padded length]) so scores vectorise over keys, and
+    // its values packed ([length][head_size]): both then stay in L1 instead of strided rows of qkv.
+    // Queries go ATTENTION_ROWS at a time, so every product has that many independent sums.
+    int padded = (length + 15) & ~15;
+    float *keys = scratch;
+    float *values = keys + (size_t)head_size * padded;
+    float *scores = values + (size_t)head_size * padded;
+    int stride = 3 * hidden;
+    const float *query = qkv + head * head_size;
+    const float *key = query + hidden;
+    const float *value = key + hidden;
+    float scale = 1.0f / sqrtf((float)head_size);
+    for (int j = 0; j < padded; j++)
+        for (int d = 0; d < head_size; d++)
+            keys[d * padded + j] = j < length ? key[(size_t)j * stride + d] : 0;
+    for (int j = 0; j < length; j++) memcpy(values + (size_t)j * head_size, value + (size_t)j * stride, sizeof(float) * (size_t)head_size);
+
+    for (int first = 0; first < length; first += ATTENTION_ROWS) {
+        int count = length - first < ATTENTION_ROWS ? length - first : ATTENTION_ROWS;
+        const float *rows[ATTENTION_ROWS];
+        for (int r = 0; r < ATTENTION_ROWS; r++) rows[r] = query + (size_t)(first + (r < count ? r : 0)) * stride;
+        for (int j = 0; j < padded; j += 16) {
+            v16 acc[ATTENTION_ROWS] = {};
+            for (int d = 0; d < head_size; d++) {
+                v16 k = NAME(load)(keys + d * padded + j);
+                _Pragma("clang loop unroll(full)")
+                for (int r = 0; r < ATTENTION_ROWS; r++) acc[r] += NAME(splat)(rows[r][d]) * k;
+            }
+            for (int r = 0; r < ATTENTION_ROWS; r++) NAME(store)(scores + r * padded + j, acc[r] * scale);
+        }
+        for (int r = 0; r < count; r++) {
+            float *row = scores + r * padded;
+            v16 best = NAME(splat)(-INFINITY);
+            for (int j = 0; j < padded; j += 16) {
+                v16 s = NAME(load)(row + j);
+                if (j + 16 > length) for (int lane = length - j; lane < 16; lane++) s[lane] = -INFINITY;
+                best = __builtin_elementwise_max(s, best);
+            }
+            float maximum = NAME(maximum)(best);
+            v16 total = {};
+            for (int j = 0; j < padded; j += 16) {
+                v16 e = NAME(exp)(NAME(load)(row + j) - maximum);
+                if (j + 16 > length) for (int lane = length - j; lane < 16; lane++) e[lane] = 0;
+                NAME(store)(row + j, e);
+                total += e;
+            }
+            float inverse = 1.0f / NAME(sum)(total);
+            for (int j = 0; j < padded; j += 16) NAME(store)(row + j, NAME(load)(row + j) * inverse);
+        }
+        for (int d = 0; d < head_size; d += 16) {
+            v16 acc[ATTENTION_ROWS] = {};
+            for (int j = 0; j < length; j++) {
+                v16 v = NAME(load)(values + (size_t)j * head_size + d);
+                _Pragma("clang loop unroll(full)")
+                for (int r = 0; r < ATTENTION_ROWS; r++) acc[r] += NAME(splat)(scores[r * padded + j]) * v;
+            }
+            for (int r = 0; r < count; r++) NAME(store)(context + (size_t)(first + r) * hidden + head * head_size + d, acc[r]);
+        }
+    }
+}
+
+static void NAME(add_layer_norm)(float *states, const float *delta, int row_begin, int row_end, int hidden,
+                                 const float *gamma, const float *beta, float epsilon)
+{
+    for (int row = row_begin; row < row_end; row++) {
+        float *x = states + (size_t)row * hidden;
+        if (delta) {
+            const float *d = delta + (size_t)row * hidden;
+            for (int c = 0; c < hidden; c += 16) NAME(store)(x + c, NAME(load)(x + c) + NAME(load)(d + c));
+        }
+        v16 total = {};
+        for (int c = 0; c < hidden; c += 16) total += NAME(load)(x + c);
+        float mean = NAME(sum)(total) / (float)hidden;
+        v16 squares = {};
+        for (int c = 0; c < hidden; c += 16) {
+            v16 centred = NAME(load)(x + c) - mean;
+            squares += centred * centred;
+        }
+        float inverse = 1.0f / sqrtf(NAME(sum)(squares) / (float)hidden + epsilon);
+        for (int c = 0; c < hidden; c += 16)
+            NAME(store)(x + c, (NAME(load)(x + c) - mean) * inverse * NAME(load)(gamma + c) + NAME(load)(beta + c));
+    }
+}
+
+#undef NAME
+#undef JOIN
+#undef JOIN2

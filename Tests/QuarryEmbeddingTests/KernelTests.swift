@@ -1,0 +1,112 @@
+import CKernels
+import Foundation
+import Testing
+
+/// The encoder's C kernels against plain double-precision loops, on shapes that exercise partial
+/// panels, partial register tiles, several row blocks and split row/column ranges.
+@Suite("encoder kernels")
+struct KernelTests {
+    /// Deterministic values in [-scale, scale).
+    static func values(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+        }
+    }
+
+    static func gelu(_ x: Double) -> Double { 0.5 * x * (1 + erf(x / 2.0.squareRoot())) }
+
+    static func pack(_ weight: [Float], outputs: Int, inputs: Int) -> [Float] {
+        var packed = [Float](repeating: .nan, count: quarry_packed_count(Int32(outputs), Int32(inputs)))
+        quarry_pack(weight, Int32(outputs), Int32(inputs), &packed)
+        return packed
+    }
+
+    @Test("linear layers equal the reference, with and without GELU, however rows and panels are split",
+          arguments: [(1, 384, 384), (13, 40, 50), (200, 100, 70), (12, 1536, 384), (250, 384, 1152)])
+    func linear(rows: Int, inputs: Int, outputs: Int) {
+        let input = Self.values(rows * inputs, seed: 1, scale: 2)
+        let weight = Self.values(outputs * inputs, seed: 2, scale: 0.2)
+        let bias = Self.values(outputs, seed: 3)
+        let packed = Self.pack(weight, outputs: outputs, inputs: inputs)
+        let panels = (outputs + Int(QUARRY_PANEL) - 1) / Int(QUARRY_PANEL)
+        var scratch = [Float](repeating: 0, count: quarry_linear_scratch_count(Int32(inputs)))
+        for gelu in [false, true] {
+            var whole = [Float](repeating: .nan, count: rows * outputs)
+            quarry_linear(input, Int32(inputs), 0, Int32(rows), packed, bias, Int32(inputs), Int32(outputs),
+                          0, Int32(panels), gelu ? 1 : 0, &whole, Int32(outputs), &scratch)
+            var worst = 0.0
+            for row in 0..<rows {
+                for column in 0..<outputs {
+                    var sum = Double(bias[column])
+                    for k in 0..<inputs { sum += Double(input[row * inputs + k]) * Double(weight[column * inputs + k]) }
+                    let expected = gelu ? Self.gelu(sum) : sum
+                    worst = max(worst, abs(expected - Double(whole[row * outputs + column])) / max(1, abs(expected)))
+                }
+            }
+            #expect(worst < 2e-5, "\(rows)×\(inputs)×\(outputs) gelu \(gelu): relative error \(worst)")
+
+            // The same product in four pieces: rows split in two, panels split in two.
+            var pieces = [Float](repeating: .nan, count: rows * outputs)
+            let rowSplit = rows / 2, panelSplit = panels / 2
+            for (rowRange, panelRange) in [(0, rowSplit), (rowSplit, rows)].flatMap({ r in [(0, panelSplit), (panelSplit, panels)].map { (r, $0) } }) {
+                quarry_linear(input, Int32(inputs), Int32(rowRange.0), Int32(rowRange.1), packed, bias, Int32(inputs), Int32(outputs),
+                              Int32(panelRange.0), Int32(panelRange.1), gelu ? 1 : 0, &pieces, Int32(outputs), &scratch)
+            }
+            #expect(pieces == whole, "splitting the product changed it")
+        }
+    }
+
+    @Test("attention of one head equals softmax(q·kᵀ/√d)·v", arguments: [1, 7, 33, 256])
+    func attention(length: Int) {
+        let hidden = 64, headSize = 32, head = 1
+        let qkv = Self.values(length * 3 * hidden, seed: UInt64(length), scale: 3)
+        var context = [Float](repeating: 0, count: length * hidden)
+        var scratch = [Float](repeating: 0, count: quarry_attention_scratch_count(Int32(length), Int32(headSize)))
+        quarry_attention(qkv, Int32(length), Int32(hidden), Int32(head), Int32(headSize), &context, &scratch)
+        func at(_ row: Int, _ part: Int, _ d: Int) -> Double { Double(qkv[row * 3 * hidden + part * hidden + head * headSize + d]) }
+        var worst = 0.0
+        for i in 0..<length {
+            var scores = (0..<length).map { j in (0..<headSize).reduce(0.0) { $0 + at(i, 0, $1) * at(j, 1, $1) } / Double(headSize).squareRoot() }
+            let top = scores.max()!
+            scores = scores.map { exp($0 - top) }
+            let total = scores.reduce(0, +)
+            for d in 0..<headSize {
+                let expected = (0..<length).reduce(0.0) { $0 + scores[$1] / total * at($1, 2, d) }
+                worst = max(worst, abs(expected - Double(context[i * hidden + head * headSize + d])))
+            }
+        }
+        #expect(worst < 1e-5, "length \(length): error \(worst)")
+        // Other heads' columns are left alone.
+        #expect(context.enumerated().allSatisfy { ($0.offset % hidden) / headSize == head || $0.element == 0 })
+    }
+
+    @Test("residual add and layer normalisation equal the reference")
+    func layerNorm() {
+        let rows = 5, hidden = 384
+        let states = Self.values(rows * hidden, seed: 7, scale: 4)
+        let delta = Self.values(rows * hidden, seed: 8)
+        let gamma = Self.values(hidden, seed: 9), beta = Self.values(hidden, seed: 10)
+        var output = states
+        quarry_add_layer_norm(&output, delta, 1, Int32(rows), Int32(hidden), gamma, beta, 1e-12)
+        #expect(Array(output[0..<hidden]) == Array(states[0..<hidden]), "row 0 is outside the range")
+        var worst = 0.0
+        for row in 1..<rows {
+            let x = (0..<hidden).map { Double(states[row * hidden + $0]) + Double(delta[row * hidden + $0]) }
+            let mean = x.reduce(0, +) / Double(hidden)
+            let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(hidden)
+            for column in 0..<hidden {
+                let expected = (x[column] - mean) / (variance + 1e-12).squareRoot() * Double(gamma[column]) + Double(beta[column])
+                worst = max(worst, abs(expected - Double(output[row * hidden + column])))
+            }
+        }
+        #expect(worst < 1e-5, "error \(worst)")
+    }
+
+    @Test("this machine runs the vector kernels")
+    func level() {
+        // Every machine of this project's kind has AVX-512; a baseline pick would mean detection broke.
+        #expect(String(cString: quarry_kernel_level()) != "baseline")
+    }
+}
