@@ -12,13 +12,14 @@ import Foundation
 public struct BertEncoder: Sendable {
     public let configuration: BertConfiguration
     let weights: BertWeights
+    let pool: WorkerPool
     /// Workers per step; one runs on the calling thread.
-    public let threads: Int
+    public var threads: Int { pool.workers }
 
     init(configuration: BertConfiguration, weights: BertWeights, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.configuration = configuration
         self.weights = weights
-        self.threads = max(1, threads)
+        pool = WorkerPool(workers: threads)
     }
 
     /// Rows each worker needs before a step is split by rows (a row block of the kernels); fewer
@@ -96,7 +97,6 @@ public struct BertEncoder: Sendable {
                 into output: UnsafeMutablePointer<Float>, _ workspace: Workspace) {
         let byRows = rows >= threads * Self.splitRows
         // Workers write disjoint rows or columns of `output`.
-        nonisolated(unsafe) let input = input, output = output
         parallel { worker in
             let rowRange = byRows ? share(of: rows, worker: worker, multiple: 12) : 0..<rows
             let panelRange = byRows ? 0..<layer.panels : share(of: layer.panels, worker: worker, multiple: 1)
@@ -113,7 +113,6 @@ public struct BertEncoder: Sendable {
     /// `states = LayerNorm(states + delta)` row by row.
     func normalise(_ states: UnsafeMutablePointer<Float>, adding delta: UnsafeMutablePointer<Float>?, rows: Int, _ norm: BertWeights.Norm) {
         // Workers normalise disjoint rows; a short query is not worth waking them.
-        nonisolated(unsafe) let states = states, delta = delta
         let workers = rows >= threads * Self.splitRows ? threads : 1
         parallel(workers) { worker in
             let range = share(of: rows, worker: worker, workers: workers, multiple: 1)
@@ -132,13 +131,13 @@ public struct BertEncoder: Sendable {
         return lower..<upper
     }
 
-    /// Runs `body(worker)` for each of `workers` workers, the first on the calling thread.
-    func parallel(_ workers: Int? = nil, _ body: @Sendable (Int) -> Void) {
+    /// Runs `body(worker)` for each of `workers` workers (all by default), the first on the calling thread.
+    func parallel(_ workers: Int? = nil, _ body: (Int) -> Void) {
         let workers = workers ?? threads
         if workers == 1 {
             body(0)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+            pool.run { worker in if worker < workers { body(worker) } }
         }
     }
 

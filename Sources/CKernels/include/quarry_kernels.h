@@ -39,6 +39,21 @@ void quarry_attention(const float *qkv, int length, int hidden, int head, int he
 void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int row_end, int hidden,
                            const float *gamma, const float *beta, float epsilon);
 
+/// A fixed set of worker threads for the encoder's steps. A step on a short query lasts tens of
+/// microseconds, less than waking a sleeping thread takes, so after each task the workers spin
+/// briefly for the next one before they sleep.
+typedef struct quarry_pool quarry_pool;
+typedef void (*quarry_task)(void *context, int worker);
+
+/// A pool running tasks on `workers` workers: the caller and `workers - 1` threads.
+quarry_pool *quarry_pool_create(int workers);
+void quarry_pool_destroy(quarry_pool *pool);
+/// Workers the pool has (fewer than asked if the system refused threads).
+int quarry_pool_workers(const quarry_pool *pool);
+/// Runs `task(context, w)` for every worker w (0 on the calling thread) and returns when all
+/// are done. Calls from several threads take turns.
+void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context);
+
 /// The CPU level the loader chose: "avx512", "avx2" or "baseline".
 const char *quarry_kernel_level(void);
 

@@ -1,0 +1,125 @@
+#include "quarry_kernels.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#define PAUSE() __builtin_ia32_pause()
+#else
+#define PAUSE() ((void)0)
+#endif
+
+/// How long an idle worker spins before it sleeps: longer than the gaps between one query's steps.
+#define SPIN_NANOSECONDS 200000
+
+struct quarry_pool {
+    int workers;
+    pthread_t *threads;
+    pthread_mutex_t run_lock;    // one run at a time
+    pthread_mutex_t sleep_lock;  // guards sleeping on `wake`
+    pthread_cond_t wake;
+    quarry_task task;            // written before `generation` moves (release), read after (acquire)
+    void *context;
+    atomic_ulong generation;     // counts runs; a worker runs the task when it moves
+    atomic_int pending;          // workers still on the current run
+    atomic_int sleepers;
+    atomic_int stopping;
+};
+
+struct start { quarry_pool *pool; int worker; };
+
+static long long now_nanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void *work(void *argument) {
+    struct start start = *(struct start *)argument;
+    free(argument);
+    quarry_pool *pool = start.pool;
+    unsigned long seen = 0;
+    for (;;) {
+        unsigned long generation;
+        long long deadline = now_nanoseconds() + SPIN_NANOSECONDS;
+        int spins = 0;
+        while ((generation = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stopping)) {
+            PAUSE();
+            if (++spins % 64 || now_nanoseconds() < deadline) continue;
+            pthread_mutex_lock(&pool->sleep_lock);
+            atomic_fetch_add(&pool->sleepers, 1);
+            while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stopping))
+                pthread_cond_wait(&pool->wake, &pool->sleep_lock);
+            atomic_fetch_sub(&pool->sleepers, 1);
+            pthread_mutex_unlock(&pool->sleep_lock);
+        }
+        if (atomic_load(&pool->stopping)) return NULL;
+        seen = generation;
+        pool->task(pool->context, start.worker);
+        atomic_fetch_sub(&pool->pending, 1);
+    }
+}
+
+static void wake_sleepers(quarry_pool *pool) {
+    // Seen after `generation` moved: a worker counted here is waiting or will see the move.
+    if (atomic_load(&pool->sleepers) == 0) return;
+    pthread_mutex_lock(&pool->sleep_lock);
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->sleep_lock);
+}
+
+quarry_pool *quarry_pool_create(int workers) {
+    quarry_pool *pool = calloc(1, sizeof *pool);
+    if (!pool) return NULL;
+    pool->workers = workers < 1 ? 1 : workers;
+    pthread_mutex_init(&pool->run_lock, NULL);
+    pthread_mutex_init(&pool->sleep_lock, NULL);
+    pthread_cond_init(&pool->wake, NULL);
+    pool->threads = calloc((size_t)pool->workers, sizeof(pthread_t));
+    int started = 1;
+    for (; pool->threads && started < pool->workers; started++) {
+        struct start *start = malloc(sizeof *start);
+        if (!start) break;
+        *start = (struct start){pool, started};
+        if (pthread_create(&pool->threads[started], NULL, work, start) != 0) {
+            free(start);
+            break;
+        }
+    }
+    pool->workers = pool->threads ? started : 1;  // fewer threads if the system refused some
+    return pool;
+}
+
+void quarry_pool_destroy(quarry_pool *pool) {
+    if (!pool) return;
+    atomic_store(&pool->stopping, 1);
+    pthread_mutex_lock(&pool->sleep_lock);
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->sleep_lock);
+    for (int worker = 1; worker < pool->workers; worker++) pthread_join(pool->threads[worker], NULL);
+    free(pool->threads);
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->sleep_lock);
+    pthread_mutex_destroy(&pool->run_lock);
+    free(pool);
+}
+
+int quarry_pool_workers(const quarry_pool *pool) { return pool->workers; }
+
+void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
+    if (pool->workers == 1) {
+        task(context, 0);
+        return;
+    }
+    pthread_mutex_lock(&pool->run_lock);
+    pool->task = task;
+    pool->context = context;
+    atomic_store(&pool->pending, pool->workers - 1);
+    atomic_fetch_add(&pool->generation, 1);
+    wake_sleepers(pool);
+    task(context, 0);
+    while (atomic_load(&pool->pending) > 0) PAUSE();
+    pthread_mutex_unlock(&pool->run_lock);
+}

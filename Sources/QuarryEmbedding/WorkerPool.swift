@@ -1,0 +1,27 @@
+import CKernels
+
+/// The encoder's worker threads (CKernels' pool): `run` calls a closure once per worker, in
+/// parallel, the first on the calling thread, and returns when all are done.
+final class WorkerPool: @unchecked Sendable {
+    private let pool: OpaquePointer
+    let workers: Int
+
+    init(workers: Int) {
+        guard let pool = quarry_pool_create(Int32(max(1, workers))) else { fatalError("out of memory creating the encoder's workers") }
+        self.pool = pool
+        self.workers = Int(quarry_pool_workers(pool))
+    }
+
+    deinit { quarry_pool_destroy(pool) }
+
+    func run(_ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var body = body
+            withUnsafeMutablePointer(to: &body) { context in
+                quarry_pool_run(pool, { context, worker in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(worker))
+                }, context)
+            }
+        }
+    }
+}
