@@ -85,7 +85,10 @@ let package = Package(
         ),
 
         .target(name: "QuarryTestSupport", path: "Tests/QuarryTestSupport", swiftSettings: strict),
-        .testTarget(name: "QuarryCoreTests", dependencies: ["QuarryCore"], swiftSettings: strict),
+        .testTarget(
+            name: "QuarryCoreTests", dependencies: ["QuarryCore", "QuarryTestSupport"],
+            exclude: ["Peers"], swiftSettings: strict
+        ),
         .testTarget(
             name: "QuarryParsingTests",
             dependencies: ["QuarryParsing", "QuarryEmbedding", "QuarryTestSupport"],

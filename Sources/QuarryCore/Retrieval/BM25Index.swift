@@ -1,0 +1,149 @@
+import Foundation
+
+/// BM25's two free parameters. The defaults are Anserini's for its BEIR baselines (k1 0.9, b 0.4):
+/// chosen on MS MARCO and used unchanged across collections, not tuned per data set.
+public struct BM25Parameters: Sendable, Equatable, Codable {
+    public var k1: Float
+    public var b: Float
+
+    public init(k1: Float = 0.9, b: Float = 0.4) {
+        self.k1 = k1
+        self.b = b
+    }
+}
+
+/// An in-memory inverted index scored with Okapi BM25 (Lucene's idf, `log(1 + (N − n + ½)/(n + ½))`).
+/// Entries are numbered by the caller (dense from 0). Removing one takes the terms it was added
+/// with (the caller keeps the text), so the index holds no per-entry term lists.
+public struct BM25Index: Sendable {
+    public struct Posting: Sendable, Equatable {
+        public var entry: Int32
+        public var frequency: Int32
+    }
+
+    public private(set) var parameters: BM25Parameters
+    private(set) var postings: [String: [Posting]] = [:]
+    /// Term count of each entry; -1 for a removed or never-added slot.
+    private(set) var lengths: [Int32] = []
+    private(set) var liveCount = 0
+    private(set) var totalLength = 0
+
+    public init(parameters: BM25Parameters = BM25Parameters()) {
+        self.parameters = parameters
+    }
+
+    public var count: Int { liveCount }
+
+    /// Indexes `terms` as entry `entry`, which must be free.
+    public mutating func add(_ entry: Int, terms: [String]) {
+        precondition(entry >= lengths.count || lengths[entry] < 0, "entry \(entry) is in use")
+        if lengths.count <= entry { lengths.append(contentsOf: repeatElement(-1, count: entry + 1 - lengths.count)) }
+        var frequencies: [String: Int32] = [:]
+        for term in terms { frequencies[term, default: 0] += 1 }
+        for (term, frequency) in frequencies {
+            postings[term, default: []].append(Posting(entry: Int32(entry), frequency: frequency))
+        }
+        lengths[entry] = Int32(terms.count)
+        liveCount += 1
+        totalLength += terms.count
+    }
+
+    /// Removes entry `entry`, which was added with `terms`.
+    public mutating func remove(_ entry: Int, terms: [String]) {
+        guard entry < lengths.count, lengths[entry] >= 0 else { return }
+        totalLength -= Int(lengths[entry])
+        lengths[entry] = -1
+        liveCount -= 1
+        for term in Set(terms) {
+            postings[term]?.removeAll { $0.entry == Int32(entry) }
+            if postings[term]?.isEmpty == true { postings[term] = nil }
+        }
+    }
+
+    /// The `limit` best entries for the query terms (repeats weigh more), best first, among those
+    /// `allowed` accepts; entries matching no term are not returned.
+    public func search(_ terms: [String], limit: Int, allowed: ((Int) -> Bool)? = nil) -> [ScoredEntry] {
+        guard limit > 0, liveCount > 0 else { return [] }
+        var queryFrequencies: [String: Float] = [:]
+        for term in terms { queryFrequencies[term, default: 0] += 1 }
+        let documents = Float(liveCount)
+        let averageLength = Float(totalLength) / documents
+        let k1 = parameters.k1, b = parameters.b
+        var scores = [Float](repeating: 0, count: lengths.count)
+        var touched: [Int32] = []
+        for (term, queryFrequency) in queryFrequencies {
+            guard let list = postings[term] else { continue }
+            let matching = Float(list.count)
+            let idf = logf(1 + (documents - matching + 0.5) / (matching + 0.5))
+            let weight = idf * queryFrequency
+            for posting in list {
+                let index = Int(posting.entry)
+                let frequency = Float(posting.frequency)
+                let norm = k1 * (1 - b + b * Float(lengths[index]) / averageLength)
+                if scores[index] == 0 { touched.append(posting.entry) }
+                scores[index] += weight * frequency * (k1 + 1) / (frequency + norm)
+            }
+        }
+        var best = TopK(limit)
+        for entry in touched {
+            let index = Int(entry)
+            if let allowed, !allowed(index) { continue }
+            best.insert(ScoredEntry(entry: index, score: scores[index]))
+        }
+        return best.sorted()
+    }
+}
+
+/// An entry of an index with its score.
+public struct ScoredEntry: Sendable, Equatable {
+    public var entry: Int
+    public var score: Float
+
+    public init(entry: Int, score: Float) {
+        self.entry = entry
+        self.score = score
+    }
+}
+
+/// The `limit` highest-scoring entries seen, kept in a min-heap; ties go to the lower entry.
+struct TopK {
+    let limit: Int
+    private var heap: [ScoredEntry] = []
+
+    init(_ limit: Int) {
+        self.limit = limit
+        heap.reserveCapacity(min(limit, 1024))
+    }
+
+    /// Whether `a` ranks below `b`.
+    static func below(_ a: ScoredEntry, _ b: ScoredEntry) -> Bool {
+        a.score < b.score || (a.score == b.score && a.entry > b.entry)
+    }
+
+    mutating func insert(_ item: ScoredEntry) {
+        if heap.count < limit {
+            heap.append(item)
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard Self.below(heap[child], heap[parent]) else { break }
+                heap.swapAt(child, parent)
+                child = parent
+            }
+        } else if Self.below(heap[0], item) {
+            heap[0] = item
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var lowest = parent
+                if left < heap.count && Self.below(heap[left], heap[lowest]) { lowest = left }
+                if right < heap.count && Self.below(heap[right], heap[lowest]) { lowest = right }
+                guard lowest != parent else { break }
+                heap.swapAt(parent, lowest)
+                parent = lowest
+            }
+        }
+    }
+
+    func sorted() -> [ScoredEntry] { heap.sorted { Self.below($1, $0) } }
+}

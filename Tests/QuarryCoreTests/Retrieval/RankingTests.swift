@@ -1,0 +1,144 @@
+import Foundation
+import QuarryCore
+import QuarryTestSupport
+import Testing
+
+@Suite("BM25, fusion and metrics")
+struct RankingTests {
+    static let corpus = [
+        "the cat sat on the mat",
+        "dogs and cats living together",
+        "a dog chased a cat and another cat",
+        "quantum chromodynamics of quarks",
+    ]
+
+    static func index(_ parameters: BM25Parameters = BM25Parameters()) -> BM25Index {
+        var index = BM25Index(parameters: parameters)
+        for (entry, text) in corpus.enumerated() { index.add(entry, terms: TextAnalyzer().terms(text)) }
+        return index
+    }
+
+    /// Okapi BM25 written out for one query term, in doubles.
+    static func bm25(frequency: Double, length: Double, averageLength: Double, matching: Double, documents: Double,
+                     k1: Double = 0.9, b: Double = 0.4) -> Double {
+        let idf = log(1 + (documents - matching + 0.5) / (matching + 0.5))
+        return idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * length / averageLength))
+    }
+
+    @Test("scores follow the BM25 formula and rank by it")
+    func scores() {
+        let index = Self.index()
+        // Terms per entry after analysis: [cat, sat, mat], [dog, cat, live, togeth], [dog, chase, cat, anoth, cat], [quantum, chromodynam, quark].
+        let average = (3.0 + 4 + 5 + 3) / 4
+        let hits = index.search(["cat"], limit: 10)
+        #expect(hits.map(\.entry) == [2, 0, 1])
+        let expected = [
+            2: Self.bm25(frequency: 2, length: 5, averageLength: average, matching: 3, documents: 4),
+            0: Self.bm25(frequency: 1, length: 3, averageLength: average, matching: 3, documents: 4),
+            1: Self.bm25(frequency: 1, length: 4, averageLength: average, matching: 3, documents: 4),
+        ]
+        for hit in hits { #expect(abs(Double(hit.score) - expected[hit.entry]!) < 1e-5) }
+        #expect(index.search(["quark"], limit: 10).map(\.entry) == [3])
+        #expect(index.search(["unicorn"], limit: 10).isEmpty)
+        #expect(index.search(["cat"], limit: 1).map(\.entry) == [2])
+        #expect(index.search(["cat"], limit: 0).isEmpty)
+    }
+
+    @Test("filters, removal and replacement")
+    func updates() {
+        var index = Self.index()
+        #expect(index.search(["cat"], limit: 10, allowed: { $0 != 2 }).map(\.entry) == [0, 1])
+        index.remove(2, terms: TextAnalyzer().terms(Self.corpus[2]))
+        #expect(index.count == 3)
+        #expect(index.search(["cat"], limit: 10).map(\.entry) == [0, 1])
+        #expect(index.search(["chase"], limit: 10).isEmpty)
+        index.add(2, terms: TextAnalyzer().terms("cats chasing cats"))
+        #expect(index.search(["cat"], limit: 10).first?.entry == 2)
+    }
+
+    @Test("reciprocal rank fusion adds 1/(k + rank) across lists")
+    func reciprocalRank() {
+        let dense: [(key: String, score: Double)] = [("a", 0.9), ("b", 0.8), ("c", 0.1)]
+        let sparse: [(key: String, score: Double)] = [("c", 12), ("a", 3)]
+        let fused = Fusion.reciprocalRank(k: 60).fuse([dense, sparse])
+        #expect(fused.map(\.key) == ["a", "c", "b"])
+        #expect(abs(fused[0].score - (1.0 / 61 + 1.0 / 62)) < 1e-12)
+        #expect(abs(fused[1].score - (1.0 / 63 + 1.0 / 61)) < 1e-12)
+        #expect(abs(fused[2].score - 1.0 / 62) < 1e-12)
+    }
+
+    @Test("weighted fusion normalises each list to [0, 1]")
+    func weighted() {
+        let dense: [(key: String, score: Double)] = [("a", 0.9), ("b", 0.5), ("c", 0.1)]
+        let sparse: [(key: String, score: Double)] = [("c", 12), ("b", 2)]
+        // Normalised: dense a 1, b 0.5, c 0; sparse c 1, b 0. a and c tie at 0.5: first seen first.
+        let fused = Fusion.weighted([0.5, 0.5]).fuse([dense, sparse])
+        #expect(fused.map(\.key) == ["a", "c", "b"])
+        #expect(abs(fused[0].score - 0.5) < 1e-12 && abs(fused[1].score - 0.5) < 1e-12)
+        #expect(abs(fused[2].score - 0.25) < 1e-12)
+        #expect(Fusion.weighted([0.2, 0.8]).fuse([dense, sparse]).map(\.key) == ["c", "a", "b"])
+    }
+
+    @Test("metrics on a hand-worked example")
+    func handWorked() {
+        let qrels: RetrievalMetrics.Qrels = ["q": ["d1": 2, "d3": 1, "d9": 1]]
+        let run: RetrievalMetrics.Run = ["q": ["d1": 0.5, "d2": 0.9, "d3": 0.4]]
+        let summary = RetrievalMetrics.evaluate(run, qrels)
+        // Ranking d2, d1, d3. DCG = 2/log2(3) + 1/log2(4); ideal = 2/log2(2) + 1/log2(3) + 1/log2(4).
+        let dcg = 2 / log2(3.0) + 1 / log2(4.0)
+        let ideal = 2.0 + 1 / log2(3.0) + 1 / log2(4.0)
+        #expect(abs(summary.ndcgAt10 - dcg / ideal) < 1e-12)
+        #expect(abs(summary.recallAt100 - 2.0 / 3) < 1e-12)
+        #expect(abs(summary.mrrAt10 - 0.5) < 1e-12)
+        #expect(abs(summary.map - (1.0 / 2 + 2.0 / 3) / 3) < 1e-12)
+        #expect(RetrievalMetrics.ranked(["b": 1, "a": 1, "c": 2]) == ["c", "b", "a"], "ties go to the higher id, as trec_eval")
+    }
+
+    /// A random run with many tied scores, written as a TREC run file, against pytrec_eval.
+    @Test("metrics equal trec_eval's (pytrec_eval) to 1e-6")
+    func trecEval() throws {
+        var generator = SplitMix(seed: 42)
+        var qrels: RetrievalMetrics.Qrels = [:]
+        var ranking: RetrievalMetrics.Run = [:]
+        for query in 0..<60 {
+            let id = "q\(query)"
+            for document in 0..<40 where generator.next() % 5 == 0 { qrels[id, default: [:]]["d\(document)"] = Int(generator.next() % 3) }
+            if qrels[id]?.values.contains(where: { $0 > 0 }) != true { qrels[id, default: [:]]["d\(query % 40)"] = 1 }
+            for document in 0..<Int(generator.next() % 150) {
+                ranking[id, default: [:]]["d\(document)"] = Double(generator.next() % 20) / 4  // many ties
+            }
+            if ranking[id] == nil { ranking[id] = ["d0": 1] }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let qrelsFile = directory.appendingPathComponent("qrels.txt"), runFile = directory.appendingPathComponent("run.txt")
+        try qrels.flatMap { query, judged in judged.map { "\(query) 0 \($0.key) \($0.value)\n" } }.joined()
+            .write(to: qrelsFile, atomically: true, encoding: .utf8)
+        try TrecRun.format(ranking, tag: "quarry").write(to: runFile, atomically: true, encoding: .utf8)
+
+        let ours = RetrievalMetrics.evaluate(ranking, qrels)
+        let output = try run(Venv.python, [Self.peer, qrelsFile.path, runFile.path])
+        let theirs = try JSONDecoder().decode(RetrievalMetrics.Summary.self, from: Data(output.utf8))
+        #expect(theirs.queries == ours.queries)
+        #expect(abs(ours.ndcgAt10 - theirs.ndcgAt10) < 1e-6, "nDCG@10 \(ours.ndcgAt10) vs \(theirs.ndcgAt10)")
+        #expect(abs(ours.recallAt100 - theirs.recallAt100) < 1e-6, "Recall@100 \(ours.recallAt100) vs \(theirs.recallAt100)")
+        #expect(abs(ours.mrrAt10 - theirs.mrrAt10) < 1e-6, "MRR@10 \(ours.mrrAt10) vs \(theirs.mrrAt10)")
+        #expect(abs(ours.map - theirs.map) < 1e-6, "MAP \(ours.map) vs \(theirs.map)")
+    }
+
+    static let peer = repositoryRoot.appendingPathComponent("Tests/QuarryCoreTests/Peers/trec_eval_peer.py").path
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+}
