@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
         .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
         .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "CKernels"], swiftSettings: strict),
+        .target(name: "QuarryEmbedded", dependencies: ["QuarryCore", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "QuarryEngine", dependencies: ["QuarryCore"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
             dependencies: [
@@ -68,6 +70,8 @@ let package = Package(
                 "QuarryCore",
                 "QuarryParsing",
                 "QuarryEmbedding",
+                "QuarryEmbedded",
+                "QuarryEngine",
                 "QuarryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -95,6 +99,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
+        .testTarget(name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore"], swiftSettings: strict),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLibrariesTests",

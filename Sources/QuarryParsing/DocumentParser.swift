@@ -4,13 +4,14 @@ import QuarryCore
 /// The one entry point from bytes to a ``Document``: recognises the format from the bytes (the
 /// file name only breaks ties), parses, and gives the document its content id and status.
 public enum DocumentParser {
-    /// The format of `data`, or nil when it is neither PDF nor HTML.
+    /// The format of `data`, or nil when it is neither PDF nor HTML (nor named `.txt`).
     public static func mediaType(of data: Data, filename: String? = nil) -> MediaType? {
         let head = data.prefix(1024)
         if head.range(of: Data("%PDF-".utf8)) != nil { return .pdf }
         let lowerName = filename?.lowercased() ?? ""
         if lowerName.hasSuffix(".pdf") { return nil }  // claims PDF but is not one
         if lowerName.hasSuffix(".html") || lowerName.hasSuffix(".htm") || lowerName.hasSuffix(".xhtml") { return .html }
+        if lowerName.hasSuffix(".txt") { return .plainText }
         let text = String(decoding: head.filter { $0 != 0 }, as: UTF8.self).lowercased()
         for marker in ["<!doctype html", "<html", "<head", "<body", "<title", "<p>", "<div", "<h1"] where text.contains(marker) {
             return .html
@@ -26,11 +27,12 @@ public enum DocumentParser {
     ) throws(DocumentError) -> Document {
         guard !data.isEmpty else { throw .empty }
         guard let mediaType = source?.mediaType ?? mediaType(of: data, filename: filename) else {
-            throw .unsupportedType(filename.map { "\($0) is neither PDF nor HTML" } ?? "neither PDF nor HTML")
+            throw .unsupportedType(filename.map { "\($0) is neither PDF, HTML nor .txt" } ?? "neither PDF nor HTML (text needs a .txt name)")
         }
         let parsed: ParsedDocument = switch mediaType {
         case .pdf: try PDFReader.parse(data, password: password, concurrency: concurrency, progress: progress)
         case .html: try HTMLReader.parse(data)
+        case .plainText: try PlainTextReader.parse(data)
         }
         let title = parsed.title ?? firstHeading(parsed.pages) ?? filename
         return Document(

@@ -35,7 +35,7 @@ struct DocumentCommandTests {
         let pages = try #require(document["pages"] as? [[String: Any]])
         #expect(pages.count == 3 && pages[0]["number"] as? Int == 1 && (pages[0]["text"] as? String)?.isEmpty == false)
 
-        let notADocument = FileManager.default.temporaryDirectory.appendingPathComponent("notes-\(UUID().uuidString).txt").path
+        let notADocument = FileManager.default.temporaryDirectory.appendingPathComponent("notes-\(UUID().uuidString).dat").path
         try Data("plain words".utf8).write(to: URL(fileURLWithPath: notADocument))
         let failure = try QuarryBinary.run(["parse", notADocument])
         #expect(failure.status == 65)

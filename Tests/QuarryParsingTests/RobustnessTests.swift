@@ -16,10 +16,11 @@ struct RobustnessTests {
         #expect(throws: DocumentError.empty) { try HTMLReader.parse(Data()) }
     }
 
-    @Test("neither PDF nor HTML is 'unsupported type', and a .pdf that is not one too")
+    @Test("neither PDF, HTML nor .txt is 'unsupported type', and a .pdf that is not one too")
     func unsupported() {
-        #expect(throws: DocumentError.self) { try DocumentParser.parse(Data("just some words".utf8), tenant: "t", filename: "notes.txt") }
-        #expect(throws: DocumentError.unsupportedType("fake.pdf is neither PDF nor HTML")) {
+        #expect(throws: DocumentError.self) { try DocumentParser.parse(Data("just some words".utf8), tenant: "t", filename: "notes.dat") }
+        #expect(throws: DocumentError.self) { try DocumentParser.parse(Data("just some words".utf8), tenant: "t") }
+        #expect(throws: DocumentError.unsupportedType("fake.pdf is neither PDF, HTML nor .txt")) {
             try DocumentParser.parse(Data("<html>not really</html>".utf8), tenant: "t", filename: "fake.pdf")
         }
     }
@@ -60,6 +61,19 @@ struct RobustnessTests {
         // libxml2 stops building the tree past its depth limit (256): the text is lost, the process is not.
         _ = try? DocumentParser.parse(nested(50_000), tenant: "t", filename: "deeper.html")
     }
+
+    @Test("plain text: one page, paragraphs at blank lines, windows-1252 and CRLF read")
+    func plainText() throws {
+        let bytes = Data("  First line\r\nstill first.\r\n \r\n\r\nSecond caf\u{E9}\n".utf8.map { $0 }).replacingCafe()
+        let document = try DocumentParser.parse(bytes, tenant: "t", filename: "notes.txt")
+        #expect(document.source.mediaType == .plainText)
+        #expect(document.pages.count == 1)
+        let page = try #require(document.pages.first)
+        let scalars = Array(page.text.unicodeScalars)
+        let paragraphs = page.blocks.map { String(String.UnicodeScalarView(scalars[$0.start..<$0.end])) }
+        #expect(paragraphs == ["First line\nstill first.", "Second café"])
+        #expect(document.metadata["encoding"] == "windows-1252")
+    }
 }
 
 /// A small seeded generator, so a failing case can be replayed.
@@ -72,5 +86,17 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+}
+
+private extension Data {
+    /// The UTF-8 "é" (C3 A9) as windows-1252's single byte E9, so the text is not valid UTF-8.
+    func replacingCafe() -> Data {
+        var bytes = [UInt8](self)
+        if let index = bytes.indices.dropLast().first(where: { bytes[$0] == 0xC3 && bytes[$0 + 1] == 0xA9 }) {
+            bytes.replaceSubrange(index...(index + 1), with: [0xE9])
+        }
+        return Data(bytes)
     }
 }

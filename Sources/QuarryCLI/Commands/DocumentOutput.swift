@@ -12,7 +12,7 @@ enum DocumentOutput {
     static func summary(_ document: Document) -> String {
         let textPages = document.pages.filter(\.hasTextLayer).count
         var lines = [
-            "\(document.source.filename ?? document.source.uri): \(document.source.mediaType == .pdf ? "PDF" : "HTML"), "
+            "\(document.source.filename ?? document.source.uri): \(document.source.mediaType.displayName), "
                 + "\(document.pages.count) page\(document.pages.count == 1 ? "" : "s") (\(textPages) with text), status \(document.status.rawValue)",
             "id     \(document.id)",
         ]

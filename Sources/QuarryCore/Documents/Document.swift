@@ -54,4 +54,14 @@ public struct Document: Sendable, Codable, Equatable {
 public enum MediaType: String, Sendable, Codable, CaseIterable {
     case pdf = "application/pdf"
     case html = "text/html"
+    case plainText = "text/plain"
+
+    /// The format's name for people: PDF, HTML, text.
+    public var displayName: String {
+        switch self {
+        case .pdf: "PDF"
+        case .html: "HTML"
+        case .plainText: "text"
+        }
+    }
 }

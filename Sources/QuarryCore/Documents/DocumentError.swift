@@ -14,7 +14,7 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .empty: "the file is empty"
-        case .unsupportedType(let what): "unsupported document type: \(what) (Quarry reads PDF and HTML)"
+        case .unsupportedType(let what): "unsupported document type: \(what) (Quarry reads PDF, HTML and .txt)"
         case .encrypted: "the PDF is encrypted: supply its password"
         case .wrongPassword: "the PDF is encrypted and the password given does not open it"
         case .malformed(let reason): "the document cannot be read: \(reason)"

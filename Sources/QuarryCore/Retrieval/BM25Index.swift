@@ -13,8 +13,10 @@ public struct BM25Parameters: Sendable, Equatable, Codable {
 }
 
 /// An in-memory inverted index scored with Okapi BM25 (Lucene's idf, `log(1 + (N − n + ½)/(n + ½))`).
-/// Entries are numbered by the caller (dense from 0). Removing one takes the terms it was added
-/// with (the caller keeps the text), so the index holds no per-entry term lists.
+/// Entries are numbered by the caller (dense from 0) and never reused. Removal is lazy, as in
+/// Lucene: a removed entry stops matching at once and leaves the length statistics, but its
+/// postings (and so document frequencies) stay until `compact()`, which runs by itself once
+/// removed entries outnumber live ones.
 public struct BM25Index: Sendable {
     public struct Posting: Sendable, Equatable {
         public var entry: Int32
@@ -23,10 +25,11 @@ public struct BM25Index: Sendable {
 
     public private(set) var parameters: BM25Parameters
     private(set) var postings: [String: [Posting]] = [:]
-    /// Term count of each entry; -1 for a removed or never-added slot.
+    /// Term count of each entry; -1 for a never-added slot, -2 for a removed one whose postings remain.
     private(set) var lengths: [Int32] = []
     private(set) var liveCount = 0
     private(set) var totalLength = 0
+    private(set) var removedEntries = 0
 
     public init(parameters: BM25Parameters = BM25Parameters()) {
         self.parameters = parameters
@@ -34,9 +37,9 @@ public struct BM25Index: Sendable {
 
     public var count: Int { liveCount }
 
-    /// Indexes `terms` as entry `entry`, which must be free.
+    /// Indexes `terms` as entry `entry`, a number not used before.
     public mutating func add(_ entry: Int, terms: [String]) {
-        precondition(entry >= lengths.count || lengths[entry] < 0, "entry \(entry) is in use")
+        precondition(entry >= lengths.count, "entry \(entry) was used before")
         if lengths.count <= entry { lengths.append(contentsOf: repeatElement(-1, count: entry + 1 - lengths.count)) }
         var frequencies: [String: Int32] = [:]
         for term in terms { frequencies[term, default: 0] += 1 }
@@ -48,16 +51,24 @@ public struct BM25Index: Sendable {
         totalLength += terms.count
     }
 
-    /// Removes entry `entry`, which was added with `terms`.
-    public mutating func remove(_ entry: Int, terms: [String]) {
+    /// Removes entry `entry`; its postings go at the next compaction.
+    public mutating func remove(_ entry: Int) {
         guard entry < lengths.count, lengths[entry] >= 0 else { return }
         totalLength -= Int(lengths[entry])
-        lengths[entry] = -1
+        lengths[entry] = -2  // removed, postings still present
         liveCount -= 1
-        for term in Set(terms) {
-            postings[term]?.removeAll { $0.entry == Int32(entry) }
-            if postings[term]?.isEmpty == true { postings[term] = nil }
+        removedEntries += 1
+        if removedEntries > liveCount { compact() }
+    }
+
+    /// Drops the postings of removed entries.
+    public mutating func compact() {
+        for term in Array(postings.keys) {
+            let kept = postings[term]!.filter { lengths[Int($0.entry)] >= 0 }
+            postings[term] = kept.isEmpty ? nil : kept
         }
+        for index in lengths.indices where lengths[index] == -2 { lengths[index] = -1 }
+        removedEntries = 0
     }
 
     /// The `limit` best entries for the query terms (repeats weigh more), best first, among those
@@ -76,7 +87,7 @@ public struct BM25Index: Sendable {
             let matching = Float(list.count)
             let idf = logf(1 + (documents - matching + 0.5) / (matching + 0.5))
             let weight = idf * queryFrequency
-            for posting in list {
+            for posting in list where lengths[Int(posting.entry)] >= 0 {
                 let index = Int(posting.entry)
                 let frequency = Float(posting.frequency)
                 let norm = k1 * (1 - b + b * Float(lengths[index]) / averageLength)
@@ -106,11 +117,11 @@ public struct ScoredEntry: Sendable, Equatable {
 }
 
 /// The `limit` highest-scoring entries seen, kept in a min-heap; ties go to the lower entry.
-struct TopK {
+public struct TopK {
     let limit: Int
     private var heap: [ScoredEntry] = []
 
-    init(_ limit: Int) {
+    public init(_ limit: Int) {
         self.limit = limit
         heap.reserveCapacity(min(limit, 1024))
     }
@@ -120,7 +131,7 @@ struct TopK {
         a.score < b.score || (a.score == b.score && a.entry > b.entry)
     }
 
-    mutating func insert(_ item: ScoredEntry) {
+    public mutating func insert(_ item: ScoredEntry) {
         if heap.count < limit {
             heap.append(item)
             var child = heap.count - 1
@@ -145,5 +156,6 @@ struct TopK {
         }
     }
 
-    func sorted() -> [ScoredEntry] { heap.sorted { Self.below($1, $0) } }
+    /// The entries kept, best first.
+    public func sorted() -> [ScoredEntry] { heap.sorted { Self.below($1, $0) } }
 }

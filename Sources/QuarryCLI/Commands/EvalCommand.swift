@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import QuarryCore
+import QuarryEmbedded
+import QuarryEngine
+
+extension RetrievalMode: ExpressibleByArgument {}
+
+/// `quarry eval --dataset DIR`: retrieval quality on a BEIR data set, measured end to end.
+public struct EvalCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Index a BEIR data set into a fresh index and measure retrieval.",
+        discussion: """
+        Prints nDCG@10, Recall@100, MRR@10 and MAP over the test queries (trec_eval's definitions; a \
+        document scores as its best chunk) and writes the TREC run file and a markdown report to the \
+        output folder as DATASET-MODE.trec and DATASET-MODE.md.
+        """
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+    @Option(help: "A BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.") var dataset: String
+    @Option(help: "hybrid, dense or sparse.") var mode: RetrievalMode = .hybrid
+    @Option(help: "Where the run file and the report go.") var output = "eval/results"
+    @Flag(help: "Print one JSON object with ndcg@10, recall@100, mrr@10, map.") var json = false
+
+    public init() {}
+
+    public func run() async throws {
+        let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
+        let data: BEIRDataset
+        do { data = try BEIRDataset(directory: dataset) } catch {
+            FileHandle.standardError.write(Data("quarry eval: \(error.description)\n".utf8))
+            throw ExitCode(66)
+        }
+        let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: EmbeddedVectorIndex())
+        let progress = ProgressLine()
+        let result = try await Evaluator(indexer: indexer, mode: mode).evaluate(data) { stage, done, total in
+            progress.update("\(stage): \(done)/\(total)", done: done == total)
+        }
+        try writeFiles(result)
+        if json {
+            print(try DocumentOutput.json(result.metrics))
+        } else {
+            print(Self.table(result))
+        }
+    }
+
+    func writeFiles(_ result: Evaluator.Result) throws {
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let stem = "\(output)/\(result.dataset)-\(result.mode.rawValue)"
+        try TrecRun.format(result.run, tag: "quarry-\(result.mode.rawValue)").write(toFile: stem + ".trec", atomically: true, encoding: .utf8)
+        let report = """
+        # \(result.dataset), \(result.mode.rawValue)
+
+        \(Self.table(result))
+
+        \(result.documents) passages in \(result.chunks) chunks, indexed in \(String(format: "%.1f", result.indexSeconds)) s; \
+        \(result.metrics.queries) queries in \(String(format: "%.1f", result.querySeconds)) s. Run file: `\(result.dataset)-\(result.mode.rawValue).trec`.
+        Reproduce: `quarry eval --dataset DIR --mode \(result.mode.rawValue)` (written \(ISO8601DateFormatter().string(from: Date()))).
+
+        """
+        try report.write(toFile: stem + ".md", atomically: true, encoding: .utf8)
+    }
+
+    static func table(_ result: Evaluator.Result) -> String {
+        let m = result.metrics
+        return """
+        | nDCG@10 | Recall@100 | MRR@10 | MAP | queries |
+        |---:|---:|---:|---:|---:|
+        | \(String(format: "%.4f", m.ndcgAt10)) | \(String(format: "%.4f", m.recallAt100)) | \(String(format: "%.4f", m.mrrAt10)) | \(String(format: "%.4f", m.map)) | \(m.queries) |
+        """
+    }
+}
+
+/// Progress on standard error: one line rewritten in place on a terminal, a line per step
+/// (at most every few seconds) otherwise.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private var lastPrinted = ContinuousClock.now - .seconds(60)
+
+    func update(_ text: String, done: Bool) {
+        lock.withLock {
+            if terminal {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)\(done ? "\n" : "")".utf8))
+            } else if done || ContinuousClock.now - lastPrinted > .seconds(5) {
+                FileHandle.standardError.write(Data("\(text)\n".utf8))
+                lastPrinted = ContinuousClock.now
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import QuarryCore
+
+/// Chunks documents, embeds the chunks in batches and upserts them, dense vector and BM25 terms
+/// together, into the index: the indexing half of ingest, shared by ingest jobs and evaluation.
+public struct ChunkIndexer: Sendable {
+    public let chunker: Chunker
+    public let embedder: any Embedder
+    public let index: any VectorIndex
+    public let analyzer: TextAnalyzer
+    /// Chunks embedded per call: large enough to keep every core busy.
+    public var batchSize = 64
+
+    public init(chunker: Chunker, embedder: any Embedder, index: any VectorIndex, analyzer: TextAnalyzer = TextAnalyzer()) {
+        self.chunker = chunker
+        self.embedder = embedder
+        self.index = index
+        self.analyzer = analyzer
+    }
+
+    /// Indexes the documents' chunks; returns the chunks made.
+    @discardableResult
+    public func index(_ documents: [Document]) async throws -> [Chunk] {
+        let chunks = documents.flatMap { chunker.chunks(of: $0) }
+        let metadata = Dictionary(documents.map { ($0.id, $0.metadata) }, uniquingKeysWith: { first, _ in first })
+        var start = 0
+        while start < chunks.count {
+            let batch = chunks[start..<min(start + batchSize, chunks.count)]
+            let texts = batch.map(\.indexText)
+            let vectors = try await embedder.embed(texts).vectors
+            let points = zip(batch, zip(vectors, texts)).map { chunk, pair in
+                IndexPoint(chunkId: chunk.id, tenant: chunk.tenant, documentId: chunk.documentId, vector: pair.0,
+                           terms: analyzer.terms(pair.1), metadata: metadata[chunk.documentId] ?? [:])
+            }
+            try await index.upsert(points)
+            start += batch.count
+        }
+        return chunks
+    }
+}
+
+extension Chunk {
+    /// What is embedded and BM25-indexed for the chunk: its text, led by the headings above it when
+    /// the text does not start with them, so a chunk deep in a section still carries its context.
+    public var indexText: String {
+        guard let heading = headingPath.last, !text.hasPrefix(heading) else { return text }
+        return headingPath.joined(separator: " › ") + "\n" + text
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import QuarryCore
+
+/// Runs a BEIR data set through Quarry's own pipeline: every passage chunked, embedded and
+/// indexed, every test query answered by the index, chunks scored up to their documents (a
+/// document scores as its best chunk), and the run measured against the judgements.
+public struct Evaluator: Sendable {
+    public let indexer: ChunkIndexer
+    public var mode: RetrievalMode
+    public var fusion: Fusion
+    /// Chunks retrieved per query (and per retriever before fusion): the run's depth.
+    public var depth = 1000
+    public static let tenant = "evaluation"
+
+    public init(indexer: ChunkIndexer, mode: RetrievalMode, fusion: Fusion = .reciprocalRank()) {
+        self.indexer = indexer
+        self.mode = mode
+        self.fusion = fusion
+    }
+
+    public struct Result: Sendable, Codable {
+        public var dataset: String
+        public var mode: RetrievalMode
+        public var metrics: RetrievalMetrics.Summary
+        public var documents: Int
+        public var chunks: Int
+        public var indexSeconds: Double
+        public var querySeconds: Double
+        /// Document scores per query, for the TREC run file.
+        public var run: RetrievalMetrics.Run
+    }
+
+    /// `progress(stage, done, total)`: "indexing" in passages, then "querying" in queries.
+    public func evaluate(_ dataset: BEIRDataset, progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }) async throws -> Result {
+        let clock = ContinuousClock()
+        let indexStart = clock.now
+        var chunks = 0
+        let batch = 256
+        for start in stride(from: 0, to: dataset.corpus.count, by: batch) {
+            let passages = dataset.corpus[start..<min(start + batch, dataset.corpus.count)]
+            chunks += try await indexer.index(passages.map { dataset.document($0, tenant: Self.tenant) }).count
+            progress("indexing", start + passages.count, dataset.corpus.count)
+        }
+        let indexSeconds = (clock.now - indexStart).seconds
+
+        let queryStart = clock.now
+        var run: RetrievalMetrics.Run = [:]
+        for start in stride(from: 0, to: dataset.queries.count, by: 64) {
+            let queries = Array(dataset.queries[start..<min(start + 64, dataset.queries.count)])
+            let vectors = mode == .sparse ? queries.map { _ in [Float]() } : try await indexer.embedder.embed(queries.map(\.text)).vectors
+            for (query, vector) in zip(queries, vectors) {
+                let hits = try await indexer.index.search(IndexQuery(
+                    tenant: Self.tenant, mode: mode, vector: vector, terms: indexer.analyzer.terms(query.text),
+                    limit: depth, candidates: depth, fusion: fusion
+                ))
+                var scores: [String: Double] = [:]
+                for hit in hits where scores[hit.documentId] == nil { scores[hit.documentId] = hit.score }  // best chunk first
+                run[query.id] = scores
+            }
+            progress("querying", start + queries.count, dataset.queries.count)
+        }
+        return Result(
+            dataset: dataset.name, mode: mode, metrics: RetrievalMetrics.evaluate(run, dataset.qrels), documents: dataset.corpus.count,
+            chunks: chunks, indexSeconds: indexSeconds, querySeconds: (clock.now - queryStart).seconds, run: run
+        )
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
