@@ -75,6 +75,18 @@ struct EvalCommandTests {
         #expect(abs(ours.mrr - theirs.mrr) < 1e-6 && abs(ours.map - theirs.map) < 1e-6, "ours \(ours), trec_eval \(theirs)")
     }
 
+    @Test("several modes over one index: one JSON object keyed by mode, a run file each")
+    func severalModes() throws {
+        let dataset = try Self.makeDataset()
+        let output = dataset.deletingLastPathComponent().appendingPathComponent("results")
+        defer { try? FileManager.default.removeItem(at: dataset.deletingLastPathComponent()) }
+        let result = try QuarryBinary.run(["eval", "--dataset", dataset.path, "--mode", "dense", "--mode", "sparse", "--json", "--output", output.path])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let metrics = try JSONDecoder().decode([String: Metrics].self, from: Data(result.standardOutput.utf8))
+        #expect(Set(metrics.keys) == ["dense", "sparse"])
+        for mode in ["dense", "sparse"] { #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("mini-\(mode).trec").path)) }
+    }
+
     @Test("a folder that is not a BEIR data set is one line on stderr and exit 66")
     func missingDataset() throws {
         let result = try QuarryBinary.run(["eval", "--dataset", "/nonexistent/beir"])

@@ -19,9 +19,9 @@ public struct EvalCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "A BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.") var dataset: String
-    @Option(help: "hybrid, dense or sparse.") var mode: RetrievalMode = .hybrid
+    @Option(help: "hybrid, dense or sparse; repeat to measure several modes over one index.") var mode: [RetrievalMode] = [.hybrid]
     @Option(help: "Where the run file and the report go.") var output = "eval/results"
-    @Flag(help: "Print one JSON object with ndcg@10, recall@100, mrr@10, map.") var json = false
+    @Flag(help: "Print one JSON object with ndcg@10, recall@100, mrr@10, map (one per mode, keyed by mode, for several).") var json = false
 
     public init() {}
 
@@ -34,14 +34,17 @@ public struct EvalCommand: AsyncParsableCommand {
         }
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: EmbeddedVectorIndex())
         let progress = ProgressLine()
-        let result = try await Evaluator(indexer: indexer, mode: mode).evaluate(data) { stage, done, total in
+        let modes = mode.reduce(into: [RetrievalMode]()) { if !$0.contains($1) { $0.append($1) } }
+        let results = try await Evaluator(indexer: indexer).evaluate(data, modes: modes) { stage, done, total in
             progress.update("\(stage): \(done)/\(total)", done: done == total)
         }
-        try writeFiles(result)
+        for result in results { try writeFiles(result) }
         if json {
-            print(try DocumentOutput.json(result.metrics))
+            print(results.count == 1
+                ? try DocumentOutput.json(results[0].metrics)
+                : try DocumentOutput.json(Dictionary(uniqueKeysWithValues: results.map { ($0.mode.rawValue, $0.metrics) })))
         } else {
-            print(Self.table(result))
+            for result in results { print("\(result.mode.rawValue):\n\(Self.table(result))") }
         }
     }
 

@@ -6,15 +6,13 @@ import QuarryCore
 /// document scores as its best chunk), and the run measured against the judgements.
 public struct Evaluator: Sendable {
     public let indexer: ChunkIndexer
-    public var mode: RetrievalMode
     public var fusion: Fusion
     /// Chunks retrieved per query (and per retriever before fusion): the run's depth.
     public var depth = 1000
     public static let tenant = "evaluation"
 
-    public init(indexer: ChunkIndexer, mode: RetrievalMode, fusion: Fusion = .reciprocalRank()) {
+    public init(indexer: ChunkIndexer, fusion: Fusion = .reciprocalRank()) {
         self.indexer = indexer
-        self.mode = mode
         self.fusion = fusion
     }
 
@@ -30,8 +28,11 @@ public struct Evaluator: Sendable {
         public var run: RetrievalMetrics.Run
     }
 
-    /// `progress(stage, done, total)`: "indexing" in passages, then "querying" in queries.
-    public func evaluate(_ dataset: BEIRDataset, progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }) async throws -> Result {
+    /// Indexes the data set once and runs its queries in each mode, in order.
+    /// `progress(stage, done, total)`: "indexing" in passages, then "querying MODE" in queries.
+    public func evaluate(
+        _ dataset: BEIRDataset, modes: [RetrievalMode], progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
+    ) async throws -> [Result] {
         let clock = ContinuousClock()
         let indexStart = clock.now
         var chunks = 0
@@ -42,7 +43,20 @@ public struct Evaluator: Sendable {
             progress("indexing", start + passages.count, dataset.corpus.count)
         }
         let indexSeconds = (clock.now - indexStart).seconds
+        var results: [Result] = []
+        for mode in modes {
+            let (run, seconds) = try await self.run(dataset, mode: mode) { progress("querying \(mode.rawValue)", $0, $1) }
+            results.append(Result(
+                dataset: dataset.name, mode: mode, metrics: RetrievalMetrics.evaluate(run, dataset.qrels), documents: dataset.corpus.count,
+                chunks: chunks, indexSeconds: indexSeconds, querySeconds: seconds, run: run
+            ))
+        }
+        return results
+    }
 
+    /// Every test query's document scores in `mode`, and the seconds they took.
+    func run(_ dataset: BEIRDataset, mode: RetrievalMode, progress: (Int, Int) -> Void) async throws -> (RetrievalMetrics.Run, Double) {
+        let clock = ContinuousClock()
         let queryStart = clock.now
         var run: RetrievalMetrics.Run = [:]
         for start in stride(from: 0, to: dataset.queries.count, by: 64) {
@@ -57,12 +71,9 @@ public struct Evaluator: Sendable {
                 for hit in hits where scores[hit.documentId] == nil { scores[hit.documentId] = hit.score }  // best chunk first
                 run[query.id] = scores
             }
-            progress("querying", start + queries.count, dataset.queries.count)
+            progress(start + queries.count, dataset.queries.count)
         }
-        return Result(
-            dataset: dataset.name, mode: mode, metrics: RetrievalMetrics.evaluate(run, dataset.qrels), documents: dataset.corpus.count,
-            chunks: chunks, indexSeconds: indexSeconds, querySeconds: (clock.now - queryStart).seconds, run: run
-        )
+        return (run, (clock.now - queryStart).seconds)
     }
 }
 
