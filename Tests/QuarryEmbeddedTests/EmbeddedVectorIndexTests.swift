@@ -1,4 +1,5 @@
 import QuarryCore
+import Foundation
 import QuarryEmbedded
 import Testing
 
@@ -21,7 +22,7 @@ struct EmbeddedVectorIndexTests {
 
     @Test("dense search is exact: the same order as brute force")
     func exactDense() async throws {
-        let index = EmbeddedVectorIndex()
+        let index = try EmbeddedVectorIndex()
         try await index.upsert((0..<500).map { Self.point($0) })
         let query = Self.vector(9999)
         let hits = try await index.search(IndexQuery(tenant: "acme", mode: .dense, vector: query, limit: 20))
@@ -33,7 +34,7 @@ struct EmbeddedVectorIndexTests {
 
     @Test("a tenant sees only its own chunks; filters narrow by document and metadata")
     func scoping() async throws {
-        let index = EmbeddedVectorIndex()
+        let index = try EmbeddedVectorIndex()
         try await index.upsert((0..<50).map { Self.point($0, metadata: ["lang": $0 % 2 == 0 ? "en" : "de"]) })
         try await index.upsert((50..<60).map { Self.point($0, tenant: "globex") })
         let query = Self.vector(55)
@@ -49,7 +50,7 @@ struct EmbeddedVectorIndexTests {
 
     @Test("upserting a chunk id again replaces it; deleting a document removes its chunks")
     func updates() async throws {
-        let index = EmbeddedVectorIndex()
+        let index = try EmbeddedVectorIndex()
         try await index.upsert((0..<30).map { Self.point($0, terms: ["old"]) })
         var replacement = Self.point(3, terms: ["new"])
         replacement.vector = Self.vector(777)
@@ -70,7 +71,7 @@ struct EmbeddedVectorIndexTests {
 
     @Test("hybrid fuses dense and BM25 rankings with RRF")
     func hybrid() async throws {
-        let index = EmbeddedVectorIndex()
+        let index = try EmbeddedVectorIndex()
         let analyzer = TextAnalyzer()
         let texts = ["solar panels on roofs", "wind turbines at sea", "roof repair after storms", "sea salt production"]
         try await index.upsert(texts.enumerated().map { Self.point($0.offset, terms: analyzer.terms($0.element)) })
@@ -84,7 +85,7 @@ struct EmbeddedVectorIndexTests {
 
     @Test("a vector of the wrong size is refused")
     func dimensions() async throws {
-        let index = EmbeddedVectorIndex()
+        let index = try EmbeddedVectorIndex()
         try await index.upsert([Self.point(1)])
         await #expect(throws: IndexError.dimensions(expected: 24, found: 3)) {
             try await index.upsert([IndexPoint(chunkId: "x", tenant: "acme", documentId: "d", vector: [1, 0, 0], terms: [])])
@@ -92,5 +93,29 @@ struct EmbeddedVectorIndexTests {
         await #expect(throws: IndexError.dimensions(expected: 24, found: 2)) {
             try await index.search(IndexQuery(tenant: "acme", mode: .dense, vector: [1, 0], limit: 1))
         }
+    }
+
+    @Test("with a database, a reopened index answers exactly as before, removals included")
+    func persistence() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let analyzer = TextAnalyzer()
+        let queries = (0..<5).map { IndexQuery(tenant: "acme", mode: .hybrid, vector: Self.vector(1000 + $0), terms: analyzer.terms("word\($0)"), limit: 15) }
+        var before: [[IndexHit]] = []
+        do {
+            let index = try EmbeddedVectorIndex(database: SQLiteDatabase(path: path))
+            try await index.upsert((0..<200).map { Self.point($0, terms: ["word\($0 % 7)"], metadata: ["n": "\($0)"]) })
+            try await index.deleteDocument("d3", tenant: "acme")
+            try await index.upsert([Self.point(5, terms: ["word2"])])  // replaces chunk c5
+            for query in queries { before.append(try await index.search(query)) }
+        }
+        let reopened = try EmbeddedVectorIndex(database: SQLiteDatabase(path: path))
+        #expect(try await reopened.count(tenant: "acme") == 190)
+        for (query, expected) in zip(queries, before) {
+            let hits = try await reopened.search(query)
+            #expect(hits.map(\.chunkId) == expected.map(\.chunkId))
+        }
+        let filtered = try await reopened.search(IndexQuery(tenant: "acme", mode: .dense, vector: Self.vector(1), limit: 5, metadata: ["n": "150"]))
+        #expect(filtered.map(\.chunkId) == ["c150"])
     }
 }

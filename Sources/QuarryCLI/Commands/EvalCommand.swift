@@ -32,7 +32,7 @@ public struct EvalCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("quarry eval: \(error.description)\n".utf8))
             throw ExitCode(66)
         }
-        let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: EmbeddedVectorIndex())
+        let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: try EmbeddedVectorIndex())
         let progress = ProgressLine()
         let modes = mode.reduce(into: [RetrievalMode]()) { if !$0.contains($1) { $0.append($1) } }
         let results = try await Evaluator(indexer: indexer).evaluate(data, modes: modes) { stage, done, total in
