@@ -22,6 +22,12 @@ public struct ChunkIndexer: Sendable {
     public func index(_ documents: [Document]) async throws -> [Chunk] {
         let chunks = documents.flatMap { chunker.chunks(of: $0) }
         let metadata = Dictionary(documents.map { ($0.id, $0.metadata) }, uniquingKeysWith: { first, _ in first })
+        try await index(chunks, metadata: metadata)
+        return chunks
+    }
+
+    /// Embeds and upserts `chunks` batch by batch (each batch one write), reporting the chunks done.
+    public func index(_ chunks: [Chunk], metadata: [String: [String: String]], progress: (Int) async throws -> Void = { _ in }) async throws {
         var start = 0
         while start < chunks.count {
             let batch = chunks[start..<min(start + batchSize, chunks.count)]
@@ -33,8 +39,8 @@ public struct ChunkIndexer: Sendable {
             }
             try await index.upsert(points)
             start += batch.count
+            try await progress(start)
         }
-        return chunks
     }
 }
 

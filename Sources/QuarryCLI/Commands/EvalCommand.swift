@@ -20,7 +20,14 @@ public struct EvalCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "A BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.") var dataset: String
     @Option(help: "hybrid, dense or sparse; repeat to measure several modes over one index.") var mode: [RetrievalMode] = [.hybrid]
+    @Option(help: "Fusion for hybrid: rrf (k 60) or weighted (min-max normalised, equal weights); repeat for both.")
+    var fusion: [FusionChoice] = [.rrf]
     @Option(help: "Where the run file and the report go.") var output = "eval/results"
+
+    enum FusionChoice: String, ExpressibleByArgument {
+        case rrf, weighted
+        var fusion: Fusion { self == .rrf ? .reciprocalRank() : .weighted([0.5, 0.5]) }
+    }
     @Flag(help: "Print one JSON object with ndcg@10, recall@100, mrr@10, map (one per mode, keyed by mode, for several).") var json = false
 
     public init() {}
@@ -34,32 +41,39 @@ public struct EvalCommand: AsyncParsableCommand {
         }
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: try EmbeddedVectorIndex())
         let progress = ProgressLine()
-        let modes = mode.reduce(into: [RetrievalMode]()) { if !$0.contains($1) { $0.append($1) } }
-        let results = try await Evaluator(indexer: indexer).evaluate(data, modes: modes) { stage, done, total in
+        var variants: [Evaluator.Variant] = []
+        for mode in mode {
+            for fusion in mode == .hybrid ? fusion.map(\.fusion) : [Fusion.reciprocalRank()] {
+                let variant = Evaluator.Variant(mode: mode, fusion: fusion)
+                if !variants.contains(variant) { variants.append(variant) }
+            }
+        }
+        let results = try await Evaluator(indexer: indexer).evaluate(data, variants: variants) { stage, done, total in
             progress.update("\(stage): \(done)/\(total)", done: done == total)
         }
         for result in results { try writeFiles(result) }
         if json {
             print(results.count == 1
                 ? try DocumentOutput.json(results[0].metrics)
-                : try DocumentOutput.json(Dictionary(uniqueKeysWithValues: results.map { ($0.mode.rawValue, $0.metrics) })))
+                : try DocumentOutput.json(Dictionary(uniqueKeysWithValues: results.map { ($0.variant.name, $0.metrics) })))
         } else {
-            for result in results { print("\(result.mode.rawValue):\n\(Self.table(result))") }
+            for result in results { print("\(result.variant.name):\n\(Self.table(result))") }
         }
     }
 
     func writeFiles(_ result: Evaluator.Result) throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let stem = "\(output)/\(result.dataset)-\(result.mode.rawValue)"
-        try TrecRun.format(result.run, tag: "quarry-\(result.mode.rawValue)").write(toFile: stem + ".trec", atomically: true, encoding: .utf8)
+        let name = result.variant.name
+        let stem = "\(output)/\(result.dataset)-\(name)"
+        try TrecRun.format(result.run, tag: "quarry-\(name)").write(toFile: stem + ".trec", atomically: true, encoding: .utf8)
         let report = """
-        # \(result.dataset), \(result.mode.rawValue)
+        # \(result.dataset), \(name)
 
         \(Self.table(result))
 
         \(result.documents) passages in \(result.chunks) chunks, indexed in \(String(format: "%.1f", result.indexSeconds)) s; \
-        \(result.metrics.queries) queries in \(String(format: "%.1f", result.querySeconds)) s. Run file: `\(result.dataset)-\(result.mode.rawValue).trec`.
-        Reproduce: `quarry eval --dataset DIR --mode \(result.mode.rawValue)` (written \(ISO8601DateFormatter().string(from: Date()))).
+        \(result.metrics.queries) queries in \(String(format: "%.1f", result.querySeconds)) s. Run file: `\(result.dataset)-\(name).trec`.
+        Reproduce: `quarry eval --dataset DIR --mode \(result.variant.mode.rawValue)\(name == "hybrid-weighted" ? " --fusion weighted" : "")` (written \(ISO8601DateFormatter().string(from: Date()))).
 
         """
         try report.write(toFile: stem + ".md", atomically: true, encoding: .utf8)
@@ -72,24 +86,5 @@ public struct EvalCommand: AsyncParsableCommand {
         |---:|---:|---:|---:|---:|
         | \(String(format: "%.4f", m.ndcgAt10)) | \(String(format: "%.4f", m.recallAt100)) | \(String(format: "%.4f", m.mrrAt10)) | \(String(format: "%.4f", m.map)) | \(m.queries) |
         """
-    }
-}
-
-/// Progress on standard error: one line rewritten in place on a terminal, a line per step
-/// (at most every few seconds) otherwise.
-final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private let terminal = isatty(STDERR_FILENO) == 1
-    private var lastPrinted = ContinuousClock.now - .seconds(60)
-
-    func update(_ text: String, done: Bool) {
-        lock.withLock {
-            if terminal {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)\(done ? "\n" : "")".utf8))
-            } else if done || ContinuousClock.now - lastPrinted > .seconds(5) {
-                FileHandle.standardError.write(Data("\(text)\n".utf8))
-                lastPrinted = ContinuousClock.now
-            }
-        }
     }
 }

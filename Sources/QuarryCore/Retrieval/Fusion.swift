@@ -1,5 +1,5 @@
 /// Combines ranked lists from several retrievers (dense and BM25) into one ranking.
-public enum Fusion: Sendable, Equatable {
+public enum Fusion: Sendable, Equatable, Codable {
     /// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the lists an item appears in (rank from 1).
     /// k = 60 is Cormack, Clarke and Büttcher's (SIGIR 2009) value, used unchanged since.
     case reciprocalRank(k: Double = 60)

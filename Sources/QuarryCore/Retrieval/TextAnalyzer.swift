@@ -41,7 +41,7 @@ public struct TextAnalyzer: Sendable, Equatable {
     }
 
     /// Letters, digits and combining marks (so accented words written with them stay whole).
-    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
             let value = scalar.value
             return (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A)

@@ -6,19 +6,34 @@ import QuarryCore
 /// document scores as its best chunk), and the run measured against the judgements.
 public struct Evaluator: Sendable {
     public let indexer: ChunkIndexer
-    public var fusion: Fusion
     /// Chunks retrieved per query (and per retriever before fusion): the run's depth.
     public var depth = 1000
     public static let tenant = "evaluation"
 
-    public init(indexer: ChunkIndexer, fusion: Fusion = .reciprocalRank()) {
+    public init(indexer: ChunkIndexer) {
         self.indexer = indexer
-        self.fusion = fusion
+    }
+
+    /// One way of retrieving: a mode, and for hybrid the fusion.
+    public struct Variant: Sendable, Codable, Equatable {
+        public var mode: RetrievalMode
+        public var fusion: Fusion
+
+        public init(mode: RetrievalMode, fusion: Fusion = .reciprocalRank()) {
+            self.mode = mode
+            self.fusion = fusion
+        }
+
+        /// `hybrid`, `dense`, `sparse`; `hybrid-weighted` for hybrid with weighted fusion.
+        public var name: String {
+            guard mode == .hybrid, case .weighted = fusion else { return mode.rawValue }
+            return "hybrid-weighted"
+        }
     }
 
     public struct Result: Sendable, Codable {
         public var dataset: String
-        public var mode: RetrievalMode
+        public var variant: Variant
         public var metrics: RetrievalMetrics.Summary
         public var documents: Int
         public var chunks: Int
@@ -28,10 +43,10 @@ public struct Evaluator: Sendable {
         public var run: RetrievalMetrics.Run
     }
 
-    /// Indexes the data set once and runs its queries in each mode, in order.
+    /// Indexes the data set once and runs its queries in each variant, in order.
     /// `progress(stage, done, total)`: "indexing" in passages, then "querying MODE" in queries.
     public func evaluate(
-        _ dataset: BEIRDataset, modes: [RetrievalMode], progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
+        _ dataset: BEIRDataset, variants: [Variant], progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
     ) async throws -> [Result] {
         let clock = ContinuousClock()
         let indexStart = clock.now
@@ -44,18 +59,19 @@ public struct Evaluator: Sendable {
         }
         let indexSeconds = (clock.now - indexStart).seconds
         var results: [Result] = []
-        for mode in modes {
-            let (run, seconds) = try await self.run(dataset, mode: mode) { progress("querying \(mode.rawValue)", $0, $1) }
+        for variant in variants {
+            let (run, seconds) = try await self.run(dataset, variant: variant) { progress("querying \(variant.name)", $0, $1) }
             results.append(Result(
-                dataset: dataset.name, mode: mode, metrics: RetrievalMetrics.evaluate(run, dataset.qrels), documents: dataset.corpus.count,
+                dataset: dataset.name, variant: variant, metrics: RetrievalMetrics.evaluate(run, dataset.qrels), documents: dataset.corpus.count,
                 chunks: chunks, indexSeconds: indexSeconds, querySeconds: seconds, run: run
             ))
         }
         return results
     }
 
-    /// Every test query's document scores in `mode`, and the seconds they took.
-    func run(_ dataset: BEIRDataset, mode: RetrievalMode, progress: (Int, Int) -> Void) async throws -> (RetrievalMetrics.Run, Double) {
+    /// Every test query's document scores in `variant`, and the seconds they took.
+    func run(_ dataset: BEIRDataset, variant: Variant, progress: (Int, Int) -> Void) async throws -> (RetrievalMetrics.Run, Double) {
+        let mode = variant.mode
         let clock = ContinuousClock()
         let queryStart = clock.now
         var run: RetrievalMetrics.Run = [:]
@@ -65,7 +81,7 @@ public struct Evaluator: Sendable {
             for (query, vector) in zip(queries, vectors) {
                 let hits = try await indexer.index.search(IndexQuery(
                     tenant: Self.tenant, mode: mode, vector: vector, terms: indexer.analyzer.terms(query.text),
-                    limit: depth, candidates: depth, fusion: fusion
+                    limit: depth, candidates: depth, fusion: variant.fusion
                 ))
                 var scores: [String: Double] = [:]
                 for hit in hits where scores[hit.documentId] == nil { scores[hit.documentId] = hit.score }  // best chunk first

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import QuarryCore
+import QuarryEngine
+
+extension QueryRequest.AnswerMode: ExpressibleByArgument {}
+
+/// `quarry ask "…"`: a question against the data directory's index, answered with citations.
+public struct AskCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ask", abstract: "Ask a question of the indexed documents; the answer comes with citations."
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+    @Argument(help: "The question.") var question: String
+    @Option(name: .customLong("top-k"), help: "Chunks to retrieve and cite.") var topK = 5
+    @Option(help: "hybrid, dense or sparse.") var mode: RetrievalMode = .hybrid
+    @Option(help: "extractive or none.") var answer: QueryRequest.AnswerMode = .extractive
+    @Option(help: "The tenant whose documents are searched.") var tenant = Tenant.defaultName
+    @Flag(help: "Print the whole response as JSON (answer, citations, hits, timings).") var json = false
+
+    public init() {}
+
+    public func run() async throws {
+        let runtime = try await reportingStartupErrors { try EngineRuntime.open(try options.settings()) }
+        let response: QueryResponse
+        do {
+            response = try await runtime.retriever.query(QueryRequest(query: question, topK: topK, mode: mode, answer: answer), tenant: tenant)
+        } catch let error as QueryError {
+            throw ValidationError(error.description)
+        }
+        if json {
+            print(try DocumentOutput.json(response))
+            return
+        }
+        if let answer = response.answer { print(answer.text + "\n") }
+        for citation in response.citations {
+            let place = "\(citation.title ?? citation.documentId), page \(citation.page), characters \(citation.charStart)–\(citation.charEnd)"
+            print("[\(citation.number)] \(place)\n    \(citation.source)")
+        }
+        if response.citations.isEmpty { print("(nothing indexed matches)") }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import QuarryCore
+import QuarryEmbedded
+import QuarryEmbedding
+import QuarryEngine
+
+/// The engine on the embedded back ends, as `quarry index`, `ask` and `serve` use it: one SQLite
+/// database in the data directory (`quarry.sqlite`: documents, chunks, index points, jobs) and the
+/// original files beside it (`files/`).
+struct EngineRuntime: Sendable {
+    let directory: DataDirectory
+    let embedder: any Embedder
+    let index: EmbeddedVectorIndex
+    let store: SQLiteDocumentStore
+    let queue: SQLiteJobQueue
+    let pipeline: IngestPipeline
+    let retriever: Retriever
+
+    static let databaseName = "quarry.sqlite"
+
+    static func open(_ settings: Settings) throws(ConfigurationError) -> EngineRuntime {
+        let directory = try DataDirectory.prepare(settings.dataDirectory)
+        let embedder: any Embedder = if let remote = settings.remoteEmbedder {
+            OpenAIEmbedder(baseURL: remote.url, model: remote.model, dimensions: remote.dimensions, apiKey: remote.apiKey)
+        } else {
+            try Model.embedder(settings)
+        }
+        let tokenizer = try Model.tokenizer(settings)
+        let path = directory.path + "/" + databaseName
+        do {
+            let database = try SQLiteDatabase(path: path)
+            let index = try EmbeddedVectorIndex(database: database)
+            let store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
+            let queue = try SQLiteJobQueue(database: database)
+            let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
+            let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
+            return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
+                                 pipeline: IngestPipeline(store: store, queue: queue, indexer: indexer), retriever: retriever)
+        } catch {
+            throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
+        }
+    }
+}

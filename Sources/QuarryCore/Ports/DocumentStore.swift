@@ -1,0 +1,56 @@
+import Foundation
+
+/// Where documents' records, their chunks and their original bytes are kept. Implementations:
+/// SQLite in the data directory (QuarryEmbedded) and MongoDB. Every call is scoped to a tenant.
+public protocol DocumentStore: Sendable {
+    func record(_ id: String, tenant: String) async throws -> DocumentRecord?
+    /// The tenant's documents, newest first, `limit` of them after `offset`.
+    func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord]
+    /// The tenant's documents from `uri` (a new version replaces the older ones).
+    func records(source uri: String, tenant: String) async throws -> [DocumentRecord]
+    /// Inserts or updates a record.
+    func save(_ record: DocumentRecord) async throws
+    /// Replaces the document's chunks with `chunks`.
+    func saveChunks(_ chunks: [Chunk], document: String, tenant: String) async throws
+    func chunks(_ ids: [String], tenant: String) async throws -> [Chunk]
+    /// Removes the record, its chunks and its bytes.
+    func delete(_ id: String, tenant: String) async throws
+    func saveBytes(_ data: Data, document: String, tenant: String) async throws
+    func bytes(document: String, tenant: String) async throws -> Data?
+}
+
+/// A document as the store keeps it: no pages (they live in the chunks), progress per stage.
+public struct DocumentRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var source: Document.Source
+    public var title: String?
+    public var status: Document.Status
+    public var error: String?
+    public var metadata: [String: String]
+    public var pages: Int
+    public var chunks: Int
+    /// Chunks embedded and indexed so far.
+    public var chunksIndexed: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, tenant: String, source: Document.Source, title: String? = nil, status: Document.Status = .queued,
+        error: String? = nil, metadata: [String: String] = [:], pages: Int = 0, chunks: Int = 0, chunksIndexed: Int = 0,
+        createdAt: Date = Date(), updatedAt: Date = Date()
+    ) {
+        self.id = id
+        self.tenant = tenant
+        self.source = source
+        self.title = title
+        self.status = status
+        self.error = error
+        self.metadata = metadata
+        self.pages = pages
+        self.chunks = chunks
+        self.chunksIndexed = chunksIndexed
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

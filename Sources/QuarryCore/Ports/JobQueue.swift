@@ -1,0 +1,75 @@
+import Foundation
+
+/// Durable work queues with at-least-once delivery (DESIGN.md §6): a dequeued job is leased, and
+/// comes back when its lease runs out before it is completed; a failed job is retried with
+/// exponential backoff and, its attempts spent, kept as a dead letter. Implementations: the
+/// embedded queue (SQLite) and Redis in Dramatiq's layout.
+public protocol JobQueue: Sendable {
+    @discardableResult
+    func enqueue(_ job: NewJob) async throws -> String
+    /// The next job of `queue` that is due, leased for `lease`; nil when there is none.
+    func dequeue(queue: String, lease: Duration) async throws -> LeasedJob?
+    /// Extends a job's lease from now (a worker's heartbeat while the job runs).
+    func extend(_ job: LeasedJob, lease: Duration) async throws
+    func complete(_ job: LeasedJob) async throws
+    /// Schedules a retry, or makes the job a dead letter when its attempts are spent.
+    func fail(_ job: LeasedJob, error: String) async throws
+    /// Jobs waiting or leased on `queue` (dead letters not counted).
+    func depth(queue: String) async throws -> Int
+    func deadLetters(queue: String) async throws -> [LeasedJob]
+}
+
+public struct NewJob: Sendable, Equatable {
+    public var queue: String
+    /// What to do (Dramatiq's actor name), e.g. `ingest_document`.
+    public var name: String
+    /// JSON arguments.
+    public var payload: Data
+    public var maxAttempts: Int
+
+    public init(queue: String, name: String, payload: Data, maxAttempts: Int = 5) {
+        self.queue = queue
+        self.name = name
+        self.payload = payload
+        self.maxAttempts = maxAttempts
+    }
+}
+
+public struct LeasedJob: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var name: String
+    public var payload: Data
+    /// Deliveries so far, this one included.
+    public var attempt: Int
+    public var maxAttempts: Int
+    public var lastError: String?
+
+    public init(id: String, queue: String, name: String, payload: Data, attempt: Int, maxAttempts: Int, lastError: String? = nil) {
+        self.id = id
+        self.queue = queue
+        self.name = name
+        self.payload = payload
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.lastError = lastError
+    }
+}
+
+/// Dramatiq's retry schedule: `min · 2^(attempt − 1)`, at most `max`, with up to half again of
+/// random jitter so failed jobs do not come back in lockstep.
+public struct Backoff: Sendable, Equatable {
+    public var minimum: Duration
+    public var maximum: Duration
+
+    public init(minimum: Duration = .seconds(15), maximum: Duration = .seconds(3600)) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    public func delay(afterAttempt attempt: Int, jitter: Double = Double.random(in: 0..<0.5)) -> Duration {
+        let base = minimum * Int(1 << min(max(attempt - 1, 0), 30))
+        let capped = min(base, maximum)
+        return capped + capped * jitter
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import QuarryCore
+
+/// Documents and chunks in SQLite (tables `documents`, `chunks`), original bytes as files under
+/// `files/` beside it, written to a temporary name and renamed, so none is ever half there.
+public final class SQLiteDocumentStore: DocumentStore {
+    let database: SQLiteDatabase
+    let files: URL
+
+    public init(database: SQLiteDatabase, files: URL) throws {
+        self.database = database
+        self.files = files
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS documents (
+                tenant TEXT NOT NULL, id TEXT NOT NULL, source_uri TEXT NOT NULL, record TEXT NOT NULL,
+                created_at REAL NOT NULL, PRIMARY KEY (tenant, id));
+            CREATE INDEX IF NOT EXISTS documents_by_source ON documents (tenant, source_uri);
+            CREATE INDEX IF NOT EXISTS documents_by_age ON documents (tenant, created_at);
+            CREATE TABLE IF NOT EXISTS chunks (
+                tenant TEXT NOT NULL, id TEXT NOT NULL, document_id TEXT NOT NULL, chunk TEXT NOT NULL,
+                PRIMARY KEY (tenant, id));
+            CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (tenant, document_id);
+            """)
+    }
+
+    /// Dates as Foundation's own seconds, which read back exactly (ISO 8601 text drops fractions).
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    static let decoder = JSONDecoder()
+
+    public func record(_ id: String, tenant: String) async throws -> DocumentRecord? {
+        try database.query("SELECT record FROM documents WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first.map(Self.record)
+    }
+
+    public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {
+        try database.query(
+            "SELECT record FROM documents WHERE tenant = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            [.text(tenant), .integer(Int64(limit)), .integer(Int64(offset))]
+        ).map(Self.record)
+    }
+
+    public func records(source uri: String, tenant: String) async throws -> [DocumentRecord] {
+        try database.query("SELECT record FROM documents WHERE tenant = ? AND source_uri = ? ORDER BY created_at DESC", [.text(tenant), .text(uri)])
+            .map(Self.record)
+    }
+
+    public func save(_ record: DocumentRecord) async throws {
+        let json = String(decoding: try Self.encoder.encode(record), as: UTF8.self)
+        try database.query(
+            "INSERT OR REPLACE INTO documents (tenant, id, source_uri, record, created_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(record.tenant), .text(record.id), .text(record.source.uri), .text(json), .real(record.createdAt.timeIntervalSince1970)]
+        )
+    }
+
+    public func saveChunks(_ chunks: [Chunk], document: String, tenant: String) async throws {
+        let rows = try chunks.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        try database.transaction { transaction in
+            try transaction.query("DELETE FROM chunks WHERE tenant = ? AND document_id = ?", [.text(tenant), .text(document)])
+            for (chunk, json) in zip(chunks, rows) {
+                try transaction.query("INSERT OR REPLACE INTO chunks (tenant, id, document_id, chunk) VALUES (?, ?, ?, ?)",
+                                      [.text(tenant), .text(chunk.id), .text(document), .text(json)])
+            }
+        }
+    }
+
+    public func chunks(_ ids: [String], tenant: String) async throws -> [Chunk] {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let rows = try database.query("SELECT id, chunk FROM chunks WHERE tenant = ? AND id IN (\(placeholders))",
+                                      [.text(tenant)] + ids.map { .text($0) })
+        var byId: [String: Chunk] = [:]
+        for row in rows {
+            guard let id = row[0].text, let json = row[1].text else { continue }
+            byId[id] = try Self.decoder.decode(Chunk.self, from: Data(json.utf8))
+        }
+        return ids.compactMap { byId[$0] }
+    }
+
+    public func delete(_ id: String, tenant: String) async throws {
+        try database.transaction { transaction in
+            try transaction.query("DELETE FROM chunks WHERE tenant = ? AND document_id = ?", [.text(tenant), .text(id)])
+            try transaction.query("DELETE FROM documents WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+        }
+        try? FileManager.default.removeItem(at: file(id, tenant: tenant))
+    }
+
+    public func saveBytes(_ data: Data, document: String, tenant: String) async throws {
+        let target = file(document, tenant: tenant)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: target, options: .atomic)
+    }
+
+    public func bytes(document: String, tenant: String) async throws -> Data? {
+        try? Data(contentsOf: file(document, tenant: tenant))
+    }
+
+    /// `files/<tenant as hex>/<document id>`: tenant names never become paths as given.
+    func file(_ id: String, tenant: String) -> URL {
+        let safeTenant = tenant.utf8.map { String(format: "%02x", $0) }.joined()
+        let safeId = id.allSatisfy { $0.isHexDigit } ? id : id.utf8.map { String(format: "%02x", $0) }.joined()
+        return files.appendingPathComponent(safeTenant).appendingPathComponent(safeId)
+    }
+
+    static func record(_ row: [SQLiteDatabase.Value]) throws -> DocumentRecord {
+        guard let json = row.first?.text else { throw IndexError.corrupt("a document row has no record") }
+        return try decoder.decode(DocumentRecord.self, from: Data(json.utf8))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import QuarryCore
+import QuarryParsing
+
+/// Ingest (DESIGN.md §5): a document's bytes are stored and a job queued; the job parses, chunks,
+/// embeds and indexes, recording each stage on the document. Identical bytes are a no-op; a new
+/// version from the same source replaces the old one once it is indexed; a job delivered twice
+/// writes the same chunk ids again, so nothing is duplicated.
+public struct IngestPipeline: Sendable {
+    public let store: any DocumentStore
+    public let queue: any JobQueue
+    public let indexer: ChunkIndexer
+    public static let queueName = "ingest"
+    public static let jobName = "ingest_document"
+
+    public init(store: any DocumentStore, queue: any JobQueue, indexer: ChunkIndexer) {
+        self.store = store
+        self.queue = queue
+        self.indexer = indexer
+    }
+
+    public enum Submission: Sendable, Equatable {
+        /// Stored and queued.
+        case queued(DocumentRecord)
+        /// These bytes are already there (indexed, or on their way): nothing done.
+        case unchanged(DocumentRecord)
+
+        public var record: DocumentRecord {
+            switch self {
+            case .queued(let record), .unchanged(let record): record
+            }
+        }
+    }
+
+    struct Payload: Codable {
+        let tenant: String
+        let document: String
+    }
+
+    /// Stores `data` as a document of `tenant` from `uri` and queues its ingest.
+    public func submit(_ data: Data, tenant: String, uri: String, filename: String?) async throws -> Submission {
+        guard !data.isEmpty else { throw DocumentError.empty }
+        guard let mediaType = DocumentParser.mediaType(of: data, filename: filename) else {
+            throw DocumentError.unsupportedType(filename.map { "\($0) is neither PDF, HTML nor .txt" } ?? "neither PDF nor HTML")
+        }
+        let id = ContentHash.sha256(data)
+        if let existing = try await store.record(id, tenant: tenant), existing.status != .failed {
+            return .unchanged(existing)
+        }
+        try await store.saveBytes(data, document: id, tenant: tenant)
+        let record = DocumentRecord(id: id, tenant: tenant, source: Document.Source(uri: uri, filename: filename, mediaType: mediaType))
+        try await store.save(record)
+        try await queue.enqueue(NewJob(queue: Self.queueName, name: Self.jobName, payload: try JSONEncoder().encode(Payload(tenant: tenant, document: id))))
+        return .queued(record)
+    }
+
+    /// Runs one ingest job. A document that cannot be read ends `failed` (or `needs_ocr`) and the
+    /// job completes: retrying would not help. Other errors (a back end down) propagate, for the
+    /// queue to retry; on the last attempt the document is marked `failed` first.
+    public func run(_ job: LeasedJob) async throws {
+        let payload = try JSONDecoder().decode(Payload.self, from: job.payload)
+        guard var record = try await store.record(payload.document, tenant: payload.tenant) else { return }  // deleted meanwhile
+        do {
+            try await ingest(&record)
+        } catch let error as DocumentError {
+            record.status = .failed
+            record.error = error.description
+            try await save(&record)
+        } catch {
+            if job.attempt >= job.maxAttempts {
+                record.status = .failed
+                record.error = "gave up after \(job.attempt) attempts: \(error)"
+                try? await save(&record)
+            }
+            throw error
+        }
+    }
+
+    func ingest(_ record: inout DocumentRecord) async throws {
+        guard let data = try await store.bytes(document: record.id, tenant: record.tenant) else {
+            throw DocumentError.malformed("the stored bytes are missing")
+        }
+        record.status = .parsing
+        record.error = nil
+        try await save(&record)
+        let document = try DocumentParser.parse(data, tenant: record.tenant, source: record.source, filename: record.source.filename)
+        record.title = document.title
+        record.metadata = document.metadata
+        record.pages = document.pages.count
+        if document.status == .needsOCR {
+            record.status = .needsOCR
+            record.error = "no page has a text layer: run OCR first"
+            try await save(&record)
+            return
+        }
+        record.status = .chunking
+        try await save(&record)
+        let chunks = indexer.chunker.chunks(of: document)
+        try await store.saveChunks(chunks, document: record.id, tenant: record.tenant)
+        record.status = .embedding
+        record.chunks = chunks.count
+        record.chunksIndexed = 0
+        try await save(&record)
+        var progress = record
+        try await indexer.index(chunks, metadata: [record.id: document.metadata]) { done in
+            progress.chunksIndexed = done
+            try await save(&progress)
+        }
+        record.chunksIndexed = chunks.count
+        // The new version is searchable: retire the older ones from the same source.
+        for older in try await store.records(source: record.source.uri, tenant: record.tenant) where older.id != record.id {
+            try await indexer.index.deleteDocument(older.id, tenant: older.tenant)
+            try await store.delete(older.id, tenant: older.tenant)
+        }
+        record.status = .indexed
+        try await save(&record)
+    }
+
+    func save(_ record: inout DocumentRecord) async throws {
+        record.updatedAt = Date()
+        try await store.save(record)
+    }
+
+    /// Removes a document everywhere: index first, so a search never cites a chunk the store lost.
+    public func delete(_ id: String, tenant: String) async throws {
+        try await indexer.index.deleteDocument(id, tenant: tenant)
+        try await store.delete(id, tenant: tenant)
+    }
+}

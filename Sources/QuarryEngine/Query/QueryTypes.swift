@@ -1,0 +1,105 @@
+import QuarryCore
+
+/// What a caller asks (`POST /api/v1/rag/query`, `quarry ask`).
+public struct QueryRequest: Sendable, Codable, Equatable {
+    public enum AnswerMode: String, Sendable, Codable, CaseIterable {
+        case extractive, llm, none
+    }
+
+    public var query: String
+    public var topK: Int
+    public var mode: RetrievalMode
+    public var answer: AnswerMode
+    public var documentIds: [String]?
+    public var metadata: [String: String]
+
+    public static let maxTopK = 100
+    /// Longer queries are refused: nobody types them, and they cost the encoder its full 256 tokens.
+    public static let maxQueryCharacters = 2000
+
+    enum CodingKeys: String, CodingKey {
+        case query, topK = "top_k", mode, answer, documentIds = "document_ids", metadata = "filters"
+    }
+
+    public init(query: String, topK: Int = 5, mode: RetrievalMode = .hybrid, answer: AnswerMode = .extractive,
+                documentIds: [String]? = nil, metadata: [String: String] = [:]) {
+        self.query = query
+        self.topK = topK
+        self.mode = mode
+        self.answer = answer
+        self.documentIds = documentIds
+        self.metadata = metadata
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        query = try container.decode(String.self, forKey: .query)
+        topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? 5
+        mode = try container.decodeIfPresent(RetrievalMode.self, forKey: .mode) ?? .hybrid
+        answer = try container.decodeIfPresent(AnswerMode.self, forKey: .answer) ?? .extractive
+        documentIds = try container.decodeIfPresent([String].self, forKey: .documentIds)
+        metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:]
+    }
+}
+
+/// Why a query was refused; each says what to change.
+public enum QueryError: Error, Equatable, CustomStringConvertible {
+    case emptyQuery
+    case queryTooLong(Int)
+    case topK(Int)
+    case answerModeUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .emptyQuery: "query is empty"
+        case .queryTooLong(let count): "query is \(count) characters long; at most \(QueryRequest.maxQueryCharacters) are accepted"
+        case .topK(let value): "top_k is \(value); it must be between 1 and \(QueryRequest.maxTopK)"
+        case .answerModeUnavailable(let mode): "answer \"\(mode)\" is not available on this server; use extractive or none"
+        }
+    }
+}
+
+/// One retrieved chunk.
+public struct QueryHit: Sendable, Codable, Equatable {
+    public var chunkId: String
+    public var documentId: String
+    public var title: String?
+    public var score: Double
+    public var text: String
+    public var headingPath: [String]
+    public var pageStart: Int
+    public var pageEnd: Int
+}
+
+/// Where an answer's `[n]` points: a place in a document.
+public struct Citation: Sendable, Codable, Equatable {
+    public var number: Int
+    public var documentId: String
+    public var title: String?
+    public var source: String
+    public var page: Int
+    /// Unicode-scalar offsets into the page's text, end exclusive.
+    public var charStart: Int
+    public var charEnd: Int
+    /// The cited text with the query's terms marked `<mark>…</mark>`.
+    public var snippet: String
+    public var score: Double
+    public var boxes: [Box]
+}
+
+public struct Answer: Sendable, Codable, Equatable {
+    /// The answer, with `[n]` markers; the "no answer" sentence when `found` is false.
+    public var text: String
+    public var found: Bool
+    public static let notFound = "No answer found in the indexed documents."
+}
+
+public struct QueryResponse: Sendable, Codable, Equatable {
+    public var query: String
+    public var answer: Answer?
+    public var citations: [Citation]
+    public var hits: [QueryHit]
+    /// Milliseconds per stage, and `total`.
+    public var timings: [String: Double]
+    public var cached: Bool
+}

@@ -1,0 +1,100 @@
+import Foundation
+import QuarryCore
+
+/// The query path (DESIGN.md §5): normalise → cache → embed → dense and BM25 top-k, fused →
+/// chunks and their documents → citations → answer, each stage timed.
+public struct Retriever: Sendable {
+    public let store: any DocumentStore
+    public let index: any VectorIndex
+    public let embedder: any Embedder
+    public let analyzer: TextAnalyzer
+    public let cache: QueryCache?
+    /// The index's write count, part of every cache key.
+    public let generation: @Sendable () -> Int
+    /// Candidates each retriever brings to fusion.
+    public var candidates = 50
+
+    public init(store: any DocumentStore, index: any VectorIndex, embedder: any Embedder, analyzer: TextAnalyzer = TextAnalyzer(),
+                cache: QueryCache? = QueryCache(), generation: @escaping @Sendable () -> Int) {
+        self.store = store
+        self.index = index
+        self.embedder = embedder
+        self.analyzer = analyzer
+        self.cache = cache
+        self.generation = generation
+    }
+
+    /// Whitespace collapsed and trimmed: the same question typed twice is one cache entry.
+    static func normalise(_ query: String) -> String {
+        query.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    public func query(_ request: QueryRequest, tenant: String) async throws -> QueryResponse {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var timings: [String: Double] = [:]
+        var lap = start
+        func time(_ stage: String) {
+            let now = clock.now
+            timings[stage] = (now - lap).milliseconds
+            lap = now
+        }
+
+        let text = Self.normalise(request.query)
+        guard !text.isEmpty else { throw QueryError.emptyQuery }
+        guard text.count <= QueryRequest.maxQueryCharacters else { throw QueryError.queryTooLong(text.count) }
+        guard (1...QueryRequest.maxTopK).contains(request.topK) else { throw QueryError.topK(request.topK) }
+        guard request.answer != .llm else { throw QueryError.answerModeUnavailable(request.answer.rawValue) }
+
+        let key = QueryCache.key(tenant: tenant, request: request, normalised: text, generation: generation())
+        if let cached = cache?.lookup(key) {
+            var response = cached
+            response.cached = true
+            response.timings = ["cache": (clock.now - start).milliseconds, "total": (clock.now - start).milliseconds]
+            return response
+        }
+        time("cache")
+
+        let terms = analyzer.terms(text)
+        let vector = request.mode == .sparse ? [] : try await embedder.embed([text]).vectors[0]
+        time("embed")
+        let found = try await index.search(IndexQuery(
+            tenant: tenant, mode: request.mode, vector: vector, terms: terms, limit: request.topK, candidates: candidates,
+            documentIds: request.documentIds.map(Set.init), metadata: request.metadata
+        ))
+        time("search")
+
+        let chunks = Dictionary(try await store.chunks(found.map(\.chunkId), tenant: tenant).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var records: [String: DocumentRecord] = [:]
+        for documentId in Set(found.map(\.documentId)) { records[documentId] = try await store.record(documentId, tenant: tenant) }
+        var hits: [QueryHit] = []
+        var citations: [Citation] = []
+        let wanted = Set(terms)
+        for hit in found {
+            guard let chunk = chunks[hit.chunkId] else { continue }  // deleted between search and read
+            let record = records[hit.documentId]
+            hits.append(QueryHit(chunkId: chunk.id, documentId: chunk.documentId, title: record?.title, score: hit.score, text: chunk.text,
+                                 headingPath: chunk.headingPath, pageStart: chunk.pageStart, pageEnd: chunk.pageEnd))
+            let span = chunk.spans.first ?? Chunk.Span(page: chunk.pageStart, start: 0, end: 0)
+            citations.append(Citation(
+                number: citations.count + 1, documentId: chunk.documentId, title: record?.title, source: record?.source.uri ?? "",
+                page: span.page, charStart: span.start, charEnd: span.end, snippet: Snippet.mark(chunk.text, terms: wanted, analyzer: analyzer),
+                score: hit.score, boxes: chunk.boxes.filter { $0.page == span.page }
+            ))
+        }
+        time("citations")
+
+        let answer = request.answer == .extractive
+            ? ExtractiveAnswerer(analyzer: analyzer).answer(query: terms, hits: zip(hits, citations).map { ($0.text, $1.number) })
+            : nil
+        time("answer")
+        timings["total"] = (clock.now - start).milliseconds
+        let response = QueryResponse(query: text, answer: answer, citations: citations, hits: hits, timings: timings, cached: false)
+        cache?.store(response, for: key)
+        return response
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { seconds * 1000 }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import QuarryTestSupport
+import Testing
+
+/// `quarry index` and `quarry ask` against a data directory, as a user runs them.
+@Suite("quarry index and ask")
+struct IndexCommandTests {
+    static func temporary(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Rows of a query on the data directory's database, read by Python's sqlite3 (an independent reader).
+    static func sql(_ data: URL, _ query: String) throws -> [[String]] {
+        let script = "import sqlite3, sys, json; print(json.dumps([[str(v) for v in r] for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]))"
+        let output = try run(Venv.python, ["-c", script, data.appendingPathComponent("quarry.sqlite").path, query])
+        return try JSONDecoder().decode([[String]].self, from: Data(output.utf8))
+    }
+
+    @Test("a folder indexes; unreadable files are listed with reasons; identical bytes are skipped; ask cites")
+    func indexAndAsk() throws {
+        let data = try Self.temporary("data"), documents = try Self.temporary("docs")
+        defer { for url in [data, documents] { try? FileManager.default.removeItem(at: url) } }
+        for name in ["pdf/multicolumn.pdf", "pdf/c02-22.pdf", "html/python-tutorial-appendix.html"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("corpora/" + name),
+                                             to: documents.appendingPathComponent((name as NSString).lastPathComponent))
+        }
+        try "The lighthouse keeper logs every passing ship in a leather-bound ledger.".write(
+            to: documents.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try "ignored".write(to: documents.appendingPathComponent("image.png"), atomically: true, encoding: .utf8)
+        let environment = ["QUARRY_DATA": data.path]
+
+        let first = try QuarryBinary.run(["index", documents.path], environment: environment)
+        #expect(first.status == 1, "the scan cannot be indexed: \(first.standardError)")
+        #expect(first.standardOutput.contains("indexed 3, unchanged 0, failed 1"))
+        #expect(first.standardOutput.contains("c02-22.pdf: no page has a text layer"))
+
+        let again = try QuarryBinary.run(["index", documents.path], environment: environment)
+        #expect(again.standardOutput.contains("indexed 0, unchanged 4, failed 0"), "\(again.standardOutput)")
+
+        let answer = try QuarryBinary.run(["ask", "--json", "who logs the passing ships?"], environment: environment)
+        #expect(answer.status == 0, "\(answer.standardError)")
+        let response = try #require(try JSONSerialization.jsonObject(with: Data(answer.standardOutput.utf8)) as? [String: Any])
+        let text = try #require((response["answer"] as? [String: Any])?["text"] as? String)
+        #expect(text.contains("lighthouse keeper logs every passing ship") && text.contains("[1]"))
+        let citation = try #require((response["citations"] as? [[String: Any]])?.first)
+        #expect((citation["source"] as? String)?.hasSuffix("notes.txt") == true)
+        #expect(citation["page"] as? Int == 1 && citation["charStart"] as? Int == 0)
+        #expect((citation["snippet"] as? String)?.contains("<mark>passing</mark>") == true)
+        #expect(response["timings"] is [String: Any])
+
+        let nothing = try QuarryBinary.run(["ask", "--json", "--mode", "sparse", "zyzzyva quokka"], environment: environment)
+        let empty = try #require(try JSONSerialization.jsonObject(with: Data(nothing.standardOutput.utf8)) as? [String: Any])
+        #expect((empty["answer"] as? [String: Any])?["found"] as? Bool == false)
+
+        let refused = try QuarryBinary.run(["ask", "   "], environment: environment)
+        #expect(refused.status != 0 && refused.standardError.contains("query is empty"))
+    }
+
+    @Test("a changed file replaces its older version: old chunks leave the index")
+    func newVersion() throws {
+        let data = try Self.temporary("data"), documents = try Self.temporary("docs")
+        defer { for url in [data, documents] { try? FileManager.default.removeItem(at: url) } }
+        let file = documents.appendingPathComponent("policy.txt")
+        let environment = ["QUARRY_DATA": data.path]
+        try "Refunds are accepted within 14 days of purchase.".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try QuarryBinary.run(["index", file.path], environment: environment).status == 0)
+        try "Refunds are accepted within 30 days of purchase, receipts required.".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try QuarryBinary.run(["index", file.path], environment: environment).status == 0)
+        #expect(try Self.sql(data, "SELECT count(*) FROM documents") == [["1"]])
+        #expect(try Self.sql(data, "SELECT count(*) FROM index_points") == [["1"]])
+        let answer = try QuarryBinary.run(["ask", "how many days for refunds?"], environment: environment)
+        #expect(answer.standardOutput.contains("30 days") && !answer.standardOutput.contains("14 days"))
+    }
+
+    @Test("kill -9 in the middle of indexing loses nothing and duplicates nothing once run again")
+    func killed() async throws {
+        let data = try Self.temporary("data"), documents = try Self.temporary("docs")
+        defer { for url in [data, documents] { try? FileManager.default.removeItem(at: url) } }
+        for n in 0..<150 {
+            let paragraphs = (0..<12).map { "Report \(n), section \($0): the quarterly figures for region \(n % 7) rose by \($0 + n) percent over the year." }
+            try paragraphs.joined(separator: "\n\n").write(to: documents.appendingPathComponent("report-\(n).txt"), atomically: true, encoding: .utf8)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: QuarryBinary.path)
+        process.arguments = ["index", documents.path]
+        process.environment = QuarryBinary.environment(["QUARRY_DATA": data.path])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until some documents are indexed, then kill it without warning.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            if let rows = try? Self.sql(data, "SELECT count(*) FROM index_points"), let count = Int(rows.first?.first ?? ""), count > 20 { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(try Self.sql(data, "PRAGMA integrity_check") == [["ok"]])
+        let before = Int(try Self.sql(data, "SELECT count(*) FROM index_points")[0][0]) ?? 0
+        #expect(before > 0 && before < 150 * 2, "killed mid-way: \(before) points")
+
+        let resumed = try await offPool { try QuarryBinary.run(["index", documents.path], environment: ["QUARRY_DATA": data.path]) }
+        #expect(resumed.status == 0, "\(resumed.standardOutput) \(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("failed 0"))
+        let documentsIndexed = try Self.sql(data, "SELECT count(*) FROM documents WHERE json_extract(record, '$.status') = 'indexed'")
+        #expect(documentsIndexed == [["150"]])
+        let expected = try Self.sql(data, "SELECT sum(json_extract(record, '$.chunks')) FROM documents")[0][0]
+        #expect(try Self.sql(data, "SELECT count(*) FROM index_points")[0][0] == expected, "every chunk indexed exactly once")
+        #expect(try Self.sql(data, "SELECT count(*) FROM chunks")[0][0] == expected)
+        #expect(try Self.sql(data, "SELECT count(*) FROM jobs") == [["0"]])
+    }
+}
