@@ -55,6 +55,7 @@ let package = Package(
             name: "QuarryServer",
             dependencies: [
                 "QuarryCore",
+                "QuarryEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -111,6 +112,8 @@ let package = Package(
             dependencies: [
                 "QuarryServer",
                 "QuarryEmbedding",
+                "QuarryEmbedded",
+                "QuarryEngine",
                 "QuarryHTTP",
                 "QuarryTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

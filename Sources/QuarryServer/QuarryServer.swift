@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import QuarryCore
+import QuarryEngine
 
 /// What the HTTP layer needs from the composition root.
 public struct ServerDependencies: Sendable {
@@ -10,16 +11,33 @@ public struct ServerDependencies: Sendable {
     public var readinessChecks: [any ReadinessCheck]
     /// Serves `POST /v1/embeddings` when present.
     public var embedder: (any Embedder)?
+    /// Serves `/api/v1/documents` and `/api/v1/rag/query` when present.
+    public var engine: Engine?
     public var maximumTokenLifetime: Duration
+
+    /// The engine's parts the API uses.
+    public struct Engine: Sendable {
+        public var pipeline: IngestPipeline
+        public var retriever: Retriever
+        public var maximumUploadBytes: Int
+
+        public init(pipeline: IngestPipeline, retriever: Retriever, maximumUploadBytes: Int) {
+            self.pipeline = pipeline
+            self.retriever = retriever
+            self.maximumUploadBytes = maximumUploadBytes
+        }
+    }
 
     public init(
         authority: TokenAuthority,
         metrics: PrometheusCollectorRegistry,
         readinessChecks: [any ReadinessCheck],
         embedder: (any Embedder)? = nil,
+        engine: Engine? = nil,
         maximumTokenLifetime: Duration = .seconds(30 * 24 * 3600)
     ) {
         self.embedder = embedder
+        self.engine = engine
         self.authority = authority
         self.metrics = metrics
         self.readinessChecks = readinessChecks
@@ -44,6 +62,10 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
     let api = router.group("/api/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
         .register(on: api)
+    if let engine = dependencies.engine {
+        DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes).register(on: api)
+        QueryRoutes(retriever: engine.retriever).register(on: api)
+    }
 
     if let embedder = dependencies.embedder {
         let openAI = router.group("/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))

@@ -69,17 +69,17 @@ struct EmbeddedVectorIndexTests {
         #expect(try await index.count(tenant: "acme") == 20)
     }
 
-    @Test("hybrid fuses dense and BM25 rankings with RRF")
-    func hybrid() async throws {
+    @Test("hybrid fuses dense and BM25 rankings with the query's fusion", arguments: [Fusion.reciprocalRank(), Fusion.standard])
+    func hybrid(fusion: Fusion) async throws {
         let index = try EmbeddedVectorIndex()
         let analyzer = TextAnalyzer()
         let texts = ["solar panels on roofs", "wind turbines at sea", "roof repair after storms", "sea salt production"]
         try await index.upsert(texts.enumerated().map { Self.point($0.offset, terms: analyzer.terms($0.element)) })
-        let query = IndexQuery(tenant: "acme", mode: .hybrid, vector: Self.vector(1), terms: analyzer.terms("roof"), limit: 4, candidates: 4)
+        let query = IndexQuery(tenant: "acme", mode: .hybrid, vector: Self.vector(1), terms: analyzer.terms("roof"), limit: 4, candidates: 4, fusion: fusion)
         let hits = try await index.search(query)
         let dense = try await index.search(IndexQuery(tenant: "acme", mode: .dense, vector: Self.vector(1), limit: 4))
         let sparse = try await index.search(IndexQuery(tenant: "acme", mode: .sparse, terms: analyzer.terms("roof"), limit: 4))
-        let expected = Fusion.reciprocalRank().fuse([dense.map { ($0.chunkId, $0.score) }, sparse.map { ($0.chunkId, $0.score) }])
+        let expected = fusion.fuse([dense.map { ($0.chunkId, $0.score) }, sparse.map { ($0.chunkId, $0.score) }])
         #expect(hits.map(\.chunkId) == expected.map(\.key))
     }
 

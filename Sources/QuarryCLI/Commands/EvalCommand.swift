@@ -20,13 +20,13 @@ public struct EvalCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "A BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.") var dataset: String
     @Option(help: "hybrid, dense or sparse; repeat to measure several modes over one index.") var mode: [RetrievalMode] = [.hybrid]
-    @Option(help: "Fusion for hybrid: rrf (k 60) or weighted (min-max normalised, equal weights); repeat for both.")
-    var fusion: [FusionChoice] = [.rrf]
+    @Option(help: "Fusion for hybrid: weighted (min-max normalised, equal weights) or rrf (k 60); repeat for both.")
+    var fusion: [FusionChoice] = [.weighted]
     @Option(help: "Where the run file and the report go.") var output = "eval/results"
 
     enum FusionChoice: String, ExpressibleByArgument {
         case rrf, weighted
-        var fusion: Fusion { self == .rrf ? .reciprocalRank() : .weighted([0.5, 0.5]) }
+        var fusion: Fusion { self == .rrf ? .reciprocalRank() : .standard }
     }
     @Flag(help: "Print one JSON object with ndcg@10, recall@100, mrr@10, map (one per mode, keyed by mode, for several).") var json = false
 
@@ -43,7 +43,7 @@ public struct EvalCommand: AsyncParsableCommand {
         let progress = ProgressLine()
         var variants: [Evaluator.Variant] = []
         for mode in mode {
-            for fusion in mode == .hybrid ? fusion.map(\.fusion) : [Fusion.reciprocalRank()] {
+            for fusion in mode == .hybrid ? fusion.map(\.fusion) : [Fusion.standard] {
                 let variant = Evaluator.Variant(mode: mode, fusion: fusion)
                 if !variants.contains(variant) { variants.append(variant) }
             }
@@ -73,7 +73,7 @@ public struct EvalCommand: AsyncParsableCommand {
 
         \(result.documents) passages in \(result.chunks) chunks, indexed in \(String(format: "%.1f", result.indexSeconds)) s; \
         \(result.metrics.queries) queries in \(String(format: "%.1f", result.querySeconds)) s. Run file: `\(result.dataset)-\(name).trec`.
-        Reproduce: `quarry eval --dataset DIR --mode \(result.variant.mode.rawValue)\(name == "hybrid-weighted" ? " --fusion weighted" : "")` (written \(ISO8601DateFormatter().string(from: Date()))).
+        Reproduce: `quarry eval --dataset DIR --mode \(result.variant.mode.rawValue)\(name == "hybrid-rrf" ? " --fusion rrf" : "")` (written \(ISO8601DateFormatter().string(from: Date()))).
 
         """
         try report.write(toFile: stem + ".md", atomically: true, encoding: .utf8)

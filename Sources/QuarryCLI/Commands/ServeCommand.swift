@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import QuarryCore
+import QuarryEngine
 import QuarryServer
 import ServiceLifecycle
 
@@ -45,8 +46,10 @@ public struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger
         )
+        let pipeline = runtime.engine.pipeline
+        let worker = JobWorker(queue: runtime.engine.queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: [application, IngestWorkerService(worker: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         do {
             try await group.run()
@@ -79,5 +82,15 @@ public struct ServeCommand: AsyncParsableCommand {
             lines.append("Mint a token with: quarry token create --tenant \(Tenant.defaultName) --role admin --data \(dataPath)")
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+/// Runs ingest jobs beside the API until shutdown; a job cut short by it is leased, so it comes
+/// back to the next worker (at-least-once).
+struct IngestWorkerService: Service {
+    let worker: JobWorker
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await worker.run() }
     }
 }

@@ -31,8 +31,9 @@ struct SettingKey: Sendable {
     static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded")
     static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded")
     static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded")
+    static let maxUploadMB = SettingKey(name: "max_upload_mb", defaultValue: "100", summary: "largest upload accepted, in MiB (larger: 413); nginx's limit matches")
 
-    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey, embedderModel, embedderDimensions, documentStore, vectorStore, queue]
+    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey, embedderModel, embedderDimensions, documentStore, vectorStore, queue, maxUploadMB]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.
     static let configFileEnvironment = "QUARRY_CONFIG"

@@ -33,6 +33,7 @@ public struct Settings: Sendable, Equatable {
     public var documentStore: Backend
     public var vectorStore: Backend
     public var queue: Backend
+    public var maxUploadBytes: Int
 
     /// Resolves the layers. `flags` are keyed by setting name (`port`, `data`, …).
     public static func resolve(
@@ -69,6 +70,9 @@ public struct Settings: Sendable, Equatable {
         documentStore = try Self.backend(.documentStore, in: values)
         vectorStore = try Self.backend(.vectorStore, in: values)
         queue = try Self.backend(.queue, in: values)
+        maxUploadBytes = try values.require(.maxUploadMB) { Int($0).flatMap { (1...10_240).contains($0) ? $0 * 1_048_576 : nil } } expected: {
+            "'\($0)' is not a whole number of MiB between 1 and 10240"
+        }
     }
 
     private static func remoteEmbedder(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> RemoteEmbedder {

@@ -24,6 +24,8 @@ enum Observability {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.nameAndLabelSanitizer = prometheusSafeNames
+        // Query latency in milliseconds: fine buckets where the goals are (≤ 5 ms, cache hits ≤ 0.2 ms).
+        factory.valueHistogramBuckets["rag_query_latency_ms"] = [0.1, 0.2, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 25, 50, 100, 250, 500, 1000, 2500]
         MetricsSystem.bootstrap(factory)
         return registry
     }

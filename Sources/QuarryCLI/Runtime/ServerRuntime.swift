@@ -2,25 +2,23 @@ import Foundation
 import Logging
 import QuarryCore
 import QuarryEmbedding
+import QuarryEngine
 import QuarryServer
 
 /// The composition root of `quarry serve`: validated settings → prepared data directory, keys,
 /// metrics and back-end checks, wired into ``ServerDependencies``.
 struct ServerRuntime {
+    let engine: EngineRuntime
     let dataDirectory: DataDirectory
     let secret: SigningSecret
     let authority: TokenAuthority
     let dependencies: ServerDependencies
 
     static func start(_ settings: Settings) async throws(ConfigurationError) -> ServerRuntime {
-        let directory = try DataDirectory.prepare(settings.dataDirectory)
+        let engine = try EngineRuntime.open(settings)
+        let directory = engine.directory
         let secret = try SigningSecret.resolve(configured: settings.jwtSecret, in: directory)
         let authority = try await makeAuthority(settings, secret: secret, directory: directory)
-        let embedder: any Embedder = if let remote = settings.remoteEmbedder {
-            OpenAIEmbedder(baseURL: remote.url, model: remote.model, dimensions: remote.dimensions, apiKey: remote.apiKey)
-        } else {
-            try Model.embedder(settings)
-        }
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks: [any ReadinessCheck] = [
@@ -28,9 +26,10 @@ struct ServerRuntime {
             EmbeddedBackendCheck(name: "vector_store", directory: directory),
             EmbeddedBackendCheck(name: "queue", directory: directory),
         ]
+        let api = ServerDependencies.Engine(pipeline: engine.pipeline, retriever: engine.retriever, maximumUploadBytes: settings.maxUploadBytes)
         return ServerRuntime(
-            dataDirectory: directory, secret: secret, authority: authority,
-            dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: embedder)
+            engine: engine, dataDirectory: directory, secret: secret, authority: authority,
+            dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)
         )
     }
 

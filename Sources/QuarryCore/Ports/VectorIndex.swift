@@ -47,6 +47,8 @@ public struct IndexQuery: Sendable {
     public var limit: Int
     /// Candidates each retriever contributes before fusion (hybrid); at least `limit`.
     public var candidates: Int
+    /// The default: deep enough for recall, and the depth whose scores min–max fusion normalises.
+    public static let defaultCandidates = 100
     public var fusion: Fusion
     /// Only these documents, when given.
     public var documentIds: Set<String>?
@@ -55,14 +57,14 @@ public struct IndexQuery: Sendable {
 
     public init(
         tenant: String, mode: RetrievalMode, vector: [Float] = [], terms: [String] = [], limit: Int,
-        candidates: Int? = nil, fusion: Fusion = .reciprocalRank(), documentIds: Set<String>? = nil, metadata: [String: String] = [:]
+        candidates: Int? = nil, fusion: Fusion = .standard, documentIds: Set<String>? = nil, metadata: [String: String] = [:]
     ) {
         self.tenant = tenant
         self.mode = mode
         self.vector = vector
         self.terms = terms
         self.limit = limit
-        self.candidates = max(candidates ?? limit, limit)
+        self.candidates = max(candidates ?? Self.defaultCandidates, limit)
         self.fusion = fusion
         self.documentIds = documentIds
         self.metadata = metadata

@@ -1,5 +1,12 @@
 /// Combines ranked lists from several retrievers (dense and BM25) into one ranking.
 public enum Fusion: Sendable, Equatable, Codable {
+    /// Hybrid retrieval's default: an equal-weight convex combination of min–max normalised
+    /// scores. Bruch, Gai and Ingber ("An Analysis of Fusion Functions for Hybrid Retrieval",
+    /// ACM TOIS 2023) found it ahead of RRF in and out of domain and insensitive to the weight;
+    /// equal weights take no side. On SciFact it measured 0.729 nDCG@10 against RRF's 0.710
+    /// (eval/results); both are untuned.
+    public static let standard = Fusion.weighted([0.5, 0.5])
+
     /// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the lists an item appears in (rank from 1).
     /// k = 60 is Cormack, Clarke and Büttcher's (SIGIR 2009) value, used unchanged since.
     case reciprocalRank(k: Double = 60)

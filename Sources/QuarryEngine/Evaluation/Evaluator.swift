@@ -6,7 +6,8 @@ import QuarryCore
 /// document scores as its best chunk), and the run measured against the judgements.
 public struct Evaluator: Sendable {
     public let indexer: ChunkIndexer
-    /// Chunks retrieved per query (and per retriever before fusion): the run's depth.
+    /// Chunks retrieved per query: the run's depth. Hybrid fuses the same candidates a served
+    /// query does (``IndexQuery/defaultCandidates`` per retriever), so it measures what users get.
     public var depth = 1000
     public static let tenant = "evaluation"
 
@@ -19,15 +20,15 @@ public struct Evaluator: Sendable {
         public var mode: RetrievalMode
         public var fusion: Fusion
 
-        public init(mode: RetrievalMode, fusion: Fusion = .reciprocalRank()) {
+        public init(mode: RetrievalMode, fusion: Fusion = .standard) {
             self.mode = mode
             self.fusion = fusion
         }
 
-        /// `hybrid`, `dense`, `sparse`; `hybrid-weighted` for hybrid with weighted fusion.
+        /// `hybrid`, `dense`, `sparse`; `hybrid-rrf` for hybrid with reciprocal rank fusion.
         public var name: String {
-            guard mode == .hybrid, case .weighted = fusion else { return mode.rawValue }
-            return "hybrid-weighted"
+            guard mode == .hybrid, case .reciprocalRank = fusion else { return mode.rawValue }
+            return "hybrid-rrf"
         }
     }
 
@@ -81,7 +82,7 @@ public struct Evaluator: Sendable {
             for (query, vector) in zip(queries, vectors) {
                 let hits = try await indexer.index.search(IndexQuery(
                     tenant: Self.tenant, mode: mode, vector: vector, terms: indexer.analyzer.terms(query.text),
-                    limit: depth, candidates: depth, fusion: variant.fusion
+                    limit: depth, candidates: mode == .hybrid ? IndexQuery.defaultCandidates : depth, fusion: variant.fusion
                 ))
                 var scores: [String: Double] = [:]
                 for hit in hits where scores[hit.documentId] == nil { scores[hit.documentId] = hit.score }  // best chunk first

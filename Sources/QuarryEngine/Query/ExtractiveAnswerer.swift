@@ -22,9 +22,9 @@ struct ExtractiveAnswerer: Sendable {
         guard !wanted.isEmpty else { return Answer(text: Answer.notFound, found: false) }
         var candidates: [Candidate] = []
         for (rank, hit) in hits.prefix(chunks).enumerated() {
-            let scalars = Array(hit.text.unicodeScalars)
-            for range in SentenceSplitter.sentences(in: scalars, range: 0..<scalars.count) {
-                let sentence = String(String.UnicodeScalarView(scalars[range]))
+            for range in Self.sentences(hit.text) {
+                let scalars = range.scalars
+                let sentence = String(String.UnicodeScalarView(scalars[range.range]))
                 let matched = Set(analyzer.terms(sentence)).intersection(wanted)
                 guard !matched.isEmpty else { continue }
                 candidates.append(Candidate(text: sentence, citation: hit.citation, coverage: Double(matched.count) / Double(wanted.count), rank: rank))
@@ -32,8 +32,27 @@ struct ExtractiveAnswerer: Sendable {
         }
         let best = candidates.sorted { $0.coverage != $1.coverage ? $0.coverage > $1.coverage : $0.rank < $1.rank }
         guard let top = best.first else { return Answer(text: Answer.notFound, found: false) }
-        // A second sentence only when it is nearly as good: more text, not more noise.
+        // A second sentence only when it is nearly as good: more text, not more noise. Sentences
+        // from one citation share its marker.
         let chosen = best.prefix(sentences).filter { $0.coverage >= top.coverage * 0.75 }
-        return Answer(text: chosen.map { "\($0.text) [\($0.citation)]" }.joined(separator: " "), found: true)
+        var parts: [String] = []
+        for (index, candidate) in chosen.enumerated() {
+            let next = index + 1 < chosen.count ? chosen[index + 1].citation : nil
+            parts.append(next == candidate.citation ? candidate.text : "\(candidate.text) [\(candidate.citation)]")
+        }
+        return Answer(text: parts.joined(separator: " "), found: true)
+    }
+
+    /// Sentences of a chunk's text: lines first (a heading, a list item, a table row is a line of
+    /// its own), then sentences within each line.
+    static func sentences(_ text: String) -> [(scalars: [Unicode.Scalar], range: Range<Int>)] {
+        let scalars = Array(text.unicodeScalars)
+        var result: [(scalars: [Unicode.Scalar], range: Range<Int>)] = []
+        var lineStart = 0
+        for index in 0...scalars.count where index == scalars.count || scalars[index] == "\n" {
+            for range in SentenceSplitter.sentences(in: scalars, range: lineStart..<index) { result.append((scalars, range)) }
+            lineStart = index + 1
+        }
+        return result
     }
 }

@@ -31,7 +31,20 @@ public struct QueryRequest: Sendable, Codable, Equatable {
         self.metadata = metadata
     }
 
+    /// Any key, to find the ones a client misspelled.
+    struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     public init(from decoder: any Decoder) throws {
+        // A misspelled field would otherwise be ignored and its intent lost (a filter not applied).
+        let known = Set(["query", "top_k", "mode", "answer", "document_ids", "filters", "stream"])
+        if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).first(where: { !known.contains($0) }) {
+            throw QueryError.unknownField(unknown)
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         query = try container.decode(String.self, forKey: .query)
         topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? 5
@@ -48,12 +61,16 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
     case queryTooLong(Int)
     case topK(Int)
     case answerModeUnavailable(String)
+    case unknownField(String)
+    case unknownDocuments([String])
 
     public var description: String {
         switch self {
         case .emptyQuery: "query is empty"
         case .queryTooLong(let count): "query is \(count) characters long; at most \(QueryRequest.maxQueryCharacters) are accepted"
         case .topK(let value): "top_k is \(value); it must be between 1 and \(QueryRequest.maxTopK)"
+        case .unknownField(let name): "unknown field '\(name)'; fields are query, top_k, mode, answer, document_ids, filters"
+        case .unknownDocuments(let ids): "unknown document ids: \(ids.joined(separator: ", "))"
         case .answerModeUnavailable(let mode): "answer \"\(mode)\" is not available on this server; use extractive or none"
         }
     }

@@ -11,8 +11,6 @@ public struct Retriever: Sendable {
     public let cache: QueryCache?
     /// The index's write count, part of every cache key.
     public let generation: @Sendable () -> Int
-    /// Candidates each retriever brings to fusion.
-    public var candidates = 50
 
     public init(store: any DocumentStore, index: any VectorIndex, embedder: any Embedder, analyzer: TextAnalyzer = TextAnalyzer(),
                 cache: QueryCache? = QueryCache(), generation: @escaping @Sendable () -> Int) {
@@ -46,6 +44,11 @@ public struct Retriever: Sendable {
         guard (1...QueryRequest.maxTopK).contains(request.topK) else { throw QueryError.topK(request.topK) }
         guard request.answer != .llm else { throw QueryError.answerModeUnavailable(request.answer.rawValue) }
 
+        if let ids = request.documentIds {
+            var unknown: [String] = []
+            for id in ids where try await store.record(id, tenant: tenant) == nil { unknown.append(id) }
+            guard unknown.isEmpty else { throw QueryError.unknownDocuments(unknown) }
+        }
         let key = QueryCache.key(tenant: tenant, request: request, normalised: text, generation: generation())
         if let cached = cache?.lookup(key) {
             var response = cached
@@ -59,7 +62,7 @@ public struct Retriever: Sendable {
         let vector = request.mode == .sparse ? [] : try await embedder.embed([text]).vectors[0]
         time("embed")
         let found = try await index.search(IndexQuery(
-            tenant: tenant, mode: request.mode, vector: vector, terms: terms, limit: request.topK, candidates: candidates,
+            tenant: tenant, mode: request.mode, vector: vector, terms: terms, limit: request.topK,
             documentIds: request.documentIds.map(Set.init), metadata: request.metadata
         ))
         time("search")

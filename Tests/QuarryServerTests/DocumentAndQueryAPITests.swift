@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import QuarryCore
+import QuarryEmbedded
+import QuarryEmbedding
+import QuarryEngine
+import QuarryServer
+import QuarryTestSupport
+import Testing
+
+/// `/api/v1/documents` and `/api/v1/rag/query` over the real engine: SQLite store, queue and
+/// index in a temporary directory, the in-process model, a worker run by the test.
+@Suite("documents and query API")
+struct DocumentAndQueryAPITests {
+    static let embedder = try! MiniLMEmbedder(directory: ModelFiles.directory)
+
+    struct Engine {
+        let pipeline: IngestPipeline
+        let worker: JobWorker
+        let dependencies: ServerDependencies.Engine
+    }
+
+    static func engine(maximumUploadBytes: Int = 10_000_000) throws -> Engine {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
+        let index = try EmbeddedVectorIndex(database: database)
+        let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        let queue = try SQLiteJobQueue(database: database)
+        let pipeline = IngestPipeline(store: store, queue: queue, indexer: ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index))
+        let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
+        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
+        return Engine(pipeline: pipeline, worker: worker,
+                      dependencies: ServerDependencies.Engine(pipeline: pipeline, retriever: retriever, maximumUploadBytes: maximumUploadBytes))
+    }
+
+    static func application(_ authority: TokenAuthority, _ engine: Engine) -> some ApplicationProtocol {
+        Application(router: makeRouter(ServerDependencies(authority: authority, metrics: Fixture.metrics, readinessChecks: [], engine: engine.dependencies)))
+    }
+
+    static let boundary = "quarry-test-boundary"
+
+    static func multipart(_ data: Data, filename: String, field: String = "file") -> ByteBuffer {
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body.append(data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return ByteBuffer(bytes: body)
+    }
+
+    static func headers(_ token: String, json: Bool = false) -> HTTPFields {
+        var headers = Fixture.bearer(token)
+        headers[.contentType] = json ? "application/json" : "multipart/form-data; boundary=\(boundary)"
+        return headers
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+    }
+
+    static func query(_ text: String, extra: String = "") -> ByteBuffer {
+        ByteBuffer(string: #"{"query": "\#(text)"\#(extra)}"#)
+    }
+
+    @Test("upload → 202 and a status URL → indexed by the worker → cited in an answer; delete removes it")
+    func lifecycle() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let engine = try Self.engine()
+        let text = Data("Saturn's rings are made of ice and rock, from dust grains to boulders.\n\nJupiter has the Great Red Spot.".utf8)
+        try await Self.application(authority, engine).test(.router) { client in
+            var location = ""
+            try await client.execute(uri: "/api/v1/documents", method: .post, headers: Self.headers(editor), body: Self.multipart(text, filename: "planets.txt")) { (response) throws in
+                #expect(response.status == .accepted)
+                location = try #require(response.headers[.location])
+                let body = try Self.json(response.body)
+                #expect(body["status"] as? String == "queued" && body["status_url"] as? String == location)
+            }
+            // The same bytes again: nothing new to do.
+            try await client.execute(uri: "/api/v1/documents", method: .post, headers: Self.headers(editor), body: Self.multipart(text, filename: "again.txt")) { (response) throws in
+                #expect(response.status == .ok)
+            }
+            #expect(try await engine.worker.runOne())
+            try await client.execute(uri: location, method: .get, headers: Fixture.bearer(editor)) { (response) throws in
+                let body = try Self.json(response.body)
+                #expect(body["status"] as? String == "indexed")
+                let progress = try #require(body["progress"] as? [String: Int])
+                #expect(progress["chunks"] == progress["chunksIndexed"] && progress["stage"] == progress["stages"])
+            }
+            try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true),
+                                     body: Self.query("what are saturn's rings made of?")) { (response) throws in
+                #expect(response.status == .ok)
+                let body = try Self.json(response.body)
+                let answer = try #require(body["answer"] as? [String: Any])
+                #expect((answer["text"] as? String)?.contains("ice and rock") == true && answer["found"] as? Bool == true)
+                let citations = try #require(body["citations"] as? [[String: Any]])
+                #expect(citations.first?["source"] as? String == "upload:planets.txt")
+                #expect((body["timings"] as? [String: Double])?["total"] != nil)
+            }
+            try await client.execute(uri: "/api/v1/documents", method: .get, headers: Fixture.bearer(editor)) { (response) throws in
+                #expect((try Self.json(response.body)["documents"] as? [[String: Any]])?.count == 1)
+            }
+            try await client.execute(uri: location, method: .delete, headers: Fixture.bearer(editor)) { (response) throws in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: location, method: .get, headers: Fixture.bearer(editor)) { (response) throws in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true),
+                                     body: Self.query("saturn rings", extra: #", "mode": "sparse""#)) { (response) throws in
+                #expect((try Self.json(response.body)["citations"] as? [[String: Any]])?.isEmpty == true)
+            }
+        }
+    }
+
+    @Test("another tenant neither sees nor finds nor deletes the document; viewers cannot upload")
+    func tenancy() async throws {
+        let authority = try await Fixture.authority()
+        let owner = try await Fixture.token(authority, tenant: "acme", role: .editor)
+        let stranger = try await Fixture.token(authority, tenant: "globex", role: .admin)
+        let viewer = try await Fixture.token(authority, tenant: "acme", role: .viewer)
+        let engine = try Self.engine()
+        try await Self.application(authority, engine).test(.router) { client in
+            var location = ""
+            try await client.execute(uri: "/api/v1/documents", method: .post, headers: Self.headers(owner),
+                                     body: Self.multipart(Data("The secret launch date is the ninth of March.".utf8), filename: "plan.txt")) { (response) throws in
+                location = try #require(response.headers[.location])
+            }
+            #expect(try await engine.worker.runOne())
+            try await client.execute(uri: location, method: .get, headers: Fixture.bearer(stranger)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: location, method: .delete, headers: Fixture.bearer(stranger)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(stranger, json: true),
+                                     body: Self.query("secret launch date")) { (response) throws in
+                #expect((try Self.json(response.body)["hits"] as? [Any])?.isEmpty == true)
+            }
+            try await client.execute(uri: "/api/v1/documents", method: .post, headers: Self.headers(viewer),
+                                     body: Self.multipart(Data("x".utf8), filename: "x.txt")) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: location, method: .get, headers: Fixture.bearer(owner)) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("bad uploads and bad queries get a clear 4xx and the server keeps serving")
+    func badInput() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let engine = try Self.engine(maximumUploadBytes: 1000)
+        try await Self.application(authority, engine).test(.router) { client in
+            func expectError(_ status: HTTPResponse.Status, _ response: TestResponse, _ fragment: String) throws {
+                #expect(response.status == status)
+                let error = try #require(try Self.json(response.body)["error"] as? [String: String])
+                #expect(error["message"]?.contains(fragment) == true, "\(error)")
+            }
+            let upload = { (body: ByteBuffer, contentType: String?) async throws -> TestResponse in
+                var headers = Fixture.bearer(editor)
+                if let contentType { headers[.contentType] = contentType }
+                return try await client.execute(uri: "/api/v1/documents", method: .post, headers: headers, body: body)
+            }
+            try expectError(.contentTooLarge, try await upload(Self.multipart(Data(repeating: 65, count: 5000), filename: "big.txt"), "multipart/form-data; boundary=\(Self.boundary)"), "limited to")
+            try expectError(.unsupportedMediaType, try await upload(Self.multipart(Data("GIF89a".utf8), filename: "cat.gif"), "multipart/form-data; boundary=\(Self.boundary)"), "unsupported document type")
+            try expectError(.unsupportedMediaType, try await upload(ByteBuffer(string: "raw"), "application/pdf"), "multipart/form-data")
+            try expectError(.badRequest, try await upload(ByteBuffer(string: "--\(Self.boundary)\r\ngarbage"), "multipart/form-data; boundary=\(Self.boundary)"), "malformed multipart")
+            try expectError(.badRequest, try await upload(Self.multipart(Data("hello".utf8), filename: "a.txt", field: "other"), "multipart/form-data; boundary=\(Self.boundary)"), "no part named")
+
+            let ask = { (body: String) async throws -> TestResponse in
+                try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true), body: ByteBuffer(string: body))
+            }
+            try expectError(.badRequest, try await ask(#"{"query": "   "}"#), "query is empty")
+            try expectError(.badRequest, try await ask(#"{"query": "\#(String(repeating: "word ", count: 2000))"}"#), "at most")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "top_k": 0}"#), "top_k")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "top_k": 1000000}"#), "top_k")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "mode": "psychic"}"#), "psychic")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "filter": {"lang": "en"}}"#), "unknown field")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "document_ids": ["no-such-document"]}"#), "unknown document")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "answer": "llm"}"#), "not available")
+            try expectError(.badRequest, try await ask(#"{"query": "#), "not valid JSON")
+            try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true), body: Self.query("still serving")) { (response) throws in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}
