@@ -58,6 +58,9 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
 
     HealthRoutes(checks: dependencies.readinessChecks).register(on: router)
     MetricsRoute(registry: dependencies.metrics).register(on: router)
+    router.get("/api/v1/openapi.json") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPISpec.json)))
+    }
 
     let api = router.group("/api/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
