@@ -45,7 +45,8 @@ public struct IndexQuery: Sendable {
     /// The query's BM25 terms (sparse and hybrid).
     public var terms: [String]
     public var limit: Int
-    /// Candidates each retriever contributes before fusion (hybrid); at least `limit`.
+    /// Candidates each retriever contributes before fusion (hybrid): a hybrid query returns at
+    /// most twice this many, whatever its limit.
     public var candidates: Int
     /// The default: deep enough for recall, and the depth whose scores min–max fusion normalises.
     public static let defaultCandidates = 100
@@ -64,7 +65,7 @@ public struct IndexQuery: Sendable {
         self.vector = vector
         self.terms = terms
         self.limit = limit
-        self.candidates = max(candidates ?? Self.defaultCandidates, limit)
+        self.candidates = max(candidates ?? Self.defaultCandidates, 1)
         self.fusion = fusion
         self.documentIds = documentIds
         self.metadata = metadata
