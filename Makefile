@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
-.PHONY: run test bootstrap release clean fuzz bench bench-parse
+.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query
 
 run: release
 	.build/release/quarry serve
@@ -19,11 +19,19 @@ release: bootstrap
 	swift build -c release --product quarry
 
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse
+bench: bench-parse bench-embed bench-query
 
 bench-parse: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/parse.py --quarry .build/release/quarry ../shared/corpora/pdf
+
+bench-embed: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/embed.py --quarry .build/release/quarry
+
+bench-query: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/query.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
 fuzz:
