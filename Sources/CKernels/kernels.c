@@ -99,7 +99,7 @@ void quarry_linear(const float *input, int input_stride, int row_begin, int row_
 }
 
 size_t quarry_attention_scratch_count(int length, int head_size) {
-    size_t padded = ((size_t)length + 15) & ~(size_t)15;
+    size_t padded = ((size_t)length + 31) & ~(size_t)31;
     return 2 * padded * (size_t)head_size + ATTENTION_ROWS * padded;
 }
 

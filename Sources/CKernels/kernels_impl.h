@@ -144,8 +144,9 @@ static void NAME(attention)(const float *qkv, int length, int hidden, int head, 
 {
     // This head's keys transposed ([head_size][padded length]) so scores vectorise over keys, and
     // its values packed ([length][head_size]): both then stay in L1 instead of strided rows of qkv.
-    // Queries go ATTENTION_ROWS at a time, so every product has that many independent sums.
-    int padded = (length + 15) & ~15;
+    // Queries go ATTENTION_ROWS at a time and keys 32 at a time, so every product step has
+    // 2 · ATTENTION_ROWS independent sums and more arithmetic than loads.
+    int padded = (length + 31) & ~31;
     float *keys = scratch;
     float *values = keys + (size_t)head_size * padded;
     float *scores = values + (size_t)head_size * padded;
@@ -163,35 +164,57 @@ static void NAME(attention)(const float *qkv, int length, int hidden, int head, 
         int count = length - first < ATTENTION_ROWS ? length - first : ATTENTION_ROWS;
         const float *rows[ATTENTION_ROWS];
         for (int r = 0; r < ATTENTION_ROWS; r++) rows[r] = query + (size_t)(first + (r < count ? r : 0)) * stride;
-        for (int j = 0; j < padded; j += 16) {
-            v16 acc[ATTENTION_ROWS] = {};
+        for (int j = 0; j < padded; j += 32) {
+            v16 acc0[ATTENTION_ROWS] = {}, acc1[ATTENTION_ROWS] = {};
             for (int d = 0; d < head_size; d++) {
-                v16 k = NAME(load)(keys + d * padded + j);
+                v16 k0 = NAME(load)(keys + d * padded + j), k1 = NAME(load)(keys + d * padded + j + 16);
                 _Pragma("clang loop unroll(full)")
-                for (int r = 0; r < ATTENTION_ROWS; r++) acc[r] += NAME(splat)(rows[r][d]) * k;
+                for (int r = 0; r < ATTENTION_ROWS; r++) {
+                    v16 q = NAME(splat)(rows[r][d]);
+                    acc0[r] += q * k0;
+                    acc1[r] += q * k1;
+                }
             }
-            for (int r = 0; r < ATTENTION_ROWS; r++) NAME(store)(scores + r * padded + j, acc[r] * scale);
+            for (int r = 0; r < ATTENTION_ROWS; r++) {
+                NAME(store)(scores + r * padded + j, acc0[r] * scale);
+                NAME(store)(scores + r * padded + j + 16, acc1[r] * scale);
+            }
         }
         for (int r = 0; r < count; r++) {
             float *row = scores + r * padded;
+            for (int j = length; j < padded; j++) row[j] = -INFINITY;  // padding takes no weight
             v16 best = NAME(splat)(-INFINITY);
-            for (int j = 0; j < padded; j += 16) {
-                v16 s = NAME(load)(row + j);
-                if (j + 16 > length) for (int lane = length - j; lane < 16; lane++) s[lane] = -INFINITY;
-                best = __builtin_elementwise_max(s, best);
-            }
+            for (int j = 0; j < padded; j += 16) best = __builtin_elementwise_max(NAME(load)(row + j), best);
             float maximum = NAME(maximum)(best);
             v16 total = {};
             for (int j = 0; j < padded; j += 16) {
                 v16 e = NAME(exp)(NAME(load)(row + j) - maximum);
-                if (j + 16 > length) for (int lane = length - j; lane < 16; lane++) e[lane] = 0;
+                if (j + 16 > length) for (int lane = length > j ? length - j : 0; lane < 16; lane++) e[lane] = 0;
                 NAME(store)(row + j, e);
                 total += e;
             }
             float inverse = 1.0f / NAME(sum)(total);
             for (int j = 0; j < padded; j += 16) NAME(store)(row + j, NAME(load)(row + j) * inverse);
         }
-        for (int d = 0; d < head_size; d += 16) {
+        int d = 0;
+        for (; d + 32 <= head_size; d += 32) {
+            v16 acc0[ATTENTION_ROWS] = {}, acc1[ATTENTION_ROWS] = {};
+            for (int j = 0; j < length; j++) {
+                v16 v0 = NAME(load)(values + (size_t)j * head_size + d), v1 = NAME(load)(values + (size_t)j * head_size + d + 16);
+                _Pragma("clang loop unroll(full)")
+                for (int r = 0; r < ATTENTION_ROWS; r++) {
+                    v16 p = NAME(splat)(scores[r * padded + j]);
+                    acc0[r] += p * v0;
+                    acc1[r] += p * v1;
+                }
+            }
+            for (int r = 0; r < count; r++) {
+                float *out = context + (size_t)(first + r) * hidden + head * head_size + d;
+                NAME(store)(out, acc0[r]);
+                NAME(store)(out + 16, acc1[r]);
+            }
+        }
+        for (; d < head_size; d += 16) {
             v16 acc[ATTENTION_ROWS] = {};
             for (int j = 0; j < length; j++) {
                 v16 v = NAME(load)(values + (size_t)j * head_size + d);

@@ -87,6 +87,36 @@ struct EvalCommandTests {
         for mode in ["dense", "sparse"] { #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("mini-\(mode).trec").path)) }
     }
 
+    @Test("a SQuAD-style folder measures answers: gold passages cited, gold answers contained, abstentions")
+    func answers() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qa-\(UUID().uuidString)/tiny-qa")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        let passages = [
+            ["_id": "Volcano#0", "title": "Volcano", "text": "Mount Etna is the most active volcano in Europe. It stands on the east coast of Sicily."],
+            ["_id": "Penicillin#0", "title": "Penicillin", "text": "Alexander Fleming discovered penicillin in 1928. It was the first true antibiotic."],
+        ]
+        let questions: [[String: Any]] = [
+            ["id": "1", "question": "Which volcano is the most active in Europe?", "gold_passage_id": "Volcano#0", "answers": ["Mount Etna"], "is_impossible": false],
+            ["id": "2", "question": "In what year did Fleming discover penicillin?", "gold_passage_id": "Penicillin#0", "answers": ["1928"], "is_impossible": false],
+            ["id": "3", "question": "Who discovered the most active volcano on Mars?", "gold_passage_id": "Volcano#0", "answers": [], "is_impossible": true],
+        ]
+        func lines(_ rows: [[String: Any]]) throws -> String {
+            try rows.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n")
+        }
+        try lines(passages).write(to: directory.appendingPathComponent("passages.jsonl"), atomically: true, encoding: .utf8)
+        try lines(questions).write(to: directory.appendingPathComponent("questions.jsonl"), atomically: true, encoding: .utf8)
+        let output = directory.deletingLastPathComponent().appendingPathComponent("results")
+        let result = try QuarryBinary.run(["eval", "--dataset", directory.path, "--json", "--output", output.path])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        #expect(body["answerable"] as? Int == 2 && body["unanswerable"] as? Int == 1)
+        #expect(body["gold_cited"] as? Double == 1 && body["answer_contains_gold"] as? Double == 1)
+        let abstained = try #require(body["abstained_unanswerable"] as? Double)
+        #expect(abstained == 0 || abstained == 1)
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("tiny-qa-answers.md").path))
+    }
+
     @Test("a folder that is not a BEIR data set is one line on stderr and exit 66")
     func missingDataset() throws {
         let result = try QuarryBinary.run(["eval", "--dataset", "/nonexistent/beir"])

@@ -33,6 +33,8 @@ extension BenchCommand {
             let queries: Int
             let p50Milliseconds: Double
             let p99Milliseconds: Double
+            /// Each stage's median, from the responses' own timings.
+            let stageP50Milliseconds: [String: Double]
         }
 
         func run() async throws {
@@ -58,9 +60,15 @@ extension BenchCommand {
                     let miss = try await Self.latencies(requests, retriever)
                     _ = try await Self.latencies(requests, cached)  // fills the cache
                     let hit = try await Self.latencies(requests, cached)
-                    for (cache, values) in [("miss", miss), ("hit", hit)] {
+                    for (cache, measured) in [("miss", miss), ("hit", hit)] {
+                        let values = measured.map(\.milliseconds)
+                        let stages = Set(measured.flatMap(\.stages.keys)).sorted()
+                        let medians = Dictionary(uniqueKeysWithValues: stages.map { stage in
+                            (stage, Self.percentile(measured.compactMap { $0.stages[stage] }, 0.5))
+                        })
                         results.append(Result(chunks: size, answer: answer.rawValue, cache: cache, queries: values.count,
-                                              p50Milliseconds: Self.percentile(values, 0.5), p99Milliseconds: Self.percentile(values, 0.99)))
+                                              p50Milliseconds: Self.percentile(values, 0.5), p99Milliseconds: Self.percentile(values, 0.99),
+                                              stageP50Milliseconds: medians))
                     }
                 }
             }
@@ -68,8 +76,9 @@ extension BenchCommand {
                 print(try DocumentOutput.json(results))
             } else {
                 for result in results {
-                    print(String(format: "%7d chunks, answer %-10@ cache %-4@: p50 %.3f ms, p99 %.3f ms (%d queries)", result.chunks,
-                                 result.answer, result.cache, result.p50Milliseconds, result.p99Milliseconds, result.queries))
+                    let stages = result.stageP50Milliseconds.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }
+                    print(String(format: "%7d chunks, answer %-10@ cache %-4@: p50 %.3f ms, p99 %.3f ms (%d queries); stage p50s: ", result.chunks,
+                                 result.answer, result.cache, result.p50Milliseconds, result.p99Milliseconds, result.queries) + stages.joined(separator: ", "))
                 }
             }
         }
@@ -88,12 +97,17 @@ extension BenchCommand {
             return (plain, cached)
         }
 
-        static func latencies(_ requests: [QueryRequest], _ retriever: Retriever) async throws -> [Double] {
-            var values: [Double] = []
+        struct Measured {
+            let milliseconds: Double
+            let stages: [String: Double]
+        }
+
+        static func latencies(_ requests: [QueryRequest], _ retriever: Retriever) async throws -> [Measured] {
+            var values: [Measured] = []
             for request in requests {
                 let start = ContinuousClock.now
-                _ = try await retriever.query(request, tenant: BenchCorpus.tenant)
-                values.append((ContinuousClock.now - start).seconds * 1000)
+                let response = try await retriever.query(request, tenant: BenchCorpus.tenant)
+                values.append(Measured(milliseconds: (ContinuousClock.now - start).seconds * 1000, stages: response.timings))
             }
             return values
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuarryCore
 import QuarryEmbedded
+import QuarryEmbedding
 import QuarryEngine
 
 extension RetrievalMode: ExpressibleByArgument {}
@@ -13,7 +14,10 @@ public struct EvalCommand: AsyncParsableCommand {
         discussion: """
         Prints nDCG@10, Recall@100, MRR@10 and MAP over the test queries (trec_eval's definitions; a \
         document scores as its best chunk) and writes the TREC run file and a markdown report to the \
-        output folder as DATASET-MODE.trec and DATASET-MODE.md.
+        output folder as DATASET-MODE.trec and DATASET-MODE.md. A folder with passages.jsonl and \
+        questions.jsonl (SQuAD-style) measures answers instead: how often the gold passage is cited, \
+        how often the extractive answer holds a gold answer, how often unanswerable questions get \
+        "no answer found" (DATASET-answers.md).
         """
     )
 
@@ -34,6 +38,7 @@ public struct EvalCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
+        if FileManager.default.fileExists(atPath: dataset + "/questions.jsonl") { return try await answers(embedder) }
         let data: BEIRDataset
         do { data = try BEIRDataset(directory: dataset) } catch {
             FileHandle.standardError.write(Data("quarry eval: \(error.description)\n".utf8))
@@ -86,5 +91,42 @@ public struct EvalCommand: AsyncParsableCommand {
         |---:|---:|---:|---:|---:|
         | \(String(format: "%.4f", m.ndcgAt10)) | \(String(format: "%.4f", m.recallAt100)) | \(String(format: "%.4f", m.mrrAt10)) | \(String(format: "%.4f", m.map)) | \(m.queries) |
         """
+    }
+
+    /// A SQuAD-style folder: answers and citations, in a throwaway data directory.
+    func answers(_ embedder: MiniLMEmbedder) async throws {
+        let (passages, questions) = try AnswerEvaluator.load(directory: dataset)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
+        try database.execute("PRAGMA synchronous = OFF")  // throwaway: no fsync per passage
+        let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        let index = try EmbeddedVectorIndex()
+        let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
+        let retriever = Retriever(store: store, index: index, embedder: embedder, cache: nil, generation: { index.generation })
+        let name = URL(fileURLWithPath: dataset).lastPathComponent
+        let progress = ProgressLine()
+        let result = try await AnswerEvaluator(indexer: indexer, store: store, retriever: retriever)
+            .evaluate(name: name, passages: passages, questions: questions) { stage, done, total in
+                progress.update("\(stage): \(done)/\(total)", done: done == total)
+            }
+        let table = String(format: """
+            | answerable: gold passage cited | answerable: answer holds a gold answer | unanswerable: abstained | answerable: abstained |
+            |---:|---:|---:|---:|
+            | %.4f | %.4f | %.4f | %.4f |
+            """, result.goldCited, result.answerContainsGold, result.abstained, result.abstainedWrongly)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try """
+            # \(name): answers with citations
+
+            \(table)
+
+            \(result.answerable) answerable and \(result.unanswerable) unanswerable questions over \(result.passages) passages \
+            (top 5 chunks cited, extractive answers), \(String(format: "%.0f", result.seconds)) s.
+            Reproduce: `quarry eval --dataset DIR` on this folder (written \(ISO8601DateFormatter().string(from: Date()))).
+
+            """.write(toFile: "\(output)/\(name)-answers.md", atomically: true, encoding: .utf8)
+        print(json ? try DocumentOutput.json(result) : table)
     }
 }

@@ -56,22 +56,10 @@ public struct BEIRDataset: Sendable {
 
     /// The passage as a one-page document: its title as a heading, then its text.
     public func document(_ passage: Passage, tenant: String) -> Document {
-        let title = passage.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = passage.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let text = title.isEmpty ? body : title + "\n\n" + body
-        let titleLength = title.unicodeScalars.count
-        var blocks: [TextBlock] = []
-        if !title.isEmpty { blocks.append(TextBlock(kind: .heading, level: 1, start: 0, end: titleLength)) }
-        let bodyStart = title.isEmpty ? 0 : titleLength + 2
-        if !body.isEmpty { blocks.append(TextBlock(kind: .paragraph, start: bodyStart, end: bodyStart + body.unicodeScalars.count)) }
-        return Document(
-            id: passage.id, tenant: tenant, source: Document.Source(uri: "beir:\(name)/\(passage.id)", filename: nil, mediaType: .plainText),
-            title: title.isEmpty ? nil : title,
-            pages: [Page(number: 1, text: text, blocks: blocks, hasTextLayer: true)], status: .parsed
-        )
+        passage.document(tenant: tenant, collection: name)
     }
 
-    static func jsonLines<T: Decodable>(_ path: String) throws(LoadError) -> [T] {
+    public static func jsonLines<T: Decodable>(_ path: String) throws(LoadError) -> [T] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw .unreadable(path, error.localizedDescription) }
         let decoder = JSONDecoder()
@@ -97,5 +85,24 @@ public struct BEIRDataset: Sendable {
             qrels[String(fields[0]), default: [:]][String(fields[1])] = grade
         }
         return qrels
+    }
+}
+
+extension BEIRDataset.Passage {
+    /// The passage as a one-page document (id = the passage's id): its title as a heading, then its text.
+    public func document(tenant: String, collection: String) -> Document {
+        let heading = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pageText = heading.isEmpty ? body : heading + "\n\n" + body
+        let headingLength = heading.unicodeScalars.count
+        var blocks: [TextBlock] = []
+        if !heading.isEmpty { blocks.append(TextBlock(kind: .heading, level: 1, start: 0, end: headingLength)) }
+        let bodyStart = heading.isEmpty ? 0 : headingLength + 2
+        if !body.isEmpty { blocks.append(TextBlock(kind: .paragraph, start: bodyStart, end: bodyStart + body.unicodeScalars.count)) }
+        return Document(
+            id: id, tenant: tenant, source: Document.Source(uri: "beir:\(collection)/\(id)", filename: nil, mediaType: .plainText),
+            title: heading.isEmpty ? nil : heading,
+            pages: [Page(number: 1, text: pageText, blocks: blocks, hasTextLayer: true)], status: .parsed
+        )
     }
 }

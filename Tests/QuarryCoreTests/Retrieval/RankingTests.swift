@@ -105,7 +105,7 @@ struct RankingTests {
     /// A random run with many tied scores, written as a TREC run file, against pytrec_eval.
     @Test("metrics equal trec_eval's (pytrec_eval) to 1e-6")
     func trecEval() throws {
-        var generator = SplitMix(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         var qrels: RetrievalMetrics.Qrels = [:]
         var ranking: RetrievalMetrics.Run = [:]
         for query in 0..<60 {
@@ -136,17 +136,4 @@ struct RankingTests {
     }
 
     static let peer = repositoryRoot.appendingPathComponent("Tests/QuarryCoreTests/Peers/trec_eval_peer.py").path
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
 }
