@@ -100,7 +100,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
-        .testTarget(name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore"], swiftSettings: strict),
+        .testTarget(name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore", "QuarryEngine"], swiftSettings: strict),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLibrariesTests",
@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryCLITests",
-            dependencies: ["QuarryCLI", "QuarryTestSupport", "quarry"],
+            dependencies: ["QuarryCLI", "QuarryEmbedded", "QuarryTestSupport", "quarry"],
             swiftSettings: strict
         ),
     ]

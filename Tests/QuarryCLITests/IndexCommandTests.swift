@@ -1,4 +1,5 @@
 import Foundation
+import QuarryEmbedded
 import QuarryTestSupport
 import Testing
 
@@ -16,6 +17,14 @@ struct IndexCommandTests {
         let script = "import sqlite3, sys, json; print(json.dumps([[str(v) for v in r] for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]))"
         let output = try run(Venv.python, ["-c", script, data.appendingPathComponent("quarry.sqlite").path, query])
         return try JSONDecoder().decode([[String]].self, from: Data(output.utf8))
+    }
+
+    /// Index points written so far, 0 while the database or its table does not exist yet.
+    static func points(_ data: URL) -> Int {
+        let path = data.appendingPathComponent("quarry.sqlite").path
+        guard FileManager.default.fileExists(atPath: path), let database = try? SQLiteDatabase(path: path),
+              let rows = try? database.query("SELECT count(*) FROM index_points") else { return 0 }
+        return Int(rows.first?.first?.integer ?? 0)
     }
 
     @Test("a folder indexes; unreadable files are listed with reasons; identical bytes are skipped; ask cites")
@@ -87,20 +96,27 @@ struct IndexCommandTests {
         process.executableURL = URL(fileURLWithPath: QuarryBinary.path)
         process.arguments = ["index", documents.path]
         process.environment = QuarryBinary.environment(["QUARRY_DATA": data.path])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = data.appendingPathComponent("first-run.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
         try process.run()
-        // Wait until some documents are indexed, then kill it without warning.
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, process.isRunning {
-            try await Task.sleep(for: .milliseconds(100))
-            let rows = try? await offPool { try Self.sql(data, "SELECT count(*) FROM index_points") }
-            if let points = Int(rows?.first?.first ?? ""), points > 20 { break }
+        // Wait until some documents are indexed, then kill it without warning. The wait runs on a
+        // thread of its own: other tests block the cooperative pool's threads with child processes.
+        let pid = process.processIdentifier
+        let points = try await offPool { () -> Int in
+            let deadline = Date().addingTimeInterval(120)
+            var points = 0
+            while Date() < deadline, points <= 20 {
+                Thread.sleep(forTimeInterval: 0.05)
+                points = Self.points(data)
+            }
+            kill(pid, SIGKILL)
+            return points
         }
-        #expect(process.isRunning, "the run ended before it could be killed")
-        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.terminationReason == .uncaughtSignal,
+                "the run ended before it was killed (\(points) points): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         #expect(try Self.sql(data, "PRAGMA integrity_check") == [["ok"]])
         let before = Int(try Self.sql(data, "SELECT count(*) FROM index_points")[0][0]) ?? 0
         #expect(before > 0, "killed after some points were written: \(before)")

@@ -37,6 +37,9 @@ public struct IngestPipeline: Sendable {
         let document: String
     }
 
+    /// The document was deleted while its job ran.
+    struct DocumentGone: Error {}
+
     /// Stores `data` as a document of `tenant` from `uri` and queues its ingest.
     public func submit(_ data: Data, tenant: String, uri: String, filename: String?) async throws -> Submission {
         guard !data.isEmpty else { throw DocumentError.empty }
@@ -62,6 +65,9 @@ public struct IngestPipeline: Sendable {
         guard var record = try await store.record(payload.document, tenant: payload.tenant) else { return }  // deleted meanwhile
         do {
             try await ingest(&record)
+        } catch is DocumentGone {
+            // Deleted mid-ingest: take back what this job wrote after the delete did its part.
+            try await delete(record.id, tenant: record.tenant)
         } catch let error as DocumentError {
             record.status = .failed
             record.error = error.description
@@ -116,7 +122,9 @@ public struct IngestPipeline: Sendable {
         try await save(&record)
     }
 
+    /// Saves the record's progress, unless the document was deleted meanwhile: then the job stops.
     func save(_ record: inout DocumentRecord) async throws {
+        guard try await store.record(record.id, tenant: record.tenant) != nil else { throw DocumentGone() }
         record.updatedAt = Date()
         try await store.save(record)
     }
