@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
         .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
         .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "CKernels"], swiftSettings: strict),
-        .target(name: "QuarryEmbedded", dependencies: ["QuarryCore", "COpenBLAS", "CSQLite"], swiftSettings: strict),
+        .target(name: "QuarryEmbedded", dependencies: ["QuarryCore", "CKernels", "CSQLite"], swiftSettings: strict),
         .target(name: "QuarryEngine", dependencies: ["QuarryCore", "QuarryParsing"], swiftSettings: strict),
         .target(
             name: "QuarryServer",

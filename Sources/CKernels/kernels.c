@@ -119,3 +119,11 @@ void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int
     default: add_layer_norm_baseline(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon);
     }
 }
+
+void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end, const float *vector, float *scores) {
+    switch (detect()) {
+    case AVX512: dot_rows_avx512(matrix, dimensions, row_begin, row_end, vector, scores); break;
+    case AVX2: dot_rows_avx2(matrix, dimensions, row_begin, row_end, vector, scores); break;
+    default: dot_rows_baseline(matrix, dimensions, row_begin, row_end, vector, scores);
+    }
+}

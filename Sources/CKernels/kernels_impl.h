@@ -226,6 +226,39 @@ static void NAME(attention)(const float *qkv, int length, int hidden, int head, 
     }
 }
 
+static void NAME(dot_rows)(const float *matrix, int dimensions, long row_begin, long row_end,
+                           const float *vector, float *scores)
+{
+    // Four rows at a time: four independent sums, the query vector read once for all four; a
+    // dimension count that is not a multiple of 16 finishes in scalars.
+    int whole = dimensions & ~15;
+    long row = row_begin;
+    for (; row + 4 <= row_end; row += 4) {
+        const float *m = matrix + (size_t)row * dimensions;
+        v16 acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+        for (int d = 0; d < whole; d += 16) {
+            v16 q = NAME(load)(vector + d);
+            acc0 += NAME(load)(m + d) * q;
+            acc1 += NAME(load)(m + dimensions + d) * q;
+            acc2 += NAME(load)(m + 2 * dimensions + d) * q;
+            acc3 += NAME(load)(m + 3 * dimensions + d) * q;
+        }
+        float sums[4] = {NAME(sum)(acc0), NAME(sum)(acc1), NAME(sum)(acc2), NAME(sum)(acc3)};
+        for (int r = 0; r < 4; r++) {
+            for (int d = whole; d < dimensions; d++) sums[r] += m[r * dimensions + d] * vector[d];
+            scores[row + r] = sums[r];
+        }
+    }
+    for (; row < row_end; row++) {
+        const float *m = matrix + (size_t)row * dimensions;
+        v16 acc = {};
+        for (int d = 0; d < whole; d += 16) acc += NAME(load)(m + d) * NAME(load)(vector + d);
+        float sum = NAME(sum)(acc);
+        for (int d = whole; d < dimensions; d++) sum += m[d] * vector[d];
+        scores[row] = sum;
+    }
+}
+
 static void NAME(add_layer_norm)(float *states, const float *delta, int row_begin, int row_end, int hidden,
                                  const float *gamma, const float *beta, float epsilon)
 {

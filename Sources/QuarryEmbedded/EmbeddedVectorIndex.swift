@@ -1,4 +1,4 @@
-import COpenBLAS
+import CKernels
 import Foundation
 import QuarryCore
 import Synchronization
@@ -164,12 +164,20 @@ extension EmbeddedVectorIndex {
     }
 
     /// Exact inner products of every row with the (unit) query vector, best `limit` allowed kept.
+    /// The scan reads the whole matrix (154 MB at 100k chunks): both cores take half each.
     static func dense(_ state: State, _ vector: [Float], limit: Int, allowed: (Int) -> Bool) -> [ScoredEntry] {
         let rows = state.entries.count
         var scores = [Float](repeating: 0, count: rows)
+        let dimensions = state.dimensions
         state.vectors.withUnsafeBufferPointer { matrix in
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(state.dimensions), 1, matrix.baseAddress!,
-                        Int32(state.dimensions), vector, 1, 0, &scores, 1)
+            scores.withUnsafeMutableBufferPointer { scores in
+                nonisolated(unsafe) let matrix = matrix.baseAddress!, output = scores.baseAddress!  // disjoint rows per worker
+                let workers = rows >= 20_000 ? 2 : 1
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let lower = rows * worker / workers, upper = rows * (worker + 1) / workers
+                    quarry_dot_rows(matrix, Int32(dimensions), lower, upper, vector, output)
+                }
+            }
         }
         var best = TopK(limit)
         for row in 0..<rows where allowed(row) { best.insert(ScoredEntry(entry: row, score: scores[row])) }

@@ -32,6 +32,17 @@ struct EmbeddedVectorIndexTests {
         for (hit, expected) in zip(hits, brute) { #expect(abs(hit.score - expected.1) < 1e-5) }
     }
 
+    @Test("a large index (scanned by both cores) is exact too")
+    func exactDenseLarge() async throws {
+        let index = try EmbeddedVectorIndex()
+        try await index.upsert((0..<25_000).map { Self.point($0) })
+        let query = Self.vector(424_242)
+        let hits = try await index.search(IndexQuery(tenant: "acme", mode: .dense, vector: query, limit: 10))
+        let brute = (0..<25_000).map { n in (n, zip(Self.vector(n), query).reduce(0.0) { $0 + Double($1.0 * $1.1) }) }
+            .sorted { $0.1 > $1.1 }.prefix(10)
+        #expect(hits.map(\.chunkId) == brute.map { "c\($0.0)" })
+    }
+
     @Test("a tenant sees only its own chunks; filters narrow by document and metadata")
     func scoping() async throws {
         let index = try EmbeddedVectorIndex()

@@ -104,6 +104,22 @@ struct KernelTests {
         #expect(worst < 1e-5, "error \(worst)")
     }
 
+    @Test("row dot products equal the reference for any width, in any split", arguments: [384, 24, 7])
+    func dotRows(dimensions: Int) {
+        let rows = 1003
+        let matrix = Self.values(rows * dimensions, seed: 11, scale: 1)
+        let vector = Self.values(dimensions, seed: 12, scale: 1)
+        var scores = [Float](repeating: .nan, count: rows)
+        quarry_dot_rows(matrix, Int32(dimensions), 0, 500, vector, &scores)
+        quarry_dot_rows(matrix, Int32(dimensions), 500, rows, vector, &scores)
+        var worst = 0.0
+        for row in 0..<rows {
+            let expected = (0..<dimensions).reduce(0.0) { $0 + Double(matrix[row * dimensions + $1]) * Double(vector[$1]) }
+            worst = max(worst, abs(expected - Double(scores[row])))
+        }
+        #expect(worst < 1e-4, "error \(worst)")
+    }
+
     @Test("this machine runs the vector kernels")
     func level() {
         // Every machine of this project's kind has AVX-512; a baseline pick would mean detection broke.

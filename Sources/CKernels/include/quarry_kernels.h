@@ -39,6 +39,11 @@ void quarry_attention(const float *qkv, int length, int hidden, int head, int he
 void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int row_end, int hidden,
                            const float *gamma, const float *beta, float epsilon);
 
+/// `scores[r] = Σ_d matrix[r, d] · vector[d]` for rows [row_begin, row_end) of a row-major
+/// matrix with `dimensions` columns: the embedded index's exact dense scan.
+void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end,
+                     const float *vector, float *scores);
+
 /// A fixed set of worker threads for the encoder's steps. A step on a short query lasts tens of
 /// microseconds, less than waking a sleeping thread takes, so after each task the workers spin
 /// briefly for the next one before they sleep.
