@@ -78,7 +78,3 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -1,6 +1,7 @@
 import CCurl
 import CCurlShims
 import Foundation
+import QuarryCore
 
 /// A request for ``HTTPClient``.
 public struct HTTPRequest: Sendable {
@@ -74,7 +75,7 @@ public final class HTTPClient: Sendable {
                 if attempt >= retries { throw error }
             }
             // Exponential backoff with full jitter: up to 100 ms, 200 ms, 400 ms, …
-            let ceiling = Double(initialBackoff.components.seconds) + Double(initialBackoff.components.attoseconds) / 1e18
+            let ceiling = initialBackoff.seconds
             try? await Task.sleep(for: .seconds(Double.random(in: 0...(ceiling * pow(2, Double(attempt))))))
             attempt += 1
         }

@@ -20,12 +20,17 @@ struct EngineRuntime: Sendable {
 
     static func open(_ settings: Settings) throws(ConfigurationError) -> EngineRuntime {
         let directory = try DataDirectory.prepare(settings.dataDirectory)
-        let embedder: any Embedder = if let remote = settings.remoteEmbedder {
-            OpenAIEmbedder(baseURL: remote.url, model: remote.model, dimensions: remote.dimensions, apiKey: remote.apiKey)
+        // The chunker counts with the model's vocabulary: the local model's own, else read alone.
+        let embedder: any Embedder
+        let tokenizer: WordPieceTokenizer
+        if let remote = settings.remoteEmbedder {
+            embedder = OpenAIEmbedder(baseURL: remote.url, model: remote.model, dimensions: remote.dimensions, apiKey: remote.apiKey)
+            tokenizer = try Model.tokenizer(settings)
         } else {
-            try Model.embedder(settings)
+            let local = try Model.embedder(settings)
+            embedder = local
+            tokenizer = local.tokenizer
         }
-        let tokenizer = try Model.tokenizer(settings)
         let path = directory.path + "/" + databaseName
         do {
             let database = try SQLiteDatabase(path: path)

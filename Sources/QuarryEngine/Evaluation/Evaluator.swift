@@ -93,7 +93,3 @@ public struct Evaluator: Sendable {
         return (run, (clock.now - queryStart).seconds)
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

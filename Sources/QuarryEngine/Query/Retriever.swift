@@ -97,7 +97,3 @@ public struct Retriever: Sendable {
         return response
     }
 }
-
-extension Duration {
-    var milliseconds: Double { seconds * 1000 }
-}

@@ -23,8 +23,7 @@ struct QueryRoutes {
             let start = ContinuousClock.now
             do {
                 let response = try await retriever.query(body, tenant: principal.tenant)
-                let elapsed = ContinuousClock.now - start
-                Self.latency.record(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                Self.latency.record((ContinuousClock.now - start).milliseconds)
                 if let cache = retriever.cache { Self.hitRatio.record(cache.hitRatio) }
                 return QueryResponseBody(response: response)
             } catch let error as QueryError {
