@@ -101,8 +101,8 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     /// `files/<tenant as hex>/<document id>`: tenant names never become paths as given.
     func file(_ id: String, tenant: String) -> URL {
-        let safeTenant = tenant.utf8.map { String(format: "%02x", $0) }.joined()
-        let safeId = id.allSatisfy { $0.isHexDigit } ? id : id.utf8.map { String(format: "%02x", $0) }.joined()
+        let safeTenant = Hex.encode(tenant.utf8)
+        let safeId = id.allSatisfy { $0.isHexDigit } ? id : Hex.encode(id.utf8)
         return files.appendingPathComponent(safeTenant).appendingPathComponent(safeId)
     }
 

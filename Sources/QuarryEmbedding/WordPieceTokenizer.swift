@@ -19,6 +19,10 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
     }
 
     private let ids: [String: Int32]
+    /// BERT's special tokens present in the vocabulary, as scalars.
+    private let specialTokens: [(scalars: [Unicode.Scalar], id: Int32)]
+    /// The longest vocabulary entry in UTF-8 bytes, `##` included.
+    private let longestEntry: Int
     public let unknownID: Int32
     public let classifierID: Int32
     public let separatorID: Int32
@@ -48,6 +52,10 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
         guard let classifier = ids["[CLS]"] else { throw .missingToken("[CLS]") }
         guard let separator = ids["[SEP]"] else { throw .missingToken("[SEP]") }
         self.ids = ids
+        longestEntry = tokens.map(\.utf8.count).max() ?? 0
+        specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { token in
+            ids[token].map { (Array(token.unicodeScalars), $0) }
+        }
         unknownID = unknown
         classifierID = classifier
         separatorID = separator
@@ -89,14 +97,25 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
     /// Calls `body` with each piece's id in order until it returns false.
     private func forEachPiece(in text: ArraySlice<Unicode.Scalar>, _ body: (Int32) -> Bool) {
         var word: [Unicode.Scalar] = []
+        var wordIsASCII = true
+        var scratch = ASCIIScratch()
         var keepGoing = true
         func flushWord() {
             guard keepGoing, !word.isEmpty else { return }
-            keepGoing = wordPieces(normalizedWord(word), body)
+            keepGoing = wordIsASCII ? asciiWordPieces(word, &scratch, body) : wordPieces(normalizedWord(word), body)
             word.removeAll(keepingCapacity: true)
+            wordIsASCII = true
         }
-        for scalar in text {
-            if !keepGoing { return }
+        var index = text.startIndex
+        while index < text.endIndex, keepGoing {
+            let scalar = text[index]
+            index += 1
+            if scalar == "[", let (id, length) = specialToken(at: index - 1, in: text) {
+                flushWord()
+                keepGoing = keepGoing && body(id)
+                index += length - 1
+                continue
+            }
             if scalar.value < 0x80 {
                 // ASCII: no Unicode property lookups needed.
                 switch scalar.value {
@@ -112,12 +131,75 @@ public struct WordPieceTokenizer: TokenCounter, Sendable {
             } else if Self.isCJK(scalar) {
                 flushWord()
                 word.append(scalar)
+                wordIsASCII = false
                 flushWord()
             } else {
                 word.append(scalar)
+                wordIsASCII = false
             }
         }
         flushWord()
+    }
+
+    /// A special token written out in the text (`[UNK]`, `[SEP]`, …) at `index`: Hugging Face's
+    /// tokenizer matches these on the raw text before any normalisation, and so does this one.
+    private func specialToken(at index: Int, in text: ArraySlice<Unicode.Scalar>) -> (id: Int32, length: Int)? {
+        for (token, id) in specialTokens where text.count - (index - text.startIndex) >= token.count {
+            if text[index..<index + token.count].elementsEqual(token) { return (id, token.count) }
+        }
+        return nil
+    }
+
+    /// Buffers reused from word to word: the chunker counts the tokens of every sentence it sees,
+    /// and most words are ASCII, so their pieces are found without allocating per word.
+    private struct ASCIIScratch {
+        var bytes: [UInt8] = []
+        var candidate: [UInt8] = []
+        var pieces: [Int32] = []
+    }
+
+    /// The same pieces as `wordPieces(normalizedWord(word))` for a printable ASCII word (lower-casing
+    /// is the only normalisation ASCII needs), computed over bytes.
+    private func asciiWordPieces(_ word: [Unicode.Scalar], _ scratch: inout ASCIIScratch, _ body: (Int32) -> Bool) -> Bool {
+        scratch.bytes.removeAll(keepingCapacity: true)
+        for scalar in word {
+            let byte = UInt8(truncatingIfNeeded: scalar.value)
+            scratch.bytes.append((0x41...0x5A).contains(byte) ? byte + 32 : byte)
+        }
+        var start = 0
+        for index in scratch.bytes.indices where Self.isPunctuation(Unicode.Scalar(scratch.bytes[index])) {
+            if start < index, !asciiTokenPieces(start..<index, &scratch, body) { return false }
+            if !asciiTokenPieces(index..<index + 1, &scratch, body) { return false }
+            start = index + 1
+        }
+        return start == scratch.bytes.count || asciiTokenPieces(start..<scratch.bytes.count, &scratch, body)
+    }
+
+    /// Greedy longest-match-first WordPiece over `scratch.bytes[token]`.
+    private func asciiTokenPieces(_ token: Range<Int>, _ scratch: inout ASCIIScratch, _ body: (Int32) -> Bool) -> Bool {
+        if token.count > Self.maximumWordLength { return body(unknownID) }
+        scratch.pieces.removeAll(keepingCapacity: true)
+        var start = token.lowerBound
+        while start < token.upperBound {
+            // No vocabulary entry is longer than `longestEntry`: shorter candidates only.
+            var end = min(token.upperBound, start + longestEntry)
+            var found: Int32?
+            while start < end {
+                scratch.candidate.removeAll(keepingCapacity: true)
+                if start > token.lowerBound { scratch.candidate += [0x23, 0x23] }  // "##"
+                scratch.candidate += scratch.bytes[start..<end]
+                if let id = ids[String(decoding: scratch.candidate, as: UTF8.self)] {
+                    found = id
+                    break
+                }
+                end -= 1
+            }
+            guard let id = found else { return body(unknownID) }
+            scratch.pieces.append(id)
+            start = end
+        }
+        for id in scratch.pieces where !body(id) { return false }
+        return true
     }
 
     /// Lower-cased, accents stripped, punctuation split off: the basic tokens of one whitespace-free word.

@@ -1,4 +1,5 @@
 import Foundation
+import QuarryCore
 
 /// The HS256 secret: configured (`jwt_secret`), or generated once into `<data>/jwt-secret` with mode 0600.
 public struct SigningSecret: Sendable {
@@ -19,7 +20,7 @@ public struct SigningSecret: Sendable {
         if fd >= 0 {
             defer { close(fd) }
             var generator = SystemRandomNumberGenerator()
-            let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            let secret = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
             let bytes = Array((secret + "\n").utf8)
             guard fchmod(fd, 0o600) == 0, write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
                 let reason = String(cString: strerror(errno))

@@ -5,7 +5,7 @@ import Foundation
 public enum ContentHash {
     /// Lowercase hex sha256.
     public static func sha256(_ bytes: some DataProtocol) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: bytes))
     }
 }
 
