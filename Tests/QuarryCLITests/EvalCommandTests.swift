@@ -1,4 +1,5 @@
 import Foundation
+import QuarryEmbedded
 import QuarryTestSupport
 import Testing
 
@@ -73,6 +74,25 @@ struct EvalCommandTests {
         let theirs = try JSONDecoder().decode(Metrics.self, from: Data(try run(Venv.python, [peer, qrels.path, runFile.path]).utf8))
         #expect(abs(ours.ndcg - theirs.ndcg) < 1e-6 && abs(ours.recall - theirs.recall) < 1e-6)
         #expect(abs(ours.mrr - theirs.mrr) < 1e-6 && abs(ours.map - theirs.map) < 1e-6, "ours \(ours), trec_eval \(theirs)")
+    }
+
+    @Test("--data keeps the index in that data directory; a second run rewrites the same points")
+    func keptIndex() throws {
+        let dataset = try Self.makeDataset()
+        let root = dataset.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data").path
+        func evaluate() throws -> (Metrics, Int) {
+            let result = try QuarryBinary.run(["eval", "--dataset", dataset.path, "--data", data, "--json", "--output", root.appendingPathComponent("results").path])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let points = try SQLiteDatabase(path: data + "/quarry.sqlite").query("SELECT count(*) FROM index_points")
+            return (try JSONDecoder().decode(Metrics.self, from: Data(result.standardOutput.utf8)), Int(points[0][0].integer ?? -1))
+        }
+        let (first, pointsAfterFirst) = try evaluate()
+        let (second, pointsAfterSecond) = try evaluate()
+        #expect(pointsAfterFirst >= 11, "every passage indexed in the data directory")
+        #expect(pointsAfterSecond == pointsAfterFirst, "no duplicates")
+        #expect(first.ndcg == second.ndcg && first.map == second.map)
     }
 
     @Test("several modes over one index: one JSON object keyed by mode, a run file each")

@@ -18,6 +18,8 @@ public struct EvalCommand: AsyncParsableCommand {
         questions.jsonl (SQuAD-style) measures answers instead: how often the gold passage is cited, \
         how often the extractive answer holds a gold answer, how often unanswerable questions get \
         "no answer found" (DATASET-answers.md).
+
+        The index is a fresh one, thrown away at the end, unless --data names a data directory:         then the data set is indexed there (tenant "evaluation"; chunk ids are deterministic, so a         second run rewrites the same points) and stays for `quarry ask` or another run.
         """
     )
 
@@ -44,7 +46,9 @@ public struct EvalCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("quarry eval: \(error.description)\n".utf8))
             throw ExitCode(66)
         }
-        let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: try EmbeddedVectorIndex())
+        let kept = try await reportingStartupErrors { try keptDatabase() }
+        let index = try EmbeddedVectorIndex(database: kept)
+        let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let progress = ProgressLine()
         var variants: [Evaluator.Variant] = []
         for mode in mode {
@@ -93,16 +97,33 @@ public struct EvalCommand: AsyncParsableCommand {
         """
     }
 
-    /// A SQuAD-style folder: answers and citations, in a throwaway data directory.
+    /// The data directory's database when `--data` was given, else nil (a fresh, in-memory index).
+    func keptDatabase() throws(ConfigurationError) -> SQLiteDatabase? {
+        guard options.data != nil else { return nil }
+        let directory = try DataDirectory.prepare(try options.settings().dataDirectory)
+        let path = directory.path + "/" + EngineRuntime.databaseName
+        do { return try SQLiteDatabase(path: path) } catch {
+            throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
+        }
+    }
+
+    /// A SQuAD-style folder: answers and citations, in a throwaway data directory unless `--data` is given.
     func answers(_ embedder: MiniLMEmbedder) async throws {
         let (passages, questions) = try AnswerEvaluator.load(directory: dataset)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-eval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
-        try database.execute("PRAGMA synchronous = OFF")  // throwaway: no fsync per passage
+        let directory: URL
+        let database: SQLiteDatabase
+        if let kept = try await reportingStartupErrors({ try keptDatabase() }) {
+            directory = URL(fileURLWithPath: try options.settings().dataDirectory)
+            database = kept
+        } else {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-eval-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
+            try database.execute("PRAGMA synchronous = OFF")  // throwaway: no fsync per passage
+        }
+        defer { if options.data == nil { try? FileManager.default.removeItem(at: directory) } }
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let index = try EmbeddedVectorIndex()
+        let index = try EmbeddedVectorIndex(database: options.data == nil ? nil : database)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let retriever = Retriever(store: store, index: index, embedder: embedder, cache: nil, generation: { index.generation })
         let name = URL(fileURLWithPath: dataset).lastPathComponent
