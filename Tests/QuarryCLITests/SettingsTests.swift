@@ -1,4 +1,5 @@
 import Foundation
+import QuarryCore
 @testable import QuarryCLI
 import QuarryTestSupport
 import Testing
@@ -33,6 +34,15 @@ struct SettingsTests {
         #expect(settings.dataDirectory == "/srv/flag")  // flag over environment
     }
 
+    @Test("retrieval knobs: BM25 k1 and b, fusion and RRF's k; defaults are the documented ones")
+    func retrievalKnobs() throws {
+        let defaults = try Settings.resolve(environment: [:])
+        #expect(defaults.bm25 == BM25Parameters(k1: 0.9, b: 0.4) && defaults.fusion == .standard)
+        let tuned = try Settings.resolve(environment: ["QUARRY_BM25_K1": "1.2", "QUARRY_BM25_B": "0.75", "QUARRY_FUSION": "rrf", "QUARRY_RRF_K": "20"])
+        #expect(tuned.bm25 == BM25Parameters(k1: 1.2, b: 0.75))
+        #expect(tuned.fusion == .reciprocalRank(k: 20))
+    }
+
     @Test("a remote embedder is configured by URL, model, key and size")
     func remoteEmbedder() throws {
         let settings = try Settings.resolve(environment: [
@@ -61,6 +71,10 @@ struct SettingsTests {
         (["QUARRY_EMBEDDER": "openai", "QUARRY_EMBEDDER_URL": "ftp://x"], "embedder_url", "QUARRY_EMBEDDER_URL", "not an http(s) URL"),
         (["QUARRY_EMBEDDER": "openai", "QUARRY_EMBEDDER_URL": "http://h/v1"], "embedder_model", "defaults", "is required"),
         (["QUARRY_EMBEDDER": "cohere"], "embedder", "QUARRY_EMBEDDER", "'cohere' is not one of local, openai"),
+        (["QUARRY_BM25_B": "1.5"], "bm25_b", "QUARRY_BM25_B", "'1.5' is not a number from 0 to 1"),
+        (["QUARRY_BM25_K1": "-1"], "bm25_k1", "QUARRY_BM25_K1", "not a number from 0 to 10"),
+        (["QUARRY_FUSION": "max"], "fusion", "QUARRY_FUSION", "'max' is not one of weighted, rrf"),
+        (["QUARRY_RRF_K": "0"], "rrf_k", "QUARRY_RRF_K", "not a number above 0"),
     ])
     func badValues(environment: [String: String], key: String, origin: String, reason: String) {
         #expect {

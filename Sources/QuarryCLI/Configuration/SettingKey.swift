@@ -32,8 +32,15 @@ struct SettingKey: Sendable {
     static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded")
     static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded")
     static let maxUploadMB = SettingKey(name: "max_upload_mb", defaultValue: "100", summary: "largest upload accepted, in MiB (larger: 413); nginx's limit matches")
+    static let bm25K1 = SettingKey(name: "bm25_k1", defaultValue: "0.9", summary: "BM25 term-frequency saturation (Anserini's default)")
+    static let bm25B = SettingKey(name: "bm25_b", defaultValue: "0.4", summary: "BM25 length normalisation, 0 to 1 (Anserini's default)")
+    static let fusion = SettingKey(name: "fusion", defaultValue: "weighted", summary: "hybrid fusion: weighted (min-max normalised, equal weights) or rrf")
+    static let rrfK = SettingKey(name: "rrf_k", defaultValue: "60", summary: "k of reciprocal rank fusion (fusion rrf)")
 
-    static let all: [SettingKey] = [host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey, embedderModel, embedderDimensions, documentStore, vectorStore, queue, maxUploadMB]
+    static let all: [SettingKey] = [
+        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
+        embedderModel, embedderDimensions, documentStore, vectorStore, queue, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
+    ]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.
     static let configFileEnvironment = "QUARRY_CONFIG"

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QuarryCore
 import QuarryServer
 
 /// Quarry's validated configuration, resolved in layers: defaults < config file < `QUARRY_*` environment < flags.
@@ -34,6 +35,8 @@ public struct Settings: Sendable, Equatable {
     public var vectorStore: Backend
     public var queue: Backend
     public var maxUploadBytes: Int
+    public var bm25: BM25Parameters
+    public var fusion: Fusion
 
     /// Resolves the layers. `flags` are keyed by setting name (`port`, `data`, …).
     public static func resolve(
@@ -72,6 +75,14 @@ public struct Settings: Sendable, Equatable {
         queue = try Self.backend(.queue, in: values)
         maxUploadBytes = try values.require(.maxUploadMB) { Int($0).flatMap { (1...10_240).contains($0) ? $0 * 1_048_576 : nil } } expected: {
             "'\($0)' is not a whole number of MiB between 1 and 10240"
+        }
+        bm25 = BM25Parameters(
+            k1: try values.require(.bm25K1) { Float($0).flatMap { $0 >= 0 && $0 <= 10 ? $0 : nil } } expected: { "'\($0)' is not a number from 0 to 10" },
+            b: try values.require(.bm25B) { Float($0).flatMap { $0 >= 0 && $0 <= 1 ? $0 : nil } } expected: { "'\($0)' is not a number from 0 to 1" }
+        )
+        let rrfK = try values.require(.rrfK) { Double($0).flatMap { $0 > 0 && $0 <= 10_000 ? $0 : nil } } expected: { "'\($0)' is not a number above 0" }
+        fusion = try values.require(.fusion) { ["weighted": Fusion.standard, "rrf": .reciprocalRank(k: rrfK)][$0.lowercased()] } expected: {
+            "'\($0)' is not one of weighted, rrf"
         }
     }
 

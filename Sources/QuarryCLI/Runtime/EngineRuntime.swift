@@ -34,11 +34,11 @@ struct EngineRuntime: Sendable {
         let path = directory.path + "/" + databaseName
         do {
             let database = try SQLiteDatabase(path: path)
-            let index = try EmbeddedVectorIndex(database: database)
+            let index = try EmbeddedVectorIndex(database: database, bm25: settings.bm25)
             let store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
             let queue = try SQLiteJobQueue(database: database)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
-            let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
+            let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, generation: { index.generation })
             return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
                                  pipeline: IngestPipeline(store: store, queue: queue, indexer: indexer), retriever: retriever)
         } catch {

@@ -9,16 +9,19 @@ public struct Retriever: Sendable {
     public let embedder: any Embedder
     public let analyzer: TextAnalyzer
     public let cache: QueryCache?
+    /// How hybrid retrieval combines dense and BM25 rankings (setting `fusion`, `rrf_k`).
+    public let fusion: Fusion
     /// The index's write count, part of every cache key.
     public let generation: @Sendable () -> Int
 
     public init(store: any DocumentStore, index: any VectorIndex, embedder: any Embedder, analyzer: TextAnalyzer = TextAnalyzer(),
-                cache: QueryCache? = QueryCache(), generation: @escaping @Sendable () -> Int) {
+                cache: QueryCache? = QueryCache(), fusion: Fusion = .standard, generation: @escaping @Sendable () -> Int) {
         self.store = store
         self.index = index
         self.embedder = embedder
         self.analyzer = analyzer
         self.cache = cache
+        self.fusion = fusion
         self.generation = generation
     }
 
@@ -62,7 +65,7 @@ public struct Retriever: Sendable {
         let vector = request.mode == .sparse ? [] : try await embedder.embed([text]).vectors[0]
         time("embed")
         let found = try await index.search(IndexQuery(
-            tenant: tenant, mode: request.mode, vector: vector, terms: terms, limit: request.topK,
+            tenant: tenant, mode: request.mode, vector: vector, terms: terms, limit: request.topK, fusion: fusion,
             documentIds: request.documentIds.map(Set.init), metadata: request.metadata
         ))
         time("search")
