@@ -47,7 +47,8 @@ public struct EvalCommand: AsyncParsableCommand {
             throw ExitCode(66)
         }
         let kept = try await reportingStartupErrors { try keptDatabase() }
-        let index = try EmbeddedVectorIndex(database: kept)
+        // BM25's k1 and b come from the settings, as for the server; fusion from --fusion.
+        let index = try EmbeddedVectorIndex(database: kept, bm25: try options.settings().bm25)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let progress = ProgressLine()
         var variants: [Evaluator.Variant] = []
@@ -123,7 +124,7 @@ public struct EvalCommand: AsyncParsableCommand {
         }
         defer { if options.data == nil { try? FileManager.default.removeItem(at: directory) } }
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let index = try EmbeddedVectorIndex(database: options.data == nil ? nil : database)
+        let index = try EmbeddedVectorIndex(database: options.data == nil ? nil : database, bm25: try options.settings().bm25)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let retriever = Retriever(store: store, index: index, embedder: embedder, cache: nil, generation: { index.generation })
         let name = URL(fileURLWithPath: dataset).lastPathComponent
