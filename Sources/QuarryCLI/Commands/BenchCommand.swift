@@ -27,6 +27,14 @@ public struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Parse only, without chunking.") var noChunks = false
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+            let counts = threads.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                throw ValidationError("--threads takes whole numbers of at least 1, comma-separated: '\(threads)'")
+            }
+        }
+
         func run() async throws {
             let tokenizer = try await reportingStartupErrors { try Model.tokenizer(try options.settings()) }
             let files = try Self.pdfs(in: paths).compactMap { path -> (String, Data)? in
@@ -136,6 +144,10 @@ extension BenchCommand {
 
         static let query = "what is the capital city of france?"
         static let passage = "Quarry indexes documents and answers questions with exact citations, page numbers and boxes on the page. "
+
+        func validate() throws {
+            guard queries >= 1, runs >= 1 else { throw ValidationError("--queries and --runs must be at least 1") }
+        }
 
         func run() async throws {
             let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }

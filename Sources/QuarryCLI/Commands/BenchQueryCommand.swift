@@ -37,6 +37,13 @@ extension BenchCommand {
             let stageP50Milliseconds: [String: Double]
         }
 
+        func validate() throws {
+            guard (1...QueryRequest.maxTopK).contains(topK) else { throw ValidationError("--top-k must be between 1 and \(QueryRequest.maxTopK)") }
+            guard chunks.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ (Int($0) ?? 0) >= 1 }) else {
+                throw ValidationError("--chunks takes whole numbers of at least 1, comma-separated: '\(chunks)'")
+            }
+        }
+
         func run() async throws {
             let settings = try await reportingStartupErrors { try options.settings() }
             let embedder = try await reportingStartupErrors { try Model.embedder(settings) }

@@ -1,0 +1,21 @@
+import Foundation
+import QuarryTestSupport
+import Testing
+
+/// The benchmarks' arguments are input too: nonsense is a usage error, never a crash.
+@Suite("quarry bench arguments")
+struct BenchCommandTests {
+    @Test("zero or malformed counts are refused with a message and exit status 64", arguments: [
+        (["bench", "embed", "--runs", "0"], "--queries and --runs must be at least 1"),
+        (["bench", "embed", "--queries", "0"], "--queries and --runs must be at least 1"),
+        (["bench", "parse", "--runs", "0", "corpora/pdf"], "--runs must be at least 1"),
+        (["bench", "parse", "--threads", "2,,x", "corpora/pdf"], "--threads takes whole numbers"),
+        (["bench", "query", "--top-k", "0"], "--top-k must be between 1 and 100"),
+        (["bench", "query", "--chunks", "10,0"], "--chunks takes whole numbers"),
+    ])
+    func refused(arguments: [String], message: String) throws {
+        let result = try QuarryBinary.run(arguments)
+        #expect(result.status == 64, "status \(result.status): \(result.standardError)")
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+}
