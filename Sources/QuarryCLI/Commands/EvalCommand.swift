@@ -39,16 +39,17 @@ public struct EvalCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
-        if FileManager.default.fileExists(atPath: dataset + "/questions.jsonl") { return try await answers(embedder) }
+        let settings = try await reportingStartupErrors { try options.settings() }
+        let embedder = try await reportingStartupErrors { try Model.embedder(settings) }
+        if FileManager.default.fileExists(atPath: dataset + "/questions.jsonl") { return try await answers(embedder, settings: settings) }
         let data: BEIRDataset
         do { data = try BEIRDataset(directory: dataset) } catch {
             FileHandle.standardError.write(Data("quarry eval: \(error.description)\n".utf8))
             throw ExitCode(66)
         }
-        let kept = try await reportingStartupErrors { try keptDatabase() }
+        let kept = try await reportingStartupErrors { try keptDatabase(settings) }
         // BM25's k1 and b come from the settings, as for the server; fusion from --fusion.
-        let index = try EmbeddedVectorIndex(database: kept, bm25: try options.settings().bm25)
+        let index = try EmbeddedVectorIndex(database: kept, bm25: settings.bm25)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let progress = ProgressLine()
         var variants: [Evaluator.Variant] = []
@@ -99,9 +100,9 @@ public struct EvalCommand: AsyncParsableCommand {
     }
 
     /// The data directory's database when `--data` was given, else nil (a fresh, in-memory index).
-    func keptDatabase() throws(ConfigurationError) -> SQLiteDatabase? {
+    func keptDatabase(_ settings: Settings) throws(ConfigurationError) -> SQLiteDatabase? {
         guard options.data != nil else { return nil }
-        let directory = try DataDirectory.prepare(try options.settings().dataDirectory)
+        let directory = try DataDirectory.prepare(settings.dataDirectory)
         let path = directory.path + "/" + EngineRuntime.databaseName
         do { return try SQLiteDatabase(path: path) } catch {
             throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
@@ -109,12 +110,12 @@ public struct EvalCommand: AsyncParsableCommand {
     }
 
     /// A SQuAD-style folder: answers and citations, in a throwaway data directory unless `--data` is given.
-    func answers(_ embedder: MiniLMEmbedder) async throws {
+    func answers(_ embedder: MiniLMEmbedder, settings: Settings) async throws {
         let (passages, questions) = try AnswerEvaluator.load(directory: dataset)
         let directory: URL
         let database: SQLiteDatabase
-        if let kept = try await reportingStartupErrors({ try keptDatabase() }) {
-            directory = URL(fileURLWithPath: try options.settings().dataDirectory)
+        if let kept = try await reportingStartupErrors({ try keptDatabase(settings) }) {
+            directory = URL(fileURLWithPath: settings.dataDirectory)
             database = kept
         } else {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-eval-\(UUID().uuidString)")
@@ -124,7 +125,7 @@ public struct EvalCommand: AsyncParsableCommand {
         }
         defer { if options.data == nil { try? FileManager.default.removeItem(at: directory) } }
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let index = try EmbeddedVectorIndex(database: options.data == nil ? nil : database, bm25: try options.settings().bm25)
+        let index = try EmbeddedVectorIndex(database: options.data == nil ? nil : database, bm25: settings.bm25)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let retriever = Retriever(store: store, index: index, embedder: embedder, cache: nil, generation: { index.generation })
         let name = URL(fileURLWithPath: dataset).lastPathComponent
