@@ -1,6 +1,6 @@
 # Quarry: the two commands.
 #   make run   set up this machine, build, and serve on embedded defaults (data in ./.quarry or $QUARRY_DATA)
-#   make test  set up this machine, build, start the test services, run every test
+#   make test  set up this machine (and, once, llama.cpp's server for the LLM-answer tests), build, run every test
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
@@ -10,6 +10,7 @@ run: release
 	.build/release/quarry serve
 
 test: bootstrap
+	scripts/bootstrap-llm
 	scripts/test
 
 bootstrap:

@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 "QuarryCore",
                 "QuarryEngine",
+                "QuarryHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -73,6 +74,7 @@ let package = Package(
                 "QuarryEmbedding",
                 "QuarryEmbedded",
                 "QuarryEngine",
+                "QuarryHTTP",
                 "QuarryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

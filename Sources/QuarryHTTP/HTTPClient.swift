@@ -11,19 +11,31 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     /// The whole exchange, connecting included.
     public var timeout: Duration
+    /// Addresses to connect to instead of resolving, as `host:port:address` (libcurl's
+    /// CURLOPT_RESOLVE): how a URL checked by ``URLGuard`` is fetched from the address checked.
+    public var resolve: [String]
+    /// A longer body ends the transfer with ``HTTPClientError/tooLarge(url:limit:)``.
+    public var maximumBytes: Int?
 
-    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil, timeout: Duration = .seconds(30)) {
+    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil, timeout: Duration = .seconds(30),
+                resolve: [String] = [], maximumBytes: Int? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.resolve = resolve
+        self.maximumBytes = maximumBytes
     }
 }
 
 public struct HTTPResponse: Sendable {
     public let status: Int
     public let body: Data
+    /// The `Content-Type` header, when there is one.
+    public let contentType: String?
+    /// Where a 3xx points, made absolute (redirects are never followed by the client itself).
+    public let redirectURL: String?
 }
 
 /// Why a request got no usable answer. Secrets in headers never appear in these messages.
@@ -32,11 +44,14 @@ public enum HTTPClientError: Error, Equatable, CustomStringConvertible {
     case unreachable(url: String, reason: String)
     /// It answered with an error status after any retries.
     case status(url: String, code: Int, body: String)
+    /// The body grew past the request's `maximumBytes`.
+    case tooLarge(url: String, limit: Int)
 
     public var description: String {
         switch self {
         case .unreachable(let url, let reason): "\(url) is unreachable: \(reason)"
         case .status(let url, let code, let body): "\(url) answered \(code): \(body.prefix(300))"
+        case .tooLarge(let url, let limit): "\(url) sends more than \(limit) bytes"
         }
     }
 }
@@ -72,6 +87,7 @@ public final class HTTPClient: Sendable {
                 }
                 return response
             case .failure(let error):
+                if case .tooLarge = error { throw error }
                 if attempt >= retries { throw error }
             }
             // Exponential backoff with full jitter: up to 100 ms, 200 ms, 400 ms, …
@@ -81,12 +97,57 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// Streams a response body as it arrives (server-sent events). Connection failures, 429 and
+    /// 5xx are retried as by ``send(_:)`` as long as nothing has been delivered; an error status
+    /// ends the stream with ``HTTPClientError/status(url:code:body:)``. Ending the consumer's
+    /// iteration aborts the transfer.
+    public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<Data, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        let stop = StopFlag()
+        continuation.onTermination = { _ in stop.raise() }
+        let (pool, retries, backoff) = (self.pool, self.retries, initialBackoff.seconds)
+        Thread {
+            var delivered = false
+            var attempt = 0
+            while true {
+                let handle = pool.take()
+                let result = Transfer.run(request, on: handle, stop: stop) { data in
+                    delivered = true
+                    continuation.yield(data)
+                }
+                pool.give(handle)
+                let retryable: Bool
+                switch result {
+                case .success(let response) where response.status >= 400:
+                    retryable = response.status == 429 || response.status >= 500
+                    if !retryable || delivered || attempt >= retries {
+                        let body = String(decoding: response.body, as: UTF8.self)
+                        continuation.finish(throwing: HTTPClientError.status(url: request.url, code: response.status, body: body))
+                        return
+                    }
+                case .success:
+                    continuation.finish()
+                    return
+                case .failure(let error):
+                    if case .tooLarge = error { continuation.finish(throwing: error); return }
+                    if delivered || attempt >= retries || stop.raised {
+                        continuation.finish(throwing: stop.raised ? CancellationError() : error)
+                        return
+                    }
+                }
+                Thread.sleep(forTimeInterval: Double.random(in: 0...(backoff * pow(2, Double(attempt)))))
+                attempt += 1
+            }
+        }.start()
+        return stream
+    }
+
     private func perform(_ request: HTTPRequest) async -> Result<HTTPResponse, HTTPClientError> {
         await withCheckedContinuation { continuation in
             let pool = self.pool
             Thread {
                 let handle = pool.take()
-                let result = Transfer.run(request, on: handle)
+                let result = Transfer.run(request, on: handle, stop: nil, deliver: nil)
                 pool.give(handle)
                 continuation.resume(returning: result)
             }.start()
@@ -114,20 +175,70 @@ private final class HandlePool: @unchecked Sendable {
     }
 }
 
+/// Set once by a stream's consumer going away; read by the transfer's write callback.
+private final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var raised: Bool { lock.withLock { value } }
+    func raise() { lock.withLock { value = true } }
+}
+
 /// One blocking libcurl transfer.
 private enum Transfer {
+    /// Where the body goes: collected, or — for a stream whose status is below 400 — handed to
+    /// `deliver` piece by piece as it arrives.
     final class Sink {
+        let handle: UnsafeMutableRawPointer
+        let stop: StopFlag?
+        let deliver: ((Data) -> Void)?
+        let maximumBytes: Int?
         var data = Data()
+        var received = 0
+        var tooLarge = false
+
+        init(handle: UnsafeMutableRawPointer, stop: StopFlag?, deliver: ((Data) -> Void)?, maximumBytes: Int?) {
+            self.handle = handle
+            self.stop = stop
+            self.deliver = deliver
+            self.maximumBytes = maximumBytes
+        }
+
+        /// Takes one piece; false aborts the transfer.
+        func take(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            if stop?.raised == true { return false }
+            received += bytes.count
+            if let maximumBytes, received > maximumBytes {
+                tooLarge = true
+                return false
+            }
+            var status = 0
+            quarry_curl_get_response_code(handle, &status)
+            if let deliver, status < 400 {
+                deliver(Data(bytes))
+            } else {
+                data.append(contentsOf: bytes)
+            }
+            return true
+        }
     }
 
-    static func run(_ request: HTTPRequest, on handle: UnsafeMutableRawPointer) -> Result<HTTPResponse, HTTPClientError> {
+    static func run(
+        _ request: HTTPRequest, on handle: UnsafeMutableRawPointer, stop: StopFlag?, deliver: ((Data) -> Void)?
+    ) -> Result<HTTPResponse, HTTPClientError> {
         curl_easy_reset(handle)
-        let sink = Sink()
+        let sink = Sink(handle: handle, stop: stop, deliver: deliver, maximumBytes: request.maximumBytes)
         var headers: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headers) }
+        var resolve: UnsafeMutablePointer<curl_slist>?
+        defer {
+            curl_slist_free_all(headers)
+            curl_slist_free_all(resolve)
+        }
         for (name, value) in request.headers { headers = curl_slist_append(headers, "\(name): \(value)") }
+        for entry in request.resolve { resolve = curl_slist_append(resolve, entry) }
 
         quarry_curl_set_string(handle, CURLOPT_URL, request.url)
+        quarry_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        if let resolve { quarry_curl_set_pointer(handle, CURLOPT_RESOLVE, resolve) }
         quarry_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
         quarry_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         let milliseconds = Int(request.timeout.components.seconds * 1000) + Int(request.timeout.components.attoseconds / 1_000_000_000_000_000)
@@ -138,8 +249,7 @@ private enum Transfer {
         quarry_curl_set_write_function(handle) { pointer, size, count, context in
             guard let pointer, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
-            sink.data.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: size * count)
-            return size * count
+            return sink.take(UnsafeRawBufferPointer(start: pointer, count: size * count)) ? size * count : 0
         }
         quarry_curl_set_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
 
@@ -152,11 +262,15 @@ private enum Transfer {
         } else {
             curl_easy_perform(handle)
         }
+        if sink.tooLarge { return .failure(.tooLarge(url: request.url, limit: request.maximumBytes ?? 0)) }
         guard code == CURLE_OK else {
             return .failure(.unreachable(url: request.url, reason: String(cString: curl_easy_strerror(code))))
         }
         var status = 0
         quarry_curl_get_response_code(handle, &status)
-        return .success(HTTPResponse(status: status, body: sink.data))
+        return .success(HTTPResponse(
+            status: status, body: sink.data, contentType: quarry_curl_get_content_type(handle).map { String(cString: $0) },
+            redirectURL: quarry_curl_get_redirect_url(handle).map { String(cString: $0) }
+        ))
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import Prometheus
 import QuarryCore
 import QuarryEngine
+import QuarryHTTP
 
 /// What the HTTP layer needs from the composition root.
 public struct ServerDependencies: Sendable {
@@ -20,11 +21,14 @@ public struct ServerDependencies: Sendable {
         public var pipeline: IngestPipeline
         public var retriever: Retriever
         public var maximumUploadBytes: Int
+        /// Fetches `{"url": …}` submissions; by default public addresses only, as large as an upload may be.
+        public var fetcher: URLFetcher
 
-        public init(pipeline: IngestPipeline, retriever: Retriever, maximumUploadBytes: Int) {
+        public init(pipeline: IngestPipeline, retriever: Retriever, maximumUploadBytes: Int, fetcher: URLFetcher? = nil) {
             self.pipeline = pipeline
             self.retriever = retriever
             self.maximumUploadBytes = maximumUploadBytes
+            self.fetcher = fetcher ?? URLFetcher(maximumBytes: maximumUploadBytes)
         }
     }
 
@@ -66,7 +70,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
         .register(on: api)
     if let engine = dependencies.engine {
-        DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes).register(on: api)
+        DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes, fetcher: engine.fetcher).register(on: api)
         QueryRoutes(retriever: engine.retriever).register(on: api)
     }
 

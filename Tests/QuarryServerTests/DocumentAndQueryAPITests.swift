@@ -5,6 +5,7 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
+import QuarryHTTP
 import QuarryServer
 import QuarryTestSupport
 import Testing
@@ -21,7 +22,7 @@ struct DocumentAndQueryAPITests {
         let dependencies: ServerDependencies.Engine
     }
 
-    static func engine(maximumUploadBytes: Int = 10_000_000) throws -> Engine {
+    static func engine(maximumUploadBytes: Int = 10_000_000, llm: LLMAnswerer? = nil, fetcher: URLFetcher? = nil) throws -> Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
@@ -29,10 +30,10 @@ struct DocumentAndQueryAPITests {
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
         let queue = try SQLiteJobQueue(database: database)
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index))
-        let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
+        let retriever = Retriever(store: store, index: index, embedder: embedder, llm: llm, generation: { index.generation })
         let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
         return Engine(pipeline: pipeline, worker: worker,
-                      dependencies: ServerDependencies.Engine(pipeline: pipeline, retriever: retriever, maximumUploadBytes: maximumUploadBytes))
+                      dependencies: ServerDependencies.Engine(pipeline: pipeline, retriever: retriever, maximumUploadBytes: maximumUploadBytes, fetcher: fetcher))
     }
 
     static func application(_ authority: TokenAuthority, _ engine: Engine) -> some ApplicationProtocol {

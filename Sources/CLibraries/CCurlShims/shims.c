@@ -19,3 +19,13 @@ CURLcode quarry_curl_set_write_function(CURL *handle, size_t (*function)(char *,
 CURLcode quarry_curl_get_response_code(CURL *handle, long *code) {
     return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
 }
+
+const char *quarry_curl_get_content_type(CURL *handle) {
+    char *value = NULL;
+    return curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &value) == CURLE_OK ? value : NULL;
+}
+
+const char *quarry_curl_get_redirect_url(CURL *handle) {
+    char *value = NULL;
+    return curl_easy_getinfo(handle, CURLINFO_REDIRECT_URL, &value) == CURLE_OK ? value : NULL;
+}

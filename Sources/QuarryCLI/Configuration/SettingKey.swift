@@ -36,10 +36,21 @@ struct SettingKey: Sendable {
     static let bm25B = SettingKey(name: "bm25_b", defaultValue: "0.4", summary: "BM25 length normalisation, 0 to 1 (Anserini's default)")
     static let fusion = SettingKey(name: "fusion", defaultValue: "weighted", summary: "hybrid fusion: weighted (min-max normalised, equal weights) or rrf")
     static let rrfK = SettingKey(name: "rrf_k", defaultValue: "60", summary: "k of reciprocal rank fusion (fusion rrf)")
+    static let allowPrivateURLs = SettingKey(
+        name: "allow_private_urls", defaultValue: "false",
+        summary: "fetch submitted URLs that resolve to loopback, private or link-local addresses (true only on a trusted network)"
+    )
+    static let llmURL = SettingKey(
+        name: "llm_url", defaultValue: nil,
+        summary: "base URL of an OpenAI-compatible chat API, e.g. `http://127.0.0.1:8080/v1`; enables `answer: llm`"
+    )
+    static let llmModel = SettingKey(name: "llm_model", defaultValue: "default", summary: "chat model name to request (llm_url)")
+    static let llmAPIKey = SettingKey(name: "llm_api_key", defaultValue: nil, summary: "bearer key for the chat API (never logged)")
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, vectorStore, queue, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
+        allowPrivateURLs, llmURL, llmModel, llmAPIKey,
     ]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.

@@ -16,6 +16,13 @@ public struct Settings: Sendable, Equatable {
         public var dimensions: Int
     }
 
+    /// The chat endpoint behind `answer: "llm"`.
+    public struct ChatEndpoint: Sendable, Equatable {
+        public var url: String
+        public var model: String
+        public var apiKey: String?
+    }
+
     /// Where a back end runs. Production adapters join this list with their issues.
     public enum Backend: String, Sendable, CaseIterable { case embedded }
 
@@ -37,6 +44,10 @@ public struct Settings: Sendable, Equatable {
     public var maxUploadBytes: Int
     public var bm25: BM25Parameters
     public var fusion: Fusion
+    /// Whether URL submissions may reach private, loopback and link-local addresses.
+    public var allowPrivateURLs: Bool
+    /// Set when `llm_url` is; without it `answer: "llm"` is refused.
+    public var llm: ChatEndpoint?
 
     /// Resolves the layers. `flags` are keyed by setting name (`port`, `data`, …).
     public static func resolve(
@@ -84,6 +95,22 @@ public struct Settings: Sendable, Equatable {
         fusion = try values.require(.fusion) { ["weighted": Fusion.standard, "rrf": .reciprocalRank(k: rrfK)][$0.lowercased()] } expected: {
             "'\($0)' is not one of weighted, rrf"
         }
+        allowPrivateURLs = try values.require(.allowPrivateURLs) { ["true": true, "false": false][$0.lowercased()] } expected: {
+            "'\($0)' is not true or false"
+        }
+        llm = try Self.chatEndpoint(values)
+    }
+
+    private static func chatEndpoint(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> ChatEndpoint? {
+        let url = try values.optional(.llmURL) { URL(string: $0).flatMap { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil } } expected: {
+            "'\($0)' is not an http(s) URL"
+        }
+        guard let url else { return nil }
+        return ChatEndpoint(
+            url: url.absoluteString,
+            model: try values.require(.llmModel) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" },
+            apiKey: try values.optional(.llmAPIKey) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        )
     }
 
     private static func remoteEmbedder(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> RemoteEmbedder {

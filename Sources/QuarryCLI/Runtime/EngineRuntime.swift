@@ -3,6 +3,7 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
+import QuarryHTTP
 
 /// The engine on the embedded back ends, as `quarry index`, `ask` and `serve` use it: one SQLite
 /// database in the data directory (`quarry.sqlite`: documents, chunks, index points, jobs) and the
@@ -38,7 +39,8 @@ struct EngineRuntime: Sendable {
             let store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
             let queue = try SQLiteJobQueue(database: database)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
-            let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, generation: { index.generation })
+            let llm = settings.llm.map { LLMAnswerer(model: OpenAIChatModel(baseURL: $0.url, model: $0.model, apiKey: $0.apiKey)) }
+            let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: { index.generation })
             return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
                                  pipeline: IngestPipeline(store: store, queue: queue, indexer: indexer), retriever: retriever)
         } catch {

@@ -3,6 +3,7 @@ import Logging
 import QuarryCore
 import QuarryEmbedding
 import QuarryEngine
+import QuarryHTTP
 import QuarryServer
 
 /// The composition root of `quarry serve`: validated settings → prepared data directory, keys,
@@ -26,7 +27,9 @@ struct ServerRuntime {
             EmbeddedBackendCheck(name: "vector_store", directory: directory),
             EmbeddedBackendCheck(name: "queue", directory: directory),
         ]
-        let api = ServerDependencies.Engine(pipeline: engine.pipeline, retriever: engine.retriever, maximumUploadBytes: settings.maxUploadBytes)
+        let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
+        let api = ServerDependencies.Engine(pipeline: engine.pipeline, retriever: engine.retriever, maximumUploadBytes: settings.maxUploadBytes,
+                                            fetcher: fetcher)
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)

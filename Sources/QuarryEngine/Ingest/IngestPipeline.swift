@@ -40,10 +40,12 @@ public struct IngestPipeline: Sendable {
     /// The document was deleted while its job ran.
     struct DocumentGone: Error {}
 
-    /// Stores `data` as a document of `tenant` from `uri` and queues its ingest.
-    public func submit(_ data: Data, tenant: String, uri: String, filename: String?) async throws -> Submission {
+    /// Stores `data` as a document of `tenant` from `uri` and queues its ingest. The type is read
+    /// from the bytes and the file name; `declaredType` (a fetched URL's `Content-Type`) decides
+    /// when they do not.
+    public func submit(_ data: Data, tenant: String, uri: String, filename: String?, declaredType: MediaType? = nil) async throws -> Submission {
         guard !data.isEmpty else { throw DocumentError.empty }
-        guard let mediaType = DocumentParser.mediaType(of: data, filename: filename) else {
+        guard let mediaType = DocumentParser.mediaType(of: data, filename: filename) ?? declaredType else {
             throw DocumentError.unsupportedType(filename.map { "\($0) is neither PDF, HTML nor .txt" } ?? "neither PDF nor HTML")
         }
         let id = ContentHash.sha256(data)

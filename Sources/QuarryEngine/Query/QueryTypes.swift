@@ -12,23 +12,27 @@ public struct QueryRequest: Sendable, Codable, Equatable {
     public var answer: AnswerMode
     public var documentIds: [String]?
     public var metadata: [String: String]
+    /// Server-sent events instead of one JSON answer (the HTTP API's concern; carried here so the
+    /// request decodes in one place).
+    public var stream: Bool
 
     public static let maxTopK = 100
     /// Longer queries are refused: nobody types them, and they cost the encoder its full 256 tokens.
     public static let maxQueryCharacters = 2000
 
     enum CodingKeys: String, CodingKey {
-        case query, topK = "top_k", mode, answer, documentIds = "document_ids", metadata = "filters"
+        case query, topK = "top_k", mode, answer, documentIds = "document_ids", metadata = "filters", stream
     }
 
     public init(query: String, topK: Int = 5, mode: RetrievalMode = .hybrid, answer: AnswerMode = .extractive,
-                documentIds: [String]? = nil, metadata: [String: String] = [:]) {
+                documentIds: [String]? = nil, metadata: [String: String] = [:], stream: Bool = false) {
         self.query = query
         self.topK = topK
         self.mode = mode
         self.answer = answer
         self.documentIds = documentIds
         self.metadata = metadata
+        self.stream = stream
     }
 
     /// Any key, to find the ones a client misspelled.
@@ -52,6 +56,7 @@ public struct QueryRequest: Sendable, Codable, Equatable {
         answer = try container.decodeIfPresent(AnswerMode.self, forKey: .answer) ?? .extractive
         documentIds = try container.decodeIfPresent([String].self, forKey: .documentIds)
         metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:]
+        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
     }
 }
 
@@ -63,15 +68,18 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
     case answerModeUnavailable(String)
     case unknownField(String)
     case unknownDocuments([String])
+    /// The LLM endpoint failed while answering.
+    case modelFailed(String)
 
     public var description: String {
         switch self {
         case .emptyQuery: "query is empty"
         case .queryTooLong(let count): "query is \(count) characters long; at most \(QueryRequest.maxQueryCharacters) are accepted"
         case .topK(let value): "top_k is \(value); it must be between 1 and \(QueryRequest.maxTopK)"
-        case .unknownField(let name): "unknown field '\(name)'; fields are query, top_k, mode, answer, document_ids, filters"
+        case .unknownField(let name): "unknown field '\(name)'; fields are query, top_k, mode, answer, document_ids, filters, stream"
         case .unknownDocuments(let ids): "unknown document ids: \(ids.joined(separator: ", "))"
-        case .answerModeUnavailable(let mode): "answer \"\(mode)\" is not available on this server; use extractive or none"
+        case .answerModeUnavailable(let mode): "answer \"\(mode)\" is not available on this server (no llm_url configured); use extractive or none"
+        case .modelFailed(let reason): "the language model failed to answer: \(reason)"
         }
     }
 }
@@ -109,6 +117,13 @@ public struct Answer: Sendable, Codable, Equatable {
     public var text: String
     public var found: Bool
     public static let notFound = "No answer found in the indexed documents."
+}
+
+/// What a streaming query reports as it goes: the retrieved sources first, then the answer's text
+/// in pieces (one piece for an extractive answer).
+public enum QueryEvent: Sendable {
+    case retrieved(citations: [Citation], hits: [QueryHit])
+    case answerText(String)
 }
 
 public struct QueryResponse: Sendable, Codable, Equatable {

@@ -13,15 +13,19 @@ public struct Retriever: Sendable {
     public let fusion: Fusion
     /// The index's write count, part of every cache key.
     public let generation: @Sendable () -> Int
+    /// Writes `answer: "llm"` answers; without one that mode is refused.
+    public let llm: LLMAnswerer?
 
     public init(store: any DocumentStore, index: any VectorIndex, embedder: any Embedder, analyzer: TextAnalyzer = TextAnalyzer(),
-                cache: QueryCache? = QueryCache(), fusion: Fusion = .standard, generation: @escaping @Sendable () -> Int) {
+                cache: QueryCache? = QueryCache(), fusion: Fusion = .standard, llm: LLMAnswerer? = nil,
+                generation: @escaping @Sendable () -> Int) {
         self.store = store
         self.index = index
         self.embedder = embedder
         self.analyzer = analyzer
         self.cache = cache
         self.fusion = fusion
+        self.llm = llm
         self.generation = generation
     }
 
@@ -30,7 +34,26 @@ public struct Retriever: Sendable {
         query.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    public func query(_ request: QueryRequest, tenant: String) async throws -> QueryResponse {
+    /// Refuses what cannot be answered before any work is done (and before a stream is opened):
+    /// each ``QueryError`` says what to change.
+    public func validate(_ request: QueryRequest, tenant: String) async throws {
+        let text = Self.normalise(request.query)
+        guard !text.isEmpty else { throw QueryError.emptyQuery }
+        guard text.count <= QueryRequest.maxQueryCharacters else { throw QueryError.queryTooLong(text.count) }
+        guard (1...QueryRequest.maxTopK).contains(request.topK) else { throw QueryError.topK(request.topK) }
+        guard request.answer != .llm || llm != nil else { throw QueryError.answerModeUnavailable(request.answer.rawValue) }
+        if let ids = request.documentIds {
+            var unknown: [String] = []
+            for id in ids where try await store.record(id, tenant: tenant) == nil { unknown.append(id) }
+            guard unknown.isEmpty else { throw QueryError.unknownDocuments(unknown) }
+        }
+    }
+
+    /// Answers `request` within `tenant`. `events`, when given, hears the retrieved sources as soon
+    /// as they are known and then the answer's text as it is written.
+    public func query(
+        _ request: QueryRequest, tenant: String, events: (@Sendable (QueryEvent) async -> Void)? = nil
+    ) async throws -> QueryResponse {
         let clock = ContinuousClock()
         let start = clock.now
         var timings: [String: Double] = [:]
@@ -41,22 +64,15 @@ public struct Retriever: Sendable {
             lap = now
         }
 
+        try await validate(request, tenant: tenant)
         let text = Self.normalise(request.query)
-        guard !text.isEmpty else { throw QueryError.emptyQuery }
-        guard text.count <= QueryRequest.maxQueryCharacters else { throw QueryError.queryTooLong(text.count) }
-        guard (1...QueryRequest.maxTopK).contains(request.topK) else { throw QueryError.topK(request.topK) }
-        guard request.answer != .llm else { throw QueryError.answerModeUnavailable(request.answer.rawValue) }
-
-        if let ids = request.documentIds {
-            var unknown: [String] = []
-            for id in ids where try await store.record(id, tenant: tenant) == nil { unknown.append(id) }
-            guard unknown.isEmpty else { throw QueryError.unknownDocuments(unknown) }
-        }
         let key = QueryCache.key(tenant: tenant, request: request, normalised: text, generation: generation())
         if let cached = cache?.lookup(key) {
             var response = cached
             response.cached = true
             response.timings = ["cache": (clock.now - start).milliseconds, "total": (clock.now - start).milliseconds]
+            await events?(.retrieved(citations: response.citations, hits: response.hits))
+            if let answer = response.answer { await events?(.answerText(answer.text)) }
             return response
         }
         time("cache")
@@ -89,10 +105,20 @@ public struct Retriever: Sendable {
             ))
         }
         time("citations")
+        await events?(.retrieved(citations: citations, hits: hits))
 
-        let answer = request.answer == .extractive
-            ? ExtractiveAnswerer(analyzer: analyzer).answer(query: terms, hits: zip(hits, citations).map { ($0.text, $1.number) })
-            : nil
+        let answer: Answer?
+        switch request.answer {
+        case .none:
+            answer = nil
+        case .extractive:
+            let extracted = ExtractiveAnswerer(analyzer: analyzer).answer(query: terms, hits: zip(hits, citations).map { ($0.text, $1.number) })
+            await events?(.answerText(extracted.text))
+            answer = extracted
+        case .llm:
+            let sources = zip(hits, citations).map { (number: $1.number, title: $0.title, text: $0.text) }
+            answer = try await llm?.answer(query: text, hits: sources) { await events?(.answerText($0)) }
+        }
         time("answer")
         timings["total"] = (clock.now - start).milliseconds
         let response = QueryResponse(query: text, answer: answer, citations: citations, hits: hits, timings: timings, cached: false)

@@ -44,7 +44,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 }
 
 /// The JSON of every error response.
-private struct ErrorBody: Encodable {
+struct ErrorBody: Encodable {
     struct Detail: Encodable {
         let code: String
         let message: String

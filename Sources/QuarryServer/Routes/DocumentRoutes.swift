@@ -2,33 +2,24 @@ import Foundation
 import Hummingbird
 import QuarryCore
 import QuarryEngine
+import QuarryHTTP
 
-/// `/api/v1/documents`: upload (multipart, field `file`), list, get with progress, delete. Every
+/// `/api/v1/documents`: upload (multipart, field `file`) or fetch (JSON `{"url"}`), list, get with progress, delete. Every
 /// call acts on the caller's tenant only; another tenant's document is simply not found.
 struct DocumentRoutes {
     let pipeline: IngestPipeline
     let maximumUploadBytes: Int
+    let fetcher: URLFetcher
 
     func register(on api: RouterGroup<QuarryRequestContext>) {
         api.post("/documents") { request, context in
             let principal = try context.require(.editor)
-            guard let boundary = request.headers[.contentType].flatMap(Multipart.boundary(of:)) else {
-                throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
-                               message: "upload a file as multipart/form-data with a part named \"file\"")
-            }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: maximumUploadBytes)
-            } catch {
-                throw APIError(.contentTooLarge, code: "too_large", message: "uploads are limited to \(maximumUploadBytes / 1_048_576) MB")
-            }
-            let form: Multipart
-            do { form = try Multipart(Data(buffer: body), boundary: boundary) } catch { throw APIError.badRequest("\(error)") }
-            guard let file = form.parts.first(where: { $0.name == "file" }) else { throw APIError.badRequest("no part named \"file\"") }
-            let filename = file.filename ?? "upload"
+            let contentType = request.headers[.contentType] ?? ""
+            let upload = contentType.lowercased().hasPrefix("application/json") ? try await fetched(request) : try await uploaded(request)
             let submission: IngestPipeline.Submission
             do {
-                submission = try await pipeline.submit(file.data, tenant: principal.tenant, uri: "upload:\(filename)", filename: filename)
+                submission = try await pipeline.submit(upload.data, tenant: principal.tenant, uri: upload.uri, filename: upload.filename,
+                                                       declaredType: upload.declaredType)
             } catch let error as DocumentError {
                 switch error {
                 case .unsupportedType, .empty:
@@ -63,6 +54,71 @@ struct DocumentRoutes {
             let record = try await record(context, tenant: principal.tenant)
             try await pipeline.delete(record.id, tenant: record.tenant)
             return Response(status: .noContent)
+        }
+    }
+
+    /// A document's bytes and where they came from, before it is submitted.
+    struct Upload {
+        let data: Data
+        let uri: String
+        let filename: String
+        let declaredType: QuarryCore.MediaType?
+    }
+
+    /// `multipart/form-data` with a part named `file`.
+    func uploaded(_ request: Request) async throws -> Upload {
+        guard let boundary = request.headers[.contentType].flatMap(Multipart.boundary(of:)) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
+                           message: "upload a file as multipart/form-data with a part named \"file\", or send JSON {\"url\": …}")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumUploadBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", message: "uploads are limited to \(maximumUploadBytes / 1_048_576) MB")
+        }
+        let form: Multipart
+        do { form = try Multipart(Data(buffer: body), boundary: boundary) } catch { throw APIError.badRequest("\(error)") }
+        guard let file = form.parts.first(where: { $0.name == "file" }) else { throw APIError.badRequest("no part named \"file\"") }
+        let filename = file.filename ?? "upload"
+        return Upload(data: file.data, uri: "upload:\(filename)", filename: filename, declaredType: nil)
+    }
+
+    /// JSON `{"url": "https://…"}`: the document fetched through the SSRF guard (``URLFetcher``).
+    func fetched(_ request: Request) async throws -> Upload {
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 64 * 1024) } catch {
+            throw APIError(.contentTooLarge, code: "too_large", message: "a JSON submission is limited to 64 kB")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            throw APIError.badRequest("the body is not a JSON object")
+        }
+        if let unknown = object.keys.sorted().first(where: { $0 != "url" }) {
+            throw APIError.badRequest("unknown field '\(unknown)'; the only field is url")
+        }
+        guard let url = object["url"] as? String, !url.isEmpty else { throw APIError.badRequest("url is required, as a string") }
+        let fetched: URLFetcher.Fetched
+        do {
+            fetched = try await fetcher.fetch(url)
+        } catch {
+            switch error {
+            case .refused: throw APIError(.badRequest, code: "url_refused", message: error.description)
+            case .tooLarge: throw APIError(.contentTooLarge, code: "too_large", message: error.description)
+            case .tooManyRedirects, .failed: throw APIError(.badGateway, code: "fetch_failed", message: error.description)
+            }
+        }
+        let name = fetched.url.lastPathComponent
+        return Upload(data: fetched.data, uri: url, filename: name.isEmpty || name == "/" ? (fetched.url.host ?? "download") : name,
+                      declaredType: fetched.mediaType.flatMap(Self.mediaType(declared:)))
+    }
+
+    /// The document type a `Content-Type` names, if Quarry reads it.
+    static func mediaType(declared: String) -> QuarryCore.MediaType? {
+        switch declared {
+        case "application/pdf": .pdf
+        case "text/html", "application/xhtml+xml": .html
+        case "text/plain": .plainText
+        default: nil
         }
     }
 
