@@ -102,7 +102,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
-        .testTarget(name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore", "QuarryEngine"], swiftSettings: strict),
+        .testTarget(name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore", "QuarryEngine", "COpenBLAS"], swiftSettings: strict),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLibrariesTests",

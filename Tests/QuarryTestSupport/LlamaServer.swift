@@ -55,10 +55,14 @@ public final class LlamaServer: @unchecked Sendable {
         throw POSIXError(.ETIMEDOUT)
     }
 
+    /// SIGTERM, then SIGKILL if the server has not gone within two seconds (llama-server can
+    /// linger in its HTTP loop).
     public func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        for _ in 0..<40 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { usleep(10_000) }
     }
 
     deinit { stop() }

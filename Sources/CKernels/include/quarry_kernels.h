@@ -5,6 +5,7 @@
 #define QUARRY_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Output columns per packed weight panel (two 16-float vectors).
 #define QUARRY_PANEL 32
@@ -43,6 +44,11 @@ void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int
 /// matrix with `dimensions` columns: the embedded index's exact dense scan.
 void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end,
                      const float *vector, float *scores);
+
+/// `scores[r] = Σ_d matrix[r, d] · vector[d]` in exact int32 arithmetic over int8 rows: the
+/// quantised scan whose best rows are rescored with `quarry_dot_rows`.
+void quarry_dot_rows_int8(const int8_t *matrix, int dimensions, long row_begin, long row_end,
+                          const int8_t *vector, int32_t *scores);
 
 /// A fixed set of worker threads for the encoder's steps. A step on a short query lasts tens of
 /// microseconds, less than waking a sleeping thread takes, so after each task the workers spin

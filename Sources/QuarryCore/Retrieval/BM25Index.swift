@@ -131,6 +131,12 @@ public struct TopK {
         a.score < b.score || (a.score == b.score && a.entry > b.entry)
     }
 
+    /// Whether an entry scoring `score` could enter: a cheap test before building one.
+    @inline(__always)
+    public func admits(_ score: Float) -> Bool {
+        heap.count < limit || score >= heap[0].score
+    }
+
     public mutating func insert(_ item: ScoredEntry) {
         if heap.count < limit {
             heap.append(item)
