@@ -1,4 +1,5 @@
 import Foundation
+import QuarryCore
 @testable import QuarryEngine
 import Testing
 
@@ -32,5 +33,28 @@ struct CitationFilterTests {
                 #expect(result.cited == cited, "\(input) in pieces of \(size)")
             }
         }
+    }
+}
+
+/// A citation's snippet: the stretch around the query's words, marked, cut at spaces.
+@Suite("snippet")
+struct SnippetTests {
+    @Test("a long chunk gives a window around the matches, cut at spaces and marked; a short one is whole")
+    func window() {
+        let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 40)
+        let text = filler + "The comets' tails point away from the Sun, always. " + filler
+        let analyzer = QuarryCore.TextAnalyzer()
+        let terms = Set(analyzer.terms("which way do comet tails point"))
+        let snippet = Snippet.mark(text, terms: terms, analyzer: analyzer)
+        #expect(snippet.hasPrefix("…") && snippet.hasSuffix("…"))
+        #expect(snippet.contains("<mark>comets</mark>' <mark>tails</mark> <mark>point</mark> away"), "\(snippet)")
+        let plain = snippet.replacingOccurrences(of: "<mark>", with: "").replacingOccurrences(of: "</mark>", with: "")
+        #expect(plain.unicodeScalars.count <= Snippet.maximumLength + 2)
+        // Cut at spaces: every word of the window is whole.
+        let words = Set(filler.split(separator: " ").map(String.init))
+        for word in plain.dropFirst().dropLast().split(separator: " ").prefix(3) where !word.contains("comet") {
+            #expect(words.contains(String(word)), "\(word)")
+        }
+        #expect(Snippet.mark("Tails of comets.", terms: terms, analyzer: analyzer) == "<mark>Tails</mark> of <mark>comets</mark>.")
     }
 }

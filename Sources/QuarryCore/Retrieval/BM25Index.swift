@@ -82,24 +82,35 @@ public struct BM25Index: Sendable {
         let k1 = parameters.k1, b = parameters.b
         var scores = [Float](repeating: 0, count: lengths.count)
         var touched: [Int32] = []
-        for (term, queryFrequency) in queryFrequencies {
-            guard let list = postings[term] else { continue }
-            let matching = Float(list.count)
-            let idf = logf(1 + (documents - matching + 0.5) / (matching + 0.5))
-            let weight = idf * queryFrequency
-            for posting in list where lengths[Int(posting.entry)] >= 0 {
-                let index = Int(posting.entry)
-                let frequency = Float(posting.frequency)
-                let norm = k1 * (1 - b + b * Float(lengths[index]) / averageLength)
-                if scores[index] == 0 { touched.append(posting.entry) }
-                scores[index] += weight * frequency * (k1 + 1) / (frequency + norm)
+        // Raw buffers in the loops: a posting list can be most of the index long.
+        lengths.withUnsafeBufferPointer { lengths in
+            scores.withUnsafeMutableBufferPointer { scores in
+                for (term, queryFrequency) in queryFrequencies {
+                    guard let list = postings[term] else { continue }
+                    let matching = Float(list.count)
+                    let idf = logf(1 + (documents - matching + 0.5) / (matching + 0.5))
+                    let weight = idf * queryFrequency * (k1 + 1)
+                    list.withUnsafeBufferPointer { list in
+                        for posting in list {
+                            let index = Int(posting.entry)
+                            let length = lengths[index]
+                            guard length >= 0 else { continue }
+                            let frequency = Float(posting.frequency)
+                            let norm = k1 * (1 - b + b * Float(length) / averageLength)
+                            if scores[index] == 0 { touched.append(posting.entry) }
+                            scores[index] += weight * frequency / (frequency + norm)
+                        }
+                    }
+                }
             }
         }
         var best = TopK(limit)
         for entry in touched {
             let index = Int(entry)
+            let score = scores[index]
+            guard best.admits(score) else { continue }
             if let allowed, !allowed(index) { continue }
-            best.insert(ScoredEntry(entry: index, score: scores[index]))
+            best.insert(ScoredEntry(entry: index, score: score))
         }
         return best.sorted()
     }

@@ -1,26 +1,72 @@
 import QuarryCore
 
-/// Marks the words of a text whose BM25 term is one of the query's: `<mark>word</mark>`.
+/// A citation's snippet: the part of a chunk around most of the query's terms, at most
+/// `maximumLength` characters, with every word whose BM25 term is one of the query's marked
+/// `<mark>word</mark>`; `…` where the chunk's text goes on.
 enum Snippet {
+    static let maximumLength = 320
+
     static func mark(_ text: String, terms: Set<String>, analyzer: TextAnalyzer) -> String {
-        guard !terms.isEmpty else { return text }
-        var result = ""
-        var word = ""
-        func flush() {
-            guard !word.isEmpty else { return }
-            let matched = analyzer.terms(word).contains { terms.contains($0) }
-            result += matched ? "<mark>" + word + "</mark>" : word
-            word = ""
-        }
-        for character in text {
-            if character.unicodeScalars.allSatisfy(TextAnalyzer.isWordScalar) {
-                word.append(character)
-            } else {
-                flush()
-                result.append(character)
+        let scalars = Array(text.unicodeScalars)
+        // Matched words as scalar ranges; each distinct word analysed once.
+        var matches: [Range<Int>] = []
+        var seen: [String: Bool] = [:]
+        var start: Int?
+        for index in 0...scalars.count {
+            if index < scalars.count, TextAnalyzer.isWordScalar(scalars[index]) {
+                if start == nil { start = index }
+                continue
             }
+            guard let wordStart = start else { continue }
+            start = nil
+            let word = String(String.UnicodeScalarView(scalars[wordStart..<index]))
+            let matched = seen[word] ?? {
+                let value = analyzer.terms(word).contains { terms.contains($0) }
+                seen[word] = value
+                return value
+            }()
+            if matched { matches.append(wordStart..<index) }
         }
-        flush()
+
+        let window = Self.window(scalars, matches: matches)
+        var result = window.lowerBound > 0 ? "…" : ""
+        var position = window.lowerBound
+        func append(_ range: Range<Int>) { result.unicodeScalars.append(contentsOf: scalars[range]) }
+        for match in matches where match.lowerBound >= window.lowerBound && match.upperBound <= window.upperBound {
+            append(position..<match.lowerBound)
+            result += "<mark>"
+            append(match)
+            result += "</mark>"
+            position = match.upperBound
+        }
+        append(position..<window.upperBound)
+        if window.upperBound < scalars.count { result += "…" }
         return result
+    }
+
+    /// The stretch of at most `maximumLength` that holds the most matches, starting a little
+    /// before the first of them; where it cuts the text, it cuts at spaces, not inside words.
+    static func window(_ scalars: [Unicode.Scalar], matches: [Range<Int>]) -> Range<Int> {
+        let length = scalars.count
+        guard length > maximumLength else { return 0..<length }
+        let lead = 60
+        var lower = 0, upper = maximumLength, bestCount = 0
+        for anchor in matches {
+            let start = max(0, min(anchor.lowerBound - lead, length - maximumLength))
+            let count = matches.count(where: { $0.lowerBound >= start && $0.upperBound <= start + maximumLength })
+            if count > bestCount { (lower, upper, bestCount) = (start, start + maximumLength, count) }
+        }
+        let isSpace = { (index: Int) in scalars[index].properties.isWhitespace }
+        if lower > 0 {
+            var cut = lower
+            while cut < upper, !isSpace(cut - 1) { cut += 1 }
+            if cut < upper { lower = cut }
+        }
+        if upper < length {
+            var cut = upper
+            while cut > lower, !isSpace(cut) { cut -= 1 }
+            if cut > lower { upper = cut }
+        }
+        return lower..<upper
     }
 }
