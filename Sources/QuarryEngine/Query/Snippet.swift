@@ -8,6 +8,15 @@ enum Snippet {
 
     static func mark(_ text: String, terms: Set<String>, analyzer: TextAnalyzer) -> String {
         let scalars = Array(text.unicodeScalars)
+        // Porter's stemmer rewrites only suffixes: a term starts with its word's first two
+        // letters (or is one letter long). Words that start otherwise cannot match and are not
+        // analysed — most of a chunk's words, and stemming is what a snippet costs.
+        let openings = Set(terms.map { String($0.unicodeScalars.prefix(2)) })
+        func couldMatch(_ word: ArraySlice<Unicode.Scalar>) -> Bool {
+            guard word.allSatisfy(\.isASCII) else { return true }
+            let lowered = word.prefix(2).map { Unicode.Scalar(UInt8(ascii: $0) | ($0.properties.isUppercase ? 0x20 : 0)) }
+            return openings.contains(String(String.UnicodeScalarView(lowered))) || openings.contains(String(lowered[0]))
+        }
         // Matched words as scalar ranges; each distinct word analysed once.
         var matches: [Range<Int>] = []
         var seen: [String: Bool] = [:]
@@ -19,6 +28,7 @@ enum Snippet {
             }
             guard let wordStart = start else { continue }
             start = nil
+            guard couldMatch(scalars[wordStart..<index]) else { continue }
             let word = String(String.UnicodeScalarView(scalars[wordStart..<index]))
             let matched = seen[word] ?? {
                 let value = analyzer.terms(word).contains { terms.contains($0) }
