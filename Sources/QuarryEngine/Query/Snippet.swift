@@ -11,11 +11,15 @@ enum Snippet {
         // Porter's stemmer rewrites only suffixes: a term starts with its word's first two
         // letters (or is one letter long). Words that start otherwise cannot match and are not
         // analysed — most of a chunk's words, and stemming is what a snippet costs.
-        let openings = Set(terms.map { String($0.unicodeScalars.prefix(2)) })
+        let openings = Set(terms.map { term in
+            let scalars = Array(term.unicodeScalars.prefix(2))
+            return Self.opening(scalars[0].value, scalars.count > 1 ? scalars[1].value : nil)
+        })
         func couldMatch(_ word: ArraySlice<Unicode.Scalar>) -> Bool {
-            guard word.allSatisfy(\.isASCII) else { return true }
-            let lowered = word.prefix(2).map { Unicode.Scalar(UInt8(ascii: $0) | ($0.properties.isUppercase ? 0x20 : 0)) }
-            return openings.contains(String(String.UnicodeScalarView(lowered))) || openings.contains(String(lowered[0]))
+            let first = word[word.startIndex].value, second = word.count > 1 ? word[word.startIndex + 1].value : nil
+            guard first < 0x80, (second ?? 0) < 0x80 else { return true }  // lower-casing beyond ASCII: let the analyser judge
+            let lower = { (value: UInt32) in (0x41...0x5A).contains(value) ? value | 0x20 : value }
+            return openings.contains(Self.opening(lower(first), second.map(lower))) || openings.contains(Self.opening(lower(first), nil))
         }
         // Matched words as scalar ranges; each distinct word analysed once.
         var matches: [Range<Int>] = []
@@ -52,6 +56,11 @@ enum Snippet {
         append(position..<window.upperBound)
         if window.upperBound < scalars.count { result += "…" }
         return result
+    }
+
+    /// One or two scalars as one number, for the test above.
+    static func opening(_ first: UInt32, _ second: UInt32?) -> UInt64 {
+        UInt64(first) << 32 | UInt64(second ?? 0xFFFF_FFFF)
     }
 
     /// The stretch of at most `maximumLength` that holds the most matches, starting a little
