@@ -67,6 +67,27 @@ struct IndexCommandTests {
         #expect(refused.status != 0 && refused.standardError.contains("query is empty"))
     }
 
+    @Test("ask --answer llm prints the model's answer as it streams from llama-server, then the citations")
+    func askWithLLM() throws {
+        let data = try Self.temporary("data"), documents = try Self.temporary("docs")
+        defer { for url in [data, documents] { try? FileManager.default.removeItem(at: url) } }
+        try "The lighthouse keeper logs every passing ship in a leather-bound ledger.".write(
+            to: documents.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let server = try LlamaServer()
+        defer { server.stop() }
+        let environment = ["QUARRY_DATA": data.path, "QUARRY_LLM_URL": server.baseURL, "QUARRY_LLM_MODEL": "smollm2"]
+        #expect(try QuarryBinary.run(["index", documents.path], environment: environment).status == 0)
+        let answer = try QuarryBinary.run(["ask", "--answer", "llm", "Who logs the passing ships?"], environment: environment)
+        #expect(answer.status == 0, "\(answer.standardError)")
+        let lines = answer.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        let citationLine = try #require(lines.firstIndex { $0.hasPrefix("[1] ") }, "\(answer.standardOutput)")
+        #expect(lines[..<citationLine].contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty }, "an answer comes first")
+        #expect(lines[citationLine + 1].hasSuffix("notes.txt"))
+
+        let unconfigured = try QuarryBinary.run(["ask", "--answer", "llm", "Who logs the passing ships?"], environment: ["QUARRY_DATA": data.path])
+        #expect(unconfigured.status != 0 && unconfigured.standardError.contains("no llm_url configured"))
+    }
+
     @Test("a changed file replaces its older version: old chunks leave the index")
     func newVersion() throws {
         let data = try Self.temporary("data"), documents = try Self.temporary("docs")

@@ -43,6 +43,17 @@ struct SettingsTests {
         #expect(tuned.fusion == .reciprocalRank(k: 20))
     }
 
+    @Test("the LLM endpoint and private URL fetching are off unless configured")
+    func llmAndURLs() throws {
+        let defaults = try Settings.resolve(environment: [:])
+        #expect(defaults.llm == nil && defaults.allowPrivateURLs == false)
+        let configured = try Settings.resolve(environment: [
+            "QUARRY_LLM_URL": "http://127.0.0.1:8080/v1", "QUARRY_LLM_MODEL": "smollm2", "QUARRY_LLM_API_KEY": "k", "QUARRY_ALLOW_PRIVATE_URLS": "TRUE",
+        ])
+        #expect(configured.llm == Settings.ChatEndpoint(url: "http://127.0.0.1:8080/v1", model: "smollm2", apiKey: "k"))
+        #expect(configured.allowPrivateURLs)
+    }
+
     @Test("a remote embedder is configured by URL, model, key and size")
     func remoteEmbedder() throws {
         let settings = try Settings.resolve(environment: [
@@ -75,6 +86,9 @@ struct SettingsTests {
         (["QUARRY_BM25_K1": "-1"], "bm25_k1", "QUARRY_BM25_K1", "not a number from 0 to 10"),
         (["QUARRY_FUSION": "max"], "fusion", "QUARRY_FUSION", "'max' is not one of weighted, rrf"),
         (["QUARRY_RRF_K": "0"], "rrf_k", "QUARRY_RRF_K", "not a number above 0"),
+        (["QUARRY_LLM_URL": "ftp://x"], "llm_url", "QUARRY_LLM_URL", "not an http(s) URL"),
+        (["QUARRY_LLM_URL": "http://h/v1", "QUARRY_LLM_MODEL": ""], "llm_model", "QUARRY_LLM_MODEL", "must not be empty"),
+        (["QUARRY_ALLOW_PRIVATE_URLS": "maybe"], "allow_private_urls", "QUARRY_ALLOW_PRIVATE_URLS", "'maybe' is not true or false"),
     ])
     func badValues(environment: [String: String], key: String, origin: String, reason: String) {
         #expect {

@@ -15,7 +15,7 @@ public struct AskCommand: AsyncParsableCommand {
     @Argument(help: "The question.") var question: String
     @Option(name: .customLong("top-k"), help: "Chunks to retrieve and cite.") var topK = 5
     @Option(help: "hybrid, dense or sparse.") var mode: RetrievalMode = .hybrid
-    @Option(help: "extractive or none.") var answer: QueryRequest.AnswerMode = .extractive
+    @Option(help: "extractive, llm (streamed as it is written; needs llm_url) or none.") var answer: QueryRequest.AnswerMode = .extractive
     @Option(help: "The tenant whose documents are searched.") var tenant = Tenant.defaultName
     @Flag(help: "Print the whole response as JSON (answer, citations, hits, timings).") var json = false
 
@@ -23,9 +23,18 @@ public struct AskCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let runtime = try await reportingStartupErrors { try EngineRuntime.open(try options.settings()) }
+        // An LLM's answer is printed as the model writes it.
+        let streaming = answer == .llm && !json
+        var events: (@Sendable (QueryEvent) async -> Void)?
+        if streaming {
+            events = { @Sendable event in
+                if case .answerText(let piece) = event { FileHandle.standardOutput.write(Data(piece.utf8)) }
+            }
+        }
         let response: QueryResponse
         do {
-            response = try await runtime.retriever.query(QueryRequest(query: question, topK: topK, mode: mode, answer: answer), tenant: tenant)
+            let request = QueryRequest(query: question, topK: topK, mode: mode, answer: answer)
+            response = try await runtime.retriever.query(request, tenant: tenant, events: events)
         } catch let error as QueryError {
             throw ValidationError(error.description)
         }
@@ -33,7 +42,7 @@ public struct AskCommand: AsyncParsableCommand {
             print(try DocumentOutput.json(response))
             return
         }
-        if let answer = response.answer { print(answer.text + "\n") }
+        if let answer = response.answer { print(streaming ? "\n" : answer.text + "\n") }
         for citation in response.citations {
             let place = "\(citation.title ?? citation.documentId), page \(citation.page), characters \(citation.charStart)–\(citation.charEnd)"
             print("[\(citation.number)] \(place)\n    \(citation.source)")
