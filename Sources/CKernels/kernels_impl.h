@@ -59,18 +59,20 @@ static inline __attribute__((always_inline)) v16 NAME(gelu)(v16 x) {
     return 0.5f * x * (1.0f + erf);
 }
 
-/// TILE_ROWS rows × one panel over `depth` inputs, accumulated in registers. `rows` holds the
-/// tile's inputs transposed (groups of TILE_ROWS floats, zero past the last row) so one pointer
-/// feeds them all. The sums start from the bias (`first`) or from the first `count` rows of
-/// `output` (a later slice of the inputs); GELU is applied when `gelu` is set (the last slice).
+/// `height` rows (a constant: TILE_ROWS, or fewer for a tile's last rows) × one panel over
+/// `depth` inputs, accumulated in registers. `rows` holds the tile's inputs transposed (groups
+/// of TILE_ROWS floats, zero past the last row) so one pointer feeds them all. The sums start from
+/// the bias (`first`) or from the first `count` rows of `output` (a later slice of the inputs);
+/// GELU is applied when `gelu` is set (the last slice).
 static inline __attribute__((always_inline)) void NAME(tile)(
     const float *rows, int count, const float *panel, int depth, const float *bias, int first, int gelu,
-    float *output, int output_stride)
+    float *output, int output_stride, const int height)
 {
-    v16 acc0[TILE_ROWS], acc1[TILE_ROWS];
+    // Sized for every height a caller may name (dead branches included), so none indexes past.
+    v16 acc0[TILE_ROWS > 8 ? TILE_ROWS : 8], acc1[TILE_ROWS > 8 ? TILE_ROWS : 8];
     v16 bias0 = NAME(load)(bias), bias1 = NAME(load)(bias + 16);
     _Pragma("clang loop unroll(full)")
-    for (int r = 0; r < TILE_ROWS; r++) {
+    for (int r = 0; r < height; r++) {
         int stored = !first && r < count;
         acc0[r] = stored ? NAME(load)(output + r * output_stride) : bias0;
         acc1[r] = stored ? NAME(load)(output + r * output_stride + 16) : bias1;
@@ -81,7 +83,7 @@ static inline __attribute__((always_inline)) void NAME(tile)(
         __builtin_prefetch(panel + (k + 4) * QUARRY_PANEL);
         __builtin_prefetch(panel + (k + 4) * QUARRY_PANEL + 16);
         _Pragma("clang loop unroll(full)")
-        for (int r = 0; r < TILE_ROWS; r++) {
+        for (int r = 0; r < height; r++) {
             v16 a = NAME(splat)(rows[k * TILE_ROWS + r]);
             acc0[r] += a * b0;
             acc1[r] += a * b1;
@@ -123,12 +125,17 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
                 for (int row = 0; row < block_rows; row += TILE_ROWS) {
                     int count = block_rows - row < TILE_ROWS ? block_rows - row : TILE_ROWS;
                     const float *tile = scratch + ((size_t)(row / TILE_ROWS) * inputs + start) * TILE_ROWS;
-                    if (width == QUARRY_PANEL)
-                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last,
-                                   output + (size_t)(block + row) * output_stride + column, output_stride);
+                    float *out = width == QUARRY_PANEL ? output + (size_t)(block + row) * output_stride + column
+                                                       : partial + row * QUARRY_PANEL;
+                    int stride = width == QUARRY_PANEL ? output_stride : QUARRY_PANEL;
+                    // A query's last rows rarely fill a tile (25 tokens: 12 + 12 + 1): a shorter
+                    // tile does not multiply the padding.
+                    if (TILE_ROWS > 4 && count <= 4)
+                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last, out, stride, 4);
+                    else if (TILE_ROWS > 8 && count <= 8)
+                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last, out, stride, 8);
                     else
-                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last,
-                                   partial + row * QUARRY_PANEL, QUARRY_PANEL);
+                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last, out, stride, TILE_ROWS);
                 }
                 if (last && width < QUARRY_PANEL)
                     for (int r = 0; r < block_rows; r++)
