@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import QuarryCore
 import QuarryEngine
 
@@ -16,7 +17,11 @@ enum QueryEventStream {
         case done(QueryResponse)
     }
 
-    static func response(_ produce: @escaping @Sendable (_ send: @escaping @Sendable (Event) async -> Void) async throws -> Void) -> Response {
+    /// `logger` hears failures that are not the client's or the model's, as ``ErrorMiddleware``
+    /// logs them for plain responses (the client only sees `internal`).
+    static func response(
+        logger: Logger, _ produce: @escaping @Sendable (_ send: @escaping @Sendable (Event) async -> Void) async throws -> Void
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -39,7 +44,10 @@ enum QueryEventStream {
                 producer.cancel()  // the client left: stop generating for nobody
                 throw error
             }
-            if let failure = await producer.value { try await writer.write(ByteBuffer(bytes: encode(failure))) }
+            if let failure = await producer.value {
+                if !(failure is QueryError) { logger.error("unhandled error", metadata: ["error": .string(String(reflecting: failure))]) }
+                try await writer.write(ByteBuffer(bytes: encode(failure)))
+            }
             try await writer.finish(nil)
         })
     }

@@ -25,7 +25,7 @@ struct QueryRoutes {
             if body.stream {
                 // Refusals are plain 4xx responses; once the stream is open, failures are events.
                 do { try await retriever.validate(body, tenant: principal.tenant) } catch let error as QueryError { throw Self.apiError(error) }
-                return QueryEventStream.response { send in
+                return QueryEventStream.response(logger: context.logger) { send in
                     let response = try await answer(body, tenant: principal.tenant) { event in await send(event) }
                     await send(.done(response))
                 }
