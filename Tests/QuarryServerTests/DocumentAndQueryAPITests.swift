@@ -98,6 +98,18 @@ struct DocumentAndQueryAPITests {
                 #expect(citations.first?["source"] as? String == "upload:planets.txt")
                 #expect((body["timings"] as? [String: Double])?["total"] != nil)
             }
+            // The same question streamed: the sources, the extractive answer in one piece, the whole response.
+            try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true),
+                                     body: Self.query("what are saturn's rings made of?", extra: #", "stream": true"#)) { (response) throws in
+                #expect(response.status == .ok && response.headers[.contentType] == "text/event-stream")
+                var reader = ServerSentEventReader()
+                let events = reader.feed(Data(buffer: response.body))
+                #expect(events.map(\.name) == ["retrieved", "answer", "done"])
+                let piece = try #require(try JSONSerialization.jsonObject(with: Data(events[1].data.utf8)) as? [String: String])
+                let done = try #require(try JSONSerialization.jsonObject(with: Data(events[2].data.utf8)) as? [String: Any])
+                #expect((done["answer"] as? [String: Any])?["text"] as? String == piece["text"])
+                #expect(piece["text"]?.contains("ice and rock") == true)
+            }
             try await client.execute(uri: "/api/v1/documents", method: .get, headers: Fixture.bearer(editor)) { (response) throws in
                 #expect((try Self.json(response.body)["documents"] as? [[String: Any]])?.count == 1)
             }
@@ -173,6 +185,8 @@ struct DocumentAndQueryAPITests {
             try expectError(.badRequest, try await ask(#"{"query": "q", "filter": {"lang": "en"}}"#), "unknown field")
             try expectError(.badRequest, try await ask(#"{"query": "q", "document_ids": ["no-such-document"]}"#), "unknown document")
             try expectError(.badRequest, try await ask(#"{"query": "q", "answer": "llm"}"#), "not available")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "answer": "llm", "stream": true}"#), "not available")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "stream": "yes"}"#), "stream")
             try expectError(.badRequest, try await ask(#"{"query": "#), "not valid JSON")
             try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true), body: Self.query("still serving")) { (response) throws in
                 #expect(response.status == .ok)
