@@ -133,25 +133,27 @@ extension BenchCommand {
     /// `quarry bench embed`: query latency and batch throughput of the in-process encoder.
     struct Embed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Latency of a 10-token query and throughput of 32 chunks x 200 tokens.",
+            abstract: "Latency of a query (10 tokens unless --query) and throughput of 32 chunks x 200 tokens.",
             discussion: "Token ids are prepared first, so only the encoder is timed (tokenizing a query takes microseconds)."
         )
 
         @OptionGroup var options: ConfigurationOptions
         @Option(help: "Query repetitions; the median and p99 are reported.") var queries = 200
         @Option(help: "Batch runs; the median is reported.") var runs = 5
+        @Option(help: "The query to time (the default is 10 tokens with [CLS] and [SEP]).") var query = Self.defaultQuery
         @Flag(help: "Print JSON.") var json = false
 
-        static let query = "what is the capital city of france?"
+        static let defaultQuery = "what is the capital city of france?"
         static let passage = "Quarry indexes documents and answers questions with exact citations, page numbers and boxes on the page. "
 
         func validate() throws {
             guard queries >= 1, runs >= 1 else { throw ValidationError("--queries and --runs must be at least 1") }
+            guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--query must not be empty") }
         }
 
         func run() async throws {
             let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
-            let query = embedder.tokenizer.encode(Self.query)
+            let query = embedder.tokenizer.encode(self.query)
             let long = embedder.tokenizer.encode(String(repeating: Self.passage, count: 20), maxLength: 200)
             let batch = (0..<32).map { index in long.enumerated().map { $0.offset == 1 ? Int32(1000 + index) : $0.element } }
 

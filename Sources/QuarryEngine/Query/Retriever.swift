@@ -89,6 +89,7 @@ public struct Retriever: Sendable {
         let chunks = Dictionary(try await store.chunks(found.map(\.chunkId), tenant: tenant).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var records: [String: DocumentRecord] = [:]
         for documentId in Set(found.map(\.documentId)) { records[documentId] = try await store.record(documentId, tenant: tenant) }
+        time("load")
         var hits: [QueryHit] = []
         var citations: [Citation] = []
         let wanted = Set(terms)
