@@ -80,12 +80,15 @@ enum OpenAPISpec {
           "responses": {"201": {"description": "the token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TokenResponse"}}}},
             "400": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}},
         "/api/v1/documents": {
-          "post": {"summary": "Upload a document (editor)", "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
-              "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+          "post": {"summary": "Upload a document, or have Quarry fetch one by URL (editor)", "requestBody": {"required": true, "content": {
+              "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}},
+              "application/json": {"schema": {"type": "object", "required": ["url"], "additionalProperties": false, "properties": {
+                "url": {"type": "string", "format": "uri", "description": "http(s); private, loopback and link-local targets refused unless allow_private_urls"}}}}}},
             "responses": {"202": {"description": "stored and queued", "headers": {"Location": {"schema": {"type": "string"}}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}},
               "200": {"description": "these bytes are already there", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}},
-              "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}},
+              "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"},
+              "502": {"$ref": "#/components/responses/Error"}}},
           "get": {"summary": "List documents, newest first",
             "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
               {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
