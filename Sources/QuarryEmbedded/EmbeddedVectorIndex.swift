@@ -16,7 +16,6 @@ public final class EmbeddedVectorIndex: VectorIndex {
         let tenant: String
         let documentId: String
         let metadata: [String: String]
-        var live: Bool
     }
 
     struct State {
@@ -26,8 +25,8 @@ public final class EmbeddedVectorIndex: VectorIndex {
         var codes: [Int8] = []
         var scales: [Float] = []
         var entries: [Entry] = []
-        /// Each entry's tenant as a small number, -1 once removed: the scans' filter, a
-        /// comparison per row instead of string compares.
+        /// Each entry's tenant as a small number, -1 once removed (so also whether it is live):
+        /// the scans' filter, a comparison per row instead of string compares.
         var rowTenants: [Int32] = []
         var tenantNumbers: [String: Int32] = [:]
         /// "tenant\u{0}chunk id" → entry.
@@ -39,8 +38,7 @@ public final class EmbeddedVectorIndex: VectorIndex {
         var generation = 0
 
         mutating func remove(_ entry: Int) {
-            guard entries[entry].live else { return }
-            entries[entry].live = false
+            guard rowTenants[entry] >= 0 else { return }
             rowTenants[entry] = -1
             bm25.remove(entry)
             liveByTenant[entries[entry].tenant, default: 1] -= 1
@@ -129,7 +127,7 @@ extension EmbeddedVectorIndex.State {
             if let existing = byChunk[key(point.tenant, point.chunkId)] { remove(existing) }
             let entry = entries.count
             entries.append(EmbeddedVectorIndex.Entry(chunkId: point.chunkId, tenant: point.tenant, documentId: point.documentId,
-                                                     metadata: point.metadata, live: true))
+                                                     metadata: point.metadata))
             vectors.append(contentsOf: point.vector)
             let (rowCodes, scale) = Quantizer.quantize(point.vector)
             codes.append(contentsOf: rowCodes)

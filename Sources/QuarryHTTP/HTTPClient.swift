@@ -73,11 +73,19 @@ public final class HTTPClient: Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
+    /// Statuses worth asking again: rate limited or a server error.
+    static func retryable(_ status: Int) -> Bool { status == 429 || status >= 500 }
+
+    /// Exponential backoff with full jitter before retry `attempt` (from 0): up to 100 ms, 200 ms, 400 ms, …
+    func backoff(before attempt: Int) -> Double {
+        Double.random(in: 0...(initialBackoff.seconds * pow(2, Double(attempt))))
+    }
+
     public func send(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
         var attempt = 0
         while true {
             switch await perform(request) {
-            case .success(let response) where response.status == 429 || response.status >= 500:
+            case .success(let response) where Self.retryable(response.status):
                 if attempt >= retries {
                     throw .status(url: request.url, code: response.status, body: String(decoding: response.body, as: UTF8.self))
                 }
@@ -90,9 +98,7 @@ public final class HTTPClient: Sendable {
                 if case .tooLarge = error { throw error }
                 if attempt >= retries { throw error }
             }
-            // Exponential backoff with full jitter: up to 100 ms, 200 ms, 400 ms, …
-            let ceiling = initialBackoff.seconds
-            try? await Task.sleep(for: .seconds(Double.random(in: 0...(ceiling * pow(2, Double(attempt))))))
+            try? await Task.sleep(for: .seconds(backoff(before: attempt)))
             attempt += 1
         }
     }
@@ -105,8 +111,8 @@ public final class HTTPClient: Sendable {
         let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         let stop = StopFlag()
         continuation.onTermination = { _ in stop.raise() }
-        let (pool, retries, backoff) = (self.pool, self.retries, initialBackoff.seconds)
-        Thread {
+        let (pool, retries) = (self.pool, self.retries)
+        Thread { [self] in
             var delivered = false
             var attempt = 0
             while true {
@@ -116,11 +122,9 @@ public final class HTTPClient: Sendable {
                     continuation.yield(data)
                 }
                 pool.give(handle)
-                let retryable: Bool
                 switch result {
                 case .success(let response) where response.status >= 400:
-                    retryable = response.status == 429 || response.status >= 500
-                    if !retryable || delivered || attempt >= retries {
+                    if !Self.retryable(response.status) || delivered || attempt >= retries {
                         let body = String(decoding: response.body, as: UTF8.self)
                         continuation.finish(throwing: HTTPClientError.status(url: request.url, code: response.status, body: body))
                         return
@@ -135,7 +139,7 @@ public final class HTTPClient: Sendable {
                         return
                     }
                 }
-                Thread.sleep(forTimeInterval: Double.random(in: 0...(backoff * pow(2, Double(attempt)))))
+                Thread.sleep(forTimeInterval: backoff(before: attempt))
                 attempt += 1
             }
         }.start()

@@ -11,12 +11,8 @@ public final class LlamaServer: @unchecked Sendable {
 
     /// scripts/bootstrap-llm's `pydist_version-flavour`.
     public static let version = "0.94.0-avx2"
-    static var cache: String {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["QUARRY_CACHE"] ?? (environment["HOME"] ?? "/root") + "/.cache/quarry"
-    }
-    public static var binary: String { cache + "/llama.cpp/\(version)/llama-server" }
-    public static var model: String { cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf" }
+    public static var binary: String { QuarryCache.directory + "/llama.cpp/\(version)/llama-server" }
+    public static var model: String { QuarryCache.directory + "/models/SmolLM2-135M-Instruct.Q4_1.gguf" }
 
     public let port: Int
     /// The OpenAI-compatible base URL, `http://127.0.0.1:<port>/v1`.

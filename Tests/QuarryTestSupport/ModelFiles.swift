@@ -5,6 +5,6 @@ public enum ModelFiles {
     public static var directory: String {
         let environment = ProcessInfo.processInfo.environment
         if let models = environment["QUARRY_MODELS"] { return models + "/all-MiniLM-L6-v2" }
-        return (environment["QUARRY_CACHE"] ?? (environment["HOME"] ?? "/root") + "/.cache/quarry") + "/models/all-MiniLM-L6-v2"
+        return QuarryCache.directory + "/models/all-MiniLM-L6-v2"
     }
 }

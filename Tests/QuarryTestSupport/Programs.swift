@@ -1,12 +1,17 @@
 import Foundation
 
+/// Where scripts/bootstrap keeps the venv, the models and the llama.cpp build: `QUARRY_CACHE`,
+/// else `~/.cache/quarry`.
+public enum QuarryCache {
+    public static var directory: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["QUARRY_CACHE"] ?? (environment["HOME"] ?? "/root") + "/.cache/quarry"
+    }
+}
+
 /// The Python interpreter of the project's venv (scripts/bootstrap makes it).
 public enum Venv {
-    public static var python: String {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["QUARRY_CACHE"] ?? (environment["HOME"] ?? "/root") + "/.cache/quarry"
-        return cache + "/venv/bin/python"
-    }
+    public static var python: String { QuarryCache.directory + "/venv/bin/python" }
 }
 
 /// The root of this repository, found from this file's path.

@@ -102,9 +102,7 @@ public struct Settings: Sendable, Equatable {
     }
 
     private static func chatEndpoint(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> ChatEndpoint? {
-        let url = try values.optional(.llmURL) { URL(string: $0).flatMap { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil } } expected: {
-            "'\($0)' is not an http(s) URL"
-        }
+        let url = try values.optional(.llmURL, Self.httpURL, expected: { "'\($0)' is not an http(s) URL" })
         guard let url else { return nil }
         return ChatEndpoint(
             url: url.absoluteString,
@@ -114,9 +112,7 @@ public struct Settings: Sendable, Equatable {
     }
 
     private static func remoteEmbedder(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> RemoteEmbedder {
-        let url = try values.optional(.embedderURL) { URL(string: $0).flatMap { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil } } expected: {
-            "'\($0)' is not an http(s) URL"
-        }
+        let url = try values.optional(.embedderURL, Self.httpURL, expected: { "'\($0)' is not an http(s) URL" })
         guard let url else {
             throw ConfigurationError(key: SettingKey.embedderURL.name, origin: "defaults", reason: "is required when embedder is openai")
         }
@@ -132,6 +128,11 @@ public struct Settings: Sendable, Equatable {
                 "'\($0)' is not a vector size"
             }
         )
+    }
+
+    /// An absolute http or https URL with a host, as the endpoint settings take.
+    static func httpURL(_ text: String) -> URL? {
+        URL(string: text).flatMap { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil }
     }
 
     static func expandingTilde(_ path: String) -> String {

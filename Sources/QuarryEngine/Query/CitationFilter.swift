@@ -51,7 +51,7 @@ struct CitationFilter {
         let numbers = marker.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !numbers.isEmpty, numbers.allSatisfy({ !$0.isEmpty }) else { return marker }  // "[]", "[,]": text
         var kept = ""
-        for number in numbers.compactMap({ Int($0) }) where (1...max(1, sources)).contains(number) && sources > 0 {
+        for number in numbers.compactMap({ Int($0) }) where number >= 1 && number <= sources {
             if !cited.contains(number) { cited.append(number) }
             kept += "[\(number)]"
         }

@@ -34,9 +34,16 @@ public struct Retriever: Sendable {
         query.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
+    /// A request that passed ``validate(_:tenant:)``, with its query normalised.
+    public struct ValidatedQuery: Sendable {
+        public let request: QueryRequest
+        public let tenant: String
+        let text: String
+    }
+
     /// Refuses what cannot be answered before any work is done (and before a stream is opened):
     /// each ``QueryError`` says what to change.
-    public func validate(_ request: QueryRequest, tenant: String) async throws {
+    public func validate(_ request: QueryRequest, tenant: String) async throws -> ValidatedQuery {
         let text = Self.normalise(request.query)
         guard !text.isEmpty else { throw QueryError.emptyQuery }
         guard text.count <= QueryRequest.maxQueryCharacters else { throw QueryError.queryTooLong(text.count) }
@@ -47,13 +54,20 @@ public struct Retriever: Sendable {
             for id in ids where try await store.record(id, tenant: tenant) == nil { unknown.append(id) }
             guard unknown.isEmpty else { throw QueryError.unknownDocuments(unknown) }
         }
+        return ValidatedQuery(request: request, tenant: tenant, text: text)
     }
 
-    /// Answers `request` within `tenant`. `events`, when given, hears the retrieved sources as soon
-    /// as they are known and then the answer's text as it is written.
+    /// Validates and answers `request` within `tenant`.
     public func query(
         _ request: QueryRequest, tenant: String, events: (@Sendable (QueryEvent) async -> Void)? = nil
     ) async throws -> QueryResponse {
+        try await query(try await validate(request, tenant: tenant), events: events)
+    }
+
+    /// Answers a validated query. `events`, when given, hears the retrieved sources as soon as they
+    /// are known and then the answer's text as it is written.
+    public func query(_ validated: ValidatedQuery, events: (@Sendable (QueryEvent) async -> Void)? = nil) async throws -> QueryResponse {
+        let (request, tenant, text) = (validated.request, validated.tenant, validated.text)
         let clock = ContinuousClock()
         let start = clock.now
         var timings: [String: Double] = [:]
@@ -64,8 +78,6 @@ public struct Retriever: Sendable {
             lap = now
         }
 
-        try await validate(request, tenant: tenant)
-        let text = Self.normalise(request.query)
         let key = QueryCache.key(tenant: tenant, request: request, normalised: text, generation: generation())
         if let cached = cache?.lookup(key) {
             var response = cached

@@ -112,14 +112,9 @@ struct DocumentRoutes {
                       declaredType: fetched.mediaType.flatMap(Self.mediaType(declared:)))
     }
 
-    /// The document type a `Content-Type` names, if Quarry reads it.
+    /// The document type a `Content-Type` names, if Quarry reads it (XHTML is read as HTML).
     static func mediaType(declared: String) -> QuarryCore.MediaType? {
-        switch declared {
-        case "application/pdf": .pdf
-        case "text/html", "application/xhtml+xml": .html
-        case "text/plain": .plainText
-        default: nil
-        }
+        QuarryCore.MediaType(rawValue: declared) ?? (declared == "application/xhtml+xml" ? .html : nil)
     }
 
     func record(_ context: QuarryRequestContext, tenant: String) async throws -> DocumentRecord {

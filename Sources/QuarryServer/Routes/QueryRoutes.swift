@@ -22,27 +22,35 @@ struct QueryRoutes {
             } catch let error as QueryError {
                 throw APIError.badRequest(error.description)
             }
+            let start = ContinuousClock.now
+            let validated: Retriever.ValidatedQuery
+            do {
+                validated = try await retriever.validate(body, tenant: principal.tenant)
+            } catch let error as QueryError {
+                throw Self.apiError(error)  // refused as a plain 4xx, also before a stream would open
+            }
             if body.stream {
-                // Refusals are plain 4xx responses; once the stream is open, failures are events.
-                do { try await retriever.validate(body, tenant: principal.tenant) } catch let error as QueryError { throw Self.apiError(error) }
+                // Once the stream is open, failures are events.
                 return QueryEventStream.response(logger: context.logger) { send in
-                    let response = try await answer(body, tenant: principal.tenant) { event in await send(event) }
+                    let response = try await answer(validated, since: start) { event in await send(event) }
                     await send(.done(response))
                 }
             }
             do {
-                return try QueryResponseBody(response: try await answer(body, tenant: principal.tenant)).response(from: request, context: context)
+                return try QueryResponseBody(response: try await answer(validated, since: start)).response(from: request, context: context)
             } catch let error as QueryError {
                 throw Self.apiError(error)
             }
         }
     }
 
-    private func answer(_ body: QueryRequest, tenant: String, events: (@Sendable (QueryEventStream.Event) async -> Void)? = nil) async throws -> QueryResponse {
-        let start = ContinuousClock.now
+    private func answer(
+        _ validated: Retriever.ValidatedQuery, since start: ContinuousClock.Instant,
+        events: (@Sendable (QueryEventStream.Event) async -> Void)? = nil
+    ) async throws -> QueryResponse {
         var forward: (@Sendable (QueryEvent) async -> Void)?
         if let events { forward = { event in await events(.query(event)) } }
-        let response = try await retriever.query(body, tenant: tenant, events: forward)
+        let response = try await retriever.query(validated, events: forward)
         Self.latency.record((ContinuousClock.now - start).milliseconds)
         if let cache = retriever.cache { Self.hitRatio.record(cache.hitRatio) }
         return response
