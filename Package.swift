@@ -50,6 +50,11 @@ let package = Package(
         .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
         .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "CKernels"], swiftSettings: strict),
         .target(name: "QuarryEmbedded", dependencies: ["QuarryCore", "CKernels", "CSQLite"], swiftSettings: strict),
+        .target(
+            name: "QuarryQdrant",
+            dependencies: ["QuarryCore", "QuarryHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(name: "QuarryEngine", dependencies: ["QuarryCore", "QuarryParsing"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
@@ -75,6 +80,7 @@ let package = Package(
                 "QuarryEmbedded",
                 "QuarryEngine",
                 "QuarryHTTP",
+                "QuarryQdrant",
                 "QuarryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -102,7 +108,16 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
-        .testTarget(name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore", "QuarryEngine", "COpenBLAS"], swiftSettings: strict),
+        .testTarget(
+            name: "QuarryEmbeddedTests", dependencies: ["QuarryEmbedded", "QuarryCore", "QuarryEngine", "COpenBLAS", "QuarryTestSupport"],
+            swiftSettings: strict
+        ),
+        // One suite per port, the same assertions against the embedded and the production back end.
+        .testTarget(
+            name: "QuarryContractTests",
+            dependencies: ["QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryQdrant", "QuarryTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLibrariesTests",

@@ -242,16 +242,4 @@ enum Quantizer {
     }
 }
 
-public enum IndexError: Error, CustomStringConvertible, Equatable {
-    case dimensions(expected: Int, found: Int)
-    case corrupt(String)
-
-    public var description: String {
-        switch self {
-        case .dimensions(let expected, let found): "vector has \(found) dimensions; the index holds \(expected)"
-        case .corrupt(let what): "the index on disk is damaged: \(what)"
-        }
-    }
-}
-
 private func key(_ tenant: String, _ id: String) -> String { tenant + "\u{0}" + id }

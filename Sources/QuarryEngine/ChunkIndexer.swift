@@ -35,7 +35,7 @@ public struct ChunkIndexer: Sendable {
             let vectors = try await embedder.embed(texts).vectors
             let points = zip(batch, zip(vectors, texts)).map { chunk, pair in
                 IndexPoint(chunkId: chunk.id, tenant: chunk.tenant, documentId: chunk.documentId, vector: pair.0,
-                           terms: analyzer.terms(pair.1), metadata: metadata[chunk.documentId] ?? [:])
+                           terms: analyzer.terms(pair.1), metadata: metadata[chunk.documentId] ?? [:], page: chunk.pageStart)
             }
             try await index.upsert(points)
             start += batch.count

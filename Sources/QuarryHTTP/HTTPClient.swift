@@ -74,7 +74,7 @@ public final class HTTPClient: Sendable {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
     /// Statuses worth asking again: rate limited or a server error.
-    static func retryable(_ status: Int) -> Bool { status == 429 || status >= 500 }
+    public static func retryable(_ status: Int) -> Bool { status == 429 || status >= 500 }
 
     /// Exponential backoff with full jitter before retry `attempt` (from 0): up to 100 ms, 200 ms, 400 ms, …
     func backoff(before attempt: Int) -> Double {

@@ -55,6 +55,27 @@ struct ServeCommandTests {
         #expect(!log.contains(admin) && !log.contains(token), "tokens must never be logged")
     }
 
+    @Test("on Qdrant that is down at start: the server runs, /ready says why, queries answer 503; once Qdrant is up, both recover")
+    func qdrantDownAtStart() throws {
+        let qdrant = try QdrantTestServer()
+        qdrant.stop()
+        let server = try ServeProcess(data: Self.temporaryData(), environment: ["QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": qdrant.url])
+        defer { _ = server.terminate() }
+        let admin = try #require(server.firstAdminToken)
+
+        let down = try server.get("/ready")
+        #expect(down.status == 503)
+        #expect(down.body.contains(#""kind":"qdrant""#) && down.body.contains("unreachable"), "\(down.body)")
+        let refused = try server.post("/api/v1/rag/query", token: admin, body: #"{"query": "tides and the moon"}"#)
+        #expect(refused.status == 503 && refused.body.contains("backend_unavailable"), "\(refused.body)")
+
+        try qdrant.start()
+        let up = try server.get("/ready")
+        #expect(up.status == 200 && up.body.contains(#""kind":"qdrant""#), "\(up.body)")
+        let answered = try server.post("/api/v1/rag/query", token: admin, body: #"{"query": "tides and the moon"}"#)
+        #expect(answered.status == 200 && answered.body.contains(#""hits":[]"#), "\(answered.body)")
+    }
+
     @Test("a second start reuses the secret and prints no new admin token")
     func secondStart() throws {
         let data = Self.temporaryData()

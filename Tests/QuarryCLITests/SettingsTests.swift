@@ -64,6 +64,16 @@ struct SettingsTests {
         #expect(try Settings.resolve(environment: [:]).remoteEmbedder == nil)
     }
 
+    @Test("vector_store qdrant takes Qdrant's URL, key and collection")
+    func qdrant() throws {
+        let settings = try Settings.resolve(environment: [
+            "QUARRY_VECTOR_STORE": "Qdrant", "QUARRY_QDRANT_URL": "http://qdrant:6333", "QUARRY_QDRANT_API_KEY": "k",
+        ])
+        #expect(settings.vectorStore == .qdrant)
+        #expect(settings.qdrant == .init(url: "http://qdrant:6333", apiKey: "k", collection: "quarry_chunks"))
+        #expect(try Settings.resolve(environment: ["QUARRY_QDRANT_URL": "http://qdrant:6333"]).qdrant == nil)  // only used when selected
+    }
+
     @Test("QUARRY_CONFIG names the file when --config does not")
     func configFromEnvironment() throws {
         let file = try Self.configFile(#"{"port": "9100"}"#)
@@ -75,6 +85,11 @@ struct SettingsTests {
         (["QUARRY_PORT": "70000"], "port", "QUARRY_PORT", "not a port number"),
         (["QUARRY_VECTOR_STORE": "pinecone"], "vector_store", "QUARRY_VECTOR_STORE", "unknown back end 'pinecone'"),
         (["QUARRY_QUEUE": "kafka"], "queue", "QUARRY_QUEUE", "unknown back end 'kafka'"),
+        (["QUARRY_QUEUE": "qdrant"], "queue", "QUARRY_QUEUE", "unknown back end 'qdrant' (available: embedded)"),
+        (["QUARRY_VECTOR_STORE": "qdrant"], "qdrant_url", "defaults", "is required when vector_store is qdrant"),
+        (["QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": "qdrant:6333"], "qdrant_url", "QUARRY_QDRANT_URL", "not an http(s) URL"),
+        (["QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": "http://q:6333", "QUARRY_QDRANT_COLLECTION": "a/b"],
+         "qdrant_collection", "QUARRY_QDRANT_COLLECTION", "'a/b' is not a collection name"),
         (["QUARRY_LOG_LEVEL": "loud"], "log_level", "QUARRY_LOG_LEVEL", "'loud' is not one of"),
         (["QUARRY_JWT_SECRET": "too-short"], "jwt_secret", "QUARRY_JWT_SECRET", "has 9 bytes; at least 32"),
         (["QUARRY_PROT": "1"], "QUARRY_PROT", "environment", "unknown setting"),

@@ -95,11 +95,12 @@ struct BenchCorpus {
     }
 
     /// Puts the first `count` chunks into `index` and `store` as ingest would have.
-    func load(into index: EmbeddedVectorIndex, store: SQLiteDocumentStore, count: Int) async throws {
+    func load(into index: any VectorIndex, store: SQLiteDocumentStore, count: Int) async throws {
         let analyzer = TextAnalyzer()
         let limit = min(count, texts.count)
-        for start in stride(from: 0, to: limit, by: 2000) {
-            let range = start..<min(start + 2000, limit)
+        // Batches of 500: one request each to a remote index, well under its body limits.
+        for start in stride(from: 0, to: limit, by: 500) {
+            let range = start..<min(start + 500, limit)
             try await index.upsert(range.map { n in
                 IndexPoint(chunkId: chunkIds[n], tenant: Self.tenant, documentId: documentIds[n],
                            vector: Array(vectors[(n * dimensions)..<((n + 1) * dimensions)]), terms: analyzer.terms(texts[n]))

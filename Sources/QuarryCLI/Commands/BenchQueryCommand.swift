@@ -4,9 +4,11 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
+import QuarryQdrant
 
 extension BenchCommand {
-    /// `quarry bench query`: `rag_query_latency_ms` on the embedded back ends at growing index sizes.
+    /// `quarry bench query`: `rag_query_latency_ms` at growing index sizes, on the vector store the
+    /// settings select (embedded, or a throwaway Qdrant collection per size).
     struct Query: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Query latency (p50, p99) at several index sizes, answer none and extractive, cache miss and hit.",
@@ -60,7 +62,7 @@ extension BenchCommand {
 
             var results: [Result] = []
             for size in sizes {
-                let (retriever, cached) = try await Self.engine(all, size: size, embedder: embedder)
+                let (retriever, cached, index) = try await Self.engine(all, size: size, embedder: embedder, settings: settings)
                 for answer in [QueryRequest.AnswerMode.none, .extractive] {
                     let requests = data.queries.map { QueryRequest(query: $0.text, topK: topK, answer: answer) }
                     for request in requests.prefix(20) { _ = try await retriever.query(request, tenant: BenchCorpus.tenant) }  // warm up
@@ -78,6 +80,7 @@ extension BenchCommand {
                                               stageP50Milliseconds: medians))
                     }
                 }
+                try? await (index as? QdrantVectorIndex)?.dropCollection()
             }
             if json {
                 print(try DocumentOutput.json(results))
@@ -91,17 +94,21 @@ extension BenchCommand {
         }
 
         /// An index and store holding the first `size` chunks; a retriever without a cache and one with.
-        static func engine(_ corpus: BenchCorpus, size: Int, embedder: any Embedder) async throws -> (Retriever, Retriever) {
+        static func engine(_ corpus: BenchCorpus, size: Int, embedder: any Embedder, settings: Settings) async throws
+            -> (Retriever, Retriever, any VectorIndex)
+        {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
             try database.execute("PRAGMA synchronous = OFF")  // a throwaway copy: no fsync per document while loading
             let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-            let index = try EmbeddedVectorIndex()
+            let index = try VectorStore.open(settings, database: nil, dimensions: embedder.dimensions, collection: "quarry_bench_\(size)")
+            if let qdrant = index as? QdrantVectorIndex { try await qdrant.dropCollection() }  // a fresh one, whatever an earlier run left
             try await corpus.load(into: index, store: store, count: size)
-            let plain = Retriever(store: store, index: index, embedder: embedder, cache: nil, generation: { index.generation })
-            let cached = Retriever(store: store, index: index, embedder: embedder, cache: QueryCache(capacity: 10_000), generation: { index.generation })
-            return (plain, cached)
+            let (fusion, generation) = (settings.fusion, { @Sendable in index.generation })
+            let plain = Retriever(store: store, index: index, embedder: embedder, cache: nil, fusion: fusion, generation: generation)
+            let cached = Retriever(store: store, index: index, embedder: embedder, cache: QueryCache(capacity: 10_000), fusion: fusion, generation: generation)
+            return (plain, cached, index)
         }
 
         struct Measured {

@@ -4,6 +4,7 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
+import QuarryQdrant
 
 extension RetrievalMode: ExpressibleByArgument {}
 
@@ -49,7 +50,7 @@ public struct EvalCommand: AsyncParsableCommand {
         }
         let kept = try await reportingStartupErrors { try keptDatabase(settings) }
         // BM25's k1 and b come from the settings, as for the server; fusion from --fusion.
-        let index = try EmbeddedVectorIndex(database: kept, bm25: settings.bm25)
+        let index = try await openIndex(settings, database: kept, dimensions: embedder.dimensions)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
         let progress = ProgressLine()
         var variants: [Evaluator.Variant] = []
@@ -59,8 +60,10 @@ public struct EvalCommand: AsyncParsableCommand {
                 if !variants.contains(variant) { variants.append(variant) }
             }
         }
-        let results = try await Evaluator(indexer: indexer).evaluate(data, variants: variants) { stage, done, total in
-            progress.update("\(stage): \(done)/\(total)", done: done == total)
+        let results = try await discardingAfter(index) {
+            try await Evaluator(indexer: indexer).evaluate(data, variants: variants) { stage, done, total in
+                progress.update("\(stage): \(done)/\(total)", done: done == total)
+            }
         }
         for result in results { try writeFiles(result) }
         if json {
@@ -99,6 +102,32 @@ public struct EvalCommand: AsyncParsableCommand {
         """
     }
 
+    /// The index the settings select, fresh unless `--data` was given: in memory (embedded) or a
+    /// collection of the run's own (Qdrant), which ``discardingAfter(_:_:)`` drops at the end.
+    func openIndex(_ settings: Settings, database: SQLiteDatabase?, dimensions: Int) async throws -> any VectorIndex {
+        let collection = options.data == nil ? "quarry_eval_" + UUID().uuidString.prefix(8).lowercased() : nil
+        let index = try VectorStore.open(settings, database: database, dimensions: dimensions, collection: collection)
+        if let qdrant = index as? QdrantVectorIndex, let problem = await qdrant.problem() {
+            FileHandle.standardError.write(Data("quarry eval: \(problem)\n".utf8))
+            throw ExitCode(69)  // EX_UNAVAILABLE
+        }
+        return index
+    }
+
+    /// Runs `body`, then drops a throwaway Qdrant collection, also when `body` fails (a kept one,
+    /// with `--data`, stays).
+    func discardingAfter<T>(_ index: any VectorIndex, _ body: () async throws -> T) async throws -> T {
+        let throwaway = options.data == nil ? index as? QdrantVectorIndex : nil
+        do {
+            let result = try await body()
+            try? await throwaway?.dropCollection()
+            return result
+        } catch {
+            try? await throwaway?.dropCollection()
+            throw error
+        }
+    }
+
     /// The data directory's database when `--data` was given, else nil (a fresh, in-memory index).
     func keptDatabase(_ settings: Settings) throws(ConfigurationError) -> SQLiteDatabase? {
         guard options.data != nil else { return nil }
@@ -125,15 +154,17 @@ public struct EvalCommand: AsyncParsableCommand {
         }
         defer { if options.data == nil { try? FileManager.default.removeItem(at: directory) } }
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let index = try EmbeddedVectorIndex(database: options.data == nil ? nil : database, bm25: settings.bm25)
+        let index = try await openIndex(settings, database: options.data == nil ? nil : database, dimensions: embedder.dimensions)
         let indexer = ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index)
-        let retriever = Retriever(store: store, index: index, embedder: embedder, cache: nil, generation: { index.generation })
+        let retriever = Retriever(store: store, index: index, embedder: embedder, cache: nil, fusion: settings.fusion, generation: { index.generation })
         let name = URL(fileURLWithPath: dataset).lastPathComponent
         let progress = ProgressLine()
-        let result = try await AnswerEvaluator(indexer: indexer, store: store, retriever: retriever)
-            .evaluate(name: name, passages: passages, questions: questions) { stage, done, total in
-                progress.update("\(stage): \(done)/\(total)", done: done == total)
-            }
+        let result = try await discardingAfter(index) {
+            try await AnswerEvaluator(indexer: indexer, store: store, retriever: retriever)
+                .evaluate(name: name, passages: passages, questions: questions) { stage, done, total in
+                    progress.update("\(stage): \(done)/\(total)", done: done == total)
+                }
+        }
         let table = String(format: """
             | answerable: gold passage cited | answerable: answer holds a gold answer | unanswerable: abstained | answerable: abstained |
             |---:|---:|---:|---:|

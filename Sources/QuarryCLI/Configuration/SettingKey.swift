@@ -29,7 +29,10 @@ struct SettingKey: Sendable {
     static let embedderModel = SettingKey(name: "embedder_model", defaultValue: nil, summary: "model name to request (embedder openai)")
     static let embedderDimensions = SettingKey(name: "embedder_dimensions", defaultValue: "384", summary: "vector size the remote model returns")
     static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded")
-    static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded")
+    static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded or qdrant")
+    static let qdrantURL = SettingKey(name: "qdrant_url", defaultValue: nil, summary: "Qdrant's REST base URL, e.g. `http://qdrant:6333` (vector_store qdrant)")
+    static let qdrantAPIKey = SettingKey(name: "qdrant_api_key", defaultValue: nil, summary: "Qdrant API key, sent as `api-key` (never logged)")
+    static let qdrantCollection = SettingKey(name: "qdrant_collection", defaultValue: "quarry_chunks", summary: "the Qdrant collection of chunks (created on first use)")
     static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded")
     static let maxUploadMB = SettingKey(name: "max_upload_mb", defaultValue: "100", summary: "largest upload accepted, in MiB (larger: 413); nginx's limit matches")
     static let bm25K1 = SettingKey(name: "bm25_k1", defaultValue: "0.9", summary: "BM25 term-frequency saturation (Anserini's default)")
@@ -49,7 +52,7 @@ struct SettingKey: Sendable {
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
-        embedderModel, embedderDimensions, documentStore, vectorStore, queue, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
+        embedderModel, embedderDimensions, documentStore, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, llmURL, llmModel, llmAPIKey,
     ]
 

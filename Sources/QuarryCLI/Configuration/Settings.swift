@@ -24,7 +24,14 @@ public struct Settings: Sendable, Equatable {
     }
 
     /// Where a back end runs. Production adapters join this list with their issues.
-    public enum Backend: String, Sendable, CaseIterable { case embedded }
+    public enum Backend: String, Sendable, CaseIterable { case embedded, qdrant }
+
+    /// The Qdrant server behind `vector_store: qdrant`.
+    public struct QdrantEndpoint: Sendable, Equatable {
+        public var url: String
+        public var apiKey: String?
+        public var collection: String
+    }
 
     public var host: String
     public var port: Int
@@ -40,6 +47,8 @@ public struct Settings: Sendable, Equatable {
     public var remoteEmbedder: RemoteEmbedder?
     public var documentStore: Backend
     public var vectorStore: Backend
+    /// Set when `vector_store` is `qdrant`.
+    public var qdrant: QdrantEndpoint?
     public var queue: Backend
     public var maxUploadBytes: Int
     public var bm25: BM25Parameters
@@ -81,9 +90,10 @@ public struct Settings: Sendable, Equatable {
         }
         embedder = try values.require(.embedder) { EmbedderKind(rawValue: $0.lowercased()) } expected: { "'\($0)' is not one of local, openai" }
         remoteEmbedder = embedder == .openai ? try Self.remoteEmbedder(values) : nil
-        documentStore = try Self.backend(.documentStore, in: values)
-        vectorStore = try Self.backend(.vectorStore, in: values)
-        queue = try Self.backend(.queue, in: values)
+        documentStore = try Self.backend(.documentStore, in: values, among: [.embedded])
+        vectorStore = try Self.backend(.vectorStore, in: values, among: [.embedded, .qdrant])
+        qdrant = vectorStore == .qdrant ? try Self.qdrantEndpoint(values) : nil
+        queue = try Self.backend(.queue, in: values, among: [.embedded])
         maxUploadBytes = try values.require(.maxUploadMB) { Int($0).flatMap { (1...10_240).contains($0) ? $0 * 1_048_576 : nil } } expected: {
             "'\($0)' is not a whole number of MiB between 1 and 10240"
         }
@@ -108,6 +118,21 @@ public struct Settings: Sendable, Equatable {
             url: url.absoluteString,
             model: try values.require(.llmModel) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" },
             apiKey: try values.optional(.llmAPIKey) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        )
+    }
+
+    private static func qdrantEndpoint(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> QdrantEndpoint {
+        let url = try values.optional(.qdrantURL, Self.httpURL, expected: { "'\($0)' is not an http(s) URL" })
+        guard let url else {
+            throw ConfigurationError(key: SettingKey.qdrantURL.name, origin: "defaults", reason: "is required when vector_store is qdrant")
+        }
+        return QdrantEndpoint(
+            url: url.absoluteString,
+            apiKey: try values.optional(.qdrantAPIKey) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" },
+            // Qdrant puts the name in URL paths: letters, digits, `_` and `-` only.
+            collection: try values.require(.qdrantCollection) { name in
+                !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") } ? name : nil
+            } expected: { "'\($0)' is not a collection name (letters, digits, _ and -)" }
         )
     }
 
@@ -140,9 +165,9 @@ public struct Settings: Sendable, Equatable {
         return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
     }
 
-    private static func backend(_ key: SettingKey, in values: ConfigurationLayers.Values) throws(ConfigurationError) -> Backend {
-        try values.require(key) { Backend(rawValue: $0) } expected: {
-            "unknown back end '\($0)' (available: \(Backend.allCases.map(\.rawValue).joined(separator: ", ")))"
+    private static func backend(_ key: SettingKey, in values: ConfigurationLayers.Values, among available: [Backend]) throws(ConfigurationError) -> Backend {
+        try values.require(key) { Backend(rawValue: $0.lowercased()).flatMap { available.contains($0) ? $0 : nil } } expected: {
+            "unknown back end '\($0)' (available: \(available.map(\.rawValue).joined(separator: ", ")))"
         }
     }
 }

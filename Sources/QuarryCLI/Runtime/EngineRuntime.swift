@@ -5,13 +5,13 @@ import QuarryEmbedding
 import QuarryEngine
 import QuarryHTTP
 
-/// The engine on the embedded back ends, as `quarry index`, `ask` and `serve` use it: one SQLite
-/// database in the data directory (`quarry.sqlite`: documents, chunks, index points, jobs) and the
-/// original files beside it (`files/`).
+/// The engine as `quarry index`, `ask` and `serve` use it: one SQLite database in the data
+/// directory (`quarry.sqlite`: documents, chunks, jobs, and index points unless `vector_store` is
+/// qdrant) and the original files beside it (`files/`).
 struct EngineRuntime: Sendable {
     let directory: DataDirectory
     let embedder: any Embedder
-    let index: EmbeddedVectorIndex
+    let index: any VectorIndex
     let store: SQLiteDocumentStore
     let queue: SQLiteJobQueue
     let pipeline: IngestPipeline
@@ -35,7 +35,7 @@ struct EngineRuntime: Sendable {
         let path = directory.path + "/" + databaseName
         do {
             let database = try SQLiteDatabase(path: path)
-            let index = try EmbeddedVectorIndex(database: database, bm25: settings.bm25)
+            let index = try VectorStore.open(settings, database: database, dimensions: embedder.dimensions)
             let store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
             let queue = try SQLiteJobQueue(database: database)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)

@@ -24,7 +24,7 @@ struct ServerRuntime {
         let metrics = Observability.bootstrapMetrics()
         let checks: [any ReadinessCheck] = [
             EmbeddedBackendCheck(name: "document_store", directory: directory),
-            EmbeddedBackendCheck(name: "vector_store", directory: directory),
+            VectorStore.readiness(of: engine.index, directory: directory),
             EmbeddedBackendCheck(name: "queue", directory: directory),
         ]
         let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)

@@ -9,6 +9,9 @@ public protocol VectorIndex: Sendable {
     func search(_ query: IndexQuery) async throws -> [IndexHit]
     /// Chunks held for a tenant.
     func count(tenant: String) async throws -> Int
+    /// Writes made through this instance so far: part of every query cache key, so a write makes
+    /// earlier answers stale.
+    var generation: Int { get }
 }
 
 /// One chunk as the index holds it.
@@ -22,14 +25,19 @@ public struct IndexPoint: Sendable, Equatable {
     public var terms: [String]
     /// Equality-filterable facts (document metadata).
     public var metadata: [String: String]
+    /// The chunk's first page, kept where the back end stores a payload (Qdrant); the embedded
+    /// index has the chunk itself in its database and does not keep it.
+    public var page: Int?
 
-    public init(chunkId: String, tenant: String, documentId: String, vector: [Float], terms: [String], metadata: [String: String] = [:]) {
+    public init(chunkId: String, tenant: String, documentId: String, vector: [Float], terms: [String], metadata: [String: String] = [:],
+                page: Int? = nil) {
         self.chunkId = chunkId
         self.tenant = tenant
         self.documentId = documentId
         self.vector = vector
         self.terms = terms
         self.metadata = metadata
+        self.page = page
     }
 }
 
@@ -82,5 +90,18 @@ public struct IndexHit: Sendable, Equatable {
         self.chunkId = chunkId
         self.documentId = documentId
         self.score = score
+    }
+}
+
+/// Why an index refused a write or a query.
+public enum IndexError: Error, CustomStringConvertible, Equatable {
+    case dimensions(expected: Int, found: Int)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .dimensions(let expected, let found): "vector has \(found) dimensions; the index holds \(expected)"
+        case .corrupt(let what): "the index on disk is damaged: \(what)"
+        }
     }
 }

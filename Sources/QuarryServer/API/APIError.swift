@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import QuarryCore
 
 /// An error a client sees: a status and `{"error": {"code", "message"}}`. Every error that leaves
 /// the server goes through this type (``ErrorMiddleware`` converts the others), so clients get
@@ -31,6 +32,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     public static func badRequest(_ message: String) -> APIError {
         APIError(.badRequest, code: "bad_request", message: message)
+    }
+
+    /// A back end is down: worth retrying later, so 503 with `Retry-After`.
+    public static func backendUnavailable(_ error: BackendUnavailable) -> APIError {
+        var answer = APIError(.serviceUnavailable, code: "backend_unavailable", message: error.description)
+        answer.headers[.retryAfter] = "5"
+        return answer
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import QuarryCore
 
 /// Turns every error into an ``APIError`` response: Hummingbird's own errors (404, 413, bad JSON)
 /// keep their status with our body shape; anything else is logged and answered 500 without details.
@@ -20,6 +21,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let error as BackendUnavailable:
+            return .backendUnavailable(error)
         case let error as HTTPError:
             return APIError(error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         case let error as any HTTPResponseError:

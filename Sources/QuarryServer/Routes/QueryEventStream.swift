@@ -45,7 +45,7 @@ enum QueryEventStream {
                 throw error
             }
             if let failure = await producer.value {
-                if !(failure is QueryError) { logger.error("unhandled error", metadata: ["error": .string(String(reflecting: failure))]) }
+                if !(failure is QueryError || failure is BackendUnavailable) { logger.error("unhandled error", metadata: ["error": .string(String(reflecting: failure))]) }
                 try await writer.write(ByteBuffer(bytes: encode(failure)))
             }
             try await writer.finish(nil)
@@ -68,6 +68,7 @@ enum QueryEventStream {
     static func encode(_ failure: any Error) -> Data {
         let error: ErrorBody.Detail = switch failure {
         case let query as QueryError: .init(code: QueryRoutes.apiError(query).code, message: query.description)
+        case let backend as BackendUnavailable: .init(code: APIError.backendUnavailable(backend).code, message: backend.description)
         default: .init(code: "internal", message: "the query failed")
         }
         return frame("error", ErrorBody(error: error))

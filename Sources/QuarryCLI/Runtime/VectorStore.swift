@@ -1,0 +1,36 @@
+import QuarryCore
+import QuarryEmbedded
+import QuarryQdrant
+import QuarryServer
+
+/// The vector index the settings select (`vector_store`), as serve, index, ask, eval and bench use it.
+enum VectorStore {
+    /// The embedded index lives in `database` (nil: in memory, for throwaway runs); Qdrant's in the
+    /// configured collection, or in `collection` when given (evaluation's own).
+    static func open(_ settings: Settings, database: SQLiteDatabase?, dimensions: Int, collection: String? = nil) throws -> any VectorIndex {
+        guard settings.vectorStore == .qdrant, let qdrant = settings.qdrant else {
+            return try EmbeddedVectorIndex(database: database, bm25: settings.bm25)
+        }
+        return QdrantVectorIndex(configuration: QdrantConfiguration(
+            url: qdrant.url, apiKey: qdrant.apiKey, collection: collection ?? qdrant.collection, dimensions: dimensions, bm25: settings.bm25
+        ))
+    }
+
+    /// What `/ready` asks about the index: the data directory for the embedded one, Qdrant itself
+    /// (reachable, collection in place) for Qdrant.
+    static func readiness(of index: any VectorIndex, directory: DataDirectory) -> any ReadinessCheck {
+        guard let qdrant = index as? QdrantVectorIndex else { return EmbeddedBackendCheck(name: "vector_store", directory: directory) }
+        return QdrantCheck(index: qdrant)
+    }
+}
+
+struct QdrantCheck: ReadinessCheck {
+    let index: QdrantVectorIndex
+    let name = "vector_store"
+
+    func check() async -> ReadinessReport {
+        let target = index.configuration.url + " collection " + index.configuration.collection
+        if let problem = await index.problem() { return ReadinessReport(kind: "qdrant", ready: false, detail: problem) }
+        return ReadinessReport(kind: "qdrant", ready: true, detail: target)
+    }
+}
