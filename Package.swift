@@ -55,6 +55,7 @@ let package = Package(
             dependencies: ["QuarryCore", "QuarryHTTP", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        .target(name: "QuarryMongo", dependencies: ["QuarryCore", "CMongoc"], swiftSettings: strict),
         .target(name: "QuarryEngine", dependencies: ["QuarryCore", "QuarryParsing"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
@@ -80,6 +81,7 @@ let package = Package(
                 "QuarryEmbedded",
                 "QuarryEngine",
                 "QuarryHTTP",
+                "QuarryMongo",
                 "QuarryQdrant",
                 "QuarryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -115,7 +117,7 @@ let package = Package(
         // One suite per port, the same assertions against the embedded and the production back end.
         .testTarget(
             name: "QuarryContractTests",
-            dependencies: ["QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryQdrant", "QuarryTestSupport"],
+            dependencies: ["QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryMongo", "QuarryQdrant", "QuarryTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),

@@ -57,6 +57,14 @@ public final class SQLiteDocumentStore: DocumentStore {
         )
     }
 
+    public func update(_ record: DocumentRecord) async throws -> Bool {
+        let json = String(decoding: try Self.encoder.encode(record), as: UTF8.self)
+        return try !database.query(
+            "UPDATE documents SET source_uri = ?, record = ?, created_at = ? WHERE tenant = ? AND id = ? RETURNING id",
+            [.text(record.source.uri), .text(json), .real(record.createdAt.timeIntervalSince1970), .text(record.tenant), .text(record.id)]
+        ).isEmpty
+    }
+
     public func saveChunks(_ chunks: [Chunk], document: String, tenant: String) async throws {
         let rows = try chunks.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
         try database.transaction { transaction in

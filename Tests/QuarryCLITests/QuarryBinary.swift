@@ -84,6 +84,11 @@ final class ServeProcess {
         try request(path, token: token, extra: ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body])
     }
 
+    /// A multipart upload of `file` as the part `file`.
+    func upload(_ path: String, token: String? = nil, file: String) throws -> Reply {
+        try request(path, token: token, extra: ["-F", "file=@\(file)"])
+    }
+
     private func request(_ path: String, token: String?, extra: [String]) throws -> Reply {
         var arguments = ["-sS", "-o", "-", "-w", "\n%{http_code}"] + extra
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }

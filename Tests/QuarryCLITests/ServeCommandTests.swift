@@ -76,6 +76,30 @@ struct ServeCommandTests {
         #expect(answered.status == 200 && answered.body.contains(#""hits":[]"#), "\(answered.body)")
     }
 
+    @Test("on MongoDB that is down at start: the server runs, /ready says why, uploads answer 503; once it is up, both recover")
+    func mongodbDownAtStart() throws {
+        let mongo = try MongoTestServer()
+        mongo.stop()
+        let server = try ServeProcess(data: Self.temporaryData(), environment: ["QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": mongo.uri()])
+        defer { _ = server.terminate() }
+        let admin = try #require(server.firstAdminToken)
+
+        let down = try server.get("/ready")
+        #expect(down.status == 503)
+        #expect(down.body.contains(#""kind":"mongodb""#) && down.body.contains("127.0.0.1:\(mongo.port)"), "\(down.body)")
+        let html = repositoryRoot.appendingPathComponent("corpora/html/python-tutorial-appendix.html").path
+        let refused = try server.upload("/api/v1/documents", token: admin, file: html)
+        #expect(refused.status == 503 && refused.body.contains("backend_unavailable"), "\(refused.body)")
+
+        try mongo.start()
+        let up = try server.get("/ready")
+        #expect(up.status == 200 && up.body.contains(#""kind":"mongodb""#), "\(up.body)")
+        let accepted = try server.upload("/api/v1/documents", token: admin, file: html)
+        #expect(accepted.status == 202, "\(accepted.body)")
+        let listed = try server.get("/api/v1/documents", token: admin)
+        #expect(listed.status == 200 && listed.body.contains("python-tutorial-appendix.html"), "\(listed.body)")
+    }
+
     @Test("a second start reuses the secret and prints no new admin token")
     func secondStart() throws {
         let data = Self.temporaryData()

@@ -74,6 +74,17 @@ struct SettingsTests {
         #expect(try Settings.resolve(environment: ["QUARRY_QDRANT_URL": "http://qdrant:6333"]).qdrant == nil)  // only used when selected
     }
 
+    @Test("document_store mongodb takes a connection string, never echoed in errors")
+    func mongodb() throws {
+        let settings = try Settings.resolve(environment: ["QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": "mongodb://u:secret@mongo:27017/quarry"])
+        #expect(settings.documentStore == .mongodb && settings.mongodbURI == "mongodb://u:secret@mongo:27017/quarry")
+        #expect {
+            try Settings.resolve(environment: ["QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": "mongo://u:secret@h"])
+        } throws: { error in
+            !"\(error)".contains("secret")
+        }
+    }
+
     @Test("QUARRY_CONFIG names the file when --config does not")
     func configFromEnvironment() throws {
         let file = try Self.configFile(#"{"port": "9100"}"#)
@@ -87,6 +98,9 @@ struct SettingsTests {
         (["QUARRY_QUEUE": "kafka"], "queue", "QUARRY_QUEUE", "unknown back end 'kafka'"),
         (["QUARRY_QUEUE": "qdrant"], "queue", "QUARRY_QUEUE", "unknown back end 'qdrant' (available: embedded)"),
         (["QUARRY_VECTOR_STORE": "qdrant"], "qdrant_url", "defaults", "is required when vector_store is qdrant"),
+        (["QUARRY_DOCUMENT_STORE": "mongodb"], "mongodb_uri", "defaults", "is required when document_store is mongodb"),
+        (["QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": "postgres://u:pw@h/db"], "mongodb_uri", "QUARRY_MONGODB_URI",
+         "is not a mongodb:// or mongodb+srv:// connection string"),
         (["QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": "qdrant:6333"], "qdrant_url", "QUARRY_QDRANT_URL", "not an http(s) URL"),
         (["QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": "http://q:6333", "QUARRY_QDRANT_COLLECTION": "a/b"],
          "qdrant_collection", "QUARRY_QDRANT_COLLECTION", "'a/b' is not a collection name"),

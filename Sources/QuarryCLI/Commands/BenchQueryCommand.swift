@@ -102,7 +102,7 @@ extension BenchCommand {
             let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
             try database.execute("PRAGMA synchronous = OFF")  // a throwaway copy: no fsync per document while loading
             let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-            let index = try VectorStore.open(settings, database: nil, dimensions: embedder.dimensions, collection: "quarry_bench_\(size)")
+            let index = try VectorStores.open(settings, database: nil, dimensions: embedder.dimensions, collection: "quarry_bench_\(size)")
             if let qdrant = index as? QdrantVectorIndex { try await qdrant.dropCollection() }  // a fresh one, whatever an earlier run left
             try await corpus.load(into: index, store: store, count: size)
             let (fusion, generation) = (settings.fusion, { @Sendable in index.generation })

@@ -106,7 +106,7 @@ public struct EvalCommand: AsyncParsableCommand {
     /// collection of the run's own (Qdrant), which ``discardingAfter(_:_:)`` drops at the end.
     func openIndex(_ settings: Settings, database: SQLiteDatabase?, dimensions: Int) async throws -> any VectorIndex {
         let collection = options.data == nil ? "quarry_eval_" + UUID().uuidString.prefix(8).lowercased() : nil
-        let index = try VectorStore.open(settings, database: database, dimensions: dimensions, collection: collection)
+        let index = try VectorStores.open(settings, database: database, dimensions: dimensions, collection: collection)
         if let qdrant = index as? QdrantVectorIndex, let problem = await qdrant.problem() {
             FileHandle.standardError.write(Data("quarry eval: \(problem)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE

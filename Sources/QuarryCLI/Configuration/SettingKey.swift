@@ -28,7 +28,11 @@ struct SettingKey: Sendable {
     static let embedderAPIKey = SettingKey(name: "embedder_api_key", defaultValue: nil, summary: "bearer key for that API (never logged)")
     static let embedderModel = SettingKey(name: "embedder_model", defaultValue: nil, summary: "model name to request (embedder openai)")
     static let embedderDimensions = SettingKey(name: "embedder_dimensions", defaultValue: "384", summary: "vector size the remote model returns")
-    static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded")
+    static let documentStore = SettingKey(name: "document_store", defaultValue: "embedded", summary: "where documents live: embedded or mongodb")
+    static let mongodbURI = SettingKey(
+        name: "mongodb_uri", defaultValue: nil,
+        summary: "MongoDB connection string, e.g. `mongodb://mongo:27017/quarry` (document_store mongodb; never logged)"
+    )
     static let vectorStore = SettingKey(name: "vector_store", defaultValue: "embedded", summary: "where vectors live: embedded or qdrant")
     static let qdrantURL = SettingKey(name: "qdrant_url", defaultValue: nil, summary: "Qdrant's REST base URL, e.g. `http://qdrant:6333` (vector_store qdrant)")
     static let qdrantAPIKey = SettingKey(name: "qdrant_api_key", defaultValue: nil, summary: "Qdrant API key, sent as `api-key` (never logged)")
@@ -52,7 +56,7 @@ struct SettingKey: Sendable {
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
-        embedderModel, embedderDimensions, documentStore, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
+        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, llmURL, llmModel, llmAPIKey,
     ]
 

@@ -24,7 +24,7 @@ public struct Settings: Sendable, Equatable {
     }
 
     /// Where a back end runs. Production adapters join this list with their issues.
-    public enum Backend: String, Sendable, CaseIterable { case embedded, qdrant }
+    public enum Backend: String, Sendable, CaseIterable { case embedded, qdrant, mongodb }
 
     /// The Qdrant server behind `vector_store: qdrant`.
     public struct QdrantEndpoint: Sendable, Equatable {
@@ -46,6 +46,8 @@ public struct Settings: Sendable, Equatable {
     /// Set when `embedder` is `openai`.
     public var remoteEmbedder: RemoteEmbedder?
     public var documentStore: Backend
+    /// Set when `document_store` is `mongodb`: a connection string, which may hold a password.
+    public var mongodbURI: String?
     public var vectorStore: Backend
     /// Set when `vector_store` is `qdrant`.
     public var qdrant: QdrantEndpoint?
@@ -90,7 +92,8 @@ public struct Settings: Sendable, Equatable {
         }
         embedder = try values.require(.embedder) { EmbedderKind(rawValue: $0.lowercased()) } expected: { "'\($0)' is not one of local, openai" }
         remoteEmbedder = embedder == .openai ? try Self.remoteEmbedder(values) : nil
-        documentStore = try Self.backend(.documentStore, in: values, among: [.embedded])
+        documentStore = try Self.backend(.documentStore, in: values, among: [.embedded, .mongodb])
+        mongodbURI = documentStore == .mongodb ? try Self.mongodbURI(values) : nil
         vectorStore = try Self.backend(.vectorStore, in: values, among: [.embedded, .qdrant])
         qdrant = vectorStore == .qdrant ? try Self.qdrantEndpoint(values) : nil
         queue = try Self.backend(.queue, in: values, among: [.embedded])
@@ -119,6 +122,18 @@ public struct Settings: Sendable, Equatable {
             model: try values.require(.llmModel) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" },
             apiKey: try values.optional(.llmAPIKey) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
         )
+    }
+
+    private static func mongodbURI(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> String {
+        // Checked for its scheme only: libmongoc parses the rest when the store opens. The value is
+        // never echoed, as it may carry a password.
+        let uri = try values.optional(.mongodbURI) { $0.hasPrefix("mongodb://") || $0.hasPrefix("mongodb+srv://") ? $0 : nil } expected: { _ in
+            "is not a mongodb:// or mongodb+srv:// connection string"
+        }
+        guard let uri else {
+            throw ConfigurationError(key: SettingKey.mongodbURI.name, origin: "defaults", reason: "is required when document_store is mongodb")
+        }
+        return uri
     }
 
     private static func qdrantEndpoint(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> QdrantEndpoint {

@@ -6,13 +6,13 @@ import QuarryEngine
 import QuarryHTTP
 
 /// The engine as `quarry index`, `ask` and `serve` use it: one SQLite database in the data
-/// directory (`quarry.sqlite`: documents, chunks, jobs, and index points unless `vector_store` is
-/// qdrant) and the original files beside it (`files/`).
+/// directory (`quarry.sqlite`: jobs; documents and chunks unless `document_store` is mongodb;
+/// index points unless `vector_store` is qdrant) and the original files beside it (`files/`).
 struct EngineRuntime: Sendable {
     let directory: DataDirectory
     let embedder: any Embedder
     let index: any VectorIndex
-    let store: SQLiteDocumentStore
+    let store: any DocumentStore
     let queue: SQLiteJobQueue
     let pipeline: IngestPipeline
     let retriever: Retriever
@@ -35,14 +35,16 @@ struct EngineRuntime: Sendable {
         let path = directory.path + "/" + databaseName
         do {
             let database = try SQLiteDatabase(path: path)
-            let index = try VectorStore.open(settings, database: database, dimensions: embedder.dimensions)
-            let store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
+            let index = try VectorStores.open(settings, database: database, dimensions: embedder.dimensions)
+            let store = try DocumentStores.open(settings, database: database, directory: directory)
             let queue = try SQLiteJobQueue(database: database)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
             let llm = settings.llm.map { LLMAnswerer(model: OpenAIChatModel(baseURL: $0.url, model: $0.model, apiKey: $0.apiKey)) }
             let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: { index.generation })
             return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
                                  pipeline: IngestPipeline(store: store, queue: queue, indexer: indexer), retriever: retriever)
+        } catch let error as ConfigurationError {
+            throw error
         } catch {
             throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
         }

@@ -23,8 +23,8 @@ struct ServerRuntime {
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks: [any ReadinessCheck] = [
-            EmbeddedBackendCheck(name: "document_store", directory: directory),
-            VectorStore.readiness(of: engine.index, directory: directory),
+            DocumentStores.readiness(of: engine.store, directory: directory),
+            VectorStores.readiness(of: engine.index, directory: directory),
             EmbeddedBackendCheck(name: "queue", directory: directory),
         ]
         let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where documents' records, their chunks and their original bytes are kept. Implementations:
-/// SQLite in the data directory (QuarryEmbedded) and MongoDB. Every call is scoped to a tenant.
+/// SQLite in the data directory (QuarryEmbedded) and MongoDB (QuarryMongo). Every call is scoped to a tenant.
 public protocol DocumentStore: Sendable {
     func record(_ id: String, tenant: String) async throws -> DocumentRecord?
     /// The tenant's documents, newest first, `limit` of them after `offset`.
@@ -10,6 +10,9 @@ public protocol DocumentStore: Sendable {
     func records(source uri: String, tenant: String) async throws -> [DocumentRecord]
     /// Inserts or updates a record.
     func save(_ record: DocumentRecord) async throws
+    /// Replaces an existing record in one step; false, writing nothing, when there is none (it was
+    /// deleted meanwhile), so a worker's progress never brings a deleted document back.
+    func update(_ record: DocumentRecord) async throws -> Bool
     /// Replaces the document's chunks with `chunks`.
     func saveChunks(_ chunks: [Chunk], document: String, tenant: String) async throws
     func chunks(_ ids: [String], tenant: String) async throws -> [Chunk]

@@ -126,9 +126,8 @@ public struct IngestPipeline: Sendable {
 
     /// Saves the record's progress, unless the document was deleted meanwhile: then the job stops.
     func save(_ record: inout DocumentRecord) async throws {
-        guard try await store.record(record.id, tenant: record.tenant) != nil else { throw DocumentGone() }
         record.updatedAt = Date()
-        try await store.save(record)
+        guard try await store.update(record) else { throw DocumentGone() }
     }
 
     /// Removes a document everywhere: index first, so a search never cites a chunk the store lost.

@@ -4,7 +4,7 @@ import QuarryQdrant
 import QuarryServer
 
 /// The vector index the settings select (`vector_store`), as serve, index, ask, eval and bench use it.
-enum VectorStore {
+enum VectorStores {
     /// The embedded index lives in `database` (nil: in memory, for throwaway runs); Qdrant's in the
     /// configured collection, or in `collection` when given (evaluation's own).
     static func open(_ settings: Settings, database: SQLiteDatabase?, dimensions: Int, collection: String? = nil) throws -> any VectorIndex {

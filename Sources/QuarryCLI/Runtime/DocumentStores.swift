@@ -1,0 +1,37 @@
+import Foundation
+import QuarryCore
+import QuarryEmbedded
+import QuarryMongo
+import QuarryServer
+
+/// The document store the settings select (`document_store`).
+enum DocumentStores {
+    /// SQLite in `database` with files under `<data>/files`, or MongoDB with files in GridFS.
+    static func open(_ settings: Settings, database: SQLiteDatabase, directory: DataDirectory) throws -> any DocumentStore {
+        guard settings.documentStore == .mongodb, let uri = settings.mongodbURI else {
+            return try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
+        }
+        do {
+            return MongoDocumentStore(client: try MongoClient(uri: uri))
+        } catch {
+            // libmongoc's reason names the part that is wrong; the URI itself may hold a password.
+            throw ConfigurationError(key: SettingKey.mongodbURI.name, origin: "settings", reason: "cannot be used: \(error.message)")
+        }
+    }
+
+    static func readiness(of store: any DocumentStore, directory: DataDirectory) -> any ReadinessCheck {
+        guard let mongo = store as? MongoDocumentStore else { return EmbeddedBackendCheck(name: "document_store", directory: directory) }
+        return MongoCheck(store: mongo)
+    }
+}
+
+struct MongoCheck: ReadinessCheck {
+    let store: MongoDocumentStore
+    let name = "document_store"
+
+    func check() async -> ReadinessReport {
+        let target = store.client.hosts + " database " + store.client.databaseName
+        if let problem = await store.problem() { return ReadinessReport(kind: "mongodb", ready: false, detail: target + ": " + problem) }
+        return ReadinessReport(kind: "mongodb", ready: true, detail: target)
+    }
+}

@@ -1,0 +1,160 @@
+import CMongoc
+import Foundation
+import QuarryCore
+
+/// A pool of libmongoc clients shared by every thread (libmongoc's own pool, one client per
+/// operation in flight), with the few operations the stores need. libmongoc blocks, so each call
+/// runs on a dispatch thread, never on Swift's cooperative pool.
+public final class MongoClient: @unchecked Sendable {
+    private let uri: OpaquePointer
+    private let pool: OpaquePointer
+    /// The database named in the URI's path, else `quarry`.
+    public let databaseName: String
+    /// Where the server is, for readiness reports: the URI's hosts, never its credentials.
+    public let hosts: String
+
+    private static let initialise: Void = { mongoc_init() }()
+
+    /// `uri` is a MongoDB connection string. Unless it says otherwise, server selection gives up
+    /// after 3 s (libmongoc's default is 30 s), so a request meets a down server with a quick 503.
+    public init(uri text: String) throws(MongoError) {
+        _ = Self.initialise
+        var error = bson_error_t()
+        guard let uri = mongoc_uri_new_with_error(text, &error) else { throw MongoError(error, operation: "parsing the MongoDB URI") }
+        if !mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS) {
+            mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000)
+        }
+        if !mongoc_uri_has_option(uri, MONGOC_URI_CONNECTTIMEOUTMS) {
+            mongoc_uri_set_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, 3000)
+        }
+        if !mongoc_uri_has_option(uri, MONGOC_URI_APPNAME) { mongoc_uri_set_appname(uri, "quarry") }
+        guard let pool = mongoc_client_pool_new(uri) else {
+            mongoc_uri_destroy(uri)
+            throw MongoError(domain: 0, code: 0, message: "cannot create a client pool for this URI")
+        }
+        mongoc_client_pool_set_error_api(pool, Int32(MONGOC_ERROR_API_VERSION_2))
+        self.uri = uri
+        self.pool = pool
+        databaseName = mongoc_uri_get_database(uri).map { String(cString: $0) } ?? "quarry"
+        var names: [String] = []
+        var host = mongoc_uri_get_hosts(uri)
+        while let current = host {
+            names.append(withUnsafeBytes(of: current.pointee.host_and_port) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+            host = UnsafePointer(current.pointee.next)
+        }
+        hosts = names.joined(separator: ",")
+    }
+
+    deinit {
+        mongoc_client_pool_destroy(pool)
+        mongoc_uri_destroy(uri)
+    }
+
+    /// Runs `body` with a client from the pool on a dispatch thread. libmongoc's errors become
+    /// ``MongoError``, or ``BackendUnavailable`` when the server cannot be reached.
+    func run<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { [self] in
+                let client = mongoc_client_pool_pop(pool)!
+                defer { mongoc_client_pool_push(pool, client) }
+                do {
+                    continuation.resume(returning: try body(Session(client: client, database: databaseName)))
+                } catch let error as MongoError where error.isUnreachable {
+                    continuation.resume(throwing: BackendUnavailable(backend: "mongodb", reason: error.message))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// One client, borrowed from the pool for the length of a ``MongoClient/run(_:)`` call.
+    struct Session {
+        let client: OpaquePointer
+        let database: String
+
+        func collection<T>(_ name: String, _ body: (OpaquePointer) throws -> T) rethrows -> T {
+            let collection = mongoc_client_get_collection(client, database, name)!
+            defer { mongoc_collection_destroy(collection) }
+            return try body(collection)
+        }
+
+        /// Documents matching `filter`, with `options` (`sort`, `skip`, `limit`, `projection`).
+        func find(_ name: String, filter: some Encodable, options: some Encodable) throws -> [BSONDocumentCopy] {
+            let (filter, options) = (try BSONDocument(filter), try BSONDocument(options))
+            return try collection(name) { collection in
+                let cursor = mongoc_collection_find_with_opts(collection, filter.pointer, options.pointer, nil)!
+                defer { mongoc_cursor_destroy(cursor) }
+                var found: [BSONDocumentCopy] = []
+                var document: OpaquePointer?
+                while mongoc_cursor_next(cursor, &document) {
+                    if let document { found.append(BSONDocumentCopy(json: BSONDocument.json(document))) }
+                }
+                var error = bson_error_t()
+                if mongoc_cursor_error(cursor, &error) { throw MongoError(error, operation: "find in \(name)") }
+                return found
+            }
+        }
+
+        func insertMany(_ name: String, _ documents: [some Encodable], ordered: Bool = true) throws {
+            guard !documents.isEmpty else { return }
+            let made = try documents.map { try BSONDocument($0) }
+            let options = try BSONDocument(["ordered": ordered])
+            var pointers: [OpaquePointer?] = made.map(\.pointer)
+            let reply = BSONDocument()
+            var error = bson_error_t()
+            let done = collection(name) { collection in
+                pointers.withUnsafeMutableBufferPointer { mongoc_collection_insert_many(collection, $0.baseAddress, $0.count, options.pointer, reply.pointer, &error) }
+            }
+            if !done { throw MongoError(error, operation: "insert into \(name)") }
+        }
+
+        /// Replaces the document `filter` selects, inserting it when `upsert` and none matches;
+        /// returns how many matched.
+        @discardableResult
+        func replaceOne(_ name: String, filter: some Encodable, with replacement: some Encodable, upsert: Bool) throws -> Int {
+            let (filter, replacement, options) = (try BSONDocument(filter), try BSONDocument(replacement), try BSONDocument(["upsert": upsert]))
+            let reply = BSONDocument()
+            var error = bson_error_t()
+            let done = collection(name) { mongoc_collection_replace_one($0, filter.pointer, replacement.pointer, options.pointer, reply.pointer, &error) }
+            if !done { throw MongoError(error, operation: "replace in \(name)") }
+            return try reply.decode(WriteReply.self).matchedCount ?? 0
+        }
+
+        @discardableResult
+        func deleteMany(_ name: String, filter: some Encodable) throws -> Int {
+            let filter = try BSONDocument(filter)
+            let reply = BSONDocument()
+            var error = bson_error_t()
+            let done = collection(name) { mongoc_collection_delete_many($0, filter.pointer, nil, reply.pointer, &error) }
+            if !done { throw MongoError(error, operation: "delete from \(name)") }
+            return try reply.decode(WriteReply.self).deletedCount ?? 0
+        }
+
+        /// A database command (`createIndexes`, `ping`), its reply as relaxed Extended JSON.
+        @discardableResult
+        func command(_ command: some Encodable) throws -> Data {
+            let command = try BSONDocument(command)
+            let reply = BSONDocument()
+            var error = bson_error_t()
+            guard mongoc_client_command_simple(client, database, command.pointer, nil, reply.pointer, &error) else {
+                throw MongoError(error, operation: "command")
+            }
+            return reply.json
+        }
+
+        private struct WriteReply: Decodable {
+            let matchedCount: Int?
+            let deletedCount: Int?
+        }
+    }
+}
+
+/// A found document, copied out of libmongoc's cursor as Extended JSON.
+struct BSONDocumentCopy: Sendable {
+    let json: Data
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try ExtendedJSON.decoder.decode(type, from: json)
+    }
+}

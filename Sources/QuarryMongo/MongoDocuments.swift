@@ -1,0 +1,94 @@
+import Foundation
+import QuarryCore
+
+/// The shapes MongoDocumentStore reads and writes (all encoded with sorted keys, see ExtendedJSON).
+
+/// A record's or chunk's `_id`: unique per tenant, and compared whole.
+struct Key: Codable, Hashable, Sendable {
+    let id: String
+    let tenant: String
+}
+
+/// A document record as stored: its fields at the top level, so operators can query them, with
+/// metadata as `{key, value}` pairs (keys are the user's and may hold `.` or `$`).
+struct StoredRecord: Codable, Sendable {
+    struct Pair: Codable, Sendable {
+        let key: String
+        let value: String
+    }
+
+    let _id: Key
+    let tenant: String
+    let sourceUri: String
+    let source: Document.Source
+    let title: String?
+    let status: Document.Status
+    let error: String?
+    let metadata: [Pair]
+    let pages: Int
+    let chunks: Int
+    let chunksIndexed: Int
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ record: DocumentRecord) {
+        _id = Key(id: record.id, tenant: record.tenant)
+        tenant = record.tenant
+        sourceUri = record.source.uri
+        source = record.source
+        title = record.title
+        status = record.status
+        error = record.error
+        metadata = record.metadata.sorted { $0.key < $1.key }.map { Pair(key: $0.key, value: $0.value) }
+        pages = record.pages
+        chunks = record.chunks
+        chunksIndexed = record.chunksIndexed
+        createdAt = record.createdAt
+        updatedAt = record.updatedAt
+    }
+
+    var record: DocumentRecord {
+        DocumentRecord(
+            id: _id.id, tenant: _id.tenant, source: source, title: title, status: status, error: error,
+            metadata: Dictionary(metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }),
+            pages: pages, chunks: chunks, chunksIndexed: chunksIndexed, createdAt: createdAt, updatedAt: updatedAt
+        )
+    }
+}
+
+struct StoredChunk: Codable, Sendable {
+    let _id: Key
+    let tenant: String
+    let documentId: String
+    let chunk: Chunk
+}
+
+// Filters and options.
+struct ByKey: Encodable { let _id: Key }
+struct ByTenant: Encodable { let tenant: String }
+struct BySource: Encodable {
+    let tenant: String
+    let sourceUri: String
+}
+
+struct ChunksOf: Encodable {
+    let tenant: String
+    let documentId: String
+}
+
+struct ByKeys: Encodable {
+    struct In: Encodable {
+        let `in`: [Key]
+        enum CodingKeys: String, CodingKey { case `in` = "$in" }
+    }
+
+    let _id: In
+}
+
+struct Limit: Encodable { let limit: Int }
+
+/// JSON written by hand where key order matters (sort specifications, index keys); only numbers
+/// are ever interpolated into it.
+struct RawJSON: Encodable, Sendable {
+    let json: Data
+}
