@@ -57,7 +57,7 @@ enum ExtendedJSON {
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys  // subdocuments compared whole (`_id`) need one field order
+        encoder.outputFormatting = .sortedKeys  // one field order for the same value, always
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.container(keyedBy: DateKey.self)
             var long = container.nestedContainer(keyedBy: DateKey.self, forKey: .date)

@@ -3,7 +3,8 @@ import QuarryCore
 import Synchronization
 
 /// ``DocumentStore`` on MongoDB (DESIGN.md §2): records in `documents`, chunks in `chunks`, each
-/// keyed by `{id, tenant}` so every lookup is scoped to its tenant by the key itself; original
+/// keyed by tenant and id together (``key(_:tenant:)``), so every lookup is scoped to its tenant
+/// by the key itself; original
 /// files in the GridFS bucket `files`. The indexes are created on first use (the `createIndexes`
 /// command: libmongoc 1.23 has no index-model helpers), so Quarry starts while MongoDB is down;
 /// while it is, every call throws ``BackendUnavailable``.
@@ -24,7 +25,7 @@ public final class MongoDocumentStore: DocumentStore {
     public func record(_ id: String, tenant: String) async throws -> DocumentRecord? {
         try await prepare()
         return try await client.run { session in
-            try session.find(Self.documents, filter: ByKey(_id: Key(id: id, tenant: tenant)), options: Limit(limit: 1))
+            try session.find(Self.documents, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1))
                 .first.map { try $0.decode(StoredRecord.self).record }
         }
     }
@@ -32,7 +33,7 @@ public final class MongoDocumentStore: DocumentStore {
     public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {
         try await prepare()
         // Sort keys in order of priority, which an encoder with sorted keys would not keep.
-        let options = Data(#"{"sort": {"createdAt": -1, "_id.id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8)
+        let options = Data(#"{"sort": {"createdAt": -1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8)
         return try await client.run { session in
             try session.find(Self.documents, filter: ByTenant(tenant: tenant), options: RawJSON(json: options))
                 .map { try $0.decode(StoredRecord.self).record }
@@ -41,7 +42,7 @@ public final class MongoDocumentStore: DocumentStore {
 
     public func records(source uri: String, tenant: String) async throws -> [DocumentRecord] {
         try await prepare()
-        let options = Data(#"{"sort": {"createdAt": -1, "_id.id": 1}}"#.utf8)
+        let options = Data(#"{"sort": {"createdAt": -1, "id": 1}}"#.utf8)
         return try await client.run { session in
             try session.find(Self.documents, filter: BySource(tenant: tenant, sourceUri: uri), options: RawJSON(json: options))
                 .map { try $0.decode(StoredRecord.self).record }
@@ -70,7 +71,7 @@ public final class MongoDocumentStore: DocumentStore {
         try await prepare()
         try await client.run { session in
             try session.deleteMany(Self.chunks, filter: ChunksOf(tenant: tenant, documentId: id))
-            try session.deleteMany(Self.documents, filter: ByKey(_id: Key(id: id, tenant: tenant)))
+            try session.deleteMany(Self.documents, filter: ByKey(_id: key(id, tenant: tenant)))
             try session.deleteFile(bucket: Self.files, id: Self.fileId(id, tenant: tenant))
         }
     }
@@ -79,7 +80,7 @@ public final class MongoDocumentStore: DocumentStore {
 
     public func saveChunks(_ chunks: [Chunk], document: String, tenant: String) async throws {
         try await prepare()
-        let stored = chunks.map { StoredChunk(_id: Key(id: $0.id, tenant: tenant), tenant: tenant, documentId: document, chunk: $0) }
+        let stored = chunks.map { StoredChunk(_id: key($0.id, tenant: tenant), tenant: tenant, documentId: document, chunk: $0) }
         try await client.run { session in
             try session.deleteMany(Self.chunks, filter: ChunksOf(tenant: tenant, documentId: document))
             // Chunk ids are fixed by content, so a duplicate key means a racing worker wrote this
@@ -91,7 +92,7 @@ public final class MongoDocumentStore: DocumentStore {
     public func chunks(_ ids: [String], tenant: String) async throws -> [Chunk] {
         guard !ids.isEmpty else { return [] }
         try await prepare()
-        let keys = ids.map { Key(id: $0, tenant: tenant) }
+        let keys = ids.map { key($0, tenant: tenant) }
         let found = try await client.run { session in
             try session.find(Self.chunks, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: Data("{}".utf8)))
                 .map { try $0.decode(StoredChunk.self).chunk }
@@ -110,8 +111,8 @@ public final class MongoDocumentStore: DocumentStore {
         try await client.run { session in try session.download(bucket: Self.files, id: Self.fileId(document, tenant: tenant)) }
     }
 
-    /// `<tenant as hex>/<document id>`: one id space for all tenants, never ambiguous.
-    static func fileId(_ id: String, tenant: String) -> String { Hex.encode(tenant.utf8) + "/" + id }
+    /// The same key as the document's record.
+    static func fileId(_ id: String, tenant: String) -> String { key(id, tenant: tenant) }
 
     // MARK: Readiness and indexes
 

@@ -3,11 +3,10 @@ import QuarryCore
 
 /// The shapes MongoDocumentStore reads and writes (all encoded with sorted keys, see ExtendedJSON).
 
-/// A record's or chunk's `_id`: unique per tenant, and compared whole.
-struct Key: Codable, Hashable, Sendable {
-    let id: String
-    let tenant: String
-}
+/// A record's or chunk's `_id`: `<tenant as hex>/<id>`, one string that no two (tenant, id)
+/// pairs share. A scalar `_id` is what every MongoDB-compatible server looks up fastest (an
+/// embedded-document `_id` made SecantusDB scan whole collections).
+func key(_ id: String, tenant: String) -> String { Hex.encode(tenant.utf8) + "/" + id }
 
 /// A document record as stored: its fields at the top level, so operators can query them, with
 /// metadata as `{key, value}` pairs (keys are the user's and may hold `.` or `$`).
@@ -17,7 +16,8 @@ struct StoredRecord: Codable, Sendable {
         let value: String
     }
 
-    let _id: Key
+    let _id: String
+    let id: String
     let tenant: String
     let sourceUri: String
     let source: Document.Source
@@ -32,7 +32,8 @@ struct StoredRecord: Codable, Sendable {
     let updatedAt: Date
 
     init(_ record: DocumentRecord) {
-        _id = Key(id: record.id, tenant: record.tenant)
+        _id = key(record.id, tenant: record.tenant)
+        id = record.id
         tenant = record.tenant
         sourceUri = record.source.uri
         source = record.source
@@ -49,7 +50,7 @@ struct StoredRecord: Codable, Sendable {
 
     var record: DocumentRecord {
         DocumentRecord(
-            id: _id.id, tenant: _id.tenant, source: source, title: title, status: status, error: error,
+            id: id, tenant: tenant, source: source, title: title, status: status, error: error,
             metadata: Dictionary(metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }),
             pages: pages, chunks: chunks, chunksIndexed: chunksIndexed, createdAt: createdAt, updatedAt: updatedAt
         )
@@ -57,14 +58,14 @@ struct StoredRecord: Codable, Sendable {
 }
 
 struct StoredChunk: Codable, Sendable {
-    let _id: Key
+    let _id: String
     let tenant: String
     let documentId: String
     let chunk: Chunk
 }
 
 // Filters and options.
-struct ByKey: Encodable { let _id: Key }
+struct ByKey: Encodable { let _id: String }
 struct ByTenant: Encodable { let tenant: String }
 struct BySource: Encodable {
     let tenant: String
@@ -78,7 +79,7 @@ struct ChunksOf: Encodable {
 
 struct ByKeys: Encodable {
     struct In: Encodable {
-        let `in`: [Key]
+        let `in`: [String]
         enum CodingKeys: String, CodingKey { case `in` = "$in" }
     }
 

@@ -2,14 +2,21 @@ import Foundation
 import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
+import QuarryMongo
 import QuarryQdrant
 import QuarryTestSupport
 import Testing
 
-/// Qdrant taken away in the middle of an ingest job and brought back: the job fails, the queue
-/// retries it, and the document ends indexed with every chunk once in the store and in Qdrant.
-@Suite("Qdrant outage during ingest")
-struct QdrantIngestFaultTests {
+/// A production back end taken away in the middle of an ingest job and brought back: the job
+/// fails, the queue retries it, and the document ends indexed with every chunk once in the store
+/// (MongoDB) and in the index (Qdrant).
+@Suite("back end outage during ingest")
+struct IngestFaultTests {
+    enum Failing: String, CaseIterable, CustomTestStringConvertible {
+        case qdrant, mongodb
+        var testDescription: String { rawValue }
+    }
+
     /// Vectors fixed by the text (not a model): the fault, not the ranking, is under test.
     struct TextHashEmbedder: Embedder {
         var modelName: String { "text-hash" }
@@ -38,18 +45,22 @@ struct QdrantIngestFaultTests {
         }
     }
 
-    @Test("stop Qdrant during an index job, start it again: the retried job completes without duplicates")
-    func outageMidIngest() async throws {
+    @Test("stop a back end during an index job, start it again: the retried job completes without duplicates", arguments: Failing.allCases)
+    func outageMidIngest(failing: Failing) async throws {
         let qdrant = try QdrantTestServer()
+        let mongo = try MongoTestServer()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
-        let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let queue = try SQLiteJobQueue(database: database, backoff: Backoff(minimum: .milliseconds(50), maximum: .milliseconds(200)))
+        let store = MongoDocumentStore(client: try MongoClient(uri: mongo.uri()))
+        let queue = try SQLiteJobQueue(database: SQLiteDatabase(path: directory.path + "/quarry.sqlite"),
+                                       backoff: Backoff(minimum: .milliseconds(50), maximum: .milliseconds(200)))
         let index = QdrantVectorIndex(configuration: QdrantConfiguration(url: qdrant.url, collection: "ingest", dimensions: IndexBackend.dimensions))
-        // The third embedding batch finds Qdrant gone: two batches of chunks are in, the rest not.
-        let embedder = TextHashEmbedder { call in if call == 3 { qdrant.stop() } }
+        // The third embedding batch finds the back end gone: two batches of chunks are in, the rest not.
+        let embedder = TextHashEmbedder { call in
+            guard call == 3 else { return }
+            if failing == .qdrant { qdrant.stop() } else { mongo.stop() }
+        }
         var indexer = ChunkIndexer(chunker: Chunker(counter: WordCounter(), options: ChunkerOptions(maxTokens: 40, overlapTokens: 0)), embedder: embedder, index: index)
         indexer.batchSize = 4
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer)
@@ -58,10 +69,10 @@ struct QdrantIngestFaultTests {
         let text = (0..<200).map { "Sentence \($0) tells of tides, moons and the sea floor." }.joined(separator: " ")
         let record = try await pipeline.submit(Data(text.utf8), tenant: "acme", uri: "file:///tides.txt", filename: "tides.txt").record
         #expect(try await worker.runOne())
+        if failing == .qdrant { try qdrant.start() } else { try mongo.start() }
         let failed = try #require(try await store.record(record.id, tenant: "acme"))
         #expect(failed.status != .indexed)
 
-        try qdrant.start()
         let deadline = ContinuousClock.now + .seconds(30)
         while try await store.record(record.id, tenant: "acme")?.status != .indexed, ContinuousClock.now < deadline {
             if try await !worker.runOne() { try await Task.sleep(for: .milliseconds(50)) }
