@@ -56,6 +56,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "QuarryMongo", dependencies: ["QuarryCore", "CMongoc"], swiftSettings: strict),
+        .target(name: "QuarryRedis", dependencies: ["QuarryCore", "CHiredis"], swiftSettings: strict),
         .target(name: "QuarryEngine", dependencies: ["QuarryCore", "QuarryParsing"], swiftSettings: strict),
         .target(
             name: "QuarryServer",
@@ -83,6 +84,7 @@ let package = Package(
                 "QuarryHTTP",
                 "QuarryMongo",
                 "QuarryQdrant",
+                "QuarryRedis",
                 "QuarryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,7 +119,7 @@ let package = Package(
         // One suite per port, the same assertions against the embedded and the production back end.
         .testTarget(
             name: "QuarryContractTests",
-            dependencies: ["QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryMongo", "QuarryQdrant", "QuarryTestSupport"],
+            dependencies: ["QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryMongo", "QuarryQdrant", "QuarryRedis", "QuarryTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
@@ -145,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryCLITests",
-            dependencies: ["QuarryCLI", "QuarryEmbedded", "QuarryTestSupport", "quarry"],
+            dependencies: ["QuarryCLI", "QuarryEmbedded", "QuarryRedis", "QuarryTestSupport", "quarry"],
             swiftSettings: strict
         ),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import QuarryCore
+import QuarryRedis
 @testable import QuarryCLI
 import QuarryTestSupport
 import Testing
@@ -85,6 +86,15 @@ struct SettingsTests {
         }
     }
 
+    @Test("queue redis takes a URL (password kept out of errors) and Dramatiq's namespace")
+    func redis() throws {
+        let settings = try Settings.resolve(environment: ["QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": "redis://:pw@redis:6380/2"])
+        #expect(settings.queue == .redis && settings.redis == .init(url: "redis://:pw@redis:6380/2", namespace: "dramatiq"))
+        #expect(RedisEndpoint(url: "redis://:pw@redis:6380/2") == RedisEndpoint(host: "redis", port: 6380, password: "pw", database: 2))
+        #expect(RedisEndpoint(url: "redis://redis") == RedisEndpoint(host: "redis", port: 6379, password: nil, database: 0))
+        #expect(RedisEndpoint(url: "redis://redis/x") == nil && RedisEndpoint(url: "rediss://redis") == nil)
+    }
+
     @Test("QUARRY_CONFIG names the file when --config does not")
     func configFromEnvironment() throws {
         let file = try Self.configFile(#"{"port": "9100"}"#)
@@ -96,7 +106,11 @@ struct SettingsTests {
         (["QUARRY_PORT": "70000"], "port", "QUARRY_PORT", "not a port number"),
         (["QUARRY_VECTOR_STORE": "pinecone"], "vector_store", "QUARRY_VECTOR_STORE", "unknown back end 'pinecone'"),
         (["QUARRY_QUEUE": "kafka"], "queue", "QUARRY_QUEUE", "unknown back end 'kafka'"),
-        (["QUARRY_QUEUE": "qdrant"], "queue", "QUARRY_QUEUE", "unknown back end 'qdrant' (available: embedded)"),
+        (["QUARRY_QUEUE": "qdrant"], "queue", "QUARRY_QUEUE", "unknown back end 'qdrant' (available: embedded, redis)"),
+        (["QUARRY_QUEUE": "redis"], "redis_url", "defaults", "is required when queue is redis"),
+        (["QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": "http://r:6379"], "redis_url", "QUARRY_REDIS_URL", "is not a redis://"),
+        (["QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": "redis://r", "QUARRY_REDIS_NAMESPACE": "a:b"], "redis_namespace", "QUARRY_REDIS_NAMESPACE",
+         "'a:b' is not a namespace"),
         (["QUARRY_VECTOR_STORE": "qdrant"], "qdrant_url", "defaults", "is required when vector_store is qdrant"),
         (["QUARRY_DOCUMENT_STORE": "mongodb"], "mongodb_uri", "defaults", "is required when document_store is mongodb"),
         (["QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": "postgres://u:pw@h/db"], "mongodb_uri", "QUARRY_MONGODB_URI",

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import QuarryCore
 import QuarryEngine
+import QuarryRedis
 import QuarryServer
 import ServiceLifecycle
 
@@ -85,12 +86,14 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs ingest jobs beside the API until shutdown; a job cut short by it is leased, so it comes
-/// back to the next worker (at-least-once).
+/// Runs ingest jobs beside the API until shutdown; a job cut short by it comes back to the next
+/// worker (at-least-once): the embedded queue's lease runs out, and on Redis what this process
+/// holds goes back onto its queue at once.
 struct IngestWorkerService: Service {
     let worker: JobWorker
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await worker.run() }
+        try? await (worker.queue as? RedisJobQueue)?.releaseHeld()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import QuarryCore
+import QuarryRedis
 import QuarryServer
 
 /// Quarry's validated configuration, resolved in layers: defaults < config file < `QUARRY_*` environment < flags.
@@ -24,7 +25,14 @@ public struct Settings: Sendable, Equatable {
     }
 
     /// Where a back end runs. Production adapters join this list with their issues.
-    public enum Backend: String, Sendable, CaseIterable { case embedded, qdrant, mongodb }
+    public enum Backend: String, Sendable, CaseIterable { case embedded, qdrant, mongodb, redis }
+
+    /// The Redis server behind `queue: redis`.
+    public struct RedisQueue: Sendable, Equatable {
+        /// May hold a password: never logged.
+        public var url: String
+        public var namespace: String
+    }
 
     /// The Qdrant server behind `vector_store: qdrant`.
     public struct QdrantEndpoint: Sendable, Equatable {
@@ -52,6 +60,8 @@ public struct Settings: Sendable, Equatable {
     /// Set when `vector_store` is `qdrant`.
     public var qdrant: QdrantEndpoint?
     public var queue: Backend
+    /// Set when `queue` is `redis`.
+    public var redis: RedisQueue?
     public var maxUploadBytes: Int
     public var bm25: BM25Parameters
     public var fusion: Fusion
@@ -96,7 +106,8 @@ public struct Settings: Sendable, Equatable {
         mongodbURI = documentStore == .mongodb ? try Self.mongodbURI(values) : nil
         vectorStore = try Self.backend(.vectorStore, in: values, among: [.embedded, .qdrant])
         qdrant = vectorStore == .qdrant ? try Self.qdrantEndpoint(values) : nil
-        queue = try Self.backend(.queue, in: values, among: [.embedded])
+        queue = try Self.backend(.queue, in: values, among: [.embedded, .redis])
+        redis = queue == .redis ? try Self.redisQueue(values) : nil
         maxUploadBytes = try values.require(.maxUploadMB) { Int($0).flatMap { (1...10_240).contains($0) ? $0 * 1_048_576 : nil } } expected: {
             "'\($0)' is not a whole number of MiB between 1 and 10240"
         }
@@ -134,6 +145,21 @@ public struct Settings: Sendable, Equatable {
             throw ConfigurationError(key: SettingKey.mongodbURI.name, origin: "defaults", reason: "is required when document_store is mongodb")
         }
         return uri
+    }
+
+    private static func redisQueue(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> RedisQueue {
+        let url = try values.optional(.redisURL) { RedisEndpoint(url: $0) == nil ? nil : $0 } expected: { _ in
+            "is not a redis://[:password@]host[:port][/db] URL"  // never echoed: it may hold a password
+        }
+        guard let url else {
+            throw ConfigurationError(key: SettingKey.redisURL.name, origin: "defaults", reason: "is required when queue is redis")
+        }
+        return RedisQueue(
+            url: url,
+            namespace: try values.require(.redisNamespace) { name in
+                !name.isEmpty && !name.contains(where: { $0.isWhitespace || $0 == ":" }) ? name : nil
+            } expected: { "'\($0)' is not a namespace (no spaces or colons)" }
+        )
     }
 
     private static func qdrantEndpoint(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> QdrantEndpoint {

@@ -6,14 +6,14 @@ import QuarryEngine
 import QuarryHTTP
 
 /// The engine as `quarry index`, `ask` and `serve` use it: one SQLite database in the data
-/// directory (`quarry.sqlite`: jobs; documents and chunks unless `document_store` is mongodb;
+/// directory (`quarry.sqlite`: jobs unless `queue` is redis; documents and chunks unless `document_store` is mongodb;
 /// index points unless `vector_store` is qdrant) and the original files beside it (`files/`).
 struct EngineRuntime: Sendable {
     let directory: DataDirectory
     let embedder: any Embedder
     let index: any VectorIndex
     let store: any DocumentStore
-    let queue: SQLiteJobQueue
+    let queue: any JobQueue
     let pipeline: IngestPipeline
     let retriever: Retriever
 
@@ -37,7 +37,7 @@ struct EngineRuntime: Sendable {
             let database = try SQLiteDatabase(path: path)
             let index = try VectorStores.open(settings, database: database, dimensions: embedder.dimensions)
             let store = try DocumentStores.open(settings, database: database, directory: directory)
-            let queue = try SQLiteJobQueue(database: database)
+            let queue = try JobQueues.open(settings, database: database)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
             let llm = settings.llm.map { LLMAnswerer(model: OpenAIChatModel(baseURL: $0.url, model: $0.model, apiKey: $0.apiKey)) }
             let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: { index.generation })

@@ -25,7 +25,7 @@ struct ServerRuntime {
         let checks: [any ReadinessCheck] = [
             DocumentStores.readiness(of: engine.store, directory: directory),
             VectorStores.readiness(of: engine.index, directory: directory),
-            EmbeddedBackendCheck(name: "queue", directory: directory),
+            JobQueues.readiness(of: engine.queue, directory: directory),
         ]
         let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, retriever: engine.retriever, maximumUploadBytes: settings.maxUploadBytes,

@@ -1,0 +1,32 @@
+import QuarryCore
+import QuarryEmbedded
+import QuarryRedis
+import QuarryServer
+
+/// The job queue the settings select (`queue`).
+enum JobQueues {
+    /// SQLite in `database`, or Redis in Dramatiq's layout.
+    static func open(_ settings: Settings, database: SQLiteDatabase) throws -> any JobQueue {
+        guard settings.queue == .redis, let redis = settings.redis, let endpoint = RedisEndpoint(url: redis.url) else {
+            return try SQLiteJobQueue(database: database)
+        }
+        return RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: redis.namespace)
+    }
+
+    static func readiness(of queue: any JobQueue, directory: DataDirectory) -> any ReadinessCheck {
+        guard let redis = queue as? RedisJobQueue else { return EmbeddedBackendCheck(name: "queue", directory: directory) }
+        return RedisCheck(queue: redis)
+    }
+}
+
+struct RedisCheck: ReadinessCheck {
+    let queue: RedisJobQueue
+    let name = "queue"
+
+    func check() async -> ReadinessReport {
+        let endpoint = queue.client.endpoint
+        let target = "\(endpoint.host):\(endpoint.port) namespace \(queue.namespace)"
+        if let problem = await queue.problem() { return ReadinessReport(kind: "redis", ready: false, detail: target + ": " + problem) }
+        return ReadinessReport(kind: "redis", ready: true, detail: target)
+    }
+}

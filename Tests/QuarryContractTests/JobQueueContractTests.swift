@@ -1,0 +1,83 @@
+import Foundation
+import QuarryCore
+import QuarryTestSupport
+import Testing
+
+/// What every ``JobQueue`` promises, asserted alike against the embedded queue (SQLite) and Redis
+/// in Dramatiq's layout.
+@Suite("job queue contract")
+struct JobQueueContractTests {
+    static func job(_ n: Int, queue: String = "ingest", attempts: Int = 3) -> NewJob {
+        NewJob(queue: queue, name: "ingest_document", payload: Data("{\"n\":\(n)}".utf8), maxAttempts: attempts)
+    }
+
+    static func number(_ job: LeasedJob) throws -> Int {
+        try #require(try JSONSerialization.jsonObject(with: job.payload) as? [String: Int])["n"] ?? -1
+    }
+
+    @Test("jobs come out in order, each once, and complete removes them", arguments: QueueBackend.allCases)
+    func order(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        for n in 0..<3 { try await queue.enqueue(Self.job(n)) }
+        try await queue.enqueue(Self.job(9, queue: "other"))
+        #expect(try await queue.depth(queue: "ingest") == 3)
+        var seen: [Int] = []
+        while let job = try await queue.dequeue(queue: "ingest", lease: .seconds(60)) {
+            seen.append(try Self.number(job))
+            #expect(job.attempt == 1 && job.name == "ingest_document" && job.queue == "ingest")
+            try await queue.complete(job)
+        }
+        #expect(seen == [0, 1, 2])
+        #expect(try await queue.depth(queue: "ingest") == 0)
+        #expect(try await queue.depth(queue: "other") == 1)
+    }
+
+    @Test("a job being worked on is nobody else's until its worker falls silent for its lease", arguments: QueueBackend.allCases)
+    func leases(backend: QueueBackend) async throws {
+        let clock = TestClock()
+        let queues = try backend.makeQueues(clock: clock)
+        try await queues.first.enqueue(Self.job(1))
+        let held = try #require(try await queues.first.dequeue(queue: "ingest", lease: .seconds(60)))
+        #expect(try await queues.second.dequeue(queue: "ingest", lease: .seconds(60)) == nil)
+        #expect(try await queues.second.depth(queue: "ingest") == 1, "a held job still counts")
+        clock.advance(50)
+        try await queues.first.extend(held, lease: .seconds(60))  // the worker's heartbeat
+        clock.advance(50)
+        #expect(try await queues.second.dequeue(queue: "ingest", lease: .seconds(60)) == nil, "renewed: still held")
+        clock.advance(11)
+        let again = try #require(try await queues.second.dequeue(queue: "ingest", lease: .seconds(60)))
+        let number = try Self.number(again)
+        #expect(again.id == held.id && number == 1)
+    }
+
+    @Test("failures retry after a growing backoff, then become dead letters with the last error", arguments: QueueBackend.allCases)
+    func retries(backend: QueueBackend) async throws {
+        let clock = TestClock()
+        let queue = try backend.makeQueues(clock: clock, backoff: Backoff(minimum: .seconds(10), maximum: .seconds(1000))).first
+        try await queue.enqueue(Self.job(1, attempts: 3))
+        for attempt in 1...3 {
+            let job = try #require(try await queue.dequeue(queue: "ingest", lease: .seconds(60)), "attempt \(attempt)")
+            #expect(job.attempt == attempt && job.maxAttempts == 3)
+            #expect(job.lastError == (attempt == 1 ? nil : "down \(attempt - 1)"))
+            try await queue.fail(job, error: "down \(attempt)")
+            // Not due before the backoff (10 s · 2^(attempt-1), plus up to half again) has passed.
+            clock.advance(10 * Double(1 << (attempt - 1)) - 1)
+            #expect(try await queue.dequeue(queue: "ingest", lease: .seconds(60)) == nil)
+            clock.advance(10 * Double(1 << (attempt - 1)) * 0.5 + 2)
+        }
+        #expect(try await queue.dequeue(queue: "ingest", lease: .seconds(60)) == nil)
+        #expect(try await queue.depth(queue: "ingest") == 0)
+        let dead = try await queue.deadLetters(queue: "ingest")
+        #expect(dead.count == 1 && dead.first?.lastError == "down 3" && dead.first?.attempt == 3)
+        #expect(try dead.first.map(Self.number) == 1)
+    }
+
+    @Test("queued jobs survive opening the queue anew", arguments: QueueBackend.allCases)
+    func durable(backend: QueueBackend) async throws {
+        let queues = try backend.makeQueues(clock: TestClock())
+        try await queues.first.enqueue(Self.job(7))
+        let job = try #require(try await queues.reopen().dequeue(queue: "ingest", lease: .seconds(60)))
+        let number = try Self.number(job)
+        #expect(number == 7 && job.name == "ingest_document")
+    }
+}
