@@ -57,7 +57,11 @@ let package = Package(
         ),
         .target(name: "QuarryMongo", dependencies: ["QuarryCore", "CMongoc"], swiftSettings: strict),
         .target(name: "QuarryRedis", dependencies: ["QuarryCore", "CHiredis"], swiftSettings: strict),
-        .target(name: "QuarryEngine", dependencies: ["QuarryCore", "QuarryParsing"], swiftSettings: strict),
+        .target(
+            name: "QuarryEngine",
+            dependencies: ["QuarryCore", "QuarryParsing", .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
         .target(
             name: "QuarryServer",
             dependencies: [

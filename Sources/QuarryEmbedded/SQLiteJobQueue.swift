@@ -66,6 +66,10 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
+    public func deadLetter(_ job: LeasedJob, error: String) async throws {
+        try database.query("UPDATE jobs SET state = 'dead', last_error = ? WHERE id = ?", [.text(error), .integer(Int64(job.id) ?? -1)])
+    }
+
     public func depth(queue: String) async throws -> Int {
         Int(try database.query("SELECT count(*) FROM jobs WHERE queue = ? AND state IN ('ready', 'leased')", [.text(queue)]).first?.first?.integer ?? 0)
     }

@@ -80,13 +80,13 @@ public final class RedisJobQueue: JobQueue {
     /// as `traceback` and an `eta` after the backoff goes to `q.DQ` (one atomic move); after
     /// that the message becomes a dead letter in `q.XQ`.
     public func fail(_ job: LeasedJob, error: String) async throws {
-        guard var message = holding.withLock({ $0.removeValue(forKey: job.id) }) else {
+        guard let message = holding.withLock({ $0.removeValue(forKey: job.id) }) else {
             try await call("nack", queue: job.queue, [job.id])
             return
         }
         guard message.retries < message.maxRetries else {
-            message.options["traceback"] = .string(String(error.prefix(4096)))  // the dead letter keeps its last error
-            try await call("nack", queue: job.queue, [job.id, message])
+            holding.withLock { $0[job.id] = message }
+            try await deadLetter(job, error: error)  // the dead letter keeps its last error
             return
         }
         let time = now()
@@ -96,6 +96,15 @@ public final class RedisJobQueue: JobQueue {
         retry.options["requeue_timestamp"] = .int(time)
         retry.options["eta"] = .int(time + Int64((delay(message).milliseconds).rounded()))
         try await call("move", queue: job.queue, [job.id, job.queue + ".DQ", retry.redisMessageId!, retry])
+    }
+
+    public func deadLetter(_ job: LeasedJob, error: String) async throws {
+        guard var message = holding.withLock({ $0.removeValue(forKey: job.id) }) else {
+            try await call("nack", queue: job.queue, [job.id])
+            return
+        }
+        message.options["traceback"] = .string(String(error.prefix(4096)))
+        try await call("nack", queue: job.queue, [job.id, message])
     }
 
     public func depth(queue: String) async throws -> Int {
@@ -142,6 +151,12 @@ public final class RedisJobQueue: JobQueue {
             try await call("nack", queue: queue, [id])
             return try await fetchOne(queue)
         }
+        if let maxAge = message.options["max_age"]?.int, message.message_timestamp + maxAge < now() {
+            var expired = message
+            expired.options["traceback"] = .string("older than its max_age of \(maxAge) ms: not run")
+            try await call("nack", queue: queue, [id, expired])
+            return try await fetchOne(queue)
+        }
         holding.withLock { $0[id] = message }
         return Self.job(message, id: id)
     }
@@ -172,7 +187,8 @@ public final class RedisJobQueue: JobQueue {
         let payload = (try? JSONEncoder().encode(message.kwargs)) ?? Data("{}".utf8)
         return LeasedJob(
             id: id ?? message.redisMessageId ?? message.message_id, queue: message.queue_name, name: message.actor_name, payload: payload,
-            attempt: Int(message.retries) + 1, maxAttempts: Int(message.maxRetries) + 1, lastError: message.options["traceback"]?.string
+            attempt: Int(message.retries) + 1, maxAttempts: Int(message.maxRetries) + 1, lastError: message.options["traceback"]?.string,
+            timeLimit: message.options["time_limit"]?.int.map { .milliseconds($0) }
         )
     }
 

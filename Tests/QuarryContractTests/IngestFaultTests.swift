@@ -64,7 +64,7 @@ struct IngestFaultTests {
         var indexer = ChunkIndexer(chunker: Chunker(counter: WordCounter(), options: ChunkerOptions(maxTokens: 40, overlapTokens: 0)), embedder: embedder, index: index)
         indexer.batchSize = 4
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer)
-        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
+        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)
 
         let text = (0..<200).map { "Sentence \($0) tells of tides, moons and the sea floor." }.joined(separator: " ")
         let record = try await pipeline.submit(Data(text.utf8), tenant: "acme", uri: "file:///tides.txt", filename: "tides.txt").record

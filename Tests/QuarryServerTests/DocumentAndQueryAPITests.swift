@@ -31,7 +31,7 @@ struct DocumentAndQueryAPITests {
         let queue = try SQLiteJobQueue(database: database)
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index))
         let retriever = Retriever(store: store, index: index, embedder: embedder, llm: llm, generation: { index.generation })
-        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
+        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)
         return Engine(pipeline: pipeline, worker: worker,
                       dependencies: ServerDependencies.Engine(pipeline: pipeline, retriever: retriever, maximumUploadBytes: maximumUploadBytes, fetcher: fetcher))
     }

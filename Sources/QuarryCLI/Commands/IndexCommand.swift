@@ -46,7 +46,7 @@ public struct IndexCommand: AsyncParsableCommand {
         let pending = try await runtime.queue.depth(queue: IngestPipeline.queueName)
         FileHandle.standardError.write(Data("\(submitted.count) to index, \(unchanged) unchanged, \(failures.count) unreadable; \(pending) jobs queued\n".utf8))
 
-        let worker = JobWorker(queue: runtime.queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
+        let worker = JobWorker(queue: runtime.queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)
         let progress = ProgressLine()
         let start = ContinuousClock.now
         var done = 0

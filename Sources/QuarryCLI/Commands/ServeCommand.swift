@@ -47,11 +47,13 @@ public struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger
         )
-        let pipeline = runtime.engine.pipeline
-        let worker = JobWorker(queue: runtime.engine.queue, queueName: IngestPipeline.queueName) { try await pipeline.run($0) }
-        let group = ServiceGroup(
-            configuration: .init(services: [application, IngestWorkerService(worker: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        // On the embedded queue, ingest runs here; on Redis, in `quarry worker` processes.
+        var services: [any Service] = [application]
+        if settings.queue == .embedded {
+            let pipeline = runtime.engine.pipeline
+            services.append(WorkerService(workers: [JobWorker(queue: runtime.engine.queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)]))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
             logger.info("stopped")
@@ -83,17 +85,5 @@ public struct ServeCommand: AsyncParsableCommand {
             lines.append("Mint a token with: quarry token create --tenant \(Tenant.defaultName) --role admin --data \(dataPath)")
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-    }
-}
-
-/// Runs ingest jobs beside the API until shutdown; a job cut short by it comes back to the next
-/// worker (at-least-once): the embedded queue's lease runs out, and on Redis what this process
-/// holds goes back onto its queue at once.
-struct IngestWorkerService: Service {
-    let worker: JobWorker
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await worker.run() }
-        try? await (worker.queue as? RedisJobQueue)?.releaseHeld()
     }
 }

@@ -14,6 +14,9 @@ public protocol JobQueue: Sendable {
     func complete(_ job: LeasedJob) async throws
     /// Schedules a retry, or makes the job a dead letter when its attempts are spent.
     func fail(_ job: LeasedJob, error: String) async throws
+    /// Makes the job a dead letter at once, with `error` as the reason (an actor nobody runs, a
+    /// message past its `max_age`): retrying could not help.
+    func deadLetter(_ job: LeasedJob, error: String) async throws
     /// Jobs waiting or leased on `queue` (dead letters not counted).
     func depth(queue: String) async throws -> Int
     func deadLetters(queue: String) async throws -> [LeasedJob]
@@ -44,8 +47,11 @@ public struct LeasedJob: Sendable, Equatable {
     public var attempt: Int
     public var maxAttempts: Int
     public var lastError: String?
+    /// How long a run may take, when the job says (Dramatiq's `time_limit`); else the worker's default.
+    public var timeLimit: Duration?
 
-    public init(id: String, queue: String, name: String, payload: Data, attempt: Int, maxAttempts: Int, lastError: String? = nil) {
+    public init(id: String, queue: String, name: String, payload: Data, attempt: Int, maxAttempts: Int, lastError: String? = nil,
+                timeLimit: Duration? = nil) {
         self.id = id
         self.queue = queue
         self.name = name
@@ -53,6 +59,7 @@ public struct LeasedJob: Sendable, Equatable {
         self.attempt = attempt
         self.maxAttempts = maxAttempts
         self.lastError = lastError
+        self.timeLimit = timeLimit
     }
 }
 

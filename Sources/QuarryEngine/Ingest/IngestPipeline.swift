@@ -13,6 +13,9 @@ public struct IngestPipeline: Sendable {
     public static let queueName = "ingest"
     public static let jobName = "ingest_document"
 
+    /// The actors of the `ingest` queue (Docs/QUEUES.md), for a ``JobWorker``.
+    public var actors: [String: JobWorker.Actor] { [Self.jobName: { try await run($0) }] }
+
     public init(store: any DocumentStore, queue: any JobQueue, indexer: ChunkIndexer) {
         self.store = store
         self.queue = queue

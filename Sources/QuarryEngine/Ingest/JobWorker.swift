@@ -1,26 +1,50 @@
 import Foundation
+import Metrics
 import QuarryCore
+import Synchronization
 
-/// Takes jobs from one queue and runs them, one at a time: complete on success, fail (retry or
-/// dead letter) on error. A running job's lease is renewed every third of its length, so a job
-/// is handed to another worker soon after its worker dies, and never while it is alive.
+/// Takes jobs from one queue and runs them with the actor each names: complete on success, fail
+/// (retry with backoff, or dead letter) on error, dead letter at once for an actor it does not
+/// know. While a job runs, its lease is renewed every third of its length (on Redis: the worker's
+/// heartbeat), so a job goes to another worker soon after its worker dies, and never while it is
+/// alive. A job running past its time limit (the message's `time_limit`, else 10 minutes, as
+/// Dramatiq's) is cancelled and counts as a failure.
+///
+/// Metrics: `quarry_jobs_total{queue, actor, outcome}` (outcome `done`, `retried`, `dead`) and
+/// `node_retry_total{queue, actor}`.
 public struct JobWorker: Sendable {
+    public typealias Actor = @Sendable (LeasedJob) async throws -> Void
+
     public let queue: any JobQueue
     public let queueName: String
-    public let handle: @Sendable (LeasedJob) async throws -> Void
+    /// Handlers by actor name.
+    public let actors: [String: Actor]
     /// How long after its worker's last heartbeat a job may go to another worker.
     public var lease: Duration = .seconds(30)
+    /// A job's time limit when it names none.
+    public var timeLimit: Duration = .seconds(600)
 
-    public init(queue: any JobQueue, queueName: String, handle: @escaping @Sendable (LeasedJob) async throws -> Void) {
+    public init(queue: any JobQueue, queueName: String, actors: [String: Actor]) {
         self.queue = queue
         self.queueName = queueName
-        self.handle = handle
+        self.actors = actors
+    }
+
+    /// The job ran too long and was cancelled.
+    public struct TimeLimitExceeded: Error, CustomStringConvertible {
+        public let limit: Duration
+        public var description: String { "time limit of \(limit) exceeded" }
     }
 
     /// Runs the next due job; false when there was none.
     @discardableResult
     public func runOne() async throws -> Bool {
         guard let job = try await queue.dequeue(queue: queueName, lease: lease) else { return false }
+        guard let actor = actors[job.name] else {
+            try await queue.deadLetter(job, error: "no actor named '\(job.name)' on queue '\(queueName)'")
+            count(job, "dead")
+            return true
+        }
         let heartbeat = Task { [queue, lease] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: lease / 3)
@@ -29,21 +53,54 @@ public struct JobWorker: Sendable {
         }
         defer { heartbeat.cancel() }
         do {
-            try await handle(job)
+            try await Self.run(job, actor, within: job.timeLimit ?? timeLimit)
             heartbeat.cancel()
             try await queue.complete(job)
+            count(job, "done")
         } catch {
             heartbeat.cancel()
             try await queue.fail(job, error: "\(error)")
+            let retried = job.attempt < job.maxAttempts
+            count(job, retried ? "retried" : "dead")
+            if retried { Counter(label: "node_retry_total", dimensions: [("queue", queueName), ("actor", job.name)]).increment() }
         }
         return true
     }
 
-    /// Runs jobs until cancelled, polling every `interval` when the queue is empty.
-    public func run(polling interval: Duration = .milliseconds(500)) async {
-        while !Task.isCancelled {
-            let worked = (try? await runOne()) ?? false
-            if !worked { try? await Task.sleep(for: interval) }
+    /// Runs jobs on `concurrency` loops until `stopping` says so (or the task is cancelled),
+    /// polling every `interval` when the queue is empty. A loop finishes the job it has before it
+    /// stops, so a graceful shutdown loses no work and leaves none half done.
+    public func run(concurrency: Int = 1, polling interval: Duration = .milliseconds(500), stopping: @escaping @Sendable () -> Bool = { false }) async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(concurrency, 1) {
+                group.addTask {
+                    while !Task.isCancelled, !stopping() {
+                        let worked = (try? await runOne()) ?? false
+                        if !worked, !stopping() { try? await Task.sleep(for: interval) }
+                    }
+                }
+            }
         }
+    }
+
+    /// `actor(job)`, cancelled and failed with ``TimeLimitExceeded`` once `limit` has passed.
+    static func run(_ job: LeasedJob, _ actor: @escaping Actor, within limit: Duration) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await actor(job)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            let finished = try await group.next() ?? false
+            group.cancelAll()
+            if !finished { throw TimeLimitExceeded(limit: limit) }
+        }
+    }
+
+    private func count(_ job: LeasedJob, _ outcome: String) {
+        Counter(label: "quarry_jobs_total", dimensions: [("queue", queueName), ("actor", job.name), ("outcome", outcome)]).increment()
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import QuarryCore
+import QuarryEngine
+import QuarryTestSupport
+import Synchronization
+import Testing
+
+/// The worker loop on each queue: actors by name, time limits, concurrency, graceful stops.
+@Suite("job worker")
+struct JobWorkerTests {
+    final class Flag: Sendable {
+        let value = Mutex(false)
+        func raise() { value.withLock { $0 = true } }
+        var raised: Bool { value.withLock { $0 } }
+    }
+
+    actor Running {
+        var now = 0
+        var most = 0
+        var done = 0
+        func start() { now += 1; most = max(most, now) }
+        func finish() { now -= 1; done += 1 }
+    }
+
+    static func job(_ name: String, queue: String = "ingest") -> NewJob {
+        NewJob(queue: queue, name: name, payload: Data("{}".utf8), maxAttempts: 3)
+    }
+
+    @Test("a job for an actor nobody runs becomes a dead letter at once, saying so", arguments: QueueBackend.allCases)
+    func unknownActor(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        try await queue.enqueue(Self.job("nobody_runs_this"))
+        let worker = JobWorker(queue: queue, queueName: "ingest", actors: ["known": { _ in }])
+        #expect(try await worker.runOne())
+        let dead = try await queue.deadLetters(queue: "ingest")
+        #expect(dead.count == 1 && dead.first?.lastError?.contains("no actor named 'nobody_runs_this'") == true)
+        #expect(try await queue.depth(queue: "ingest") == 0)
+    }
+
+    @Test("a job past its time limit is cancelled and retried", arguments: QueueBackend.allCases)
+    func timeLimit(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        try await queue.enqueue(Self.job("slow"))
+        let cancelled = Flag()
+        var worker = JobWorker(queue: queue, queueName: "ingest", actors: ["slow": { _ in
+            do { try await Task.sleep(for: .seconds(30)) } catch { cancelled.raise(); throw error }
+        }])
+        worker.timeLimit = .milliseconds(200)
+        let start = ContinuousClock.now
+        #expect(try await worker.runOne())
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(cancelled.raised)
+        #expect(try await queue.deadLetters(queue: "ingest").isEmpty)
+        #expect(try await queue.depth(queue: "ingest") == 1, "waiting for its retry")
+    }
+
+    @Test("concurrency N runs N jobs at once", arguments: QueueBackend.allCases)
+    func concurrency(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        for _ in 0..<6 { try await queue.enqueue(Self.job("work")) }
+        let running = Running()
+        let worker = JobWorker(queue: queue, queueName: "ingest", actors: ["work": { _ in
+            await running.start()
+            try await Task.sleep(for: .milliseconds(150))
+            await running.finish()
+        }])
+        let stop = Flag()
+        let loops = Task { await worker.run(concurrency: 3, polling: .milliseconds(20), stopping: { stop.raised }) }
+        for _ in 0..<200 where await running.done < 6 { try await Task.sleep(for: .milliseconds(20)) }
+        stop.raise()
+        await loops.value
+        #expect(await running.done == 6)
+        #expect(await running.most == 3)
+    }
+
+    @Test("a graceful stop finishes the running job and takes no new one", arguments: QueueBackend.allCases)
+    func gracefulStop(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        try await queue.enqueue(Self.job("work"))
+        try await queue.enqueue(Self.job("work"))
+        let stop = Flag()
+        let running = Running()
+        let worker = JobWorker(queue: queue, queueName: "ingest", actors: ["work": { _ in
+            await running.start()
+            stop.raise()  // the shutdown signal arrives while this job runs
+            try await Task.sleep(for: .milliseconds(200))
+            await running.finish()
+        }])
+        await worker.run(concurrency: 1, polling: .milliseconds(20), stopping: { stop.raised })
+        #expect(await running.done == 1)
+        #expect(try await queue.depth(queue: "ingest") == 1, "the second job is still queued")
+    }
+}
