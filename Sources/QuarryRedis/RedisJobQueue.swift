@@ -143,22 +143,27 @@ public final class RedisJobQueue: JobQueue {
     // MARK: Internals
 
     private func fetchOne(_ queue: String) async throws -> LeasedJob? {
-        // Every 32nd fetch also recovers dead workers' messages and prunes old dead letters.
-        let maintain = fetches.withLock { count in count += 1; return count % 32 == 1 }
-        guard let (id, body) = try Self.pairs(try await call("fetch", queue: queue, ["1", maintain ? "1" : "0"])).first else { return nil }
-        guard let message = try? DramatiqMessage.decode(body), message.args.isEmpty else {
-            // Unreadable, or positional arguments Quarry's keyword-only actors cannot take.
-            try await call("nack", queue: queue, [id])
-            return try await fetchOne(queue)
+        while true {
+            // Every 32nd fetch also recovers dead workers' messages and prunes old dead letters.
+            let maintain = fetches.withLock { count in count += 1; return count % 32 == 1 }
+            guard let (id, body) = try Self.pairs(try await call("fetch", queue: queue, ["1", maintain ? "1" : "0"])).first else { return nil }
+            guard var message = try? DramatiqMessage.decode(body) else {
+                try await call("nack", queue: queue, [id])  // unreadable: kept as it came, for a person to look at
+                continue
+            }
+            if !message.args.isEmpty {
+                message.options["traceback"] = .string("positional arguments: Quarry's actors take keyword arguments only (Docs/QUEUES.md)")
+                try await call("nack", queue: queue, [id, message])
+                continue
+            }
+            if let maxAge = message.options["max_age"]?.int, message.message_timestamp + maxAge < now() {
+                message.options["traceback"] = .string("older than its max_age of \(maxAge) ms: not run")
+                try await call("nack", queue: queue, [id, message])
+                continue
+            }
+            holding.withLock { $0[id] = message }
+            return Self.job(message, id: id)
         }
-        if let maxAge = message.options["max_age"]?.int, message.message_timestamp + maxAge < now() {
-            var expired = message
-            expired.options["traceback"] = .string("older than its max_age of \(maxAge) ms: not run")
-            try await call("nack", queue: queue, [id, expired])
-            return try await fetchOne(queue)
-        }
-        holding.withLock { $0[id] = message }
-        return Self.job(message, id: id)
     }
 
     /// Moves the waiting delayed messages of `queue` that are due onto it; returns how many.

@@ -112,6 +112,20 @@ struct DramatiqInteropTests {
         #expect(try await queue.depth(queue: "ai") == 0)
     }
 
+    @Test("messages Quarry must not run are dead letters that say why: positional arguments, past max_age")
+    func refused() async throws {
+        let fixture = try Self.fixture()
+        _ = try await fixture.python("send", ["--queue", "ingest", "--actor", "ingest_document", "--args", #"["acme", "d1"]"#])
+        _ = try await fixture.python("send", ["--queue", "ingest", "--actor", "ingest_document", "--kwargs", #"{"n": 2}"#, "--max-age", "1"])
+        try await Task.sleep(for: .milliseconds(20))
+        let queue = fixture.queue()
+        #expect(try await queue.dequeue(queue: "ingest", lease: .seconds(60)) == nil)
+        let reasons = try await queue.deadLetters(queue: "ingest").compactMap(\.lastError).sorted()
+        #expect(reasons.count == 2)
+        #expect(reasons.first?.hasPrefix("older than its max_age of 1 ms") == true)
+        #expect(reasons.last?.hasPrefix("positional arguments") == true)
+    }
+
     @Test("the script is loaded again after Redis forgets it")
     func scriptReload() async throws {
         let fixture = try Self.fixture()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The real Python Dramatiq (PyPI `dramatiq`) on a Redis broker, as Quarry's queue tests' peer.
 
-    dramatiq_peer.py send   --url URL --namespace NS --queue Q --actor NAME --kwargs JSON [--max-retries N]
+    dramatiq_peer.py send   --url URL --namespace NS --queue Q --actor NAME --kwargs JSON [--args JSON] [--max-retries N] [--max-age MS]
     dramatiq_peer.py work   --url URL --namespace NS --queue Q --actor NAME --record KEY --count N [--fail]
     dramatiq_peer.py dead   --url URL --namespace NS --queue Q
 
@@ -37,8 +37,8 @@ def send(args: argparse.Namespace) -> int:
     def actor(**kwargs):  # never runs here: this process only sends
         pass
 
-    options = {} if args.max_retries is None else {"max_retries": args.max_retries}
-    message = actor.send_with_options(kwargs=json.loads(args.kwargs), **options)
+    options = {name: value for name, value in (("max_retries", args.max_retries), ("max_age", args.max_age)) if value is not None}
+    message = actor.send_with_options(args=tuple(json.loads(args.args)), kwargs=json.loads(args.kwargs), **options)
     print(message.message_id)
     return 0
 
@@ -96,7 +96,9 @@ def main() -> int:
         if name != "dead":
             command.add_argument("--actor", required=True)
     commands.choices["send"].add_argument("--kwargs", default="{}")
+    commands.choices["send"].add_argument("--args", default="[]")
     commands.choices["send"].add_argument("--max-retries", type=int)
+    commands.choices["send"].add_argument("--max-age", type=int)
     commands.choices["work"].add_argument("--record", required=True)
     commands.choices["work"].add_argument("--count", type=int, default=1)
     commands.choices["work"].add_argument("--fail", action="store_true")
