@@ -3,11 +3,13 @@
 /// loaded again when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH).
 ///
 /// ARGV: 1 operation, 2 now (ms), 3 namespace, 4 queue (`q`, or `q.DQ` for delayed messages),
-/// 5 worker id, then the operation's own. Keys are built from the namespace as Dramatiq builds
-/// them, so Python workers and Quarry's share them. Every call refreshes the caller's heartbeat.
+/// 5 worker id, 6 heartbeat timeout (ms; Dramatiq's default 60 s), then the operation's own.
+/// Keys are built from the namespace as Dramatiq builds them, so Python workers and Quarry's share
+/// them. Every call refreshes the caller's heartbeat.
 enum DispatchScript {
     static let source = #"""
     local operation, now, ns, queue, worker = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+    local timeout = tonumber(ARGV[6])
     local q = ns .. ":" .. queue
     local messages = q .. ".msgs"
     local heartbeats = ns .. ":__heartbeats__"
@@ -26,18 +28,18 @@ enum DispatchScript {
     end
 
     if operation == "enqueue" then
-      -- ARGV 6: message id (options.redis_message_id), 7: message
-      redis.call("hset", messages, ARGV[6], ARGV[7])
-      redis.call("rpush", q, ARGV[6])
+      -- ARGV 7: message id (options.redis_message_id), 8: message
+      redis.call("hset", messages, ARGV[7], ARGV[8])
+      redis.call("rpush", q, ARGV[7])
       return 1
 
     elseif operation == "fetch" then
-      -- ARGV 6: at most this many; 7: "1" to do maintenance first (also done whenever the queue
+      -- ARGV 7: at most this many; 8: "1" to do maintenance first (also done whenever the queue
       -- is empty, so idle workers recover a dead worker's messages promptly). Returns id,
       -- message, id, ….
-      if ARGV[7] == "1" or redis.call("llen", q) == 0 then
-        -- Workers silent for 60 s are dead: what they held of this queue goes back on it.
-        for _, dead in ipairs(redis.call("zrangebyscore", heartbeats, 0, now - 60000)) do
+      if ARGV[8] == "1" or redis.call("llen", q) == 0 then
+        -- Workers silent for the heartbeat timeout are dead: what they held of this queue goes back on it.
+        for _, dead in ipairs(redis.call("zrangebyscore", heartbeats, 0, now - timeout)) do
           local held = acks_of(dead, queue)
           for _, id in ipairs(redis.call("smembers", held)) do redis.call("rpush", q, id) end
           redis.call("del", held)
@@ -50,7 +52,7 @@ enum DispatchScript {
         redis.call("zremrangebyscore", xq, 0, now - 604800000)
       end
       local found = {}
-      while #found < 2 * tonumber(ARGV[6]) do
+      while #found < 2 * tonumber(ARGV[7]) do
         local id = redis.call("lpop", q)
         if not id then break end
         local body = redis.call("hget", messages, id)
@@ -64,36 +66,36 @@ enum DispatchScript {
       return found
 
     elseif operation == "ack" then
-      -- ARGV 6: message id
-      if release(ARGV[6]) then redis.call("hdel", messages, ARGV[6]) return 1 end
+      -- ARGV 7: message id
+      if release(ARGV[7]) then redis.call("hdel", messages, ARGV[7]) return 1 end
       return 0
 
     elseif operation == "nack" then
-      -- ARGV 6: message id; 7 (optional): the message as it died (with its last error). To the
+      -- ARGV 7: message id; 8 (optional): the message as it died (with its last error). To the
       -- dead letters, scored by the time of death.
-      if not release(ARGV[6]) then return 0 end
-      local body = ARGV[7] or redis.call("hget", messages, ARGV[6])
-      redis.call("hdel", messages, ARGV[6])
+      if not release(ARGV[7]) then return 0 end
+      local body = ARGV[8] or redis.call("hget", messages, ARGV[7])
+      redis.call("hdel", messages, ARGV[7])
       if body then
-        redis.call("zadd", xq, now, ARGV[6])
-        redis.call("hset", xq .. ".msgs", ARGV[6], body)
+        redis.call("zadd", xq, now, ARGV[7])
+        redis.call("hset", xq .. ".msgs", ARGV[7], body)
       end
       return 1
 
     elseif operation == "move" then
-      -- ARGV 6: message id held from this queue, 7: target queue, 8: new message id, 9: new
+      -- ARGV 7: message id held from this queue, 8: target queue, 9: new message id, 10: new
       -- message. A retry (to `q.DQ`) or a due delayed message (to `q`), in one step.
-      if not release(ARGV[6]) then return 0 end
-      redis.call("hdel", messages, ARGV[6])
-      local target = ns .. ":" .. ARGV[7]
-      redis.call("hset", target .. ".msgs", ARGV[8], ARGV[9])
-      redis.call("rpush", target, ARGV[8])
+      if not release(ARGV[7]) then return 0 end
+      redis.call("hdel", messages, ARGV[7])
+      local target = ns .. ":" .. ARGV[8]
+      redis.call("hset", target .. ".msgs", ARGV[9], ARGV[10])
+      redis.call("rpush", target, ARGV[9])
       return 1
 
     elseif operation == "requeue" then
-      -- ARGV 6…: message ids held by this worker, back on the queue (graceful shutdown).
+      -- ARGV 7…: message ids held by this worker, back on the queue (graceful shutdown).
       local count = 0
-      for i = 6, #ARGV do
+      for i = 7, #ARGV do
         if release(ARGV[i]) then redis.call("rpush", q, ARGV[i]) count = count + 1 end
       end
       return count
@@ -101,7 +103,7 @@ enum DispatchScript {
     elseif operation == "depth" then
       -- Waiting, delayed and held by live workers (dead letters not counted).
       local total = redis.call("llen", q) + redis.call("llen", q .. ".DQ")
-      for _, alive in ipairs(redis.call("zrangebyscore", heartbeats, now - 60000, "+inf")) do
+      for _, alive in ipairs(redis.call("zrangebyscore", heartbeats, now - timeout, "+inf")) do
         total = total + redis.call("scard", acks_of(alive, queue)) + redis.call("scard", acks_of(alive, queue .. ".DQ"))
       end
       return total

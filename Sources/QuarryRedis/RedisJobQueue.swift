@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Leases are Dramatiq's: a dequeued message sits in this worker's ack set, safe while the
 /// worker's heartbeat (refreshed by every call, and by ``extend(_:lease:)`` while a job runs) is
-/// under 60 s old; after that any worker's maintenance puts it back on its queue.
+/// younger than ``heartbeatTimeout``; after that any worker's maintenance puts it back on its queue.
 public final class RedisJobQueue: JobQueue {
     public let client: RedisClient
     public let namespace: String
@@ -24,12 +24,16 @@ public final class RedisJobQueue: JobQueue {
     private let fetches = Mutex(0)
     /// Milliseconds since 1970; a test moves it by hand.
     let now: @Sendable () -> Int64
+    /// A worker silent this long is taken for dead, and what it held goes back on its queues
+    /// (Dramatiq's `heartbeat_timeout`; every worker sharing the queues should use the same).
+    public let heartbeatTimeout: Duration
 
-    public init(client: RedisClient, namespace: String = "dramatiq", backoff: Backoff = Backoff(),
+    public init(client: RedisClient, namespace: String = "dramatiq", backoff: Backoff = Backoff(), heartbeatTimeout: Duration = .seconds(60),
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
         self.client = client
         self.namespace = namespace
         self.backoff = backoff
+        self.heartbeatTimeout = heartbeatTimeout
         self.now = now
         workerId = UUID().uuidString.lowercased()
     }
@@ -211,7 +215,8 @@ public final class RedisJobQueue: JobQueue {
     /// One operation of the script. Loads it on first use, and again when Redis has lost it.
     @discardableResult
     private func call(_ operation: String, queue: String, _ extra: [any ScriptArgument]) async throws -> RedisValue {
-        let arguments = try [operation, String(now()), namespace, queue, workerId].map { Data($0.utf8) } + extra.map { try $0.scriptData() }
+        let timeout = String(Int64(heartbeatTimeout.milliseconds))
+        let arguments = try [operation, String(now()), namespace, queue, workerId, timeout].map { Data($0.utf8) } + extra.map { try $0.scriptData() }
         for attempt in 0..<2 {
             let hash = try await loadedScript(reload: attempt > 0)
             do {

@@ -57,4 +57,84 @@ struct ProductionTopologyTests {
         #expect(worker.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         #expect(try String(contentsOf: log, encoding: .utf8).contains("stopped"))
     }
+
+    @Test("kill -9 a worker in the middle of 1,000 documents and restart Redis: another worker finishes, each document indexed exactly once")
+    func crashSafety() async throws {
+        let (redis, mongo, qdrant) = (try RedisTestServer(), try MongoTestServer(), try QdrantTestServer())
+        let environment = [
+            "QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": redis.url, "QUARRY_REDIS_HEARTBEAT_TIMEOUT": "5",
+            "QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": mongo.uri(),
+            "QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": qdrant.url,
+        ]
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: environment)
+        defer { _ = server.terminate() }
+        let admin = try #require(server.firstAdminToken)
+
+        // 1,000 small documents of one chunk each, uploaded by one curl over one connection.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var arguments: [String] = []
+        for n in 0..<1000 {
+            let file = folder.appendingPathComponent("tide-\(n).txt")
+            try "Record \(n): the tide tables for harbour \(n) list high water at \(n % 24) o'clock.".write(to: file, atomically: true, encoding: .utf8)
+            if n > 0 { arguments.append("--next") }
+            arguments += ["-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", "-H", "Authorization: Bearer \(admin)", "-F", "file=@\(file.path)",
+                          server.url + "/api/v1/documents"]
+        }
+        let uploads = arguments
+        let statuses = try await offPool { try run("/usr/bin/curl", uploads) }.split(separator: "\n")
+        #expect(statuses.count == 1000 && statuses.allSatisfy { $0 == "202" }, "\(Set(statuses))")
+
+        func points() throws -> Int {
+            let reply = try run("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Content-Type: application/json", "-d", #"{"exact": true}"#,
+                                                  qdrant.url + "/collections/quarry_chunks/points/count"])
+            let object = try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]
+            return (object?["result"] as? [String: Any])?["count"] as? Int ?? 0
+        }
+        func startWorker() throws -> Process {
+            let worker = Process()
+            worker.executableURL = URL(fileURLWithPath: QuarryBinary.path)
+            worker.arguments = ["worker", "--queues", "ingest", "--concurrency", "2", "--data", ServeCommandTests.temporaryData()]
+            worker.environment = QuarryBinary.environment(environment)
+            worker.standardError = FileHandle.nullDevice
+            try worker.run()
+            return worker
+        }
+        func wait(until done: () throws -> Bool, seconds: Double) async throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while try !done(), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        }
+
+        let first = try startWorker()
+        try await wait(until: { try points() >= 250 }, seconds: 120)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try startWorker()
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        try await wait(until: { try points() >= 500 }, seconds: 120)
+        redis.stop()
+        try await Task.sleep(for: .seconds(1))
+        try redis.start()
+
+        func indexed() throws -> [[String: Any]] {
+            let body = try server.get("/api/v1/documents?limit=1000", token: admin).body
+            let documents = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["documents"] as? [[String: Any]] ?? []
+            return documents.filter { $0["status"] as? String == "indexed" }
+        }
+        try await wait(until: { try indexed().count == 1000 }, seconds: 180)
+        let documents = try indexed()
+        #expect(documents.count == 1000)
+        let chunks = documents.compactMap { ($0["progress"] as? [String: Any])?["chunks"] as? Int }.reduce(0, +)
+        #expect(chunks == 1000)
+        #expect(try points() == 1000, "one point per chunk: none missing, none twice")
+        let waiting = try run("/usr/bin/redis-cli", ["-p", String(redis.port), "--raw", "HLEN", "dramatiq:ingest.msgs"])
+        let dead = try run("/usr/bin/redis-cli", ["-p", String(redis.port), "--raw", "ZCARD", "dramatiq:ingest.XQ"])
+        #expect(waiting.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && dead.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let answer = try server.post("/api/v1/rag/query", token: admin, body: #"{"query": "tide tables for harbour 417"}"#)
+        #expect(answer.status == 200 && answer.body.contains("harbour 417"), "\(answer.body.prefix(500))")
+        second.terminate()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+    }
 }

@@ -89,7 +89,7 @@ struct SettingsTests {
     @Test("queue redis takes a URL (password kept out of errors) and Dramatiq's namespace")
     func redis() throws {
         let settings = try Settings.resolve(environment: ["QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": "redis://:pw@redis:6380/2"])
-        #expect(settings.queue == .redis && settings.redis == .init(url: "redis://:pw@redis:6380/2", namespace: "dramatiq"))
+        #expect(settings.queue == .redis && settings.redis == .init(url: "redis://:pw@redis:6380/2", namespace: "dramatiq", heartbeatTimeout: .seconds(60)))
         #expect(RedisEndpoint(url: "redis://:pw@redis:6380/2") == RedisEndpoint(host: "redis", port: 6380, password: "pw", database: 2))
         #expect(RedisEndpoint(url: "redis://redis") == RedisEndpoint(host: "redis", port: 6379, password: nil, database: 0))
         #expect(RedisEndpoint(url: "redis://redis/x") == nil && RedisEndpoint(url: "rediss://redis") == nil)

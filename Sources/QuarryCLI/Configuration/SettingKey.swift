@@ -40,6 +40,10 @@ struct SettingKey: Sendable {
     static let queue = SettingKey(name: "queue", defaultValue: "embedded", summary: "job queue: embedded or redis (Dramatiq's layout)")
     static let redisURL = SettingKey(name: "redis_url", defaultValue: nil, summary: "`redis://[:password@]host[:port][/db]` (queue redis; never logged)")
     static let redisNamespace = SettingKey(name: "redis_namespace", defaultValue: "dramatiq", summary: "key prefix of the queues, as Dramatiq's `namespace`")
+    static let redisHeartbeatTimeout = SettingKey(
+        name: "redis_heartbeat_timeout", defaultValue: "60",
+        summary: "seconds of silence after which a worker is taken for dead and its jobs go to others (Dramatiq's `heartbeat_timeout`)"
+    )
     static let maxUploadMB = SettingKey(name: "max_upload_mb", defaultValue: "100", summary: "largest upload accepted, in MiB (larger: 413); nginx's limit matches")
     static let bm25K1 = SettingKey(name: "bm25_k1", defaultValue: "0.9", summary: "BM25 term-frequency saturation (Anserini's default)")
     static let bm25B = SettingKey(name: "bm25_b", defaultValue: "0.4", summary: "BM25 length normalisation, 0 to 1 (Anserini's default)")
@@ -58,7 +62,7 @@ struct SettingKey: Sendable {
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
-        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
+        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, llmURL, llmModel, llmAPIKey,
     ]
 

@@ -32,6 +32,7 @@ public struct Settings: Sendable, Equatable {
         /// May hold a password: never logged.
         public var url: String
         public var namespace: String
+        public var heartbeatTimeout: Duration
     }
 
     /// The Qdrant server behind `vector_store: qdrant`.
@@ -158,7 +159,10 @@ public struct Settings: Sendable, Equatable {
             url: url,
             namespace: try values.require(.redisNamespace) { name in
                 !name.isEmpty && !name.contains(where: { $0.isWhitespace || $0 == ":" }) ? name : nil
-            } expected: { "'\($0)' is not a namespace (no spaces or colons)" }
+            } expected: { "'\($0)' is not a namespace (no spaces or colons)" },
+            heartbeatTimeout: .seconds(try values.require(.redisHeartbeatTimeout) { Int($0).flatMap { (2...3600).contains($0) ? $0 : nil } } expected: {
+                "'\($0)' is not a whole number of seconds from 2 to 3600"
+            })
         )
     }
 

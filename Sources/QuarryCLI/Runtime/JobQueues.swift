@@ -10,7 +10,7 @@ enum JobQueues {
         guard settings.queue == .redis, let redis = settings.redis, let endpoint = RedisEndpoint(url: redis.url) else {
             return try SQLiteJobQueue(database: database)
         }
-        return RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: redis.namespace)
+        return RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: redis.namespace, heartbeatTimeout: redis.heartbeatTimeout)
     }
 
     static func readiness(of queue: any JobQueue, directory: DataDirectory) -> any ReadinessCheck {

@@ -52,19 +52,42 @@ public struct JobWorker: Sendable {
             }
         }
         defer { heartbeat.cancel() }
+        let outcome: Result<Void, any Error>
         do {
             try await Self.run(job, actor, within: job.timeLimit ?? timeLimit)
-            heartbeat.cancel()
-            try await queue.complete(job)
-            count(job, "done")
+            outcome = .success(())
         } catch {
-            heartbeat.cancel()
-            try await queue.fail(job, error: "\(error)")
+            outcome = .failure(error)
+        }
+        heartbeat.cancel()
+        switch outcome {
+        case .success:
+            try await settle { try await queue.complete(job) }
+            count(job, "done")
+        case .failure(let error):
+            try await settle { try await queue.fail(job, error: "\(error)") }
             let retried = job.attempt < job.maxAttempts
             count(job, retried ? "retried" : "dead")
             if retried { Counter(label: "node_retry_total", dimensions: [("queue", queueName), ("actor", job.name)]).increment() }
         }
         return true
+    }
+
+    /// Acks or fails the job, trying again while the queue is away (a Redis restart): the work is
+    /// done, and a settlement that never lands would leave the job held by a live worker forever.
+    /// Gives up after about two minutes; the job then comes back once this worker is gone.
+    private func settle(_ operation: () async throws -> Void) async throws {
+        var delay = Duration.milliseconds(100)
+        let deadline = ContinuousClock.now + .seconds(120)
+        while true {
+            do {
+                return try await operation()
+            } catch let error as BackendUnavailable {
+                guard ContinuousClock.now + delay < deadline else { throw error }
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
     }
 
     /// Runs jobs on `concurrency` loops until `stopping` says so (or the task is cancelled),
