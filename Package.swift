@@ -55,7 +55,9 @@ let package = Package(
             dependencies: ["QuarryCore", "QuarryHTTP", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        .target(name: "QuarryMongo", dependencies: ["QuarryCore", "CMongoc"], swiftSettings: strict),
+        .target(
+            name: "QuarryMongo", dependencies: ["QuarryCore", "CMongoc", .product(name: "Logging", package: "swift-log")], swiftSettings: strict
+        ),
         .target(name: "QuarryRedis", dependencies: ["QuarryCore", "CHiredis"], swiftSettings: strict),
         .target(
             name: "QuarryEngine",

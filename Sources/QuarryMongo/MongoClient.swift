@@ -1,5 +1,6 @@
 import CMongoc
 import Foundation
+import Logging
 import QuarryCore
 
 /// A pool of libmongoc clients shared by every thread (libmongoc's own pool, one client per
@@ -13,7 +14,22 @@ public final class MongoClient: @unchecked Sendable {
     /// Where the server is, for readiness reports: the URI's hosts, never its credentials.
     public let hosts: String
 
-    private static let initialise: Void = { mongoc_init() }()
+    private static let initialise: Void = {
+        mongoc_init()
+        // libmongoc prints to standard error in its own format; its warnings and errors (a server
+        // going away) go to Quarry's log instead, the chatter below them nowhere.
+        mongoc_log_set_handler({ level, domain, message, _ in
+            guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
+            let text = String(cString: message)
+            let origin = domain.map { String(cString: $0) } ?? "mongoc"
+            let logger = Logger(label: "mongoc")
+            if level.rawValue <= MONGOC_LOG_LEVEL_CRITICAL.rawValue {
+                logger.error("\(origin): \(text)")
+            } else {
+                logger.warning("\(origin): \(text)")
+            }
+        }, nil)
+    }()
 
     /// `uri` is a MongoDB connection string. Unless it says otherwise, server selection gives up
     /// after 3 s (libmongoc's default is 30 s), so a request meets a down server with a quick 503.

@@ -81,6 +81,16 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
     return router
 }
 
+/// The router of a process without the API (`quarry worker`): `/health`, `/ready` (its back ends)
+/// and `/metrics`, all public, as on the API's router.
+public func makeProbeRouter(metrics: PrometheusCollectorRegistry, readinessChecks: [any ReadinessCheck]) -> Router<QuarryRequestContext> {
+    let router = Router(context: QuarryRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    HealthRoutes(checks: readinessChecks).register(on: router)
+    MetricsRoute(registry: metrics).register(on: router)
+    return router
+}
+
 /// Prometheus names allow `[a-zA-Z0-9_:]` only; libraries (Hummingbird) label their metrics with dots.
 public func prometheusSafeNames(_ name: String, _ labels: [(String, String)]) -> (String, [(String, String)]) {
     func sanitize(_ text: String) -> String {

@@ -34,7 +34,7 @@ struct ProductionTopologyTests {
 
         let worker = Process()
         worker.executableURL = URL(fileURLWithPath: QuarryBinary.path)
-        worker.arguments = ["worker", "--queues", "ingest", "--concurrency", "2", "--data", ServeCommandTests.temporaryData()]
+        worker.arguments = ["worker", "--queues", "ingest", "--concurrency", "2", "--port", "0", "--data", ServeCommandTests.temporaryData()]
         worker.environment = QuarryBinary.environment(environment)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-worker-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -51,6 +51,16 @@ struct ProductionTopologyTests {
 
         let answer = try server.post("/api/v1/rag/query", token: admin, body: #"{"query": "interactive mode and the interpreter"}"#)
         #expect(answer.status == 200 && answer.body.contains(id), "\(answer.body)")
+
+        // The worker's own /metrics and /ready, at the address it logged.
+        let logged = try String(contentsOf: log, encoding: .utf8)
+        let metricsURL = try #require(logged.firstMatch(of: /url=(http:\/\/[0-9.]+:[0-9]+\/metrics)/)?.1).description
+        try await Task.sleep(for: .seconds(6))  // one round of the queue depth gauge after the job
+        let metrics = try run("/usr/bin/curl", ["-sS", metricsURL])
+        #expect(metrics.contains(#"quarry_jobs_total{queue="ingest",actor="ingest_document",outcome="done"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"queue_depth{queue="ingest"} 0"#), "\(metrics)")
+        let workerReady = try run("/usr/bin/curl", ["-sS", metricsURL.replacingOccurrences(of: "/metrics", with: "/ready")])
+        #expect(workerReady.contains(#""kind":"redis""#) && workerReady.contains(#""status":"ready""#), "\(workerReady)")
 
         worker.terminate()
         worker.waitUntilExit()

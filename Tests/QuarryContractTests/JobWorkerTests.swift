@@ -46,9 +46,7 @@ struct JobWorkerTests {
             do { try await Task.sleep(for: .seconds(30)) } catch { cancelled.raise(); throw error }
         }])
         worker.timeLimit = .milliseconds(200)
-        let start = ContinuousClock.now
-        #expect(try await worker.runOne())
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(try await worker.runOne())  // returns only once the 30 s job is cancelled
         #expect(cancelled.raised)
         #expect(try await queue.deadLetters(queue: "ingest").isEmpty)
         #expect(try await queue.depth(queue: "ingest") == 1, "waiting for its retry")

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import Logging
 import QuarryEngine
+import QuarryServer
 import ServiceLifecycle
 
 /// `quarry worker`: runs queued jobs until SIGTERM or SIGINT, for deployments where the API and
@@ -19,11 +21,14 @@ public struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "Queues to consume, comma-separated.") var queues = "ingest"
     @Option(help: "Jobs run at once per queue.") var concurrency = 2
+    @Option(help: ArgumentHelp("Address of /health, /ready and /metrics (default 127.0.0.1).", valueName: "host")) var host: String?
+    @Option(help: ArgumentHelp("Port of /health, /ready and /metrics (default 8421; 0 picks a free one).", valueName: "port")) var port = 8421
 
     public init() {}
 
     public func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number (0-65535)") }
         let unknown = Set(queueNames).subtracting(["ingest"])
         guard unknown.isEmpty else { throw ValidationError("no actors run on queue(s) \(unknown.sorted().joined(separator: ", ")) yet; known: ingest") }
     }
@@ -32,16 +37,26 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let (settings, runtime) = try await reportingStartupErrors {
-            let settings = try options.settings()
+            let settings = try options.settings(flags: [SettingKey.host.name: host])
             return (settings, try EngineRuntime.open(settings))
         }
         Observability.bootstrapLogging(settings)
+        let metrics = Observability.bootstrapMetrics()
         let logger = Logger(label: "quarry")
         let actors = [IngestPipeline.queueName: runtime.pipeline.actors]
         let workers = queueNames.map { JobWorker(queue: runtime.queue, queueName: $0, actors: actors[$0] ?? [:]) }
         logger.info("working", metadata: ["queues": .string(queueNames.joined(separator: ",")), "concurrency": .stringConvertible(concurrency)])
+        let (checks, port) = (runtime.readinessChecks, port)
+        let probes = Application(
+            router: makeProbeRouter(metrics: metrics, readinessChecks: checks),
+            configuration: .init(address: .hostname(settings.host, port: port), serverName: "quarry-worker"),
+            onServerRunning: { channel in
+                logger.info("metrics", metadata: ["url": .string("http://\(settings.host):\(channel.localAddress?.port ?? port)/metrics")])
+            },
+            logger: logger
+        )
         let group = ServiceGroup(configuration: .init(
-            services: [WorkerService(workers: workers, concurrency: concurrency)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: [WorkerService(workers: workers, concurrency: concurrency), probes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         try await group.run()
         logger.info("stopped")

@@ -4,6 +4,7 @@ import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
 import QuarryHTTP
+import QuarryServer
 
 /// The engine as `quarry index`, `ask` and `serve` use it: one SQLite database in the data
 /// directory (`quarry.sqlite`: jobs unless `queue` is redis; documents and chunks unless `document_store` is mongodb;
@@ -48,5 +49,14 @@ struct EngineRuntime: Sendable {
         } catch {
             throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
         }
+    }
+
+    /// What `/ready` asks: each back end the settings chose.
+    var readinessChecks: [any ReadinessCheck] {
+        [
+            DocumentStores.readiness(of: store, directory: directory),
+            VectorStores.readiness(of: index, directory: directory),
+            JobQueues.readiness(of: queue, directory: directory),
+        ]
     }
 }

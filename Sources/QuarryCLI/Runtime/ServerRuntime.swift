@@ -22,11 +22,7 @@ struct ServerRuntime {
         let authority = try await makeAuthority(settings, secret: secret, directory: directory)
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
-        let checks: [any ReadinessCheck] = [
-            DocumentStores.readiness(of: engine.store, directory: directory),
-            VectorStores.readiness(of: engine.index, directory: directory),
-            JobQueues.readiness(of: engine.queue, directory: directory),
-        ]
+        let checks = engine.readinessChecks
         let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, retriever: engine.retriever, maximumUploadBytes: settings.maxUploadBytes,
                                             fetcher: fetcher)

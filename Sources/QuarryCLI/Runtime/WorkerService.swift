@@ -1,3 +1,4 @@
+import Metrics
 import QuarryEngine
 import QuarryRedis
 import ServiceLifecycle
@@ -6,10 +7,12 @@ import Synchronization
 /// Job workers as a service of a `ServiceGroup` (`quarry worker`, and `quarry serve` on the
 /// embedded queue). On graceful shutdown they take no new job, finish the ones running, and give
 /// back what they still hold on Redis, so another worker has it at once; after a crash it comes
-/// back when the heartbeat runs out (embedded: when the lease does).
+/// back when the heartbeat runs out (embedded: when the lease does). Each queue's depth goes to the
+/// `queue_depth{queue}` gauge every few seconds.
 struct WorkerService: Service {
     let workers: [JobWorker]
     var concurrency = 1
+    var depthInterval: Duration = .seconds(5)
 
     func run() async throws {
         let stopping = StoppingFlag()
@@ -20,6 +23,17 @@ struct WorkerService: Service {
             group.addTask {
                 try? await gracefulShutdown()
                 stopping.raise()
+            }
+            group.addTask { [workers, depthInterval] in
+                while !stopping.raised {
+                    for worker in workers {
+                        if let depth = try? await worker.queue.depth(queue: worker.queueName) {
+                            Gauge(label: "queue_depth", dimensions: [("queue", worker.queueName)]).record(depth)
+                        }
+                    }
+                    // Short naps, so a shutdown is not held up by the interval.
+                    for _ in 0..<max(1, Int(depthInterval.seconds * 10)) where !stopping.raised { try? await Task.sleep(for: .milliseconds(100)) }
+                }
             }
         }
         for worker in workers { try? await (worker.queue as? RedisJobQueue)?.releaseHeld() }
