@@ -21,6 +21,15 @@ enum DispatchScript {
 
     redis.call("zadd", heartbeats, now, worker)
 
+    -- Wakes a worker blocked on `<q>.wake` (BLPOP): a key beside Dramatiq's, which Dramatiq
+    -- ignores. At most 64 tokens, gone after a minute when no Quarry worker listens.
+    local function wake(name)
+      local key = ns .. ":" .. name .. ".wake"
+      redis.call("rpush", key, "1")
+      redis.call("ltrim", key, -64, -1)
+      redis.call("pexpire", key, 60000)
+    end
+
     -- Takes message `id` out of this worker's hands; false when it was not held (already acked,
     -- or given back to the queue after this worker was taken for dead).
     local function release(id)
@@ -31,6 +40,7 @@ enum DispatchScript {
       -- ARGV 7: message id (options.redis_message_id), 8: message
       redis.call("hset", messages, ARGV[7], ARGV[8])
       redis.call("rpush", q, ARGV[7])
+      wake(queue)
       return 1
 
     elseif operation == "fetch" then
@@ -90,6 +100,7 @@ enum DispatchScript {
       local target = ns .. ":" .. ARGV[8]
       redis.call("hset", target .. ".msgs", ARGV[9], ARGV[10])
       redis.call("rpush", target, ARGV[9])
+      wake(ARGV[8])
       return 1
 
     elseif operation == "requeue" then
@@ -98,6 +109,7 @@ enum DispatchScript {
       for i = 7, #ARGV do
         if release(ARGV[i]) then redis.call("rpush", q, ARGV[i]) count = count + 1 end
       end
+      if count > 0 then wake(queue) end
       return count
 
     elseif operation == "depth" then

@@ -134,6 +134,20 @@ public final class RedisJobQueue: JobQueue {
         }
     }
 
+    /// Blocks on the queue's wake-up list (BLPOP, at most `timeout`, which stays under the client's
+    /// read timeout), which every enqueue onto the queue pushes to: an idle worker starts a new
+    /// job within a round trip instead of at its next poll. Messages sent by Dramatiq itself push
+    /// no token, so they wait for the poll.
+    public func waitForWork(queue: String, timeout: Duration) async {
+        let seconds = min(timeout, client.timeout - .milliseconds(500)).seconds
+        guard seconds > 0.01 else { return }
+        do {
+            _ = try await client.command(["BLPOP", "\(namespace):\(queue).wake", String(format: "%.3f", seconds)])
+        } catch {
+            try? await Task.sleep(for: timeout)  // Redis away: wait as a poll would
+        }
+    }
+
     /// Whether Redis answers (and holds the script): `nil` when ready, else why not.
     public func problem() async -> String? {
         do {

@@ -88,4 +88,21 @@ struct JobWorkerTests {
         #expect(await running.done == 1)
         #expect(try await queue.depth(queue: "ingest") == 1, "the second job is still queued")
     }
+
+    @Test("on Redis an idle worker starts a new job when it is enqueued, not at its next poll")
+    func wakeUp() async throws {
+        let queue = try QueueBackend.redis.makeQueues(clock: TestClock()).first
+        let done = Flag()
+        let worker = JobWorker(queue: queue, queueName: "ingest", actors: ["work": { _ in done.raise() }])
+        let stop = Flag()
+        // A poll every ten minutes: only the wake-up can start the job within this test.
+        let loop = Task { await worker.run(concurrency: 1, polling: .seconds(600), stopping: { stop.raised }) }
+        try await Task.sleep(for: .milliseconds(300))  // the loop found nothing and waits
+        try await queue.enqueue(Self.job("work"))
+        for _ in 0..<300 where !done.raised { try await Task.sleep(for: .milliseconds(100)) }
+        stop.raise()
+        try await queue.enqueue(Self.job("work"))  // wakes the loop so it sees the stop
+        await loop.value
+        #expect(done.raised)
+    }
 }

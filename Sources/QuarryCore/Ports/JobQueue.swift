@@ -20,6 +20,15 @@ public protocol JobQueue: Sendable {
     /// Jobs waiting or leased on `queue` (dead letters not counted).
     func depth(queue: String) async throws -> Int
     func deadLetters(queue: String) async throws -> [LeasedJob]
+    /// Returns when `queue` may have work, or after `timeout`: how an idle worker waits. A queue
+    /// that cannot tell (the embedded one) simply sleeps.
+    func waitForWork(queue: String, timeout: Duration) async
+}
+
+extension JobQueue {
+    public func waitForWork(queue: String, timeout: Duration) async {
+        try? await Task.sleep(for: timeout)
+    }
 }
 
 public struct NewJob: Sendable, Equatable {

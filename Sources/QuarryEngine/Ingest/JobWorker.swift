@@ -90,8 +90,8 @@ public struct JobWorker: Sendable {
         }
     }
 
-    /// Runs jobs on `concurrency` loops until `stopping` says so (or the task is cancelled),
-    /// polling every `interval` when the queue is empty. A loop finishes the job it has before it
+    /// Runs jobs on `concurrency` loops until `stopping` says so (or the task is cancelled); an
+    /// idle loop waits for work (``JobQueue/waitForWork(queue:timeout:)``) up to `interval`. A loop finishes the job it has before it
     /// stops, so a graceful shutdown loses no work and leaves none half done.
     public func run(concurrency: Int = 1, polling interval: Duration = .milliseconds(500), stopping: @escaping @Sendable () -> Bool = { false }) async {
         await withTaskGroup(of: Void.self) { group in
@@ -99,7 +99,7 @@ public struct JobWorker: Sendable {
                 group.addTask {
                     while !Task.isCancelled, !stopping() {
                         let worked = (try? await runOne()) ?? false
-                        if !worked, !stopping() { try? await Task.sleep(for: interval) }
+                        if !worked, !stopping() { await queue.waitForWork(queue: queueName, timeout: interval) }
                     }
                 }
             }
