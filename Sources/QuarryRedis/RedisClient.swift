@@ -69,15 +69,17 @@ public final class RedisClient: Sendable {
     }
 
     /// Runs `arguments` as one command and returns its reply.
-    func command(_ arguments: [String]) async throws -> RedisValue {
-        try await command(arguments.map { Data($0.utf8) })
+    func command(_ arguments: [String], waiting: Bool = false) async throws -> RedisValue {
+        try await command(arguments.map { Data($0.utf8) }, waiting: waiting)
     }
 
-    func command(_ arguments: [Data]) async throws -> RedisValue {
+    /// Quick commands run on dispatch's shared threads. A `waiting` one (BLPOP) gets a thread of
+    /// its own: dispatch runs as many shared threads as there are cores, and a few commands
+    /// blocked for half a second there held up every other command of the process.
+    func command(_ arguments: [Data], waiting: Bool = false) async throws -> RedisValue {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { [self] in
-                continuation.resume(with: Result { try perform(arguments) })
-            }
+            let work: @Sendable () -> Void = { [self] in continuation.resume(with: Result { try perform(arguments) }) }
+            if waiting { Thread(block: work).start() } else { DispatchQueue.global().async(execute: work) }
         }
     }
 

@@ -142,7 +142,7 @@ public final class RedisJobQueue: JobQueue {
         let seconds = min(timeout, client.timeout - .milliseconds(500)).seconds
         guard seconds > 0.01 else { return }
         do {
-            _ = try await client.command(["BLPOP", "\(namespace):\(queue).wake", String(format: "%.3f", seconds)])
+            _ = try await client.command(["BLPOP", "\(namespace):\(queue).wake", String(format: "%.3f", seconds)], waiting: true)
         } catch {
             try? await Task.sleep(for: timeout)  // Redis away: wait as a poll would
         }
