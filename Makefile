@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
-.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-queue
+.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-queue bench-ingest
 
 run: release
 	.build/release/quarry serve
@@ -20,7 +20,7 @@ release: bootstrap
 	swift build -c release --product quarry
 
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse bench-embed bench-query bench-queue
+bench: bench-parse bench-embed bench-query bench-queue bench-ingest
 
 bench-parse: release
 	scripts/bootstrap --bench
@@ -37,6 +37,10 @@ bench-query: release
 bench-queue: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/queues.py --quarry .build/release/quarry
+
+bench-ingest: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/ingest.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
 fuzz:

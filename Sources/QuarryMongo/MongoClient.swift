@@ -85,6 +85,10 @@ public final class MongoClient: @unchecked Sendable {
     }
 
     /// One client, borrowed from the pool for the length of a ``MongoClient/run(_:)`` call.
+    ///
+    /// Every C call that takes a ``BSONDocument``'s pointer runs inside `withExtendedLifetime` of
+    /// the documents: an optimised build may free an object right after its last Swift use, which
+    /// reading `.pointer` is, before libmongoc has read the memory (seen as "corrupt BSON").
     struct Session {
         let client: OpaquePointer
         let database: String
@@ -99,7 +103,7 @@ public final class MongoClient: @unchecked Sendable {
         func find(_ name: String, filter: some Encodable, options: some Encodable) throws -> [BSONDocumentCopy] {
             let (filter, options) = (try BSONDocument(filter), try BSONDocument(options))
             return try collection(name) { collection in
-                let cursor = mongoc_collection_find_with_opts(collection, filter.pointer, options.pointer, nil)!
+                let cursor = withExtendedLifetime((filter, options)) { mongoc_collection_find_with_opts(collection, filter.pointer, options.pointer, nil)! }
                 defer { mongoc_cursor_destroy(cursor) }
                 var found: [BSONDocumentCopy] = []
                 var document: OpaquePointer?
@@ -119,8 +123,10 @@ public final class MongoClient: @unchecked Sendable {
             var pointers: [OpaquePointer?] = made.map(\.pointer)
             let reply = BSONDocument()
             var error = bson_error_t()
-            let done = collection(name) { collection in
-                pointers.withUnsafeMutableBufferPointer { mongoc_collection_insert_many(collection, $0.baseAddress, $0.count, options.pointer, reply.pointer, &error) }
+            let done = withExtendedLifetime((made, options, reply)) {
+                collection(name) { collection in
+                    pointers.withUnsafeMutableBufferPointer { mongoc_collection_insert_many(collection, $0.baseAddress, $0.count, options.pointer, reply.pointer, &error) }
+                }
             }
             if !done { throw MongoError(error, operation: "insert into \(name)") }
         }
@@ -132,7 +138,9 @@ public final class MongoClient: @unchecked Sendable {
             let (filter, replacement, options) = (try BSONDocument(filter), try BSONDocument(replacement), try BSONDocument(["upsert": upsert]))
             let reply = BSONDocument()
             var error = bson_error_t()
-            let done = collection(name) { mongoc_collection_replace_one($0, filter.pointer, replacement.pointer, options.pointer, reply.pointer, &error) }
+            let done = withExtendedLifetime((filter, replacement, options, reply)) {
+                collection(name) { mongoc_collection_replace_one($0, filter.pointer, replacement.pointer, options.pointer, reply.pointer, &error) }
+            }
             if !done { throw MongoError(error, operation: "replace in \(name)") }
             return try reply.decode(WriteReply.self).matchedCount ?? 0
         }
@@ -142,7 +150,7 @@ public final class MongoClient: @unchecked Sendable {
             let filter = try BSONDocument(filter)
             let reply = BSONDocument()
             var error = bson_error_t()
-            let done = collection(name) { mongoc_collection_delete_many($0, filter.pointer, nil, reply.pointer, &error) }
+            let done = withExtendedLifetime((filter, reply)) { collection(name) { mongoc_collection_delete_many($0, filter.pointer, nil, reply.pointer, &error) } }
             if !done { throw MongoError(error, operation: "delete from \(name)") }
             return try reply.decode(WriteReply.self).deletedCount ?? 0
         }
@@ -153,7 +161,7 @@ public final class MongoClient: @unchecked Sendable {
             let command = try BSONDocument(command)
             let reply = BSONDocument()
             var error = bson_error_t()
-            guard mongoc_client_command_simple(client, database, command.pointer, nil, reply.pointer, &error) else {
+            guard withExtendedLifetime((command, reply), { mongoc_client_command_simple(client, database, command.pointer, nil, reply.pointer, &error) }) else {
                 throw MongoError(error, operation: "command")
             }
             return reply.json

@@ -75,7 +75,7 @@ extension MongoClient.Session {
         defer { mongoc_database_destroy(database) }
         let options = try BSONDocument(["bucketName": name])
         var error = bson_error_t()
-        guard let bucket = mongoc_gridfs_bucket_new(database, options.pointer, nil, &error) else {
+        guard let bucket = withExtendedLifetime(options, { mongoc_gridfs_bucket_new(database, options.pointer, nil, &error) }) else {
             throw MongoError(error, operation: "opening GridFS bucket \(name)")
         }
         defer { mongoc_gridfs_bucket_destroy(bucket) }

@@ -82,16 +82,11 @@ public final class RedisJobQueue: JobQueue {
 
     /// Dramatiq's Retries: while `retries` < `max_retries`, a copy with `retries + 1`, the error
     /// as `traceback` and an `eta` after the backoff goes to `q.DQ` (one atomic move); after
-    /// that the message becomes a dead letter in `q.XQ`.
+    /// that the message becomes a dead letter in `q.XQ`. The message stays in hand until Redis
+    /// has it, so a call that failed (Redis restarting) can be made again to the same effect.
     public func fail(_ job: LeasedJob, error: String) async throws {
-        guard let message = holding.withLock({ $0.removeValue(forKey: job.id) }) else {
-            try await call("nack", queue: job.queue, [job.id])
-            return
-        }
-        guard message.retries < message.maxRetries else {
-            holding.withLock { $0[job.id] = message }
-            try await deadLetter(job, error: error)  // the dead letter keeps its last error
-            return
+        guard let message = holding.withLock({ $0[job.id] }), message.retries < message.maxRetries else {
+            return try await deadLetter(job, error: error)  // the dead letter keeps its last error
         }
         let time = now()
         var retry = message.reissued()
@@ -100,15 +95,17 @@ public final class RedisJobQueue: JobQueue {
         retry.options["requeue_timestamp"] = .int(time)
         retry.options["eta"] = .int(time + Int64((delay(message).milliseconds).rounded()))
         try await call("move", queue: job.queue, [job.id, job.queue + ".DQ", retry.redisMessageId!, retry])
+        holding.withLock { _ = $0.removeValue(forKey: job.id) }
     }
 
     public func deadLetter(_ job: LeasedJob, error: String) async throws {
-        guard var message = holding.withLock({ $0.removeValue(forKey: job.id) }) else {
+        if var message = holding.withLock({ $0[job.id] }) {
+            message.options["traceback"] = .string(String(error.prefix(4096)))
+            try await call("nack", queue: job.queue, [job.id, message])
+        } else {
             try await call("nack", queue: job.queue, [job.id])
-            return
         }
-        message.options["traceback"] = .string(String(error.prefix(4096)))
-        try await call("nack", queue: job.queue, [job.id, message])
+        holding.withLock { _ = $0.removeValue(forKey: job.id) }
     }
 
     public func depth(queue: String) async throws -> Int {
