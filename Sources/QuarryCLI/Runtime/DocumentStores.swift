@@ -21,17 +21,7 @@ enum DocumentStores {
 
     static func readiness(of store: any DocumentStore, directory: DataDirectory) -> any ReadinessCheck {
         guard let mongo = store as? MongoDocumentStore else { return EmbeddedBackendCheck(name: "document_store", directory: directory) }
-        return MongoCheck(store: mongo)
-    }
-}
-
-struct MongoCheck: ReadinessCheck {
-    let store: MongoDocumentStore
-    let name = "document_store"
-
-    func check() async -> ReadinessReport {
-        let target = store.client.hosts + " database " + store.client.databaseName
-        if let problem = await store.problem() { return ReadinessReport(kind: "mongodb", ready: false, detail: target + ": " + problem) }
-        return ReadinessReport(kind: "mongodb", ready: true, detail: target)
+        return BackendCheck(name: "document_store", kind: "mongodb", target: mongo.client.hosts + " database " + mongo.client.databaseName,
+                            probe: mongo.problem)
     }
 }

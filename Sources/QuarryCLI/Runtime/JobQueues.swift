@@ -15,18 +15,7 @@ enum JobQueues {
 
     static func readiness(of queue: any JobQueue, directory: DataDirectory) -> any ReadinessCheck {
         guard let redis = queue as? RedisJobQueue else { return EmbeddedBackendCheck(name: "queue", directory: directory) }
-        return RedisCheck(queue: redis)
-    }
-}
-
-struct RedisCheck: ReadinessCheck {
-    let queue: RedisJobQueue
-    let name = "queue"
-
-    func check() async -> ReadinessReport {
-        let endpoint = queue.client.endpoint
-        let target = "\(endpoint.host):\(endpoint.port) namespace \(queue.namespace)"
-        if let problem = await queue.problem() { return ReadinessReport(kind: "redis", ready: false, detail: target + ": " + problem) }
-        return ReadinessReport(kind: "redis", ready: true, detail: target)
+        let endpoint = redis.client.endpoint
+        return BackendCheck(name: "queue", kind: "redis", target: "\(endpoint.host):\(endpoint.port) namespace \(redis.namespace)", probe: redis.problem)
     }
 }

@@ -66,3 +66,17 @@ struct EmbeddedBackendCheck: ReadinessCheck {
         return ReadinessReport(kind: "embedded", ready: true, detail: directory.path)
     }
 }
+
+/// A production back end (Qdrant, MongoDB, Redis) is ready while `probe` finds nothing wrong; the
+/// report names where it is (hosts only, never credentials) and, when down, why.
+struct BackendCheck: ReadinessCheck {
+    let name: String
+    let kind: String
+    let target: String
+    let probe: @Sendable () async -> String?
+
+    func check() async -> ReadinessReport {
+        if let problem = await probe() { return ReadinessReport(kind: kind, ready: false, detail: target + ": " + problem) }
+        return ReadinessReport(kind: kind, ready: true, detail: target)
+    }
+}

@@ -20,17 +20,8 @@ enum VectorStores {
     /// (reachable, collection in place) for Qdrant.
     static func readiness(of index: any VectorIndex, directory: DataDirectory) -> any ReadinessCheck {
         guard let qdrant = index as? QdrantVectorIndex else { return EmbeddedBackendCheck(name: "vector_store", directory: directory) }
-        return QdrantCheck(index: qdrant)
-    }
-}
-
-struct QdrantCheck: ReadinessCheck {
-    let index: QdrantVectorIndex
-    let name = "vector_store"
-
-    func check() async -> ReadinessReport {
-        let target = index.configuration.url + " collection " + index.configuration.collection
-        if let problem = await index.problem() { return ReadinessReport(kind: "qdrant", ready: false, detail: problem) }
-        return ReadinessReport(kind: "qdrant", ready: true, detail: target)
+        let configuration = qdrant.configuration
+        return BackendCheck(name: "vector_store", kind: "qdrant", target: configuration.url + " collection " + configuration.collection,
+                            probe: qdrant.problem)
     }
 }
