@@ -1,6 +1,7 @@
 import Foundation
 import QuarryCore
 import QuarryEngine
+import QuarryRedis
 import QuarryTestSupport
 import Synchronization
 import Testing
@@ -104,5 +105,29 @@ struct JobWorkerTests {
         try await queue.enqueue(Self.job("work"))  // wakes the loop so it sees the stop
         await loop.value
         #expect(done.raised)
+    }
+
+    @Test("on Redis, prefetch takes several messages into one worker's hands; released, another worker has them")
+    func prefetch() async throws {
+        let queues = try QueueBackend.redis.makeQueues(clock: TestClock())
+        let first = try #require(queues.first as? RedisJobQueue).prefetching(4)
+        for _ in 0..<6 { try await first.enqueue(Self.job("work")) }
+        let job = try #require(try await first.dequeue(queue: "ingest", lease: .seconds(60)))  // takes four
+        var others = 0
+        while let other = try await queues.second.dequeue(queue: "ingest", lease: .seconds(60)) {
+            others += 1
+            try await queues.second.complete(other)
+        }
+        #expect(others == 2)
+        #expect(try await first.depth(queue: "ingest") == 4, "the four in hand still count")
+        try await first.complete(job)
+        try await first.releaseHeld()  // the three not handed out go back
+        var again = 0
+        while let other = try await queues.second.dequeue(queue: "ingest", lease: .seconds(60)) {
+            again += 1
+            try await queues.second.complete(other)
+        }
+        #expect(again == 3)
+        #expect(try await first.depth(queue: "ingest") == 0)
     }
 }

@@ -129,7 +129,7 @@ def main() -> int:
         quarry = json.loads(subprocess.run(
             [args.quarry, "bench", "queue", "--redis", url, "--messages", str(args.messages), "--concurrency", str(args.concurrency),
              "--runs", str(args.runs), "--samples", str(args.samples), "--json"], check=True, capture_output=True, text=True).stdout)
-        rows.append({"who": "Quarry worker", "prefetch": "one per loop", "messages_per_second": quarry["messagesPerSecond"],
+        rows.append({"who": "Quarry worker", "prefetch": "2 per loop", "messages_per_second": quarry["messagesPerSecond"],
                      "runs": quarry["runs"], "latency_p50_ms": quarry["latencyP50Milliseconds"], "latency_p99_ms": quarry["latencyP99Milliseconds"]})
         for name, prefetch in (("Dramatiq, default prefetch", 0), ("Dramatiq, prefetch 64", 64)):
             rates = [dramatiq_run(url, f"bench-{name[:3]}-{prefetch}-{run}", args.messages, args.concurrency, prefetch) for run in range(args.runs)]

@@ -61,7 +61,8 @@ extension BenchCommand {
 
         /// Messages per second for one worker draining `messages` queued no-op messages.
         func throughput(_ endpoint: RedisEndpoint) async throws -> Double {
-            let queue = RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: "quarry-bench-\(UUID().uuidString.prefix(8))")
+            let queue = RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: "quarry-bench-\(UUID().uuidString.prefix(8))",
+                                      prefetch: 2 * concurrency)  // as quarry worker does
             let payload = Data("{}".utf8)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for part in 0..<8 {
@@ -81,7 +82,8 @@ extension BenchCommand {
 
         /// Milliseconds from just before each enqueue to its actor's start, the worker idle between.
         func latency(_ endpoint: RedisEndpoint) async throws -> [Double] {
-            let queue = RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: "quarry-bench-\(UUID().uuidString.prefix(8))")
+            let queue = RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: "quarry-bench-\(UUID().uuidString.prefix(8))",
+                                      prefetch: 2 * concurrency)
             let sender = RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: queue.namespace)
             let measured = Mutex<[Double]>([])
             let worker = JobWorker(queue: queue, queueName: "bench", actors: ["noop": { job in

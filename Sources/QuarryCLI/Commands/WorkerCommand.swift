@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import QuarryEngine
+import QuarryRedis
 import QuarryServer
 import ServiceLifecycle
 
@@ -44,7 +45,9 @@ public struct WorkerCommand: AsyncParsableCommand {
         let metrics = Observability.bootstrapMetrics()
         let logger = Logger(label: "quarry")
         let actors = [IngestPipeline.queueName: runtime.pipeline.actors]
-        let workers = queueNames.map { JobWorker(queue: runtime.queue, queueName: $0, actors: actors[$0] ?? [:]) }
+        // Two messages fetched per loop at a time, as Dramatiq's workers prefetch by default.
+        let queue = (runtime.queue as? RedisJobQueue)?.prefetching(2 * concurrency) ?? runtime.queue
+        let workers = queueNames.map { JobWorker(queue: queue, queueName: $0, actors: actors[$0] ?? [:]) }
         logger.info("working", metadata: ["queues": .string(queueNames.joined(separator: ",")), "concurrency": .stringConvertible(concurrency)])
         let (checks, port) = (runtime.readinessChecks, port)
         let probes = Application(
