@@ -8,8 +8,11 @@ import QuarryServer
 enum DocumentStores {
     /// SQLite in `database` with files under `<data>/files`, or MongoDB with files in GridFS.
     static func open(_ settings: Settings, database: SQLiteDatabase, directory: DataDirectory) throws -> any DocumentStore {
-        guard settings.documentStore == .mongodb, let uri = settings.mongodbURI else {
+        guard settings.documentStore == .mongodb else {
             return try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
+        }
+        guard let uri = settings.mongodbURI else {  // resolved with the setting: never fall back to SQLite
+            throw ConfigurationError(key: SettingKey.mongodbURI.name, origin: "settings", reason: "is required when document_store is mongodb")
         }
         do {
             return MongoDocumentStore(client: try MongoClient(uri: uri))

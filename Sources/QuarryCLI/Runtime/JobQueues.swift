@@ -7,8 +7,10 @@ import QuarryServer
 enum JobQueues {
     /// SQLite in `database`, or Redis in Dramatiq's layout.
     static func open(_ settings: Settings, database: SQLiteDatabase) throws -> any JobQueue {
-        guard settings.queue == .redis, let redis = settings.redis, let endpoint = RedisEndpoint(url: redis.url) else {
-            return try SQLiteJobQueue(database: database)
+        guard settings.queue == .redis else { return try SQLiteJobQueue(database: database) }
+        // Settings checked both when they were resolved: never fall back to the embedded queue.
+        guard let redis = settings.redis, let endpoint = RedisEndpoint(url: redis.url) else {
+            throw ConfigurationError(key: SettingKey.redisURL.name, origin: "settings", reason: "is required when queue is redis")
         }
         return RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: redis.namespace, heartbeatTimeout: redis.heartbeatTimeout)
     }

@@ -16,6 +16,16 @@ struct WorkerService: Service {
 
     func run() async throws {
         let stopping = StoppingFlag()
+        let sampler = Task { [workers, depthInterval] in
+            while !Task.isCancelled {
+                for worker in workers {
+                    if let depth = try? await worker.queue.depth(queue: worker.queueName) {
+                        Gauge(label: "queue_depth", dimensions: [("queue", worker.queueName)]).record(depth)
+                    }
+                }
+                try? await Task.sleep(for: depthInterval)
+            }
+        }
         await withTaskGroup(of: Void.self) { group in
             for worker in workers {
                 group.addTask { await worker.run(concurrency: concurrency, stopping: { stopping.raised }) }
@@ -24,18 +34,8 @@ struct WorkerService: Service {
                 try? await gracefulShutdown()
                 stopping.raise()
             }
-            group.addTask { [workers, depthInterval] in
-                while !stopping.raised {
-                    for worker in workers {
-                        if let depth = try? await worker.queue.depth(queue: worker.queueName) {
-                            Gauge(label: "queue_depth", dimensions: [("queue", worker.queueName)]).record(depth)
-                        }
-                    }
-                    // Short naps, so a shutdown is not held up by the interval.
-                    for _ in 0..<max(1, Int(depthInterval.seconds * 10)) where !stopping.raised { try? await Task.sleep(for: .milliseconds(100)) }
-                }
-            }
         }
+        sampler.cancel()
         for worker in workers { try? await (worker.queue as? RedisJobQueue)?.releaseHeld() }
     }
 }

@@ -77,15 +77,17 @@ public struct JobWorker: Sendable {
     /// done, and a settlement that never lands would leave the job held by a live worker forever.
     /// Gives up after about two minutes; the job then comes back once this worker is gone.
     private func settle(_ operation: () async throws -> Void) async throws {
-        var delay = Duration.milliseconds(100)
+        let backoff = Backoff(minimum: .milliseconds(100), maximum: .seconds(5))
         let deadline = ContinuousClock.now + .seconds(120)
+        var attempt = 0
         while true {
             do {
                 return try await operation()
             } catch let error as BackendUnavailable {
+                attempt += 1
+                let delay = backoff.delay(afterAttempt: attempt)
                 guard ContinuousClock.now + delay < deadline else { throw error }
                 try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
             }
         }
     }
