@@ -1,7 +1,7 @@
 import Foundation
 import QuarryCore
 
-/// Documents and chunks in SQLite (tables `documents`, `chunks`), original bytes as files under
+/// Documents, chunks and index jobs in SQLite (tables `documents`, `chunks`, `index_jobs`), original bytes as files under
 /// `files/` beside it, written to a temporary name and renamed, so none is ever half there.
 public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
@@ -21,6 +21,10 @@ public final class SQLiteDocumentStore: DocumentStore {
                 tenant TEXT NOT NULL, id TEXT NOT NULL, document_id TEXT NOT NULL, chunk TEXT NOT NULL,
                 PRIMARY KEY (tenant, id));
             CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (tenant, document_id);
+            CREATE TABLE IF NOT EXISTS index_jobs (
+                tenant TEXT NOT NULL, id TEXT NOT NULL, created_at REAL NOT NULL, started_at REAL, canceled_at REAL,
+                items TEXT NOT NULL, PRIMARY KEY (tenant, id));
+            CREATE INDEX IF NOT EXISTS index_jobs_by_age ON index_jobs (tenant, created_at);
             """)
     }
 
@@ -35,6 +39,13 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     public func record(_ id: String, tenant: String) async throws -> DocumentRecord? {
         try database.query("SELECT record FROM documents WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first.map(Self.record)
+    }
+
+    public func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord] {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        return try database.query("SELECT record FROM documents WHERE tenant = ? AND id IN (\(placeholders))", [.text(tenant)] + ids.map { .text($0) })
+            .map(Self.record)
     }
 
     public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {

@@ -145,6 +145,19 @@ public final class MongoClient: @unchecked Sendable {
             return try reply.decode(WriteReply.self).matchedCount ?? 0
         }
 
+        /// Applies `update` (operators such as `$set`) to the document `filter` selects; returns how many matched.
+        @discardableResult
+        func updateOne(_ name: String, filter: some Encodable, update: some Encodable) throws -> Int {
+            let (filter, update) = (try BSONDocument(filter), try BSONDocument(update))
+            let reply = BSONDocument()
+            var error = bson_error_t()
+            let done = withExtendedLifetime((filter, update, reply)) {
+                collection(name) { mongoc_collection_update_one($0, filter.pointer, update.pointer, nil, reply.pointer, &error) }
+            }
+            if !done { throw MongoError(error, operation: "update in \(name)") }
+            return try reply.decode(WriteReply.self).matchedCount ?? 0
+        }
+
         @discardableResult
         func deleteMany(_ name: String, filter: some Encodable) throws -> Int {
             let filter = try BSONDocument(filter)

@@ -2,7 +2,8 @@ import Foundation
 import QuarryCore
 import Synchronization
 
-/// ``DocumentStore`` on MongoDB (DESIGN.md §2): records in `documents`, chunks in `chunks`, each
+/// ``DocumentStore`` on MongoDB (DESIGN.md §2): records in `documents`, chunks in `chunks`, bulk
+/// index jobs in `index_jobs` (MongoDocumentStore+IndexJobs.swift), each
 /// keyed by tenant and id together (``key(_:tenant:)``), so every lookup is scoped to its tenant
 /// by the key itself; original
 /// files in the GridFS bucket `files`. The indexes are created on first use (the `createIndexes`
@@ -15,6 +16,7 @@ public final class MongoDocumentStore: DocumentStore {
     static let documents = "documents"
     static let chunks = "chunks"
     static let files = "files"
+    static let indexJobs = "index_jobs"
 
     public init(client: MongoClient) {
         self.client = client
@@ -27,6 +29,16 @@ public final class MongoDocumentStore: DocumentStore {
         return try await client.run { session in
             try session.find(Self.documents, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1))
                 .first.map { try $0.decode(StoredRecord.self).record }
+        }
+    }
+
+    public func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord] {
+        guard !ids.isEmpty else { return [] }
+        try await prepare()
+        let keys = ids.map { key($0, tenant: tenant) }
+        return try await client.run { session in
+            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: Data("{}".utf8)))
+                .map { try $0.decode(StoredRecord.self).record }
         }
     }
 
@@ -133,6 +145,7 @@ public final class MongoDocumentStore: DocumentStore {
         let commands = [
             #"{"createIndexes": "documents", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"tenant": 1, "sourceUri": 1}, "name": "tenant_source"}]}"#,
             #"{"createIndexes": "chunks", "indexes": [{"key": {"tenant": 1, "documentId": 1}, "name": "tenant_document"}]}"#,
+            #"{"createIndexes": "index_jobs", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
         ]
         try await client.run { session in
             for command in commands { try session.command(RawJSON(json: Data(command.utf8))) }

@@ -12,20 +12,22 @@ public struct ServerDependencies: Sendable {
     public var readinessChecks: [any ReadinessCheck]
     /// Serves `POST /v1/embeddings` when present.
     public var embedder: (any Embedder)?
-    /// Serves `/api/v1/documents` and `/api/v1/rag/query` when present.
+    /// Serves `/api/v1/documents`, `/api/v1/index-jobs` and `/api/v1/rag/query` when present.
     public var engine: Engine?
     public var maximumTokenLifetime: Duration
 
     /// The engine's parts the API uses.
     public struct Engine: Sendable {
         public var pipeline: IngestPipeline
+        public var indexJobs: IndexJobs
         public var retriever: Retriever
         public var maximumUploadBytes: Int
         /// Fetches `{"url": …}` submissions; by default public addresses only, as large as an upload may be.
         public var fetcher: URLFetcher
 
-        public init(pipeline: IngestPipeline, retriever: Retriever, maximumUploadBytes: Int, fetcher: URLFetcher? = nil) {
+        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, maximumUploadBytes: Int, fetcher: URLFetcher? = nil) {
             self.pipeline = pipeline
+            self.indexJobs = indexJobs
             self.retriever = retriever
             self.maximumUploadBytes = maximumUploadBytes
             self.fetcher = fetcher ?? URLFetcher(maximumBytes: maximumUploadBytes)
@@ -71,6 +73,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         .register(on: api)
     if let engine = dependencies.engine {
         DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes, fetcher: engine.fetcher).register(on: api)
+        IndexJobRoutes(indexJobs: engine.indexJobs).register(on: api)
         QueryRoutes(retriever: engine.retriever).register(on: api)
     }
 

@@ -2,100 +2,103 @@ import ArgumentParser
 import Foundation
 import QuarryCore
 import QuarryEngine
+import QuarryServer
 
-/// `quarry index PATH…`: indexes files and folders into the data directory, as uploads are.
+/// `quarry index PATH…|URL…`: one bulk index job, run here on the data directory, or submitted to
+/// a server (`--server`) and followed there. Either way the same progress and the same summary.
 public struct IndexCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "index", abstract: "Index PDF, HTML and .txt files and folders (recursively).",
+        commandName: "index", abstract: "Index PDF, HTML and .txt files, folders (recursively) and URLs.",
         discussion: """
-        Each file is stored and queued as an ingest job in the data directory, then the jobs run here \
-        with progress on stderr. Unchanged files (same bytes) are skipped; a changed file replaces its \
-        older version. Interrupted, it resumes where it stopped when run again. Ends with the failures \
-        and their reasons; the exit status is 1 when any file failed.
+        Without --server: the job runs here, in the data directory, with progress on stderr. \
+        Unchanged files (same bytes) are skipped; a changed file replaces its older version. \
+        Interrupted, it resumes where it stopped when run again.
+
+        With --server URL: the paths and URLs go to POST /api/v1/index-jobs and the job is followed \
+        until it ends (Ctrl-C stops following, not the job). Paths are sent absolute and must lie \
+        inside the server's index_root, as its workers see them; a token comes from --token or \
+        QUARRY_TOKEN.
+
+        Ends with the failures and their reasons; the exit status is 1 when any item failed.
         """
     )
 
     @OptionGroup var options: ConfigurationOptions
-    @Argument(help: "Files or folders.") var paths: [String]
-    @Option(help: "The tenant that owns the documents.") var tenant = Tenant.defaultName
+    @Argument(help: "Files, folders, or http(s) URLs.") var sources: [String]
+    @Option(help: "The tenant that owns the documents (without --server; a server takes the token's).") var tenant = Tenant.defaultName
+    @Option(help: ArgumentHelp("A Quarry server to submit the job to, e.g. https://quarry.example.com.", valueName: "url")) var server: String?
+    @Option(help: ArgumentHelp("Bearer token for --server (default: $QUARRY_TOKEN).", valueName: "token")) var token: String?
 
     public init() {}
 
-    static let extensions: Set<String> = ["pdf", "html", "htm", "xhtml", "txt"]
-
-    public func run() async throws {
-        let runtime = try await reportingStartupErrors { try EngineRuntime.open(try options.settings()) }
-        let pipeline = runtime.pipeline
-        var failures: [(String, String)] = []
-        var submitted: [(path: String, id: String)] = []
-        var unchanged = 0
-        for path in try Self.files(in: paths) {
-            do {
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
-                let uri = URL(fileURLWithPath: path).standardizedFileURL.absoluteString
-                switch try await pipeline.submit(data, tenant: tenant, uri: uri, filename: (path as NSString).lastPathComponent) {
-                case .queued(let record): submitted.append((path, record.id))
-                case .unchanged(let record):
-                    // Queued by an earlier, interrupted run: its job is still waiting and runs now.
-                    if record.status == .indexed || record.status == .needsOCR { unchanged += 1 } else { submitted.append((path, record.id)) }
-                }
-            } catch {
-                failures.append((path, "\(error)"))
-            }
-        }
-        let pending = try await runtime.queue.depth(queue: IngestPipeline.queueName)
-        FileHandle.standardError.write(Data("\(submitted.count) to index, \(unchanged) unchanged, \(failures.count) unreadable; \(pending) jobs queued\n".utf8))
-
-        let worker = JobWorker(queue: runtime.queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)
-        let progress = ProgressLine()
-        let start = ContinuousClock.now
-        var done = 0
-        // Jobs still leased by a run that died come back when their lease lapses: wait for them.
-        while try await runtime.queue.depth(queue: IngestPipeline.queueName) > 0 {
-            guard try await worker.runOne() else {
-                progress.update("waiting for jobs leased by an earlier run or another worker to come back", done: false)
-                try await Task.sleep(for: .seconds(1))
-                continue
-            }
-            done += 1
-            let remaining = try await runtime.queue.depth(queue: IngestPipeline.queueName)
-            let elapsed = (ContinuousClock.now - start).seconds
-            let rate = Double(done) / max(elapsed, 0.001)
-            let eta = Double(remaining) / max(rate, 0.001)
-            progress.update(String(format: "documents %d done, %d left, %.1f/s, ETA %.0f s", done, remaining, rate, eta), done: remaining == 0)
-        }
-
-        var indexed = 0
-        for (path, id) in submitted {
-            guard let record = try await runtime.store.record(id, tenant: tenant) else { continue }
-            switch record.status {
-            case .indexed: indexed += 1
-            case .failed, .needsOCR: failures.append((path, record.error ?? record.status.rawValue))
-            default: failures.append((path, "still \(record.status.rawValue): it will be retried (run quarry index again)"))
-            }
-        }
-        print("indexed \(indexed), unchanged \(unchanged), failed \(failures.count)")
-        for (path, reason) in failures { print("  \(path): \(reason)") }
-        if !failures.isEmpty { throw ExitCode(1) }
+    /// The arguments split into URLs and paths, paths made absolute.
+    var request: (paths: [String], urls: [String]) {
+        let isURL = { (source: String) in source.lowercased().hasPrefix("http://") || source.lowercased().hasPrefix("https://") }
+        let cwd = FileManager.default.currentDirectoryPath
+        let paths = sources.filter { !isURL($0) }.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+        return (paths, sources.filter(isURL))
     }
 
-    /// The documents under `paths`, sorted; a folder is searched recursively for known extensions.
-    static func files(in paths: [String]) throws -> [String] {
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ValidationError("\(path): no such file or folder")
+    public func run() async throws {
+        let body: IndexJobBody
+        if let server {
+            guard let token = token ?? ProcessInfo.processInfo.environment["QUARRY_TOKEN"], !token.isEmpty else {
+                throw ValidationError("--server needs a token: --token or QUARRY_TOKEN")
             }
-            if isDirectory.boolValue {
-                let enumerator = FileManager.default.enumerator(atPath: path)
-                while let name = enumerator?.nextObject() as? String {
-                    if extensions.contains((name as NSString).pathExtension.lowercased()) { files.append(path + "/" + name) }
-                }
-            } else {
-                files.append(path)
+            body = try await RemoteIndexJob(server: server, token: token).run(paths: request.paths, urls: request.urls)
+        } else {
+            body = try await runHere()
+        }
+        let failures = body.failures ?? []
+        let failed = body.count(.failed) + body.count(.needsOCR)
+        print("indexed \(body.count(.indexed)), unchanged \(body.count(.unchanged)), failed \(failed)"
+              + (body.status == .canceled ? " (canceled: \(body.count(.canceled)) not indexed)" : ""))
+        for failure in failures { print("  \(failure.source): \(failure.reason)") }
+        if !failures.isEmpty || body.status == .canceled { throw ExitCode(1) }
+    }
+
+    /// Runs the job in this process: the user's own files, so any path they can read.
+    func runHere() async throws -> IndexJobBody {
+        let runtime = try await reportingStartupErrors { try EngineRuntime.open(try options.settings(), indexRoot: IndexRoot("/")) }
+        let jobs = runtime.indexJobs
+        let job: IndexJob
+        do {
+            job = try await jobs.create(paths: request.paths, urls: request.urls, tenant: tenant)
+        } catch let refusal as IndexJobs.Refusal {
+            throw ValidationError(refusal.description)
+        }
+        let worker = JobWorker(queue: runtime.queue, queueName: IngestPipeline.queueName, actors: jobs.actors)
+        let progress = ProgressLine()
+        var drawn = ContinuousClock.now - .seconds(1)
+        while true {
+            // Jobs an earlier, interrupted run left behind run too; those it held come back when their lease lapses.
+            let ran = try await worker.runOne()
+            guard !ran || ContinuousClock.now - drawn >= .milliseconds(500) else { continue }
+            drawn = ContinuousClock.now
+            let current = try await jobs.store.indexJob(job.id, tenant: tenant) ?? job
+            let body = IndexJobBody(current, progress: try await jobs.progress(of: current))
+            let idle = try await runtime.queue.depth(queue: IngestPipeline.queueName) == 0
+            progress.update(Self.line(body), done: idle)
+            if idle { return body }
+            if !ran {
+                progress.update("waiting for jobs held by an earlier run or another worker to come back", done: false)
+                try await Task.sleep(for: .seconds(1))
             }
         }
-        return files.sorted()
+    }
+
+    /// One line of progress: items done of all, per stage, rate and ETA.
+    static func line(_ body: IndexJobBody) -> String {
+        let working: [IndexJobProgress.Stage] = [.pending, .queued, .parsing, .chunking, .embedding]
+        let done = body.total - working.map(body.count).reduce(0, +)
+        var parts = ["\(done)/\(body.total) done"]
+        for stage in IndexJobProgress.Stage.allCases where body.count(stage) > 0 {
+            parts.append("\(stage.rawValue) \(body.count(stage))")
+        }
+        if let documents = body.documentsPerSecond, let pages = body.pagesPerSecond {
+            parts.append(String(format: "%.1f docs/s, %.0f pages/s", documents, pages))
+        }
+        if let eta = body.etaSeconds, !body.isFinished { parts.append("ETA " + Duration.seconds(eta).formatted(.time(pattern: .hourMinuteSecond))) }
+        return parts.joined(separator: " · ")
     }
 }

@@ -50,8 +50,8 @@ public struct ServeCommand: AsyncParsableCommand {
         // On the embedded queue, ingest runs here; on Redis, in `quarry worker` processes.
         var services: [any Service] = [application]
         if settings.queue == .embedded {
-            let pipeline = runtime.engine.pipeline
-            services.append(WorkerService(workers: [JobWorker(queue: runtime.engine.queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)]))
+            let engine = runtime.engine
+            services.append(WorkerService(workers: [JobWorker(queue: engine.queue, queueName: IngestPipeline.queueName, actors: engine.indexJobs.actors)]))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

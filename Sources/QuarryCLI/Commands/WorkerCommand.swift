@@ -44,7 +44,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let logger = Logger(label: "quarry")
-        let actors = [IngestPipeline.queueName: runtime.pipeline.actors]
+        let actors = [IngestPipeline.queueName: runtime.indexJobs.actors]
         // Two messages fetched per loop at a time, as Dramatiq's workers prefetch by default.
         let queue = (runtime.queue as? RedisJobQueue)?.prefetching(2 * concurrency) ?? runtime.queue
         let workers = queueNames.map { JobWorker(queue: queue, queueName: $0, actors: actors[$0] ?? [:]) }

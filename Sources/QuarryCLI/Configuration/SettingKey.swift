@@ -45,6 +45,10 @@ struct SettingKey: Sendable {
         summary: "seconds of silence after which a worker is taken for dead and its jobs go to others (Dramatiq's `heartbeat_timeout`)"
     )
     static let maxUploadMB = SettingKey(name: "max_upload_mb", defaultValue: "100", summary: "largest upload accepted, in MiB (larger: 413); nginx's limit matches")
+    static let indexRoot = SettingKey(
+        name: "index_root", defaultValue: nil,
+        summary: "folder whose files `POST /api/v1/index-jobs` may index by path, as the API and the workers see it (unset: paths refused)"
+    )
     static let bm25K1 = SettingKey(name: "bm25_k1", defaultValue: "0.9", summary: "BM25 term-frequency saturation (Anserini's default)")
     static let bm25B = SettingKey(name: "bm25_b", defaultValue: "0.4", summary: "BM25 length normalisation, 0 to 1 (Anserini's default)")
     static let fusion = SettingKey(name: "fusion", defaultValue: "weighted", summary: "hybrid fusion: weighted (min-max normalised, equal weights) or rrf")
@@ -62,7 +66,7 @@ struct SettingKey: Sendable {
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
-        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, bm25K1, bm25B, fusion, rrfK,
+        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, indexRoot, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, llmURL, llmModel, llmAPIKey,
     ]
 

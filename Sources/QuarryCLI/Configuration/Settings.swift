@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import QuarryCore
+import QuarryEngine
 import QuarryRedis
 import QuarryServer
 
@@ -64,6 +65,8 @@ public struct Settings: Sendable, Equatable {
     /// Set when `queue` is `redis`.
     public var redis: RedisQueue?
     public var maxUploadBytes: Int
+    /// The folder index jobs may read files from; nil: none.
+    public var indexRoot: IndexRoot?
     public var bm25: BM25Parameters
     public var fusion: Fusion
     /// Whether URL submissions may reach private, loopback and link-local addresses.
@@ -112,6 +115,7 @@ public struct Settings: Sendable, Equatable {
         maxUploadBytes = try values.require(.maxUploadMB) { Int($0).flatMap { (1...10_240).contains($0) ? $0 * 1_048_576 : nil } } expected: {
             "'\($0)' is not a whole number of MiB between 1 and 10240"
         }
+        indexRoot = try values.optional(.indexRoot) { IndexRoot(Self.expandingTilde($0)) } expected: { "'\($0)' is not an existing folder" }
         bm25 = BM25Parameters(
             k1: try values.require(.bm25K1) { Float($0).flatMap { $0 >= 0 && $0 <= 10 ? $0 : nil } } expected: { "'\($0)' is not a number from 0 to 10" },
             b: try values.require(.bm25B) { Float($0).flatMap { $0 >= 0 && $0 <= 1 ? $0 : nil } } expected: { "'\($0)' is not a number from 0 to 1" }

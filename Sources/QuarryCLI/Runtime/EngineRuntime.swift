@@ -16,11 +16,13 @@ struct EngineRuntime: Sendable {
     let store: any DocumentStore
     let queue: any JobQueue
     let pipeline: IngestPipeline
+    let indexJobs: IndexJobs
     let retriever: Retriever
 
     static let databaseName = "quarry.sqlite"
 
-    static func open(_ settings: Settings) throws(ConfigurationError) -> EngineRuntime {
+    /// `indexRoot`: where index jobs may read files, when not the setting's (`quarry index` reads the user's own).
+    static func open(_ settings: Settings, indexRoot: IndexRoot? = nil) throws(ConfigurationError) -> EngineRuntime {
         let directory = try DataDirectory.prepare(settings.dataDirectory)
         // The chunker counts with the model's vocabulary: the local model's own, else read alone.
         let embedder: any Embedder
@@ -42,8 +44,12 @@ struct EngineRuntime: Sendable {
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
             let llm = settings.llm.map { LLMAnswerer(model: OpenAIChatModel(baseURL: $0.url, model: $0.model, apiKey: $0.apiKey)) }
             let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: { index.generation })
+            let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer)
+            let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
+            let indexJobs = IndexJobs(store: store, pipeline: pipeline, fetcher: fetcher, root: indexRoot ?? settings.indexRoot,
+                                      maximumBytes: settings.maxUploadBytes)
             return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
-                                 pipeline: IngestPipeline(store: store, queue: queue, indexer: indexer), retriever: retriever)
+                                 pipeline: pipeline, indexJobs: indexJobs, retriever: retriever)
         } catch let error as ConfigurationError {
             throw error
         } catch {

@@ -47,6 +47,8 @@ public struct Document: Sendable, Codable, Equatable {
         case chunking, embedding, indexed, failed
         /// No page has a text layer (a scan): nothing to index until someone runs OCR.
         case needsOCR = "needs_ocr"
+        /// Its index job was canceled before the document's turn came; submitting it again queues it.
+        case canceled
     }
 }
 

@@ -4,6 +4,8 @@ import Foundation
 /// SQLite in the data directory (QuarryEmbedded) and MongoDB (QuarryMongo). Every call is scoped to a tenant.
 public protocol DocumentStore: Sendable {
     func record(_ id: String, tenant: String) async throws -> DocumentRecord?
+    /// The records of those of `ids` that exist, in no particular order.
+    func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord]
     /// The tenant's documents, newest first, `limit` of them after `offset`.
     func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord]
     /// The tenant's documents from `uri` (a new version replaces the older ones).

@@ -43,7 +43,7 @@ public struct IngestPipeline: Sendable {
     /// The document was deleted while its job ran.
     struct DocumentGone: Error {}
 
-    /// Stores `data` as a document of `tenant` from `uri` and queues its ingest. The type is read
+    /// Stores `data` as a document of `tenant` from `uri` and queues its ingest (again, when it failed or was canceled). The type is read
     /// from the bytes and the file name; `declaredType` (a fetched URL's `Content-Type`) decides
     /// when they do not.
     public func submit(_ data: Data, tenant: String, uri: String, filename: String?, declaredType: MediaType? = nil) async throws -> Submission {
@@ -52,7 +52,7 @@ public struct IngestPipeline: Sendable {
             throw DocumentError.unsupportedType(filename.map { "\($0) is neither PDF, HTML nor .txt" } ?? "neither PDF nor HTML")
         }
         let id = ContentHash.sha256(data)
-        if let existing = try await store.record(id, tenant: tenant), existing.status != .failed {
+        if let existing = try await store.record(id, tenant: tenant), existing.status != .failed, existing.status != .canceled {
             return .unchanged(existing)
         }
         try await store.saveBytes(data, document: id, tenant: tenant)
@@ -68,6 +68,7 @@ public struct IngestPipeline: Sendable {
     public func run(_ job: LeasedJob) async throws {
         let payload = try JSONDecoder().decode(Payload.self, from: job.payload)
         guard var record = try await store.record(payload.document, tenant: payload.tenant) else { return }  // deleted meanwhile
+        guard record.status != .canceled else { return }  // its index job was canceled
         do {
             try await ingest(&record)
         } catch is DocumentGone {

@@ -107,14 +107,8 @@ struct DocumentRoutes {
             case .tooManyRedirects, .failed: throw APIError(.badGateway, code: "fetch_failed", message: error.description)
             }
         }
-        let name = fetched.url.lastPathComponent
-        return Upload(data: fetched.data, uri: url, filename: name.isEmpty || name == "/" ? (fetched.url.host ?? "download") : name,
-                      declaredType: fetched.mediaType.flatMap(Self.mediaType(declared:)))
-    }
-
-    /// The document type a `Content-Type` names, if Quarry reads it (XHTML is read as HTML).
-    static func mediaType(declared: String) -> QuarryCore.MediaType? {
-        QuarryCore.MediaType(rawValue: declared) ?? (declared == "application/xhtml+xml" ? .html : nil)
+        let document = FetchedDocument(fetched)
+        return Upload(data: document.data, uri: url, filename: document.filename, declaredType: document.declaredType)
     }
 
     func record(_ context: QuarryRequestContext, tenant: String) async throws -> DocumentRecord {

@@ -1,0 +1,51 @@
+import Foundation
+import QuarryCore
+
+/// Index jobs in the table `index_jobs`: one row each, the items as JSON, the two writers' dates
+/// (`started_at` with the items, `canceled_at` alone) in columns of their own.
+extension SQLiteDocumentStore: IndexJobStore {
+    public func createIndexJob(_ job: IndexJob) async throws {
+        try database.query(
+            "INSERT INTO index_jobs (tenant, id, created_at, started_at, canceled_at, items) VALUES (?, ?, ?, ?, ?, ?)",
+            [.text(job.tenant), .text(job.id), .real(job.createdAt.timeIntervalSince1970), Self.date(job.startedAt), Self.date(job.canceledAt),
+             .text(try Self.json(job.items))]
+        )
+    }
+
+    public func indexJob(_ id: String, tenant: String) async throws -> IndexJob? {
+        try database.query("SELECT \(Self.columns) FROM index_jobs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+            .first.map(Self.indexJob)
+    }
+
+    public func indexJobs(tenant: String, limit: Int, offset: Int) async throws -> [IndexJob] {
+        try database.query(
+            "SELECT \(Self.columns) FROM index_jobs WHERE tenant = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            [.text(tenant), .integer(Int64(limit)), .integer(Int64(offset))]
+        ).map(Self.indexJob)
+    }
+
+    public func updateIndexJobItems(_ job: IndexJob) async throws {
+        try database.query("UPDATE index_jobs SET items = ?, started_at = ? WHERE tenant = ? AND id = ?",
+                           [.text(try Self.json(job.items)), Self.date(job.startedAt), .text(job.tenant), .text(job.id)])
+    }
+
+    public func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool {
+        try !database.query("UPDATE index_jobs SET canceled_at = coalesce(canceled_at, ?) WHERE tenant = ? AND id = ? RETURNING id",
+                            [.real(date.timeIntervalSince1970), .text(tenant), .text(id)]).isEmpty
+    }
+
+    static let columns = "tenant, id, created_at, started_at, canceled_at, items"
+
+    static func indexJob(_ row: [SQLiteDatabase.Value]) throws -> IndexJob {
+        guard row.count == 6, let tenant = row[0].text, let id = row[1].text, let created = row[2].real, let items = row[5].text else {
+            throw IndexError.corrupt("an index_jobs row is incomplete")
+        }
+        return IndexJob(id: id, tenant: tenant, items: try decoder.decode([IndexJob.Item].self, from: Data(items.utf8)),
+                        createdAt: Date(timeIntervalSince1970: created),
+                        startedAt: row[3].real.map(Date.init(timeIntervalSince1970:)), canceledAt: row[4].real.map(Date.init(timeIntervalSince1970:)))
+    }
+
+    static func json(_ items: [IndexJob.Item]) throws -> String { String(decoding: try encoder.encode(items), as: UTF8.self) }
+
+    static func date(_ date: Date?) -> SQLiteDatabase.Value { date.map { .real($0.timeIntervalSince1970) } ?? .null }
+}

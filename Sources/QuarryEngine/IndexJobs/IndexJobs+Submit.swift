@@ -1,0 +1,106 @@
+import Foundation
+import QuarryCore
+
+/// The actor `index_job_submit`: reads each item of a job and submits it as a document.
+extension IndexJobs {
+    /// An item that cannot become a document; recorded on the item, the job goes on.
+    struct Unreadable: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func submitItems(_ leased: LeasedJob) async throws {
+        let payload = try JSONDecoder().decode(SubmitPayload.self, from: leased.payload)
+        guard var job = try await store.indexJob(payload.indexJob, tenant: payload.tenant) else { return }
+        guard job.canceledAt == nil else { return try await cancelWaitingDocuments(of: job) }
+        if job.startedAt == nil {
+            job.startedAt = Date()
+            try await store.updateIndexJobItems(job)
+        }
+        do {
+            try await submitItems(of: &job)
+        } catch {
+            if leased.attempt >= leased.maxAttempts {
+                // The job's last try: say why the rest was never submitted, or it would wait forever.
+                for index in job.items.indices where !job.items[index].isSettled {
+                    job.items[index].error = "not submitted: gave up after \(leased.attempt) attempts: \(error)"
+                }
+                try? await store.updateIndexJobItems(job)
+            }
+            throw error
+        }
+    }
+
+    /// Submits the job's unsettled items, saving progress every second; hands over to a fresh
+    /// message when its time budget is spent; stops when the job is canceled.
+    func submitItems(of job: inout IndexJob) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var saved = start
+        for index in job.items.indices where !job.items[index].isSettled {
+            if clock.now - start > submitBudget {
+                try await store.updateIndexJobItems(job)
+                try await enqueueSubmission(job)
+                return
+            }
+            job.items[index] = try await submit(job.items[index], of: job)
+            if clock.now - saved > .seconds(1) {
+                try await store.updateIndexJobItems(job)
+                saved = clock.now
+                if try await store.indexJob(job.id, tenant: job.tenant)?.canceledAt != nil { return try await cancelWaitingDocuments(of: job) }
+            }
+        }
+        try await store.updateIndexJobItems(job)
+        if try await store.indexJob(job.id, tenant: job.tenant)?.canceledAt != nil { try await cancelWaitingDocuments(of: job) }
+    }
+
+    /// The item with its document, or with why it has none. A back end that fails throws, so
+    /// the job is retried rather than the item given up.
+    func submit(_ item: IndexJob.Item, of job: IndexJob) async throws -> IndexJob.Item {
+        var item = item
+        let document: FetchedDocument
+        do {
+            document = try await read(item)
+        } catch {
+            item.error = "\(error)"
+            return item
+        }
+        let submission: IngestPipeline.Submission
+        do {
+            submission = try await pipeline.submit(document.data, tenant: job.tenant, uri: uri(of: item), filename: document.filename,
+                                                   declaredType: document.declaredType)
+        } catch let error as DocumentError {
+            item.error = error.description
+            return item
+        }
+        let record = submission.record
+        item.document = record.id
+        // There before this job, and done: a resubmission after a crash finds this job's own documents.
+        item.unchanged = record.createdAt < job.createdAt && (record.status == .indexed || record.status == .needsOCR)
+        return item
+    }
+
+    func read(_ item: IndexJob.Item) async throws -> FetchedDocument {
+        switch item.kind {
+        case .url:
+            return try await fetcher.fetchDocument(item.source)
+        case .path:
+            guard let root else { throw Unreadable(description: "this worker reads no local paths: set index_root") }
+            let path = try root.resolve(item.source)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size <= maximumBytes else { throw Unreadable(description: "larger than \(maximumBytes / 1_048_576) MB") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Unreadable(description: "cannot be read (permissions, or not a regular file)")
+            }
+            return FetchedDocument(data: data, filename: (path as NSString).lastPathComponent, declaredType: nil)
+        }
+    }
+
+    /// The document's source: a file URL for a path (what `quarry index` has always written, so
+    /// a new version replaces the old), the URL as given for a fetch.
+    func uri(of item: IndexJob.Item) -> String {
+        switch item.kind {
+        case .path: URL(fileURLWithPath: item.source).standardizedFileURL.absoluteString
+        case .url: item.source
+        }
+    }
+}

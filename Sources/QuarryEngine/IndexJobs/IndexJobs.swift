@@ -1,0 +1,147 @@
+import Foundation
+import QuarryCore
+
+/// Bulk indexing (`POST /api/v1/index-jobs`, `quarry index`): a job names many files and URLs;
+/// the actor `index_job_submit` reads each one on a worker and submits it as a document, whose
+/// own `ingest_document` job any worker may then run. So the API answers at once, files are read
+/// where the workers are, and the parsing spreads across every worker on the `ingest` queue.
+///
+/// Delivery is at least once: a submitting job that dies is run again and carries on from the
+/// items it recorded; an item submitted twice is the same document (its id is the bytes' hash),
+/// queued once. Cancel stops the submitting and marks the job's documents still waiting
+/// `canceled`; documents already being worked on finish.
+public struct IndexJobs: Sendable {
+    public let store: any IndexJobStore
+    public let pipeline: IngestPipeline
+    public let fetcher: any DocumentFetcher
+    /// Where files may be read from; nil: paths are refused.
+    public let root: IndexRoot?
+    /// The largest file read, as uploads are limited.
+    public let maximumBytes: Int
+    public var maximumItems = 10_000
+    /// How long one submitting run goes on before it hands over to a fresh message, well inside
+    /// the 10 minutes a job may run.
+    public var submitBudget: Duration = .seconds(240)
+
+    public static let submitJobName = "index_job_submit"
+
+    public init(store: any IndexJobStore, pipeline: IngestPipeline, fetcher: any DocumentFetcher, root: IndexRoot?, maximumBytes: Int) {
+        self.store = store
+        self.pipeline = pipeline
+        self.fetcher = fetcher
+        self.root = root
+        self.maximumBytes = maximumBytes
+    }
+
+    /// Every actor of the `ingest` queue (Docs/QUEUES.md), for a ``JobWorker``.
+    public var actors: [String: JobWorker.Actor] {
+        pipeline.actors.merging([Self.submitJobName: { try await submitItems($0) }]) { first, _ in first }
+    }
+
+    /// Why a job was not created: the caller's mistake, said plainly.
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case empty
+        case pathsDisabled
+        case path(IndexRoot.Refusal)
+        case noDocuments(String)
+        case url(String)
+        case tooMany(Int, limit: Int)
+
+        public var description: String {
+            switch self {
+            case .empty: "name at least one path or URL"
+            case .pathsDisabled: "this server indexes no local paths: its operator has set no index_root"
+            case .path(let refusal): refusal.description
+            case .noDocuments(let path): "\(path) holds no PDF, HTML or .txt files"
+            case .url(let url): "'\(url.prefix(200))' is not an absolute http(s) URL"
+            case .tooMany(let count, let limit): "\(count) files and URLs; a job takes at most \(limit): split it"
+            }
+        }
+    }
+
+    struct SubmitPayload: Codable {
+        let tenant: String
+        let indexJob: String
+        enum CodingKeys: String, CodingKey { case tenant, indexJob = "index_job" }
+    }
+
+    // MARK: Creating, reading, canceling
+
+    /// Checks the paths (inside the root, existing; folders expanded) and URLs (their form: the
+    /// SSRF guard looks at each when it is fetched), stores the job and queues its submission.
+    public func create(paths: [String], urls: [String], tenant: String) async throws -> IndexJob {
+        guard !paths.isEmpty || !urls.isEmpty else { throw Refusal.empty }
+        var items: [IndexJob.Item] = []
+        var seen: Set<String> = []
+        func add(_ item: IndexJob.Item) throws(Refusal) {
+            guard seen.insert(item.source).inserted else { return }
+            items.append(item)
+            guard items.count <= maximumItems else { throw .tooMany(items.count, limit: maximumItems) }
+        }
+        if !paths.isEmpty {
+            guard let root else { throw Refusal.pathsDisabled }
+            for path in paths {
+                let resolved: String
+                do { resolved = try root.resolve(path) } catch { throw Refusal.path(error) }
+                let files = DocumentFiles.list(resolved)
+                guard !files.isEmpty else { throw Refusal.noDocuments(path) }
+                for file in files { try add(IndexJob.Item(kind: .path, source: file)) }
+            }
+        }
+        for url in urls {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
+                throw Refusal.url(url)
+            }
+            try add(IndexJob.Item(kind: .url, source: url))
+        }
+        let job = IndexJob(id: UUID().uuidString.lowercased(), tenant: tenant, items: items)
+        try await store.createIndexJob(job)
+        do {
+            try await enqueueSubmission(job)
+        } catch {
+            // A job nothing will run must not look queued forever.
+            _ = try? await store.cancelIndexJob(job.id, tenant: tenant, at: Date())
+            throw error
+        }
+        return job
+    }
+
+    /// The job's progress, read from its documents.
+    public func progress(of job: IndexJob, now: Date = Date()) async throws -> IndexJobProgress {
+        let ids = Array(Set(job.items.compactMap(\.document)))
+        var records: [String: DocumentRecord] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            for record in try await pipeline.store.records(Array(ids[start..<min(start + 500, ids.count)]), tenant: job.tenant) {
+                records[record.id] = record
+            }
+        }
+        return IndexJobProgress(job: job, documents: records, now: now)
+    }
+
+    /// Cancels the job (again is harmless); nil when the tenant has no such job.
+    public func cancel(_ id: String, tenant: String) async throws -> IndexJob? {
+        guard try await store.cancelIndexJob(id, tenant: tenant, at: Date()), let job = try await store.indexJob(id, tenant: tenant) else { return nil }
+        try await cancelWaitingDocuments(of: job)
+        return job
+    }
+
+    /// Marks the documents this job queued and no worker has begun `canceled`, so their ingest
+    /// jobs end at once. One a worker takes meanwhile is indexed after all.
+    func cancelWaitingDocuments(of job: IndexJob) async throws {
+        let ids = job.items.filter { !$0.unchanged }.compactMap(\.document)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            for var record in try await pipeline.store.records(Array(ids[start..<min(start + 500, ids.count)]), tenant: job.tenant)
+            where record.status == .queued {
+                record.status = .canceled
+                record.error = "index job \(job.id) was canceled"
+                record.updatedAt = Date()
+                _ = try await pipeline.store.update(record)
+            }
+        }
+    }
+
+    func enqueueSubmission(_ job: IndexJob) async throws {
+        let payload = try JSONEncoder().encode(SubmitPayload(tenant: job.tenant, indexJob: job.id))
+        try await pipeline.queue.enqueue(NewJob(queue: IngestPipeline.queueName, name: Self.submitJobName, payload: payload))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import QuarryCore
+
+/// Index jobs in the collection `index_jobs`, keyed like records (`<tenant hex>/<id>`). The
+/// submitting job's progress and a cancel are `$set`s of their own fields, so neither undoes the other.
+extension MongoDocumentStore: IndexJobStore {
+    public func createIndexJob(_ job: IndexJob) async throws {
+        try await prepare()
+        let stored = StoredIndexJob(job)
+        try await client.run { session in try session.insertMany(Self.indexJobs, [stored]) }
+    }
+
+    public func indexJob(_ id: String, tenant: String) async throws -> IndexJob? {
+        try await prepare()
+        return try await client.run { session in
+            try session.find(Self.indexJobs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1))
+                .first.map { try $0.decode(StoredIndexJob.self).job }
+        }
+    }
+
+    public func indexJobs(tenant: String, limit: Int, offset: Int) async throws -> [IndexJob] {
+        try await prepare()
+        let options = Data(#"{"sort": {"createdAt": -1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8)
+        return try await client.run { session in
+            try session.find(Self.indexJobs, filter: ByTenant(tenant: tenant), options: RawJSON(json: options))
+                .map { try $0.decode(StoredIndexJob.self).job }
+        }
+    }
+
+    public func updateIndexJobItems(_ job: IndexJob) async throws {
+        try await prepare()
+        let update = SetFields(set: ItemsUpdate(items: job.items, startedAt: job.startedAt))
+        _ = try await client.run { session in
+            try session.updateOne(Self.indexJobs, filter: ByKey(_id: key(job.id, tenant: job.tenant)), update: update)
+        }
+    }
+
+    public func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool {
+        guard let job = try await indexJob(id, tenant: tenant) else { return false }
+        if job.canceledAt != nil { return true }
+        let update = SetFields(set: CancelUpdate(canceledAt: date))
+        return try await client.run { session in
+            try session.updateOne(Self.indexJobs, filter: ByKey(_id: key(id, tenant: tenant)), update: update) > 0
+        }
+    }
+}
+
+/// An index job as stored: its fields at the top level, items as an array of documents.
+struct StoredIndexJob: Codable, Sendable {
+    let _id: String
+    let id: String
+    let tenant: String
+    let items: [IndexJob.Item]
+    let createdAt: Date
+    let startedAt: Date?
+    let canceledAt: Date?
+
+    init(_ job: IndexJob) {
+        _id = key(job.id, tenant: job.tenant)
+        id = job.id
+        tenant = job.tenant
+        items = job.items
+        createdAt = job.createdAt
+        startedAt = job.startedAt
+        canceledAt = job.canceledAt
+    }
+
+    var job: IndexJob { IndexJob(id: id, tenant: tenant, items: items, createdAt: createdAt, startedAt: startedAt, canceledAt: canceledAt) }
+}
+
+struct SetFields<Fields: Encodable & Sendable>: Encodable, Sendable {
+    let set: Fields
+    enum CodingKeys: String, CodingKey { case set = "$set" }
+}
+
+struct ItemsUpdate: Encodable, Sendable {
+    let items: [IndexJob.Item]
+    let startedAt: Date?
+}
+
+struct CancelUpdate: Encodable, Sendable { let canceledAt: Date }
