@@ -5,7 +5,8 @@ import QuarryCore
 /// `files/` beside it, written to a temporary name and renamed, so none is ever half there.
 public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
-    let files: URL
+    /// The folder of original files.
+    public let files: URL
 
     public init(database: SQLiteDatabase, files: URL) throws {
         self.database = database

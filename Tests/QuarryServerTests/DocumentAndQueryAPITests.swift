@@ -18,11 +18,12 @@ struct DocumentAndQueryAPITests {
 
     struct Engine {
         let pipeline: IngestPipeline
+        let indexJobs: IndexJobs
         let worker: JobWorker
         let dependencies: ServerDependencies.Engine
     }
 
-    static func engine(maximumUploadBytes: Int = 10_000_000, llm: LLMAnswerer? = nil, fetcher: URLFetcher? = nil) throws -> Engine {
+    static func engine(maximumUploadBytes: Int = 10_000_000, llm: LLMAnswerer? = nil, fetcher: URLFetcher? = nil, indexRoot: IndexRoot? = nil) throws -> Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
@@ -31,9 +32,12 @@ struct DocumentAndQueryAPITests {
         let queue = try SQLiteJobQueue(database: database)
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index))
         let retriever = Retriever(store: store, index: index, embedder: embedder, llm: llm, generation: { index.generation })
-        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)
-        return Engine(pipeline: pipeline, worker: worker,
-                      dependencies: ServerDependencies.Engine(pipeline: pipeline, retriever: retriever, maximumUploadBytes: maximumUploadBytes, fetcher: fetcher))
+        let indexJobs = IndexJobs(store: store, pipeline: pipeline, fetcher: fetcher ?? URLFetcher(maximumBytes: maximumUploadBytes), root: indexRoot,
+                                  maximumBytes: maximumUploadBytes)
+        let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: indexJobs.actors)
+        return Engine(pipeline: pipeline, indexJobs: indexJobs, worker: worker,
+                      dependencies: ServerDependencies.Engine(pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
+                                                              maximumUploadBytes: maximumUploadBytes, fetcher: fetcher))
     }
 
     static func application(_ authority: TokenAuthority, _ engine: Engine) -> some ApplicationProtocol {

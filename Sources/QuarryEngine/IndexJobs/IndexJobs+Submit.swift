@@ -37,16 +37,17 @@ extension IndexJobs {
         let start = clock.now
         var saved = start
         for index in job.items.indices where !job.items[index].isSettled {
-            if clock.now - start > submitBudget {
-                try await store.updateIndexJobItems(job)
-                try await enqueueSubmission(job)
-                return
-            }
             job.items[index] = try await submit(job.items[index], of: job)
             if clock.now - saved > .seconds(1) {
                 try await store.updateIndexJobItems(job)
                 saved = clock.now
                 if try await store.indexJob(job.id, tenant: job.tenant)?.canceledAt != nil { return try await cancelWaitingDocuments(of: job) }
+            }
+            // At least one item per run, so even a tiny budget makes progress.
+            if clock.now - start > submitBudget, job.items.contains(where: { !$0.isSettled }) {
+                try await store.updateIndexJobItems(job)
+                try await enqueueSubmission(job)
+                return
             }
         }
         try await store.updateIndexJobItems(job)
@@ -87,7 +88,10 @@ extension IndexJobs {
             guard let root else { throw Unreadable(description: "this worker reads no local paths: set index_root") }
             let path = try root.resolve(item.source)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            guard size <= maximumBytes else { throw Unreadable(description: "larger than \(maximumBytes / 1_048_576) MB") }
+            guard size <= maximumBytes else {
+                let limit = maximumBytes >= 1_048_576 ? "\(maximumBytes / 1_048_576) MB" : "\(maximumBytes) bytes"
+                throw Unreadable(description: "larger than \(limit), the most a document may be (max_upload_mb)")
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw Unreadable(description: "cannot be read (permissions, or not a regular file)")
             }

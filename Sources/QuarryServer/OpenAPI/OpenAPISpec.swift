@@ -16,7 +16,7 @@ enum OpenAPISpec {
             "id": {"type": "string", "description": "sha256 of the bytes, hex"},
             "title": {"type": ["string", "null"]},
             "source": {"$ref": "#/components/schemas/Source"},
-            "status": {"type": "string", "enum": ["queued", "parsing", "parsed", "chunking", "embedding", "indexed", "failed", "needs_ocr"]},
+            "status": {"type": "string", "enum": ["queued", "parsing", "parsed", "chunking", "embedding", "indexed", "failed", "needs_ocr", "canceled"]},
             "error": {"type": ["string", "null"]},
             "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
             "pages": {"type": "integer"},
@@ -26,6 +26,29 @@ enum OpenAPISpec {
             "updated_at": {"type": "string", "format": "date-time"},
             "status_url": {"type": "string"}}},
           "DocumentList": {"type": "object", "properties": {"documents": {"type": "array", "items": {"$ref": "#/components/schemas/Document"}},
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}}},
+          "IndexJobRequest": {"type": "object", "additionalProperties": false, "description": "at least one path or URL; at most 10,000 items after folders are expanded",
+            "properties": {
+              "paths": {"type": "array", "items": {"type": "string"}, "description": "files or folders (searched recursively for PDF, HTML and .txt) inside the server's index_root, absolute or relative to it"},
+              "urls": {"type": "array", "items": {"type": "string", "format": "uri"}, "description": "http(s); fetched by a worker through the SSRF guard"}}},
+          "IndexJob": {"type": "object", "required": ["id", "status", "total", "counts", "status_url"], "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "running", "completed", "canceled"]},
+            "total": {"type": "integer", "description": "files and URLs in the job"},
+            "counts": {"type": "object", "description": "items per stage", "additionalProperties": {"type": "integer"}, "propertyNames": {"enum": [
+              "pending", "queued", "parsing", "chunking", "embedding", "indexed", "unchanged", "failed", "needs_ocr", "canceled", "removed"]}},
+            "pages": {"type": "integer", "description": "pages of the documents this job indexed"},
+            "chunks": {"type": "integer"},
+            "documents_per_second": {"type": ["number", "null"]},
+            "pages_per_second": {"type": ["number", "null"]},
+            "eta_seconds": {"type": ["number", "null"]},
+            "failures": {"type": "array", "description": "left out of lists", "items": {"type": "object", "properties": {
+              "source": {"type": "string"}, "document_id": {"type": ["string", "null"]}, "reason": {"type": "string"}}}},
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": {"type": ["string", "null"], "format": "date-time"},
+            "finished_at": {"type": ["string", "null"], "format": "date-time"},
+            "status_url": {"type": "string"}}},
+          "IndexJobList": {"type": "object", "properties": {"index_jobs": {"type": "array", "items": {"$ref": "#/components/schemas/IndexJob"}},
             "limit": {"type": "integer"}, "offset": {"type": "integer"}}},
           "QueryRequest": {"type": "object", "required": ["query"], "additionalProperties": false, "properties": {
             "query": {"type": "string", "minLength": 1, "maxLength": 2000},
@@ -100,6 +123,27 @@ enum OpenAPISpec {
             "404": {"$ref": "#/components/responses/Error"}}},
           "delete": {"summary": "Remove a document with its chunks and vectors (editor)", "responses": {
             "204": {"description": "removed"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/index-jobs": {
+          "post": {"summary": "Index many files and URLs at once (editor); workers read and index them",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexJobRequest"}}}},
+            "responses": {"202": {"description": "created; follow the Location", "headers": {"Location": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexJob"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+              "413": {"$ref": "#/components/responses/Error"}}},
+          "get": {"summary": "List index jobs, newest first",
+            "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+            "responses": {"200": {"description": "a page of jobs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexJobList"}}}}}}},
+        "/api/v1/index-jobs/{id}": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "get": {"summary": "An index job: counts per stage, failures with reasons, rate and ETA", "responses": {
+            "200": {"description": "the job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexJob"}}}},
+            "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/index-jobs/{id}/cancel": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "post": {"summary": "Cancel an index job (editor): items not begun are skipped, documents being worked on finish", "responses": {
+            "200": {"description": "canceled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexJob"}}}},
+            "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
         "/api/v1/rag/query": {"post": {"summary": "Answer a question with citations",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueryRequest"}}}},
           "responses": {"200": {"description": "answer, citations, hits, timings", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueryResponse"}},
