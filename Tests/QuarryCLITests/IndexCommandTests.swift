@@ -104,6 +104,33 @@ struct IndexCommandTests {
         #expect(answer.standardOutput.contains("30 days") && !answer.standardOutput.contains("14 days"))
     }
 
+    @Test("index --server: the job runs on the server's worker and is followed to its end; refusals and a missing token are clear")
+    func againstServer() async throws {
+        let data = try Self.temporary("data"), root = try Self.temporary("root"), outside = try Self.temporary("outside")
+        defer { for url in [data, root, outside] { try? FileManager.default.removeItem(at: url) } }
+        try "The lighthouse keeper logs every passing ship in a leather-bound ledger.".write(
+            to: root.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try Data().write(to: root.appendingPathComponent("empty.txt"))
+        try "Elsewhere.".write(to: outside.appendingPathComponent("other.txt"), atomically: true, encoding: .utf8)
+        let server = try ServeProcess(data: data.path, environment: ["QUARRY_INDEX_ROOT": root.path])
+        defer { _ = server.terminate() }
+        let (admin, url) = (try #require(server.firstAdminToken), server.url)
+
+        let result = try await offPool { try QuarryBinary.run(["index", "--server", url, root.path], environment: ["QUARRY_TOKEN": admin]) }
+        #expect(result.status == 1, "the empty file fails: \(result.standardOutput) \(result.standardError)")
+        #expect(result.standardOutput.contains("indexed 1, unchanged 0, failed 1"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("empty.txt: the file is empty"))
+        #expect(result.standardError.contains("index job ") && result.standardError.contains("2/2 done"), "\(result.standardError)")
+        let answer = try server.post("/api/v1/rag/query", token: admin, body: #"{"query": "who logs the passing ships?"}"#)
+        #expect(answer.body.contains("notes.txt"), "\(answer.body.prefix(300))")
+
+        let refused = try await offPool { try QuarryBinary.run(["index", "--server", url, outside.path], environment: ["QUARRY_TOKEN": admin]) }
+        #expect(refused.status != 0 && refused.standardError.contains("the server answered 403") && refused.standardError.contains("index_root"),
+                "\(refused.standardError)")
+        let tokenless = try QuarryBinary.run(["index", "--server", server.url, root.path])
+        #expect(tokenless.status != 0 && tokenless.standardError.contains("--server needs a token"), "\(tokenless.standardError)")
+    }
+
     @Test("kill -9 in the middle of indexing loses nothing and duplicates nothing once run again")
     func killed() async throws {
         let data = try Self.temporary("data"), documents = try Self.temporary("docs")

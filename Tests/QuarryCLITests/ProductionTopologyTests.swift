@@ -68,33 +68,37 @@ struct ProductionTopologyTests {
         #expect(try String(contentsOf: log, encoding: .utf8).contains("stopped"))
     }
 
-    @Test("kill -9 a worker in the middle of 1,000 documents and restart Redis: another worker finishes, each document indexed exactly once")
+    @Test("kill -9 a worker in the middle of a 1,000-document index job and restart Redis: another worker finishes, each document indexed exactly once")
     func crashSafety() async throws {
         let (redis, mongo, qdrant) = (try RedisTestServer(), try MongoTestServer(), try QdrantTestServer())
+        // 1,000 small documents of one chunk each, in the folder the API and the workers index from.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for n in 0..<1000 {
+            try "Record \(n): the tide tables for harbour \(n) list high water at \(n % 24) o'clock."
+                .write(to: folder.appendingPathComponent("tide-\(n).txt"), atomically: true, encoding: .utf8)
+        }
         let environment = [
             "QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": redis.url, "QUARRY_REDIS_HEARTBEAT_TIMEOUT": "5",
             "QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": mongo.uri(),
             "QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": qdrant.url,
+            "QUARRY_INDEX_ROOT": folder.path,
         ]
         let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: environment)
         defer { _ = server.terminate() }
         let admin = try #require(server.firstAdminToken)
 
-        // 1,000 small documents of one chunk each, uploaded by one curl over one connection.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var arguments: [String] = []
-        for n in 0..<1000 {
-            let file = folder.appendingPathComponent("tide-\(n).txt")
-            try "Record \(n): the tide tables for harbour \(n) list high water at \(n % 24) o'clock.".write(to: file, atomically: true, encoding: .utf8)
-            if n > 0 { arguments.append("--next") }
-            arguments += ["-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", "-H", "Authorization: Bearer \(admin)", "-F", "file=@\(file.path)",
-                          server.url + "/api/v1/documents"]
-        }
-        let uploads = arguments
-        let statuses = try await offPool { try run("/usr/bin/curl", uploads) }.split(separator: "\n")
-        #expect(statuses.count == 1000 && statuses.allSatisfy { $0 == "202" }, "\(Set(statuses))")
+        // The job is submitted and followed by `quarry index --server`, as an operator would.
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: QuarryBinary.path)
+        follower.arguments = ["index", "--server", server.url, folder.path]
+        follower.environment = QuarryBinary.environment(["QUARRY_TOKEN": admin])
+        let followed = Pipe(), progress = Pipe()
+        follower.standardOutput = followed
+        follower.standardError = progress
+        try follower.run()
+        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
 
         func points() throws -> Int {
             let reply = try run("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Content-Type: application/json", "-d", #"{"exact": true}"#,
@@ -127,16 +131,20 @@ struct ProductionTopologyTests {
         try await Task.sleep(for: .seconds(1))
         try redis.start()
 
-        func indexed() throws -> [[String: Any]] {
-            let body = try server.get("/api/v1/documents?limit=1000", token: admin).body
-            let documents = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["documents"] as? [[String: Any]] ?? []
-            return documents.filter { $0["status"] as? String == "indexed" }
-        }
-        try await wait(until: { try indexed().count == 1000 }, seconds: 180)
-        let documents = try indexed()
-        #expect(documents.count == 1000)
-        let chunks = documents.compactMap { ($0["progress"] as? [String: Any])?["chunks"] as? Int }.reduce(0, +)
-        #expect(chunks == 1000)
+        // The follower ends when the job does.
+        try await wait(until: { !follower.isRunning }, seconds: 180)
+        let summary = String(decoding: followed.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: progress.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(follower.terminationStatus == 0 && summary.contains("indexed 1000, unchanged 0, failed 0"), "\(summary)\n\(stderr.suffix(2000))")
+        #expect(stderr.contains("1000/1000 done"), "\(stderr.suffix(500))")
+        let jobs = try JSONSerialization.jsonObject(with: Data(try server.get("/api/v1/index-jobs", token: admin).body.utf8)) as? [String: Any]
+        let job = try #require((jobs?["index_jobs"] as? [[String: Any]])?.first)
+        #expect(job["status"] as? String == "completed" && (job["counts"] as? [String: Int])?["indexed"] == 1000, "\(job)")
+        #expect(job["chunks"] as? Int == 1000, "one chunk per document, none twice")
+
+        let body = try server.get("/api/v1/documents?limit=1000", token: admin).body
+        let documents = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["documents"] as? [[String: Any]] ?? []
+        #expect(documents.count == 1000 && documents.allSatisfy { $0["status"] as? String == "indexed" })
         #expect(try points() == 1000, "one point per chunk: none missing, none twice")
         let waiting = try run("/usr/bin/redis-cli", ["-p", String(redis.port), "--raw", "HLEN", "dramatiq:ingest.msgs"])
         let dead = try run("/usr/bin/redis-cli", ["-p", String(redis.port), "--raw", "ZCARD", "dramatiq:ingest.XQ"])
