@@ -78,4 +78,12 @@ struct IndexJobProgressTests {
         let progress = IndexJobProgress(job: Self.job(items), documents: documents)
         #expect(progress.counts[.unchanged] == 1 && progress.counts[.needsOCR] == 1 && progress.failures.count == 1)
     }
+
+    @Test("two items with the same bytes are one document, counted once")
+    func duplicates() {
+        let items = [IndexJob.Item(kind: .path, source: "/a.pdf", document: "a"), IndexJob.Item(kind: .path, source: "/copy-of-a.pdf", document: "a")]
+        let progress = IndexJobProgress(job: Self.job(items), documents: ["a": Self.record("a", .indexed, pages: 3, chunks: 7)])
+        #expect(progress.counts[.indexed] == 1 && progress.counts[.unchanged] == 1 && progress.pages == 3 && progress.chunks == 7)
+        #expect(progress.status == .completed)
+    }
 }

@@ -4,9 +4,10 @@
 
 For each worker count: fresh test servers (redis-server; SecantusDB for MongoDB; Qdrant's engine behind
 scripts/testservers/qdrant_edge_server.py), `quarry serve` and N `quarry worker --concurrency 1` processes,
-all on loopback. Every PDF is uploaded through POST /api/v1/documents; the clock runs from the first
-upload until every document has reached a final state (indexed, failed, needs_ocr). Reports pages/s and
-chunks/s of the documents indexed. Writes eval/bench/ingest.json and ingest.md.
+all on loopback. The PDFs' folder is the server's index_root, indexed by one bulk index job
+(POST /api/v1/index-jobs); the clock runs from the submission until the job has completed. Reports
+pages/s and chunks/s of the documents indexed, beside the job's own rate. Writes eval/bench/ingest.json
+and ingest.md.
 """
 import argparse
 import datetime
@@ -23,7 +24,6 @@ import time
 import urllib.request
 
 VENV = os.path.join(os.environ.get("QUARRY_CACHE", os.path.expanduser("~/.cache/quarry")), "venv", "bin")
-FINAL = {"indexed", "failed", "needs_ocr"}
 
 
 def free_port() -> int:
@@ -41,13 +41,14 @@ def wait_for_port(port: int) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def get(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+def call(url: str, token: str, body: dict = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request) as answer:
         return json.load(answer)
 
 
-def measure(quarry: str, pdfs: list, workers: int, scratch: str) -> dict:
+def measure(quarry: str, folder: str, workers: int, scratch: str) -> dict:
     ports = {name: free_port() for name in ("redis", "mongo", "qdrant")}
     services = [
         subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(ports["redis"]), "--save", "", "--appendonly", "no"],
@@ -63,7 +64,8 @@ def measure(quarry: str, pdfs: list, workers: int, scratch: str) -> dict:
             wait_for_port(port)
         environment = dict(os.environ, QUARRY_QUEUE="redis", QUARRY_REDIS_URL=f"redis://127.0.0.1:{ports['redis']}",
                            QUARRY_DOCUMENT_STORE="mongodb", QUARRY_MONGODB_URI=f"mongodb://127.0.0.1:{ports['mongo']}/quarry",
-                           QUARRY_VECTOR_STORE="qdrant", QUARRY_QDRANT_URL=f"http://127.0.0.1:{ports['qdrant']}")
+                           QUARRY_VECTOR_STORE="qdrant", QUARRY_QDRANT_URL=f"http://127.0.0.1:{ports['qdrant']}",
+                           QUARRY_INDEX_ROOT=folder)
         server = subprocess.Popen([quarry, "serve", "--port", "0", "--data", os.path.join(scratch, "api")], env=environment,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         processes.append(server)
@@ -74,23 +76,16 @@ def measure(quarry: str, pdfs: list, workers: int, scratch: str) -> dict:
                                                os.path.join(scratch, f"worker{n}")], env=environment, stderr=subprocess.DEVNULL))
         time.sleep(3)  # the workers load the model
         start = time.perf_counter()
-        ids = []
-        for pdf in pdfs:
-            answer = subprocess.run(["curl", "-sS", "-H", f"Authorization: Bearer {token}", "-F", f"file=@{pdf}", f"{url}/api/v1/documents"],
-                                    check=True, capture_output=True, text=True).stdout
-            ids.append(json.loads(answer)["id"])
-        while True:
-            documents = get(f"{url}/api/v1/documents?limit=1000", token)["documents"]
-            if len(documents) >= len(set(ids)) and all(document["status"] in FINAL for document in documents):
-                break
+        job = call(f"{url}/api/v1/index-jobs", token, {"paths": ["."]})
+        while job["status"] != "completed":
             time.sleep(0.2)
+            job = call(f"{url}{job['status_url']}", token)
         elapsed = time.perf_counter() - start
-        indexed = [document for document in documents if document["status"] == "indexed"]
-        pages = sum(document["pages"] for document in indexed)
-        chunks = sum(document["progress"]["chunks"] for document in indexed)
-        return {"workers": workers, "documents": len(documents), "indexed": len(indexed), "pages": pages, "chunks": chunks,
-                "seconds": elapsed, "pages_per_second": pages / elapsed, "chunks_per_second": chunks / elapsed,
-                "not_indexed": {document["source"]["filename"]: document["status"] for document in documents if document["status"] != "indexed"}}
+        counts = job["counts"]
+        return {"workers": workers, "documents": job["total"], "indexed": counts["indexed"], "pages": job["pages"], "chunks": job["chunks"],
+                "seconds": elapsed, "pages_per_second": job["pages"] / elapsed, "chunks_per_second": job["chunks"] / elapsed,
+                "job_pages_per_second": job["pages_per_second"],
+                "not_indexed": {os.path.basename(failure["source"]): failure["reason"] for failure in job["failures"]}}
     finally:
         for process in processes + services:
             process.terminate()
@@ -105,12 +100,13 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--out", default="eval/bench")
     args = parser.parse_args()
-    pdfs = sorted(glob.glob(os.path.join(args.pdfs, "**", "*.pdf"), recursive=True))
+    folder = os.path.realpath(args.pdfs)
+    pdfs = sorted(glob.glob(os.path.join(folder, "**", "*.pdf"), recursive=True))
     rows = []
     for workers in (int(count) for count in args.workers.split(",")):
         scratch = tempfile.mkdtemp(prefix="quarry-bench-ingest-")
         try:
-            rows.append(measure(args.quarry, pdfs, workers, scratch))
+            rows.append(measure(args.quarry, folder, workers, scratch))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         print(json.dumps(rows[-1]), file=sys.stderr)
@@ -122,7 +118,8 @@ def main() -> int:
     lines = [
         "# Bulk indexing: PDFs to searchable, API and workers apart on Redis, MongoDB and Qdrant",
         "",
-        f"{len(pdfs)} PDFs uploaded through the API; `quarry worker --concurrency 1` processes; {report['date']}, {report['machine']}.",
+        f"{len(pdfs)} PDFs in one index job (`POST /api/v1/index-jobs`, the folder as `index_root`); `quarry worker --concurrency 1` "
+        f"processes; {report['date']}, {report['machine']}.",
         "",
         "| worker processes | documents indexed | pages | chunks | seconds | pages/s | chunks/s |",
         "|---:|---:|---:|---:|---:|---:|---:|",
@@ -131,7 +128,7 @@ def main() -> int:
         lines.append(f"| {row['workers']} | {row['indexed']} of {row['documents']} | {row['pages']} | {row['chunks']} | {row['seconds']:.1f} | "
                      f"{row['pages_per_second']:.1f} | {row['chunks_per_second']:.1f} |")
     skipped = rows[0]["not_indexed"] if rows else {}
-    lines += ["", f"Not indexed (by design): {', '.join(f'{name} ({status})' for name, status in sorted(skipped.items())) or 'none'}.",
+    lines += ["", f"Not indexed (by design): {'; '.join(f'{name} ({reason})' for name, reason in sorted(skipped.items())) or 'none'}.",
               "", "Reproduce: `python scripts/bench/ingest.py --quarry .build/release/quarry` (make bench-ingest)."]
     with open(os.path.join(args.out, "ingest.md"), "w") as out:
         out.write("\n".join(lines) + "\n")

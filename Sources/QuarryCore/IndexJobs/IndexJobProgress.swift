@@ -19,7 +19,8 @@ public struct IndexJobProgress: Sendable, Equatable {
         /// Not yet read or fetched.
         case pending
         case queued, parsing, chunking, embedding, indexed
-        /// Already there before this job (the same bytes), indexed or known to need OCR.
+        /// Already there before this job (the same bytes), indexed or known to need OCR; or the
+        /// same bytes as an earlier item of the job.
         case unchanged
         case failed
         case needsOCR = "needs_ocr"
@@ -62,9 +63,12 @@ public struct IndexJobProgress: Sendable, Equatable {
         var counts = Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, 0) })
         var failures: [Failure] = []
         var (pages, chunks, lastUpdate) = (0, 0, job.startedAt ?? job.createdAt)
+        var seen: Set<String> = []
         for item in job.items {
             let record = item.document.flatMap { documents[$0] }
-            let stage = Self.stage(of: item, record: record, canceled: job.canceledAt != nil)
+            // Two items with the same bytes are one document: the second has nothing new to do.
+            let duplicate = item.document.map { !seen.insert($0).inserted } ?? false
+            let stage = duplicate ? .unchanged : Self.stage(of: item, record: record, canceled: job.canceledAt != nil)
             counts[stage, default: 0] += 1
             if let record {
                 lastUpdate = max(lastUpdate, record.updatedAt)
