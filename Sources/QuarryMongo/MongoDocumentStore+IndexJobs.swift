@@ -20,9 +20,8 @@ extension MongoDocumentStore: IndexJobStore {
 
     public func indexJobs(tenant: String, limit: Int, offset: Int) async throws -> [IndexJob] {
         try await prepare()
-        let options = Data(#"{"sort": {"createdAt": -1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8)
         return try await client.run { session in
-            try session.find(Self.indexJobs, filter: ByTenant(tenant: tenant), options: RawJSON(json: options))
+            try session.find(Self.indexJobs, filter: ByTenant(tenant: tenant), options: Self.newestFirst(limit: limit, offset: offset))
                 .map { try $0.decode(StoredIndexJob.self).job }
         }
     }

@@ -44,10 +44,8 @@ public final class MongoDocumentStore: DocumentStore {
 
     public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {
         try await prepare()
-        // Sort keys in order of priority, which an encoder with sorted keys would not keep.
-        let options = Data(#"{"sort": {"createdAt": -1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8)
         return try await client.run { session in
-            try session.find(Self.documents, filter: ByTenant(tenant: tenant), options: RawJSON(json: options))
+            try session.find(Self.documents, filter: ByTenant(tenant: tenant), options: Self.newestFirst(limit: limit, offset: offset))
                 .map { try $0.decode(StoredRecord.self).record }
         }
     }
@@ -125,6 +123,12 @@ public final class MongoDocumentStore: DocumentStore {
 
     /// The same key as the document's record.
     static func fileId(_ id: String, tenant: String) -> String { key(id, tenant: tenant) }
+
+    /// Find options for a page of a tenant's records or jobs, newest first. Written by hand: sort
+    /// keys go in order of priority, which an encoder with sorted keys would not keep.
+    static func newestFirst(limit: Int, offset: Int) -> RawJSON {
+        RawJSON(json: Data(#"{"sort": {"createdAt": -1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8))
+    }
 
     // MARK: Readiness and indexes
 

@@ -96,7 +96,7 @@ public struct IndexCommand: AsyncParsableCommand {
             parts.append("\(stage.rawValue) \(body.count(stage))")
         }
         if let documents = body.documentsPerSecond, let pages = body.pagesPerSecond {
-            parts.append(String(format: "%.1f docs/s, %.0f pages/s", documents, pages))
+            parts.append(String(format: "%.1f docs/s, %.1f pages/s", documents, pages))
         }
         if let eta = body.etaSeconds, !body.isFinished { parts.append("ETA " + Duration.seconds(eta).formatted(.time(pattern: .hourMinuteSecond))) }
         return parts.joined(separator: " · ")

@@ -35,20 +35,9 @@ public struct QueryRequest: Sendable, Codable, Equatable {
         self.stream = stream
     }
 
-    /// Any key, to find the ones a client misspelled.
-    struct AnyKey: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: any Decoder) throws {
-        // A misspelled field would otherwise be ignored and its intent lost (a filter not applied).
         let known = Set(["query", "top_k", "mode", "answer", "document_ids", "filters", "stream"])
-        if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).first(where: { !known.contains($0) }) {
-            throw QueryError.unknownField(unknown)
-        }
+        if let unknown = try decoder.unknownKey(among: known) { throw QueryError.unknownField(unknown) }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         query = try container.decode(String.self, forKey: .query)
         topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? 5

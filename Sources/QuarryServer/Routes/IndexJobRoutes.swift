@@ -70,16 +70,8 @@ struct IndexJobRoutes {
 
         enum CodingKeys: String, CodingKey, CaseIterable { case paths, urls }
 
-        struct AnyKey: CodingKey {
-            let stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
         init(from decoder: any Decoder) throws {
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            if let unknown = try decoder.unknownKey(among: Set(CodingKeys.allCases.map(\.rawValue))) {
                 throw APIError.badRequest("unknown field '\(unknown)'; the fields are paths and urls")
             }
             let container = try decoder.container(keyedBy: CodingKeys.self)
