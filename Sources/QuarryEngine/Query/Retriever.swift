@@ -99,8 +99,8 @@ public struct Retriever: Sendable {
         time("search")
 
         let chunks = Dictionary(try await store.chunks(found.map(\.chunkId), tenant: tenant).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var records: [String: DocumentRecord] = [:]
-        for documentId in Set(found.map(\.documentId)) { records[documentId] = try await store.record(documentId, tenant: tenant) }
+        let records = Dictionary(try await store.records(Array(Set(found.map(\.documentId))), tenant: tenant).map { ($0.id, $0) },
+                                 uniquingKeysWith: { a, _ in a })
         time("load")
         var hits: [QueryHit] = []
         var citations: [Citation] = []
