@@ -107,7 +107,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .target(name: "QuarryTestSupport", path: "Tests/QuarryTestSupport", swiftSettings: strict),
+        .target(name: "QuarryTestSupport", dependencies: ["QuarryCore"], path: "Tests/QuarryTestSupport", swiftSettings: strict),
         .testTarget(
             name: "QuarryCoreTests", dependencies: ["QuarryCore", "QuarryTestSupport"],
             exclude: ["Peers"], swiftSettings: strict

@@ -1,7 +1,8 @@
 import Foundation
 import QuarryCore
 
-/// Documents, chunks and index jobs in SQLite (tables `documents`, `chunks`, `index_jobs`), original bytes as files under
+/// Documents, chunks and index jobs in SQLite (tables `documents`, `chunks`, `index_jobs`; workflows, runs
+/// and run logs beside them: SQLiteDocumentStore+Workflows.swift), original bytes as files under
 /// `files/` beside it, written to a temporary name and renamed, so none is ever half there.
 public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
@@ -27,6 +28,7 @@ public final class SQLiteDocumentStore: DocumentStore {
                 items TEXT NOT NULL, PRIMARY KEY (tenant, id));
             CREATE INDEX IF NOT EXISTS index_jobs_by_age ON index_jobs (tenant, created_at);
             """)
+        try database.execute(Self.workflowSchema)
     }
 
     /// Dates as Foundation's own seconds, which read back exactly (ISO 8601 text drops fractions).

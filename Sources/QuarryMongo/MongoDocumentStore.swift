@@ -3,7 +3,8 @@ import QuarryCore
 import Synchronization
 
 /// ``DocumentStore`` on MongoDB (DESIGN.md §2): records in `documents`, chunks in `chunks`, bulk
-/// index jobs in `index_jobs` (MongoDocumentStore+IndexJobs.swift), each
+/// index jobs in `index_jobs` (MongoDocumentStore+IndexJobs.swift), workflows, runs and run logs
+/// (MongoDocumentStore+Workflows.swift), each
 /// keyed by tenant and id together (``key(_:tenant:)``), so every lookup is scoped to its tenant
 /// by the key itself; original
 /// files in the GridFS bucket `files`. The indexes are created on first use (the `createIndexes`
@@ -150,6 +151,9 @@ public final class MongoDocumentStore: DocumentStore {
             #"{"createIndexes": "documents", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"tenant": 1, "sourceUri": 1}, "name": "tenant_source"}]}"#,
             #"{"createIndexes": "chunks", "indexes": [{"key": {"tenant": 1, "documentId": 1}, "name": "tenant_document"}]}"#,
             #"{"createIndexes": "index_jobs", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
+            #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
+            #"{"createIndexes": "runs", "indexes": [{"key": {"tenant": 1, "workflowId": 1, "createdAt": -1}, "name": "tenant_workflow_created"}]}"#,
+            #"{"createIndexes": "run_logs", "indexes": [{"key": {"tenant": 1, "runId": 1, "time": 1, "id": 1}, "name": "tenant_run_time"}]}"#,
         ]
         try await client.run { session in
             for command in commands { try session.command(RawJSON(json: Data(command.utf8))) }

@@ -1,43 +1,5 @@
 import Foundation
-
-/// A JSON value kept as it came, so options Quarry does not know survive a retry unchanged.
-enum JSONValue: Codable, Sendable, Equatable {
-    case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int64.self) { self = .int(value) }
-        else if let value = try? container.decode(Double.self) { self = .double(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        case .double(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
-
-    var int: Int64? {
-        switch self {
-        case .int(let value): value
-        case .double(let value): Int64(exactly: value.rounded()) 
-        default: nil
-        }
-    }
-
-    var string: String? { if case .string(let value) = self { value } else { nil } }
-}
+import QuarryCore
 
 /// A message as Dramatiq encodes it: compact JSON with exactly these seven fields (an extra
 /// top-level field breaks Dramatiq's decoder).

@@ -5,14 +5,14 @@ import QuarryMongo
 import QuarryTestSupport
 import Testing
 
-/// The implementations of ``DocumentStore`` (and ``IndexJobStore``) the contracts run against.
+/// The implementations of ``DocumentStore`` (and of the other stores beside it) the contracts run against.
 enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case embedded, mongodb
 
     var testDescription: String { rawValue }
 
     /// A fresh, empty store: a SQLite file, or a database of its own on the shared SecantusDB.
-    func makeStore() throws -> any DocumentStore & IndexJobStore {
+    func makeStore() throws -> any DocumentStore & IndexJobStore & WorkflowStore & RunStore {
         switch self {
         case .embedded:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")

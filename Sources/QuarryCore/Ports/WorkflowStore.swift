@@ -1,0 +1,51 @@
+import Foundation
+
+/// Where workflows are kept, every version of each: SQLite (QuarryEmbedded) or MongoDB's
+/// `workflows` (QuarryMongo). Every call is scoped to a tenant.
+public protocol WorkflowStore: Sendable {
+    /// Stores version 1 of a new workflow; false when the tenant has one with that id.
+    func createWorkflow(_ workflow: Workflow) async throws -> Bool
+    /// Stores `workflow` as the current version, if the current one is `workflow.version - 1`;
+    /// false when another change came first (read again and redo) or there is no such workflow.
+    func updateWorkflow(_ workflow: Workflow) async throws -> Bool
+    /// The current version, or with `version` that one.
+    func workflow(_ id: String, version: Int?, tenant: String) async throws -> Workflow?
+    /// The tenant's workflows (current versions), newest first.
+    func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow]
+    /// Removes the workflow and all its versions (its runs stay); false when there was none.
+    func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool
+}
+
+/// Where runs and their logs are kept: SQLite, or MongoDB's `runs` and `run_logs`.
+public protocol RunStore: Sendable {
+    func createRun(_ run: Run) async throws
+    func run(_ id: String, tenant: String) async throws -> Run?
+    /// The workflow's runs, newest first.
+    func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run]
+    /// Stores `run` if the stored one's revision is `run.revision - 1`; false when another
+    /// writer came first (read again and redo: ``modifyRun(_:tenant:_:)``) or there is no such run.
+    func updateRun(_ run: Run) async throws -> Bool
+    func appendRunLog(_ entry: RunLog) async throws
+    /// The run's log, oldest first.
+    func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog]
+}
+
+/// Another writer kept winning: the change was not made.
+public struct RunConflict: Error, CustomStringConvertible {
+    public let run: String
+    public var description: String { "run \(run) kept changing under this writer; the change was not made" }
+}
+
+extension RunStore {
+    /// Reads the run, applies `change` and writes it back; when another writer came first, does
+    /// it again on a fresh read. Returns `change`'s result, or nil when there is no such run.
+    public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout Run) throws -> T) async throws -> T? {
+        for _ in 0..<100 {
+            guard var run = try await run(id, tenant: tenant) else { return nil }
+            let result = try change(&run)
+            run.revision += 1
+            if try await updateRun(run) { return result }
+        }
+        throw RunConflict(run: id)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// A workflow (DESIGN.md §4): nodes, each run by the actor its `type` names, and edges that say
+/// which node waits for which. Versioned: every change is a new version, and a run records the
+/// version it ran.
+public struct Workflow: Sendable, Codable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var name: String
+    public var nodes: [Node]
+    public var edges: [Edge]
+    /// A cron expression for the scheduler; nil: runs only when asked.
+    public var schedule: String?
+    /// 1 when created, one more with every change.
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, tenant: String, name: String, nodes: [Node], edges: [Edge], schedule: String? = nil, version: Int = 1,
+                createdAt: Date = Date(), updatedAt: Date = Date()) {
+        self.id = id
+        self.tenant = tenant
+        self.name = name
+        self.nodes = nodes
+        self.edges = edges
+        self.schedule = schedule
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public struct Node: Sendable, Codable, Equatable {
+        public var id: String
+        /// The actor that runs the node, e.g. `ingest_document` or a connector's.
+        public var type: String
+        /// The node's settings, as its actor reads them.
+        public var config: [String: JSONValue]
+
+        public init(id: String, type: String, config: [String: JSONValue] = [:]) {
+            self.id = id
+            self.type = type
+            self.config = config
+        }
+    }
+
+    /// `to` starts once `from` (and every other predecessor of `to`) has succeeded.
+    public struct Edge: Sendable, Codable, Equatable, Hashable {
+        public var from: String
+        public var to: String
+
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// The ids of the nodes `node` waits for.
+    public func predecessors(of node: String) -> [String] { edges.filter { $0.to == node }.map(\.from) }
+
+    /// The ids of the nodes that wait for `node`.
+    public func successors(of node: String) -> [String] { edges.filter { $0.from == node }.map(\.to) }
+}
+
+/// Why a workflow's graph cannot run.
+public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty
+    case duplicateNode(String)
+    case unknownNode(String)
+    case selfEdge(String)
+    case cycle([String])
+
+    public var description: String {
+        switch self {
+        case .empty: "a workflow needs at least one node"
+        case .duplicateNode(let id): "two nodes are named '\(id)'"
+        case .unknownNode(let id): "an edge names '\(id)', which is no node"
+        case .selfEdge(let id): "node '\(id)' waits for itself"
+        case .cycle(let ids): "the nodes \(ids.map { "'\($0)'" }.joined(separator: ", ")) wait for each other in a cycle"
+        }
+    }
+}
+
+extension Workflow {
+    /// Checks that the graph can run (nodes unique, edges between nodes, no cycle) and returns
+    /// the node ids in an order where every node follows its predecessors.
+    @discardableResult
+    public func validate() throws(WorkflowError) -> [String] {
+        guard !nodes.isEmpty else { throw .empty }
+        var ids: Set<String> = []
+        for node in nodes where !ids.insert(node.id).inserted { throw .duplicateNode(node.id) }
+        for edge in edges {
+            for end in [edge.from, edge.to] where !ids.contains(end) { throw .unknownNode(end) }
+            if edge.from == edge.to { throw .selfEdge(edge.from) }
+        }
+        // Kahn's algorithm, in the nodes' own order where the graph leaves a choice.
+        var seen: Set<Edge> = []
+        let unique = edges.filter { seen.insert($0).inserted }  // in their own order: the result is deterministic
+        var waiting = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, 0) })
+        for edge in unique { waiting[edge.to, default: 0] += 1 }
+        var ready = nodes.map(\.id).filter { waiting[$0] == 0 }
+        var order: [String] = []
+        while !ready.isEmpty {
+            let node = ready.removeFirst()
+            order.append(node)
+            for edge in unique where edge.from == node {
+                waiting[edge.to, default: 0] -= 1
+                if waiting[edge.to] == 0 { ready.append(edge.to) }
+            }
+        }
+        guard order.count == nodes.count else { throw .cycle(nodes.map(\.id).filter { !order.contains($0) }) }
+        return order
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import QuarryCore
+
+/// Workflows in `workflows` (one document each, every version inside it, so a new version is one
+/// compare-and-set replace), runs in `runs` (the revision at the top level for compare-and-set
+/// writes) and run logs in `run_logs`. Users' names (node ids, settings, log data) are stored as
+/// JSON text or as key/value pairs, never as field names, since they may hold `.` or `$`.
+extension MongoDocumentStore: WorkflowStore, RunStore {
+    static let workflows = "workflows"
+    static let runs = "runs"
+    static let runLogs = "run_logs"
+
+    // MARK: Workflows
+
+    public func createWorkflow(_ workflow: Workflow) async throws -> Bool {
+        try await prepare()
+        let stored = try StoredWorkflow(workflow, versions: [workflow])
+        do {
+            try await client.run { session in try session.insertMany(Self.workflows, [stored]) }
+            return true
+        } catch let error as MongoError where error.isDuplicateKey {
+            return false
+        }
+    }
+
+    public func updateWorkflow(_ workflow: Workflow) async throws -> Bool {
+        try await prepare()
+        guard let current = try await storedWorkflow(workflow.id, tenant: workflow.tenant), current.version == workflow.version - 1 else { return false }
+        let replacement = try StoredWorkflow(workflow, versions: try current.decodedVersions() + [workflow])
+        let filter = ByKeyAndVersion(_id: current._id, version: current.version)
+        return try await client.run { session in
+            try session.replaceOne(Self.workflows, filter: filter, with: replacement, upsert: false) > 0
+        }
+    }
+
+    public func workflow(_ id: String, version: Int?, tenant: String) async throws -> Workflow? {
+        try await prepare()
+        guard let stored = try await storedWorkflow(id, tenant: tenant) else { return nil }
+        return try stored.decodedVersions().first { $0.version == (version ?? stored.version) }
+    }
+
+    public func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] {
+        try await prepare()
+        return try await client.run { session in
+            try session.find(Self.workflows, filter: ByTenant(tenant: tenant), options: Self.newestFirst(limit: limit, offset: offset))
+                .compactMap { try $0.decode(StoredWorkflow.self).decodedVersions().last }
+        }
+    }
+
+    public func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool {
+        try await prepare()
+        return try await client.run { session in try session.deleteMany(Self.workflows, filter: ByKey(_id: key(id, tenant: tenant))) > 0 }
+    }
+
+    func storedWorkflow(_ id: String, tenant: String) async throws -> StoredWorkflow? {
+        try await client.run { session in
+            try session.find(Self.workflows, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredWorkflow.self) }
+        }
+    }
+
+    // MARK: Runs and their logs
+
+    public func createRun(_ run: Run) async throws {
+        try await prepare()
+        let stored = StoredRun(run)
+        try await client.run { session in try session.insertMany(Self.runs, [stored]) }
+    }
+
+    public func run(_ id: String, tenant: String) async throws -> Run? {
+        try await prepare()
+        return try await client.run { session in
+            try session.find(Self.runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredRun.self).run }
+        }
+    }
+
+    public func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run] {
+        try await prepare()
+        return try await client.run { session in
+            try session.find(Self.runs, filter: RunsOf(tenant: tenant, workflowId: workflow), options: Self.newestFirst(limit: limit, offset: offset))
+                .map { try $0.decode(StoredRun.self).run }
+        }
+    }
+
+    /// One replace that matches only the revision the writer read: MongoDB checks and writes in one step.
+    public func updateRun(_ run: Run) async throws -> Bool {
+        try await prepare()
+        let stored = StoredRun(run)
+        let filter = ByKeyAndRevision(_id: stored._id, revision: run.revision - 1)
+        return try await client.run { session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }
+    }
+
+    public func appendRunLog(_ entry: RunLog) async throws {
+        try await prepare()
+        let stored = try StoredRunLog(entry)
+        try await client.run { session in try session.replaceOne(Self.runLogs, filter: ByKey(_id: stored._id), with: stored, upsert: true) }
+    }
+
+    public func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog] {
+        try await prepare()
+        let options = RawJSON(json: Data(#"{"sort": {"time": 1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8))
+        return try await client.run { session in
+            try session.find(Self.runLogs, filter: LogsOf(tenant: tenant, runId: run), options: options).map { try $0.decode(StoredRunLog.self).entry() }
+        }
+    }
+}
+
+/// A workflow as stored: what lists and sorts at the top level, every version as JSON text.
+struct StoredWorkflow: Codable, Sendable {
+    let _id: String
+    let id: String
+    let tenant: String
+    let name: String
+    let version: Int
+    let createdAt: Date
+    let updatedAt: Date
+    /// Every version, oldest first, each a `Workflow` as JSON.
+    let versions: [String]
+
+    init(_ workflow: Workflow, versions: [Workflow]) throws {
+        _id = key(workflow.id, tenant: workflow.tenant)
+        id = workflow.id
+        tenant = workflow.tenant
+        name = workflow.name
+        version = workflow.version
+        createdAt = workflow.createdAt
+        updatedAt = workflow.updatedAt
+        self.versions = try versions.map { String(decoding: try ExtendedJSON.encoder.encode($0), as: UTF8.self) }
+    }
+
+    func decodedVersions() throws -> [Workflow] { try versions.map { try ExtendedJSON.decoder.decode(Workflow.self, from: Data($0.utf8)) } }
+}
+
+/// A run as stored: its fields at the top level, its nodes as `{node, state}` pairs.
+struct StoredRun: Codable, Sendable {
+    struct NodePair: Codable, Sendable {
+        let node: String
+        let state: Run.NodeRun
+    }
+
+    let _id: String
+    let id: String
+    let tenant: String
+    let workflowId: String
+    let workflowVersion: Int
+    let status: Run.Status
+    let nodes: [NodePair]
+    let revision: Int
+    let createdAt: Date
+    let startedAt: Date?
+    let finishedAt: Date?
+    let error: String?
+
+    init(_ run: Run) {
+        _id = key(run.id, tenant: run.tenant)
+        id = run.id
+        tenant = run.tenant
+        workflowId = run.workflowId
+        workflowVersion = run.workflowVersion
+        status = run.status
+        nodes = run.nodes.sorted { $0.key < $1.key }.map { NodePair(node: $0.key, state: $0.value) }
+        revision = run.revision
+        createdAt = run.createdAt
+        startedAt = run.startedAt
+        finishedAt = run.finishedAt
+        error = run.error
+    }
+
+    var run: Run {
+        Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
+            nodes: Dictionary(nodes.map { ($0.node, $0.state) }, uniquingKeysWith: { _, last in last }), revision: revision,
+            createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt, error: error)
+    }
+}
+
+/// A run log line as stored; its data as JSON text.
+struct StoredRunLog: Codable, Sendable {
+    let _id: String
+    let id: String
+    let runId: String
+    let tenant: String
+    let node: String?
+    let time: Date
+    let level: RunLog.Level
+    let message: String
+    let data: String?
+
+    init(_ entry: RunLog) throws {
+        _id = key(entry.id, tenant: entry.tenant)
+        id = entry.id
+        runId = entry.runId
+        tenant = entry.tenant
+        node = entry.node
+        time = entry.time
+        level = entry.level
+        message = entry.message
+        data = try entry.data.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+    }
+
+    func entry() throws -> RunLog {
+        RunLog(id: id, runId: runId, tenant: tenant, node: node, time: time, level: level, message: message,
+               data: try data.map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })
+    }
+}
+
+struct ByKeyAndVersion: Encodable {
+    let _id: String
+    let version: Int
+}
+
+struct ByKeyAndRevision: Encodable {
+    let _id: String
+    let revision: Int
+}
+
+struct RunsOf: Encodable {
+    let tenant: String
+    let workflowId: String
+}
+
+struct LogsOf: Encodable {
+    let tenant: String
+    let runId: String
+}

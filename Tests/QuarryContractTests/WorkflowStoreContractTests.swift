@@ -1,0 +1,116 @@
+import Foundation
+import QuarryCore
+import QuarryTestSupport
+import Testing
+
+/// What every ``WorkflowStore`` and ``RunStore`` promises, asserted alike against SQLite and
+/// MongoDB (SecantusDB): versions, tenants, compare-and-set writes, and a fan-in that fires once
+/// when two workers finish its predecessors at the same moment.
+@Suite("workflow and run store contract")
+struct WorkflowStoreContractTests {
+    /// Dates in whole milliseconds: what every store keeps exactly.
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: 1_700_000_000.125 + seconds) }
+
+    static func workflow(_ id: String, tenant: String = "acme", age: Double = 0) -> Workflow {
+        var workflow = TestWorkflows.diamond
+        workflow.id = id
+        workflow.tenant = tenant
+        workflow.createdAt = date(age)
+        workflow.updatedAt = date(age)
+        return workflow
+    }
+
+    @Test("workflows: created once, changed version by version over the version read, old versions kept, tenants apart", arguments: StoreBackend.allCases)
+    func workflows(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        #expect(try await store.createWorkflow(Self.workflow("w1")))
+        #expect(try await store.createWorkflow(Self.workflow("w1")) == false, "the id is taken")
+        #expect(try await store.createWorkflow(Self.workflow("w2", age: 1)))
+        #expect(try await store.createWorkflow(Self.workflow("w1", tenant: "globex")))
+        #expect(try await store.workflow("w1", version: nil, tenant: "acme") == Self.workflow("w1"), "settings with $ and . in their names survive")
+
+        var second = Self.workflow("w1")
+        second.version = 2
+        second.name = "digest, shorter"
+        second.updatedAt = Self.date(5)
+        #expect(try await store.updateWorkflow(second))
+        var stale = Self.workflow("w1")
+        stale.version = 2
+        stale.name = "written over a version already replaced"
+        #expect(try await store.updateWorkflow(stale) == false)
+        #expect(try await store.workflow("w1", version: nil, tenant: "acme") == second)
+        #expect(try await store.workflow("w1", version: 1, tenant: "acme") == Self.workflow("w1"))
+        #expect(try await store.workflow("w1", version: 3, tenant: "acme") == nil)
+        var elsewhere = second
+        elsewhere.tenant = "initech"
+        #expect(try await store.updateWorkflow(elsewhere) == false, "no such workflow in that tenant")
+
+        #expect(try await store.workflows(tenant: "acme", limit: 10, offset: 0).map(\.id) == ["w2", "w1"])
+        #expect(try await store.workflows(tenant: "acme", limit: 10, offset: 1) == [second])
+        #expect(try await store.deleteWorkflow("w1", tenant: "acme"))
+        #expect(try await store.deleteWorkflow("w1", tenant: "acme") == false)
+        #expect(try await store.workflow("w1", version: 1, tenant: "acme") == nil)
+        #expect(try await store.workflow("w1", version: nil, tenant: "globex") != nil)
+    }
+
+    @Test("runs: listed newest first per workflow; a write over a revision already replaced is refused", arguments: StoreBackend.allCases)
+    func runs(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let workflow = Self.workflow("w1")
+        for (index, id) in ["r1", "r2", "r3"].enumerated() { try await store.createRun(Run(id: id, workflow: workflow, createdAt: Self.date(Double(index)))) }
+        try await store.createRun(Run(id: "r9", workflow: Self.workflow("w1", tenant: "globex")))
+        #expect(try await store.runs(workflow: "w1", tenant: "acme", limit: 2, offset: 0).map(\.id) == ["r3", "r2"])
+        #expect(try await store.runs(workflow: "w1", tenant: "globex", limit: 10, offset: 0).map(\.id) == ["r9"])
+        #expect(try await store.run("r9", tenant: "acme") == nil)
+
+        var run = try #require(try await store.run("r1", tenant: "acme"))
+        #expect(run == Run(id: "r1", workflow: workflow, createdAt: Self.date(0)))
+        let ready = run.start(workflow, at: Self.date(1))
+        run.revision += 1
+        #expect(try await store.updateRun(run))
+        #expect(try await store.updateRun(run) == false, "revision 1 is already written")
+        #expect(try await store.run("r1", tenant: "acme") == run && ready == ["fetch"])
+        let started = try await store.modifyRun("r1", tenant: "acme") { $0.nodeSucceeded("fetch", in: workflow, at: Self.date(2)) }
+        #expect(started == ["summarise", "translate"])
+        #expect(try await store.run("r1", tenant: "acme")?.revision == 2)
+        #expect(try await store.modifyRun("nope", tenant: "acme") { _ in 1 } == nil)
+    }
+
+    @Test("two workers finish both predecessors of a fan-in at once: it is queued exactly once", arguments: StoreBackend.allCases)
+    func fanIn(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let workflow = Self.workflow("w1")
+        for attempt in 0..<20 {
+            var run = Run(id: "race-\(attempt)", workflow: workflow)
+            _ = run.start(workflow)
+            _ = run.nodeSucceeded("fetch", in: workflow)
+            try await store.createRun(run)
+            let id = run.id
+            async let first = store.modifyRun(id, tenant: "acme") { $0.nodeSucceeded("summarise", in: workflow) }
+            async let second = store.modifyRun(id, tenant: "acme") { $0.nodeSucceeded("translate", in: workflow) }
+            let queued = try await [first, second].compactMap { $0 }.flatMap { $0 }
+            #expect(queued == ["post"], "attempt \(attempt)")
+            let stored = try #require(try await store.run(id, tenant: "acme"))
+            #expect(stored.nodes["summarise"]?.status == .succeeded && stored.nodes["translate"]?.status == .succeeded)
+            #expect(stored.nodes["post"]?.status == .queued && stored.revision == 2)
+        }
+    }
+
+    @Test("run logs: oldest first, within their run and tenant, data of any shape kept", arguments: StoreBackend.allCases)
+    func logs(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let data = JSONValue.object(["rows": .int(3), "ratio": .double(0.5), "$tags": .array([.string("a.b"), .null, .bool(true)])])
+        let entries = [
+            RunLog(id: "b", runId: "r1", tenant: "acme", node: "fetch", time: Self.date(1), level: .info, message: "fetched 3 documents", data: data),
+            RunLog(id: "a", runId: "r1", tenant: "acme", node: "fetch", time: Self.date(1), level: .debug, message: "same millisecond, earlier id"),
+            RunLog(id: "c", runId: "r1", tenant: "acme", node: nil, time: Self.date(0), level: .warning, message: "run started late"),
+            RunLog(id: "d", runId: "r2", tenant: "acme", node: nil, time: Self.date(0), level: .error, message: "another run"),
+            RunLog(id: "e", runId: "r1", tenant: "globex", node: nil, time: Self.date(0), level: .info, message: "another tenant"),
+        ]
+        for entry in entries { try await store.appendRunLog(entry) }
+        let log = try await store.runLogs(run: "r1", tenant: "acme", limit: 10, offset: 0)
+        #expect(log.map(\.id) == ["c", "a", "b"])
+        #expect(log.last == entries[0])
+        #expect(try await store.runLogs(run: "r1", tenant: "acme", limit: 1, offset: 1).map(\.id) == ["a"])
+    }
+}
