@@ -2,7 +2,7 @@ import Foundation
 import QuarryCore
 
 /// Documents, chunks and index jobs in SQLite (tables `documents`, `chunks`, `index_jobs`; workflows, runs
-/// and run logs beside them: SQLiteDocumentStore+Workflows.swift), original bytes as files under
+/// and run logs, evaluation datasets beside them: SQLiteDocumentStore+Workflows.swift, +Datasets.swift), original bytes as files under
 /// `files/` beside it, written to a temporary name and renamed, so none is ever half there.
 public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
@@ -29,6 +29,7 @@ public final class SQLiteDocumentStore: DocumentStore {
             CREATE INDEX IF NOT EXISTS index_jobs_by_age ON index_jobs (tenant, created_at);
             """)
         try database.execute(Self.workflowSchema)
+        try database.execute(Self.datasetSchema)
     }
 
     /// Dates as Foundation's own seconds, which read back exactly (ISO 8601 text drops fractions).

@@ -4,7 +4,7 @@ import Synchronization
 
 /// ``DocumentStore`` on MongoDB (DESIGN.md §2): records in `documents`, chunks in `chunks`, bulk
 /// index jobs in `index_jobs` (MongoDocumentStore+IndexJobs.swift), workflows, runs and run logs
-/// (MongoDocumentStore+Workflows.swift), each
+/// (MongoDocumentStore+Workflows.swift), evaluation datasets (MongoDocumentStore+Datasets.swift), each
 /// keyed by tenant and id together (``key(_:tenant:)``), so every lookup is scoped to its tenant
 /// by the key itself; original
 /// files in the GridFS bucket `files`. The indexes are created on first use (the `createIndexes`
@@ -153,6 +153,7 @@ public final class MongoDocumentStore: DocumentStore {
             #"{"createIndexes": "index_jobs", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "runs", "indexes": [{"key": {"tenant": 1, "workflowId": 1, "createdAt": -1}, "name": "tenant_workflow_created"}]}"#,
+            #"{"createIndexes": "datasets", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "run_logs", "indexes": [{"key": {"tenant": 1, "runId": 1, "time": 1, "id": 1}, "name": "tenant_run_time"}]}"#,
         ]
         try await client.run { session in
