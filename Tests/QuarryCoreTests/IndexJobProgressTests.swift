@@ -68,6 +68,7 @@ struct IndexJobProgressTests {
         let canceled = IndexJobProgress(job: Self.job(items, canceled: true), documents: ["b": Self.record("b", .canceled)])
         #expect(canceled.status == .canceled && canceled.counts[.canceled] == 2)
         #expect(canceled.finishedAt == Self.start.addingTimeInterval(3))
+        #expect(canceled.documentsPerSecond == nil, "skipping items is no work done")
     }
 
     @Test("an unchanged scan counts as unchanged, not as a new failure; a new one is a failure")

@@ -52,7 +52,8 @@ public struct IndexJobProgress: Sendable, Equatable {
     public let failures: [Failure]
     public let startedAt: Date?
     public let finishedAt: Date?
-    /// Items finished per second since the job started (unchanged ones, which cost nothing, left out).
+    /// Items finished per second since the job started (unchanged and canceled ones, which cost
+    /// nothing, left out).
     public let documentsPerSecond: Double?
     public let pagesPerSecond: Double?
     /// Seconds left at the current rate, while the job runs and a rate is known.
@@ -102,7 +103,7 @@ public struct IndexJobProgress: Sendable, Equatable {
         self.startedAt = job.startedAt
         self.finishedAt = finishedAt
         let elapsed = job.startedAt.map { (finishedAt ?? now).timeIntervalSince($0) } ?? 0
-        let worked = job.items.count - unfinished - (counts[.unchanged] ?? 0)
+        let worked = job.items.count - unfinished - (counts[.unchanged] ?? 0) - (counts[.canceled] ?? 0)
         if elapsed > 0, worked > 0 {
             documentsPerSecond = Double(worked) / elapsed
             pagesPerSecond = Double(pages) / elapsed
