@@ -2,12 +2,13 @@ import Foundation
 import QuarryCore
 
 /// Index jobs in the table `index_jobs`: one row each, the items as JSON, the two writers' dates
-/// (`started_at` with the items, `canceled_at` alone) in columns of their own.
+/// (`started_at` with the items, `canceled_at` alone) in columns of their own. Dates are seconds
+/// since Foundation's reference date, which read back exactly (seconds since 1970 may not).
 extension SQLiteDocumentStore: IndexJobStore {
     public func createIndexJob(_ job: IndexJob) async throws {
         try database.query(
             "INSERT INTO index_jobs (tenant, id, created_at, started_at, canceled_at, items) VALUES (?, ?, ?, ?, ?, ?)",
-            [.text(job.tenant), .text(job.id), .real(job.createdAt.timeIntervalSince1970), Self.date(job.startedAt), Self.date(job.canceledAt),
+            [.text(job.tenant), .text(job.id), .real(job.createdAt.timeIntervalSinceReferenceDate), Self.date(job.startedAt), Self.date(job.canceledAt),
              .text(try Self.json(job.items))]
         )
     }
@@ -31,7 +32,7 @@ extension SQLiteDocumentStore: IndexJobStore {
 
     public func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool {
         try !database.query("UPDATE index_jobs SET canceled_at = coalesce(canceled_at, ?) WHERE tenant = ? AND id = ? RETURNING id",
-                            [.real(date.timeIntervalSince1970), .text(tenant), .text(id)]).isEmpty
+                            [Self.date(date), .text(tenant), .text(id)]).isEmpty
     }
 
     static let columns = "tenant, id, created_at, started_at, canceled_at, items"
@@ -41,11 +42,12 @@ extension SQLiteDocumentStore: IndexJobStore {
             throw IndexError.corrupt("an index_jobs row is incomplete")
         }
         return IndexJob(id: id, tenant: tenant, items: try decoder.decode([IndexJob.Item].self, from: Data(items.utf8)),
-                        createdAt: Date(timeIntervalSince1970: created),
-                        startedAt: row[3].real.map(Date.init(timeIntervalSince1970:)), canceledAt: row[4].real.map(Date.init(timeIntervalSince1970:)))
+                        createdAt: Date(timeIntervalSinceReferenceDate: created),
+                        startedAt: row[3].real.map(Date.init(timeIntervalSinceReferenceDate:)),
+                        canceledAt: row[4].real.map(Date.init(timeIntervalSinceReferenceDate:)))
     }
 
     static func json(_ items: [IndexJob.Item]) throws -> String { String(decoding: try encoder.encode(items), as: UTF8.self) }
 
-    static func date(_ date: Date?) -> SQLiteDatabase.Value { date.map { .real($0.timeIntervalSince1970) } ?? .null }
+    static func date(_ date: Date?) -> SQLiteDatabase.Value { date.map { .real($0.timeIntervalSinceReferenceDate) } ?? .null }
 }

@@ -18,4 +18,17 @@ struct SQLiteDocumentStoreTests {
         try await store.saveBytes(Data("x".utf8), document: "../../etc", tenant: "../..")
         #expect(try await store.bytes(document: "../../etc", tenant: "../..") == Data("x".utf8))
     }
+
+    @Test("an index job's dates read back exactly, to the last bit, as the clock gave them")
+    func exactDates() async throws {
+        let store = try Self.store()
+        var generator = SystemRandomNumberGenerator()
+        for n in 0..<200 {
+            let created = Date(timeIntervalSinceReferenceDate: Double.random(in: 7e8...9e8, using: &generator))
+            let job = IndexJob(id: "j\(n)", tenant: "acme", items: [], createdAt: created, startedAt: created.addingTimeInterval(0.123456789),
+                               canceledAt: created.addingTimeInterval(1e-6))
+            try await store.createIndexJob(job)
+            #expect(try await store.indexJob(job.id, tenant: "acme") == job)
+        }
+    }
 }
