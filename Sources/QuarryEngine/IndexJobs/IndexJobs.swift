@@ -45,7 +45,7 @@ public struct IndexJobs: Sendable {
         case path(IndexRoot.Refusal)
         case noDocuments(String)
         case url(String)
-        case tooMany(Int, limit: Int)
+        case tooMany(limit: Int)
 
         public var description: String {
             switch self {
@@ -54,7 +54,7 @@ public struct IndexJobs: Sendable {
             case .path(let refusal): refusal.description
             case .noDocuments(let path): "\(path) holds no PDF, HTML or .txt files"
             case .url(let url): "'\(url.prefix(200))' is not an absolute http(s) URL"
-            case .tooMany(let count, let limit): "\(count) files and URLs; a job takes at most \(limit): split it"
+            case .tooMany(let limit): "more than \(limit) files and URLs; a job takes at most \(limit): split it"
             }
         }
     }
@@ -76,7 +76,7 @@ public struct IndexJobs: Sendable {
         func add(_ item: IndexJob.Item) throws(Refusal) {
             guard seen.insert(item.source).inserted else { return }
             items.append(item)
-            guard items.count <= maximumItems else { throw .tooMany(items.count, limit: maximumItems) }
+            guard items.count <= maximumItems else { throw .tooMany(limit: maximumItems) }
         }
         if !paths.isEmpty {
             guard let root else { throw Refusal.pathsDisabled }
