@@ -11,7 +11,7 @@ extension MongoDocumentStore: DatasetStore {
     public func saveDataset(_ dataset: Dataset, files: [String: Data]) async throws {
         try await prepare()
         let previous = try await self.dataset(dataset.id, tenant: dataset.tenant)
-        let stored = StoredDataset(dataset)
+        let stored = Keyed(key(dataset.id, tenant: dataset.tenant), dataset)
         try await client.run { session in
             for (name, data) in files { try session.upload(bucket: Self.datasetFiles, id: Self.fileId(name, dataset: dataset.id, tenant: dataset.tenant), data: data) }
             try session.replaceOne(Self.datasets, filter: ByKey(_id: stored._id), with: stored, upsert: true)
@@ -24,7 +24,7 @@ extension MongoDocumentStore: DatasetStore {
     public func dataset(_ id: String, tenant: String) async throws -> Dataset? {
         try await prepare()
         return try await client.run { session in
-            try session.find(Self.datasets, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredDataset.self).dataset }
+            try session.find(Self.datasets, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(Keyed<Dataset>.self).value }
         }
     }
 
@@ -32,7 +32,7 @@ extension MongoDocumentStore: DatasetStore {
         try await prepare()
         return try await client.run { session in
             try session.find(Self.datasets, filter: ByTenant(tenant: tenant), options: Self.newestFirst(limit: limit, offset: offset))
-                .map { try $0.decode(StoredDataset.self).dataset }
+                .map { try $0.decode(Keyed<Dataset>.self).value }
         }
     }
 
@@ -51,36 +51,4 @@ extension MongoDocumentStore: DatasetStore {
     }
 
     static func fileId(_ name: String, dataset: String, tenant: String) -> String { key(dataset, tenant: tenant) + "/" + name }
-}
-
-/// A dataset as stored: its fields at the top level.
-struct StoredDataset: Codable, Sendable {
-    let _id: String
-    let id: String
-    let tenant: String
-    let name: String
-    let format: String
-    let documents: Int
-    let queries: Int
-    let judgements: Int
-    let files: [String]
-    let createdAt: Date
-
-    init(_ dataset: Dataset) {
-        _id = key(dataset.id, tenant: dataset.tenant)
-        id = dataset.id
-        tenant = dataset.tenant
-        name = dataset.name
-        format = dataset.format
-        documents = dataset.documents
-        queries = dataset.queries
-        judgements = dataset.judgements
-        files = dataset.files
-        createdAt = dataset.createdAt
-    }
-
-    var dataset: Dataset {
-        Dataset(id: id, tenant: tenant, name: name, format: format, documents: documents, queries: queries, judgements: judgements, files: files,
-                createdAt: createdAt)
-    }
 }

@@ -6,7 +6,7 @@ import QuarryCore
 extension MongoDocumentStore: IndexJobStore {
     public func createIndexJob(_ job: IndexJob) async throws {
         try await prepare()
-        let stored = StoredIndexJob(job)
+        let stored = Keyed(key(job.id, tenant: job.tenant), job)
         try await client.run { session in try session.insertMany(Self.indexJobs, [stored]) }
     }
 
@@ -14,7 +14,7 @@ extension MongoDocumentStore: IndexJobStore {
         try await prepare()
         return try await client.run { session in
             try session.find(Self.indexJobs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1))
-                .first.map { try $0.decode(StoredIndexJob.self).job }
+                .first.map { try $0.decode(Keyed<IndexJob>.self).value }
         }
     }
 
@@ -22,7 +22,7 @@ extension MongoDocumentStore: IndexJobStore {
         try await prepare()
         return try await client.run { session in
             try session.find(Self.indexJobs, filter: ByTenant(tenant: tenant), options: Self.newestFirst(limit: limit, offset: offset))
-                .map { try $0.decode(StoredIndexJob.self).job }
+                .map { try $0.decode(Keyed<IndexJob>.self).value }
         }
     }
 
@@ -42,29 +42,6 @@ extension MongoDocumentStore: IndexJobStore {
             try session.updateOne(Self.indexJobs, filter: ByKey(_id: key(id, tenant: tenant)), update: update) > 0
         }
     }
-}
-
-/// An index job as stored: its fields at the top level, items as an array of documents.
-struct StoredIndexJob: Codable, Sendable {
-    let _id: String
-    let id: String
-    let tenant: String
-    let items: [IndexJob.Item]
-    let createdAt: Date
-    let startedAt: Date?
-    let canceledAt: Date?
-
-    init(_ job: IndexJob) {
-        _id = key(job.id, tenant: job.tenant)
-        id = job.id
-        tenant = job.tenant
-        items = job.items
-        createdAt = job.createdAt
-        startedAt = job.startedAt
-        canceledAt = job.canceledAt
-    }
-
-    var job: IndexJob { IndexJob(id: id, tenant: tenant, items: items, createdAt: createdAt, startedAt: startedAt, canceledAt: canceledAt) }
 }
 
 struct SetFields<Fields: Encodable & Sendable>: Encodable, Sendable {

@@ -93,3 +93,28 @@ struct Limit: Encodable { let limit: Int }
 struct RawJSON: Encodable, Sendable {
     let json: Data
 }
+
+/// A value stored as it encodes itself, its fields at the top level beside an `_id`: for shapes
+/// whose field names are all Quarry's own (no user keys that could hold `.` or `$`).
+struct Keyed<Value: Codable & Sendable>: Codable, Sendable {
+    let _id: String
+    let value: Value
+
+    init(_ id: String, _ value: Value) {
+        _id = id
+        self.value = value
+    }
+
+    enum CodingKeys: String, CodingKey { case _id }
+
+    func encode(to encoder: any Encoder) throws {
+        try value.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(_id, forKey: ._id)
+    }
+
+    init(from decoder: any Decoder) throws {
+        value = try Value(from: decoder)
+        _id = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: ._id)
+    }
+}
