@@ -22,6 +22,17 @@ struct SettingsTests {
         #expect(settings.logLevel == .info)
         #expect(settings.jwtSecret == nil)
         #expect(settings.vectorStore == .embedded && settings.documentStore == .embedded && settings.queue == .embedded)
+        #expect(settings.indexRoot == nil, "no paths are indexed over the API unless the operator says where from")
+    }
+
+    @Test("index_root is resolved, links and all, to the folder it names")
+    func indexRoot() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("root-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("corpus"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("link"), withDestinationURL: folder.appendingPathComponent("corpus"))
+        let settings = try Settings.resolve(environment: ["QUARRY_INDEX_ROOT": folder.path + "/link/"])
+        #expect(settings.indexRoot?.path == folder.resolvingSymlinksInPath().path + "/corpus")
     }
 
     @Test("file overrides defaults, environment overrides file, flags override environment")
@@ -132,6 +143,8 @@ struct SettingsTests {
         (["QUARRY_LLM_URL": "ftp://x"], "llm_url", "QUARRY_LLM_URL", "not an http(s) URL"),
         (["QUARRY_LLM_URL": "http://h/v1", "QUARRY_LLM_MODEL": ""], "llm_model", "QUARRY_LLM_MODEL", "must not be empty"),
         (["QUARRY_ALLOW_PRIVATE_URLS": "maybe"], "allow_private_urls", "QUARRY_ALLOW_PRIVATE_URLS", "'maybe' is not true or false"),
+        (["QUARRY_INDEX_ROOT": "/nonexistent/corpus"], "index_root", "QUARRY_INDEX_ROOT", "'/nonexistent/corpus' is not an existing folder"),
+        (["QUARRY_INDEX_ROOT": "/etc/hostname"], "index_root", "QUARRY_INDEX_ROOT", "is not an existing folder"),
     ])
     func badValues(environment: [String: String], key: String, origin: String, reason: String) {
         #expect {
