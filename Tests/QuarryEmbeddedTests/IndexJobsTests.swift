@@ -145,6 +145,22 @@ struct IndexJobsTests {
         #expect(try await setup.queue.depth(queue: IngestPipeline.queueName) == 2)
     }
 
+    @Test("a submitting job that died between storing a document and queueing its ingest: redelivered, it queues the ingest")
+    func diedBeforeQueueing() async throws {
+        let setup = try Self.setup(["a.txt": Self.text])
+        let job = try await setup.jobs.create(paths: ["."], urls: [], tenant: "acme")
+        // What the first delivery did before it was killed: the record and the bytes, no ingest job.
+        let data = Data(Self.text.utf8)
+        let path = job.items[0].source
+        let record = DocumentRecord(id: ContentHash.sha256(data), tenant: "acme",
+                                    source: Document.Source(uri: URL(fileURLWithPath: path).absoluteString, filename: "a.txt", mediaType: .plainText))
+        try await setup.store.saveBytes(data, document: record.id, tenant: "acme")
+        try await setup.store.save(record)
+        try await setup.drain()
+        let progress = try await setup.progress(job)
+        #expect(progress.status == .completed && progress.counts[.indexed] == 1, "\(progress.counts)")
+    }
+
     @Test("cancel: waiting documents end canceled and are never indexed; a later job indexes them after all")
     func cancel() async throws {
         let setup = try Self.setup(["a.txt": Self.text, "b.txt": "Moon phases drive spring and neap tides.", "c.txt": "Currents turn with the tide."])

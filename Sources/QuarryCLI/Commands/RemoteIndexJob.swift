@@ -4,7 +4,7 @@ import QuarryHTTP
 import QuarryServer
 
 /// `quarry index --server`: submits the job to `POST /api/v1/index-jobs` and follows its status
-/// once a second until it ends, with the same progress line as a job run here.
+/// (every 1 to 5 seconds) until it ends, with the same progress line as a job run here.
 struct RemoteIndexJob {
     let server: String
     let token: String
@@ -16,10 +16,13 @@ struct RemoteIndexJob {
         var body = try await send(HTTPRequest(method: "POST", url: base + "/api/v1/index-jobs", headers: headers(json: true), body: request))
         FileHandle.standardError.write(Data("index job \(body.id): \(base)\(body.statusUrl)\n".utf8))
         let progress = ProgressLine()
+        let start = ContinuousClock.now
         while true {
             progress.update(IndexCommand.line(body), done: body.isFinished)
             if body.isFinished { return body }
-            try await Task.sleep(for: .seconds(1))
+            // Every second at first, then less often as the job proves long: each look reads
+            // every document of the job on the server.
+            try await Task.sleep(for: min(max((ContinuousClock.now - start) / 10, .seconds(1)), .seconds(5)))
             body = try await send(HTTPRequest(url: base + body.statusUrl, headers: headers(json: false)))
         }
     }

@@ -74,6 +74,12 @@ extension IndexJobs {
             return item
         }
         let record = submission.record
+        if case .unchanged = submission, record.status == .queued, record.createdAt >= job.createdAt,
+           !job.items.contains(where: { $0.document == record.id }) {
+            // Stored by an earlier delivery of this job that died before recording the item, maybe
+            // before it queued the ingest too: queue it (again) rather than leave it waiting forever.
+            try await pipeline.enqueueIngest(record)
+        }
         item.document = record.id
         // There before this job, and done: a resubmission after a crash finds this job's own documents.
         item.unchanged = record.createdAt < job.createdAt && (record.status == .indexed || record.status == .needsOCR)

@@ -58,8 +58,15 @@ public struct IngestPipeline: Sendable {
         try await store.saveBytes(data, document: id, tenant: tenant)
         let record = DocumentRecord(id: id, tenant: tenant, source: Document.Source(uri: uri, filename: filename, mediaType: mediaType))
         try await store.save(record)
-        try await queue.enqueue(NewJob(queue: Self.queueName, name: Self.jobName, payload: try JSONEncoder().encode(Payload(tenant: tenant, document: id))))
+        try await enqueueIngest(record)
         return .queued(record)
+    }
+
+    /// Queues the ingest of a stored document. Running it twice is harmless (the same chunk ids
+    /// are written again), so a caller unsure whether a job was queued may queue one more.
+    public func enqueueIngest(_ record: DocumentRecord) async throws {
+        let payload = try JSONEncoder().encode(Payload(tenant: record.tenant, document: record.id))
+        try await queue.enqueue(NewJob(queue: Self.queueName, name: Self.jobName, payload: payload))
     }
 
     /// Runs one ingest job. A document that cannot be read ends `failed` (or `needs_ocr`) and the
