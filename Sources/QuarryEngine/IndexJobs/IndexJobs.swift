@@ -7,8 +7,9 @@ import QuarryCore
 /// where the workers are, and the parsing spreads across every worker on the `ingest` queue.
 ///
 /// Delivery is at least once: a submitting job that dies is run again and carries on from the
-/// items it recorded; an item submitted twice is the same document (its id is the bytes' hash),
-/// queued once. Cancel stops the submitting and marks the job's documents still waiting
+/// items it recorded; an item submitted twice is the same document (its id is the bytes' hash).
+/// The documents it stored in its last second, whose ingest may or may not have been queued,
+/// are queued again: ingesting one twice rewrites the same chunks, while never would lose it. Cancel stops the submitting and marks the job's documents still waiting
 /// `canceled`; documents already being worked on finish.
 public struct IndexJobs: Sendable {
     public let store: any IndexJobStore
