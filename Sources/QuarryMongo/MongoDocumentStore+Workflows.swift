@@ -130,20 +130,15 @@ struct StoredWorkflow: Codable, Sendable {
     func decodedVersions() throws -> [Workflow] { try versions.map { try ExtendedJSON.decoder.decode(Workflow.self, from: Data($0.utf8)) } }
 }
 
-/// A run as stored: its fields at the top level, its nodes as `{node, state}` pairs.
+/// A run as stored: its fields at the top level, its nodes as `{key: node, value: state}` pairs.
 struct StoredRun: Codable, Sendable {
-    struct NodePair: Codable, Sendable {
-        let node: String
-        let state: Run.NodeRun
-    }
-
     let _id: String
     let id: String
     let tenant: String
     let workflowId: String
     let workflowVersion: Int
     let status: Run.Status
-    let nodes: [NodePair]
+    let nodes: [Pair<Run.NodeRun>]
     let revision: Int
     let createdAt: Date
     let startedAt: Date?
@@ -157,7 +152,7 @@ struct StoredRun: Codable, Sendable {
         workflowId = run.workflowId
         workflowVersion = run.workflowVersion
         status = run.status
-        nodes = run.nodes.sorted { $0.key < $1.key }.map { NodePair(node: $0.key, state: $0.value) }
+        nodes = Pair.list(run.nodes)
         revision = run.revision
         createdAt = run.createdAt
         startedAt = run.startedAt
@@ -167,7 +162,7 @@ struct StoredRun: Codable, Sendable {
 
     var run: Run {
         Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
-            nodes: Dictionary(nodes.map { ($0.node, $0.state) }, uniquingKeysWith: { _, last in last }), revision: revision,
+            nodes: Pair.dictionary(nodes), revision: revision,
             createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt, error: error)
     }
 }

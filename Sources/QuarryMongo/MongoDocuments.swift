@@ -11,11 +11,6 @@ func key(_ id: String, tenant: String) -> String { Hex.encode(tenant.utf8) + "/"
 /// A document record as stored: its fields at the top level, so operators can query them, with
 /// metadata as `{key, value}` pairs (keys are the user's and may hold `.` or `$`).
 struct StoredRecord: Codable, Sendable {
-    struct Pair: Codable, Sendable {
-        let key: String
-        let value: String
-    }
-
     let _id: String
     let id: String
     let tenant: String
@@ -24,7 +19,7 @@ struct StoredRecord: Codable, Sendable {
     let title: String?
     let status: Document.Status
     let error: String?
-    let metadata: [Pair]
+    let metadata: [Pair<String>]
     let pages: Int
     let chunks: Int
     let chunksIndexed: Int
@@ -40,7 +35,7 @@ struct StoredRecord: Codable, Sendable {
         title = record.title
         status = record.status
         error = record.error
-        metadata = record.metadata.sorted { $0.key < $1.key }.map { Pair(key: $0.key, value: $0.value) }
+        metadata = Pair.list(record.metadata)
         pages = record.pages
         chunks = record.chunks
         chunksIndexed = record.chunksIndexed
@@ -51,9 +46,25 @@ struct StoredRecord: Codable, Sendable {
     var record: DocumentRecord {
         DocumentRecord(
             id: id, tenant: tenant, source: source, title: title, status: status, error: error,
-            metadata: Dictionary(metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }),
+            metadata: Pair.dictionary(metadata),
             pages: pages, chunks: chunks, chunksIndexed: chunksIndexed, createdAt: createdAt, updatedAt: updatedAt
         )
+    }
+}
+
+/// A dictionary entry whose key is a user's (metadata names, node ids): stored as a value, never
+/// as a field name, since it may hold `.` or `$`.
+struct Pair<Value: Codable & Sendable>: Codable, Sendable {
+    let key: String
+    let value: Value
+
+    /// The entries sorted by key, so equal dictionaries store alike.
+    static func list(_ dictionary: [String: Value]) -> [Pair] {
+        dictionary.sorted { $0.key < $1.key }.map { Pair(key: $0.key, value: $0.value) }
+    }
+
+    static func dictionary(_ pairs: [Pair]) -> [String: Value] {
+        Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 }
 

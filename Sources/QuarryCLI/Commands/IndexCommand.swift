@@ -40,14 +40,15 @@ public struct IndexCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        let (paths, urls) = request
         let body: IndexJobBody
         if let server {
             guard let token = token ?? ProcessInfo.processInfo.environment["QUARRY_TOKEN"], !token.isEmpty else {
                 throw ValidationError("--server needs a token: --token or QUARRY_TOKEN")
             }
-            body = try await RemoteIndexJob(server: server, token: token).run(paths: request.paths, urls: request.urls)
+            body = try await RemoteIndexJob(server: server, token: token).run(paths: paths, urls: urls)
         } else {
-            body = try await runHere()
+            body = try await runHere(paths: paths, urls: urls)
         }
         let failures = body.failures ?? []
         let failed = body.count(.failed) + body.count(.needsOCR)
@@ -58,12 +59,12 @@ public struct IndexCommand: AsyncParsableCommand {
     }
 
     /// Runs the job in this process: the user's own files, so any path they can read.
-    func runHere() async throws -> IndexJobBody {
+    func runHere(paths: [String], urls: [String]) async throws -> IndexJobBody {
         let runtime = try await reportingStartupErrors { try EngineRuntime.open(try options.settings(), indexRoot: IndexRoot("/")) }
         let jobs = runtime.indexJobs
         let job: IndexJob
         do {
-            job = try await jobs.create(paths: request.paths, urls: request.urls, tenant: tenant)
+            job = try await jobs.create(paths: paths, urls: urls, tenant: tenant)
         } catch let refusal as IndexJobs.Refusal {
             throw ValidationError(refusal.description)
         }

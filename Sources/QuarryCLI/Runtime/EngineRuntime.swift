@@ -18,6 +18,8 @@ struct EngineRuntime: Sendable {
     let pipeline: IngestPipeline
     let indexJobs: IndexJobs
     let retriever: Retriever
+    /// Fetches users' URLs (uploads by URL, index jobs) through the SSRF guard.
+    let fetcher: URLFetcher
 
     static let databaseName = "quarry.sqlite"
 
@@ -49,7 +51,7 @@ struct EngineRuntime: Sendable {
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, fetcher: fetcher, root: indexRoot ?? settings.indexRoot,
                                       maximumBytes: settings.maxUploadBytes)
             return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
-                                 pipeline: pipeline, indexJobs: indexJobs, retriever: retriever)
+                                 pipeline: pipeline, indexJobs: indexJobs, retriever: retriever, fetcher: fetcher)
         } catch let error as ConfigurationError {
             throw error
         } catch {

@@ -23,9 +23,8 @@ struct ServerRuntime {
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks = engine.readinessChecks
-        let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
-                                            maximumUploadBytes: settings.maxUploadBytes, fetcher: fetcher)
+                                            maximumUploadBytes: settings.maxUploadBytes, fetcher: engine.fetcher)
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)

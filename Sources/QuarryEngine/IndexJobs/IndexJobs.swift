@@ -109,14 +109,17 @@ public struct IndexJobs: Sendable {
 
     /// The job's progress, read from its documents.
     public func progress(of job: IndexJob, now: Date = Date()) async throws -> IndexJobProgress {
-        let ids = Array(Set(job.items.compactMap(\.document)))
-        var records: [String: DocumentRecord] = [:]
+        let records = try await records(Array(Set(job.items.compactMap(\.document))), tenant: job.tenant)
+        return IndexJobProgress(job: job, documents: Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), now: now)
+    }
+
+    /// The records of `ids`, read 500 at a time (a job may name 10,000).
+    func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord] {
+        var records: [DocumentRecord] = []
         for start in stride(from: 0, to: ids.count, by: 500) {
-            for record in try await pipeline.store.records(Array(ids[start..<min(start + 500, ids.count)]), tenant: job.tenant) {
-                records[record.id] = record
-            }
+            records += try await pipeline.store.records(Array(ids[start..<min(start + 500, ids.count)]), tenant: tenant)
         }
-        return IndexJobProgress(job: job, documents: records, now: now)
+        return records
     }
 
     /// Cancels the job (again is harmless); nil when the tenant has no such job.
@@ -129,15 +132,12 @@ public struct IndexJobs: Sendable {
     /// Marks the documents this job queued and no worker has begun `canceled`, so their ingest
     /// jobs end at once. One a worker takes meanwhile is indexed after all.
     func cancelWaitingDocuments(of job: IndexJob) async throws {
-        let ids = job.items.filter { !$0.unchanged }.compactMap(\.document)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            for var record in try await pipeline.store.records(Array(ids[start..<min(start + 500, ids.count)]), tenant: job.tenant)
-            where record.status == .queued {
-                record.status = .canceled
-                record.error = "index job \(job.id) was canceled"
-                record.updatedAt = Date()
-                _ = try await pipeline.store.update(record)
-            }
+        for var record in try await records(job.items.filter { !$0.unchanged }.compactMap(\.document), tenant: job.tenant)
+        where record.status == .queued {
+            record.status = .canceled
+            record.error = "index job \(job.id) was canceled"
+            record.updatedAt = Date()
+            _ = try await pipeline.store.update(record)
         }
     }
 
