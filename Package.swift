@@ -65,6 +65,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "QuarryWorkflow",
+            dependencies: [
+                "QuarryCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "QuarryServer",
             dependencies: [
                 "QuarryCore",
@@ -92,6 +102,7 @@ let package = Package(
                 "QuarryQdrant",
                 "QuarryRedis",
                 "QuarryServer",
+                "QuarryWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +136,9 @@ let package = Package(
         // One suite per port, the same assertions against the embedded and the production back end.
         .testTarget(
             name: "QuarryContractTests",
-            dependencies: ["QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryMongo", "QuarryQdrant", "QuarryRedis", "QuarryTestSupport"],
+            dependencies: [
+                "QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryMongo", "QuarryQdrant", "QuarryRedis", "QuarryWorkflow", "QuarryTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "QuarryEmbeddingTests", dependencies: ["QuarryEmbedding", "CKernels", "QuarryTestSupport"], swiftSettings: strict),
@@ -153,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryCLITests",
-            dependencies: ["QuarryCLI", "QuarryEmbedded", "QuarryRedis", "QuarryTestSupport", "quarry"],
+            dependencies: ["QuarryCLI", "QuarryCore", "QuarryEmbedded", "QuarryMongo", "QuarryRedis", "QuarryWorkflow", "QuarryTestSupport", "quarry"],
             swiftSettings: strict
         ),
     ]

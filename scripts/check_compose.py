@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-EXPECTED_SERVICES = {"api", "worker", "mongodb", "qdrant", "redis", "nginx"}
+EXPECTED_SERVICES = {"api", "worker", "scheduler", "mongodb", "qdrant", "redis", "nginx"}
 
 
 def main(compose_path: str, readme_path: str, deploy_path: str, help_path: str) -> int:

@@ -61,6 +61,12 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
                            [.text(tenant), .integer(Int64(limit)), .integer(Int64(offset))]).map { try Self.decode(Workflow.self, $0) }
     }
 
+    /// Read from the JSON: a scan of `workflows`, which holds each workflow once.
+    public func scheduledWorkflows() async throws -> [Workflow] {
+        try database.query("SELECT workflow FROM workflows WHERE json_extract(workflow, '$.schedule') IS NOT NULL ORDER BY tenant, id")
+            .map { try Self.decode(Workflow.self, $0) }
+    }
+
     public func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool {
         try database.transaction { transaction in
             try transaction.query("DELETE FROM workflow_versions WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
@@ -75,10 +81,12 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
 
     // MARK: Runs and their logs
 
-    public func createRun(_ run: Run) async throws {
-        try database.query("INSERT INTO runs (tenant, id, workflow_id, revision, created_at, run) VALUES (?, ?, ?, ?, ?, ?)",
-                           [.text(run.tenant), .text(run.id), .text(run.workflowId), .integer(Int64(run.revision)),
-                            .real(run.createdAt.timeIntervalSince1970), .text(try Self.text(run))])
+    public func createRun(_ run: Run) async throws -> Bool {
+        try !database.query(
+            "INSERT INTO runs (tenant, id, workflow_id, revision, created_at, run) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            [.text(run.tenant), .text(run.id), .text(run.workflowId), .integer(Int64(run.revision)),
+             .real(run.createdAt.timeIntervalSince1970), .text(try Self.text(run))]
+        ).isEmpty
     }
 
     public func run(_ id: String, tenant: String) async throws -> Run? {

@@ -47,6 +47,16 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         }
     }
 
+    /// `schedule` is kept at the top level for this query (indexed, sparse).
+    public func scheduledWorkflows() async throws -> [Workflow] {
+        try await prepare()
+        let options = RawJSON(json: Data(#"{"sort": {"tenant": 1, "id": 1}}"#.utf8))
+        return try await client.run { session in
+            try session.find(Self.workflows, filter: RawJSON(json: Data(#"{"schedule": {"$type": "string"}}"#.utf8)), options: options)
+                .compactMap { try $0.decode(StoredWorkflow.self).decodedVersions().last }
+        }
+    }
+
     public func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool {
         try await prepare()
         return try await client.run { session in try session.deleteMany(Self.workflows, filter: ByKey(_id: key(id, tenant: tenant))) > 0 }
@@ -60,10 +70,15 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
 
     // MARK: Runs and their logs
 
-    public func createRun(_ run: Run) async throws {
+    public func createRun(_ run: Run) async throws -> Bool {
         try await prepare()
         let stored = StoredRun(run)
-        try await client.run { session in try session.insertMany(Self.runs, [stored]) }
+        do {
+            try await client.run { session in try session.insertMany(Self.runs, [stored]) }
+            return true
+        } catch let error as MongoError where error.isDuplicateKey {
+            return false
+        }
     }
 
     public func run(_ id: String, tenant: String) async throws -> Run? {
@@ -111,6 +126,8 @@ struct StoredWorkflow: Codable, Sendable {
     let tenant: String
     let name: String
     let version: Int
+    /// The current version's, for the scheduler's query.
+    let schedule: String?
     let createdAt: Date
     let updatedAt: Date
     /// Every version, oldest first, each a `Workflow` as JSON.
@@ -122,6 +139,7 @@ struct StoredWorkflow: Codable, Sendable {
         tenant = workflow.tenant
         name = workflow.name
         version = workflow.version
+        schedule = workflow.schedule
         createdAt = workflow.createdAt
         updatedAt = workflow.updatedAt
         self.versions = try versions.map { String(decoding: try ExtendedJSON.encoder.encode($0), as: UTF8.self) }
@@ -141,6 +159,7 @@ struct StoredRun: Codable, Sendable {
     let nodes: [Pair<Run.NodeRun>]
     let revision: Int
     let createdAt: Date
+    let scheduledFor: Date?
     let startedAt: Date?
     let finishedAt: Date?
     let error: String?
@@ -155,6 +174,7 @@ struct StoredRun: Codable, Sendable {
         nodes = Pair.list(run.nodes)
         revision = run.revision
         createdAt = run.createdAt
+        scheduledFor = run.scheduledFor
         startedAt = run.startedAt
         finishedAt = run.finishedAt
         error = run.error
@@ -163,7 +183,7 @@ struct StoredRun: Codable, Sendable {
     var run: Run {
         Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
             nodes: Pair.dictionary(nodes), revision: revision,
-            createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt, error: error)
+            createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error)
     }
 }
 

@@ -151,7 +151,7 @@ public final class MongoDocumentStore: DocumentStore {
             #"{"createIndexes": "documents", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"tenant": 1, "sourceUri": 1}, "name": "tenant_source"}]}"#,
             #"{"createIndexes": "chunks", "indexes": [{"key": {"tenant": 1, "documentId": 1}, "name": "tenant_document"}]}"#,
             #"{"createIndexes": "index_jobs", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
-            #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
+            #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"schedule": 1}, "name": "schedule", "sparse": true}]}"#,
             #"{"createIndexes": "runs", "indexes": [{"key": {"tenant": 1, "workflowId": 1, "createdAt": -1}, "name": "tenant_workflow_created"}]}"#,
             #"{"createIndexes": "datasets", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "run_logs", "indexes": [{"key": {"tenant": 1, "runId": 1, "time": 1, "id": 1}, "name": "tenant_run_time"}]}"#,

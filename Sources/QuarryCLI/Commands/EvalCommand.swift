@@ -132,7 +132,7 @@ public struct EvalCommand: AsyncParsableCommand {
     func keptDatabase(_ settings: Settings) throws(ConfigurationError) -> SQLiteDatabase? {
         guard options.data != nil else { return nil }
         let directory = try DataDirectory.prepare(settings.dataDirectory)
-        let path = directory.path + "/" + EngineRuntime.databaseName
+        let path = directory.path + "/" + Backends.databaseName
         do { return try SQLiteDatabase(path: path) } catch {
             throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
         }

@@ -47,11 +47,13 @@ public struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger
         )
-        // On the embedded queue, ingest runs here; on Redis, in `quarry worker` processes.
+        // On the embedded queue, ingest and the scheduler run here; on Redis, in `quarry worker`
+        // and `quarry scheduler` processes.
         var services: [any Service] = [application]
         if settings.queue == .embedded {
             let engine = runtime.engine
             services.append(WorkerService(workers: [JobWorker(queue: engine.queue, queueName: IngestPipeline.queueName, actors: engine.indexJobs.actors)]))
+            services.append(SchedulerService(scheduler: engine.backends.scheduler()))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -23,7 +23,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Queues to consume, comma-separated.") var queues = "ingest"
     @Option(help: "Jobs run at once per queue.") var concurrency = 2
     @Option(help: ArgumentHelp("Address of /health, /ready and /metrics (default 127.0.0.1).", valueName: "host")) var host: String?
-    @Option(help: ArgumentHelp("Port of /health, /ready and /metrics (default 8421; 0 picks a free one).", valueName: "port")) var port = 8421
+    @Option(help: ArgumentHelp("Port of /health, /ready and /metrics (0 picks a free one).", valueName: "port")) var port = 8421
 
     public init() {}
 

@@ -4,10 +4,10 @@ import QuarryEmbedded
 import QuarryMongo
 import QuarryServer
 
-/// The document store the settings select (`document_store`), which keeps index jobs too.
+/// The document store the settings select (`document_store`), which keeps index jobs, workflows and runs too.
 enum DocumentStores {
     /// SQLite in `database` with files under `<data>/files`, or MongoDB with files in GridFS.
-    static func open(_ settings: Settings, database: SQLiteDatabase, directory: DataDirectory) throws -> any DocumentStore & IndexJobStore {
+    static func open(_ settings: Settings, database: SQLiteDatabase, directory: DataDirectory) throws -> any DocumentStore & IndexJobStore & WorkflowStore & RunStore {
         guard settings.documentStore == .mongodb else {
             return try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
         }

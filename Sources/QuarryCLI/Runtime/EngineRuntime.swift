@@ -6,26 +6,27 @@ import QuarryEngine
 import QuarryHTTP
 import QuarryServer
 
-/// The engine as `quarry index`, `ask` and `serve` use it: one SQLite database in the data
-/// directory (`quarry.sqlite`: jobs unless `queue` is redis; documents and chunks unless `document_store` is mongodb;
-/// index points unless `vector_store` is qdrant) and the original files beside it (`files/`).
+/// The engine as `quarry index`, `ask`, `serve` and `worker` use it: the ``Backends`` (one SQLite
+/// database in the data directory, `quarry.sqlite`: jobs unless `queue` is redis; documents and
+/// chunks unless `document_store` is mongodb; index points unless `vector_store` is qdrant; the
+/// original files beside it, `files/`), the model and the vector index.
 struct EngineRuntime: Sendable {
-    let directory: DataDirectory
+    let backends: Backends
     let embedder: any Embedder
     let index: any VectorIndex
-    let store: any DocumentStore
-    let queue: any JobQueue
     let pipeline: IngestPipeline
     let indexJobs: IndexJobs
     let retriever: Retriever
     /// Fetches users' URLs (uploads by URL, index jobs) through the SSRF guard.
     let fetcher: URLFetcher
 
-    static let databaseName = "quarry.sqlite"
+    var directory: DataDirectory { backends.directory }
+    var store: any DocumentStore { backends.store }
+    var queue: any JobQueue { backends.queue }
 
     /// `indexRoot`: where index jobs may read files, when not the setting's (`quarry index` reads the user's own).
     static func open(_ settings: Settings, indexRoot: IndexRoot? = nil) throws(ConfigurationError) -> EngineRuntime {
-        let directory = try DataDirectory.prepare(settings.dataDirectory)
+        let backends = try Backends.open(settings)
         // The chunker counts with the model's vocabulary: the local model's own, else read alone.
         let embedder: any Embedder
         let tokenizer: WordPieceTokenizer
@@ -37,12 +38,9 @@ struct EngineRuntime: Sendable {
             embedder = local
             tokenizer = local.tokenizer
         }
-        let path = directory.path + "/" + databaseName
+        let (store, queue) = (backends.store, backends.queue)
         do {
-            let database = try SQLiteDatabase(path: path)
-            let index = try VectorStores.open(settings, database: database, dimensions: embedder.dimensions)
-            let store = try DocumentStores.open(settings, database: database, directory: directory)
-            let queue = try JobQueues.open(settings, database: database)
+            let index = try VectorStores.open(settings, database: backends.database, dimensions: embedder.dimensions)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
             let llm = settings.llm.map { LLMAnswerer(model: OpenAIChatModel(baseURL: $0.url, model: $0.model, apiKey: $0.apiKey)) }
             let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: { index.generation })
@@ -50,12 +48,13 @@ struct EngineRuntime: Sendable {
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, fetcher: fetcher, root: indexRoot ?? settings.indexRoot,
                                       maximumBytes: settings.maxUploadBytes)
-            return EngineRuntime(directory: directory, embedder: embedder, index: index, store: store, queue: queue,
-                                 pipeline: pipeline, indexJobs: indexJobs, retriever: retriever, fetcher: fetcher)
+            return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs,
+                                 retriever: retriever, fetcher: fetcher)
         } catch let error as ConfigurationError {
             throw error
         } catch {
-            throw ConfigurationError(key: SettingKey.data.name, origin: path, reason: "cannot open the database: \(error)")
+            throw ConfigurationError(key: SettingKey.data.name, origin: backends.directory.path + "/" + Backends.databaseName,
+                                     reason: "cannot open the database: \(error)")
         }
     }
 

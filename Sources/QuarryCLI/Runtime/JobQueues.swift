@@ -15,6 +15,15 @@ enum JobQueues {
         return RedisJobQueue(client: RedisClient(endpoint: endpoint), namespace: redis.namespace, heartbeatTimeout: redis.heartbeatTimeout)
     }
 
+    /// The leader lease beside the queue: in the same SQLite, or in the same Redis and namespace.
+    static func openLease(_ settings: Settings, database: SQLiteDatabase) throws -> any LeaderLease {
+        guard settings.queue == .redis else { return try SQLiteLeaderLease(database: database) }
+        guard let redis = settings.redis, let endpoint = RedisEndpoint(url: redis.url) else {
+            throw ConfigurationError(key: SettingKey.redisURL.name, origin: "settings", reason: "is required when queue is redis")
+        }
+        return RedisLeaderLease(client: RedisClient(endpoint: endpoint), namespace: redis.namespace)
+    }
+
     static func readiness(of queue: any JobQueue, directory: DataDirectory) -> any ReadinessCheck {
         guard let redis = queue as? RedisJobQueue else { return EmbeddedBackendCheck(name: "queue", directory: directory) }
         let endpoint = redis.client.endpoint

@@ -12,13 +12,17 @@ public protocol WorkflowStore: Sendable {
     func workflow(_ id: String, version: Int?, tenant: String) async throws -> Workflow?
     /// The tenant's workflows (current versions), newest first.
     func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow]
+    /// Every tenant's workflows whose current version has a schedule: what the scheduler reads.
+    func scheduledWorkflows() async throws -> [Workflow]
     /// Removes the workflow and all its versions (its runs stay); false when there was none.
     func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool
 }
 
 /// Where runs and their logs are kept: SQLite, or MongoDB's `runs` and `run_logs`.
 public protocol RunStore: Sendable {
-    func createRun(_ run: Run) async throws
+    /// Stores a new run; false when the tenant has a run with that id (the scheduler's runs have
+    /// ids made from their workflow and tick, so a tick emitted twice is stored once).
+    func createRun(_ run: Run) async throws -> Bool
     func run(_ id: String, tenant: String) async throws -> Run?
     /// The workflow's runs, newest first.
     func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run]

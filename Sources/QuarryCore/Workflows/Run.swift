@@ -47,13 +47,16 @@ public struct Run: Sendable, Codable, Equatable {
     /// 0 when created, one more with every write.
     public var revision: Int
     public var createdAt: Date
+    /// The cron tick the scheduler emitted this run for; nil when it was started by hand.
+    public var scheduledFor: Date?
     public var startedAt: Date?
     public var finishedAt: Date?
     /// Why the run failed, for a person.
     public var error: String?
 
     public init(id: String, tenant: String, workflowId: String, workflowVersion: Int, status: Status = .queued, nodes: [String: NodeRun],
-                revision: Int = 0, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
+                revision: Int = 0, createdAt: Date = Date(), scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
+                error: String? = nil) {
         self.id = id
         self.tenant = tenant
         self.workflowId = workflowId
@@ -62,15 +65,17 @@ public struct Run: Sendable, Codable, Equatable {
         self.nodes = nodes
         self.revision = revision
         self.createdAt = createdAt
+        self.scheduledFor = scheduledFor
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.error = error
     }
 
     /// A queued run of `workflow`, every node waiting.
-    public init(id: String, workflow: Workflow, createdAt: Date = Date()) {
+    public init(id: String, workflow: Workflow, createdAt: Date = Date(), scheduledFor: Date? = nil) {
         self.init(id: id, tenant: workflow.tenant, workflowId: workflow.id, workflowVersion: workflow.version,
-                  nodes: Dictionary(uniqueKeysWithValues: workflow.nodes.map { ($0.id, NodeRun()) }), createdAt: createdAt)
+                  nodes: Dictionary(uniqueKeysWithValues: workflow.nodes.map { ($0.id, NodeRun()) }), createdAt: createdAt,
+                  scheduledFor: scheduledFor)
     }
 }
 

@@ -68,6 +68,7 @@ public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownNode(String)
     case selfEdge(String)
     case cycle([String])
+    case schedule(CronError)
 
     public var description: String {
         switch self {
@@ -76,16 +77,20 @@ public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownNode(let id): "an edge names '\(id)', which is no node"
         case .selfEdge(let id): "node '\(id)' waits for itself"
         case .cycle(let ids): "the nodes \(ids.map { "'\($0)'" }.joined(separator: ", ")) wait for each other in a cycle"
+        case .schedule(let error): error.description
         }
     }
 }
 
 extension Workflow {
-    /// Checks that the graph can run (nodes unique, edges between nodes, no cycle) and returns
-    /// the node ids in an order where every node follows its predecessors.
+    /// Checks that the workflow can run (nodes unique, edges between nodes, no cycle, a schedule
+    /// that reads) and returns the node ids in an order where every node follows its predecessors.
     @discardableResult
     public func validate() throws(WorkflowError) -> [String] {
         guard !nodes.isEmpty else { throw .empty }
+        if let schedule {
+            do { _ = try CronSchedule(schedule) } catch { throw .schedule(error) }
+        }
         var ids: Set<String> = []
         for node in nodes where !ids.insert(node.id).inserted { throw .duplicateNode(node.id) }
         for edge in edges {

@@ -1,0 +1,229 @@
+import Foundation
+import QuarryCore
+import QuarryEmbedded
+import QuarryMongo
+import QuarryRedis
+import QuarryTestSupport
+import QuarryWorkflow
+import Synchronization
+import Testing
+
+/// The scheduler against each deployment's back ends: SQLite for workflows, runs, queue and lease
+/// (`quarry serve` on one machine), and MongoDB (SecantusDB) with Redis (`quarry scheduler`
+/// replicas). Scheduling time is a clock the test sets; leases run on the back ends' own clocks.
+@Suite("scheduler")
+struct SchedulerTests {
+    enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case embedded, production
+        var testDescription: String { rawValue }
+
+        /// One deployment's back ends; each call of `open` is another process's view of them.
+        func deployment() throws -> Deployment {
+            switch self {
+            case .embedded:
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                let path = directory.path + "/quarry.sqlite"
+                return Deployment {
+                    let database = try SQLiteDatabase(path: path)
+                    return (try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files")),
+                            try SQLiteJobQueue(database: database), try SQLiteLeaderLease(database: database))
+                }
+            case .production:
+                let uri = try SharedMongo.server.get().uri(database: "test_\(UUID().uuidString.prefix(8))")
+                let redis = try SharedRedis.server.get().url
+                let namespace = "test-\(UUID().uuidString.prefix(8))"
+                return Deployment {
+                    let client = RedisClient(endpoint: RedisEndpoint(url: redis)!)
+                    return (MongoDocumentStore(client: try MongoClient(uri: uri)), RedisJobQueue(client: client, namespace: namespace),
+                            RedisLeaderLease(client: client, namespace: namespace))
+                }
+            }
+        }
+    }
+
+    struct Deployment {
+        let open: () throws -> (any WorkflowStore & RunStore, any JobQueue, any LeaderLease)
+
+        func scheduler(_ holder: String, clock: SettableClock, leaseDuration: Duration = .seconds(30)) throws -> Scheduler {
+            let (store, queue, lease) = try open()
+            return Scheduler(workflows: store, runs: store, queue: queue, lease: lease, holder: holder, leaseDuration: leaseDuration,
+                             now: { clock.now })
+        }
+
+        /// The `run_start` messages waiting on `default`, taken off it.
+        func takeRunStarts() async throws -> [RunStartPayload] {
+            let queue = try open().1
+            var payloads: [RunStartPayload] = []
+            while let job = try await queue.dequeue(queue: Scheduler.runStartQueue, lease: .seconds(30)) {
+                #expect(job.name == Scheduler.runStartActor)
+                payloads.append(try JSONDecoder().decode(RunStartPayload.self, from: job.payload))
+                try await queue.complete(job)
+            }
+            return payloads
+        }
+    }
+
+    /// "10:05:00" or "10:05:00.400" on 27 November 2026, UTC.
+    static func at(_ time: String) -> Date {
+        let formatter = ISO8601DateFormatter()
+        if time.contains(".") { formatter.formatOptions.insert(.withFractionalSeconds) }
+        return formatter.date(from: "2026-11-27T\(time)Z")!
+    }
+
+    static func workflow(_ id: String, tenant: String = "acme", schedule: String?, savedAt: String, version: Int = 1) -> Workflow {
+        Workflow(id: id, tenant: tenant, name: id, nodes: [.init(id: "only", type: "noop")], edges: [], schedule: schedule, version: version,
+                 createdAt: at(savedAt), updatedAt: at(savedAt))
+    }
+
+    @Test("each tick is emitted once, as a queued run and its run_start on default; of two schedulers one leads", arguments: Backend.allCases)
+    func emitsEachTickOnce(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (store, _, _) = try deployment.open()
+        #expect(try await store.createWorkflow(Self.workflow("digest", schedule: "*/5 * * * *", savedAt: "10:00:30")))
+        #expect(try await store.createWorkflow(Self.workflow("report", tenant: "globex", schedule: "0 * * * *", savedAt: "10:00:30")))
+        #expect(try await store.createWorkflow(Self.workflow("by-hand", schedule: nil, savedAt: "10:00:30")))
+        let clock = SettableClock(Self.at("10:02:00"))
+        let first = try deployment.scheduler("first", clock: clock)
+        let second = try deployment.scheduler("second", clock: clock)
+
+        let quiet = try await first.pass()
+        #expect(quiet.leading && quiet.emitted.isEmpty && quiet.next == Self.at("10:02:10"), "nothing due; the next look is a refresh away")
+        let following = try await second.pass()
+        #expect(!following.leading && following.emitted.isEmpty && following.next == Self.at("10:02:10"), "a follower tries again a third of a lease later")
+
+        clock.now = Self.at("10:05:00.400")
+        let fired = try await first.pass()
+        #expect(fired.emitted.map(\.workflowId) == ["digest"] && fired.next == Self.at("10:05:10.400"))
+        #expect(try await second.pass().emitted.isEmpty)
+        let run = try #require(fired.emitted.first)
+        #expect(run.id == Scheduler.runID(workflow: Self.workflow("digest", schedule: nil, savedAt: "10:00:30"), tick: Self.at("10:05:00")))
+        #expect(try await store.run(run.id, tenant: "acme") == run)
+        #expect(run.status == .queued && run.scheduledFor == Self.at("10:05:00") && run.workflowVersion == 1 && run.nodes["only"]?.status == .waiting)
+        #expect(try await deployment.takeRunStarts() == [RunStartPayload(tenant: "acme", run: run.id)])
+
+        clock.now = Self.at("10:05:09")
+        #expect(try await first.pass().emitted.isEmpty, "a tick already emitted")
+        clock.now = Self.at("11:00:01")
+        let hourly = try await first.pass()
+        #expect(hourly.emitted.map { "\($0.tenant)/\($0.workflowId)" } == ["acme/digest", "globex/report"])
+        #expect(hourly.emitted.allSatisfy { $0.scheduledFor == Self.at("11:00:00") })
+        #expect(try await deployment.takeRunStarts().map(\.tenant) == ["acme", "globex"])
+        #expect(try await store.runs(workflow: "digest", tenant: "acme", limit: 10, offset: 0).count == 2)
+        #expect(try await store.runs(workflow: "report", tenant: "acme", limit: 10, offset: 0).isEmpty, "runs stay in their tenant")
+    }
+
+    @Test("late ticks: up to five minutes late they run, only the newest of several; none before the version was saved", arguments: Backend.allCases)
+    func lateTicks(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (store, _, _) = try deployment.open()
+        #expect(try await store.createWorkflow(Self.workflow("minutely", schedule: "* * * * *", savedAt: "10:00:30")))
+        let clock = SettableClock(Self.at("10:20:30"))  // the scheduler was down for twenty minutes
+        let scheduler = try deployment.scheduler("only", clock: clock)
+        #expect(try await scheduler.pass().emitted.map(\.scheduledFor) == [Self.at("10:20:00")], "10:16 to 10:19 skipped, 10:01 to 10:15 too late")
+
+        var changed = Self.workflow("minutely", schedule: "*/10 * * * *", savedAt: "10:20:45", version: 2)
+        changed.createdAt = Self.at("10:00:30")
+        #expect(try await store.updateWorkflow(changed))
+        clock.now = Self.at("10:30:10")
+        let after = try await scheduler.pass().emitted
+        #expect(after.map(\.scheduledFor) == [Self.at("10:30:00")] && after.first?.workflowVersion == 2)
+
+        #expect(try await store.createWorkflow(Self.workflow("new", schedule: "* * * * *", savedAt: "10:30:20")))
+        clock.now = Self.at("10:30:40")
+        #expect(try await scheduler.pass().emitted.isEmpty, "10:30 came before the workflow was saved")
+        clock.now = Self.at("10:31:00")
+        #expect(try await scheduler.pass().emitted.map(\.workflowId) == ["new"])
+        #expect(try await deployment.takeRunStarts().count == 3)
+    }
+
+    @Test("a leader that stops renewing is replaced; its tick is stored once, and queued again only while the run has not started",
+          arguments: Backend.allCases)
+    func takeOver(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (store, _, _) = try deployment.open()
+        #expect(try await store.createWorkflow(Self.workflow("digest", schedule: "*/5 * * * *", savedAt: "10:00:30")))
+        let clock = SettableClock(Self.at("10:05:01"))
+        let first = try deployment.scheduler("first", clock: clock, leaseDuration: .milliseconds(300))
+        let second = try deployment.scheduler("second", clock: clock, leaseDuration: .milliseconds(300))
+        let emitted = try await first.pass().emitted
+        #expect(emitted.count == 1)
+        #expect(try await second.pass().leading == false)
+
+        try await Task.sleep(for: .milliseconds(600))  // the first stops renewing: it crashed after storing, maybe before queueing
+        let takeover = try await second.pass()
+        #expect(takeover.leading && takeover.emitted.map(\.id) == emitted.map(\.id), "the stored run, queued again since it has not started")
+        #expect(try await store.runs(workflow: "digest", tenant: "acme", limit: 10, offset: 0).count == 1)
+        #expect(try await deployment.takeRunStarts().count == 2, "run_start twice: it starts a run once")
+
+        _ = try await store.modifyRun(emitted[0].id, tenant: "acme") { $0.status = .running }
+        let third = try deployment.scheduler("third", clock: clock, leaseDuration: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(600))
+        let later = try await third.pass()
+        #expect(later.leading && later.emitted.isEmpty, "a started run is not queued again")
+        #expect(try await deployment.takeRunStarts().isEmpty)
+    }
+
+    @Test("the lease: one holder at a time, renewed by its holder, free once it runs out or is given back (by its holder only)",
+          arguments: Backend.allCases)
+    func lease(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (first, second) = (try deployment.open().2, try deployment.open().2)
+        // Seconds apart: sleeps overshoot on a busy machine; only "still a's" has a deadline (1 s of margin).
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(4)))
+        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)) == false)
+        #expect(try await second.acquire("other", holder: "b", for: .seconds(30)), "leases apart by name")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(4)), "renewed")
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)) == false, "still a's: past the first term, within the renewed one")
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)), "a's ran out")
+        try await first.release("scheduler", holder: "a")
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)) == false, "a gave back nothing it held")
+        try await second.release("scheduler", holder: "b")
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)))
+    }
+
+    @Test("a schedule that does not read is skipped; the others still run", arguments: Backend.allCases)
+    func unreadableSchedule(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (store, _, _) = try deployment.open()
+        #expect(try await store.createWorkflow(Self.workflow("broken", schedule: "every five minutes", savedAt: "10:00:30")))
+        #expect(try await store.createWorkflow(Self.workflow("fine", schedule: "*/5 * * * *", savedAt: "10:00:30")))
+        let scheduler = try deployment.scheduler("only", clock: SettableClock(Self.at("10:05:02")))
+        #expect(try await scheduler.pass().emitted.map(\.workflowId) == ["fine"])
+    }
+
+    @Test("run() passes at the tick on its own, and gives the lease back when cancelled", arguments: Backend.allCases)
+    func runsOnItsOwn(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (store, _, lease) = try deployment.open()
+        #expect(try await store.createWorkflow(Self.workflow("minutely", schedule: "* * * * *", savedAt: "10:05:30")))
+        // Real time, shifted so that the 10:06 tick is a second away.
+        let offset = Self.at("10:05:59").timeIntervalSince(Date())
+        let (opened, queue, ownLease) = try deployment.open()
+        let scheduler = Scheduler(workflows: opened, runs: opened, queue: queue, lease: ownLease, holder: "looping",
+                                  now: { Date().addingTimeInterval(offset) })
+        let task = Task { await scheduler.run() }
+        var runs: [Run] = []
+        for _ in 0..<100 where runs.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            runs = try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0)
+        }
+        task.cancel()
+        await task.value
+        #expect(runs.map(\.scheduledFor) == [Self.at("10:06:00")])
+        #expect(try await lease.acquire(Scheduler.leaseName, holder: "next", for: .seconds(30)), "given back on the way out")
+    }
+}
+
+/// A date the test sets.
+final class SettableClock: Sendable {
+    private let time: Mutex<Date>
+    init(_ start: Date) { time = Mutex(start) }
+    var now: Date {
+        get { time.withLock { $0 } }
+        set { time.withLock { $0 = newValue } }
+    }
+}
