@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #define PAUSE() __builtin_ia32_pause()
@@ -107,6 +108,19 @@ void quarry_pool_destroy(quarry_pool *pool) {
 }
 
 int quarry_pool_workers(const quarry_pool *pool) { return pool->workers; }
+
+static quarry_pool *shared_pool;
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void create_shared(void) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    shared_pool = quarry_pool_create(cpus < 1 ? 1 : (int)cpus);
+}
+
+quarry_pool *quarry_pool_shared(void) {
+    pthread_once(&shared_once, create_shared);
+    return shared_pool;
+}
 
 void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
     if (pool->workers == 1) {

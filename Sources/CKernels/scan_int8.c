@@ -34,6 +34,57 @@ static void dot_rows_int8_avx512(const int8_t *matrix, int dimensions, long row_
     }
 }
 
+// VNNI (vpdpbusd) multiplies unsigned by signed bytes, 64 at a time, summing fours into int32:
+// the query goes in as |q| and its signs move onto the row's bytes (a masked negate; rows hold
+// -127…127, so negating cannot overflow). The query stays in registers across rows; four rows
+// at a time keep four independent sums in flight.
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void dot_rows_int8_vnni(const int8_t *matrix, int dimensions, long row_begin, long row_end,
+                               const int8_t *vector, int32_t *scores) {
+    enum { MAX_BLOCKS = 16 };
+    int blocks = dimensions / 64;
+    if (blocks > MAX_BLOCKS || blocks * 64 != dimensions) {
+        dot_rows_int8_avx512(matrix, dimensions, row_begin, row_end, vector, scores);
+        return;
+    }
+    __m512i magnitude[MAX_BLOCKS];
+    __mmask64 negative[MAX_BLOCKS];
+    for (int b = 0; b < blocks; b++) {
+        __m512i q = _mm512_loadu_si512(vector + 64 * b);
+        magnitude[b] = _mm512_abs_epi8(q);
+        negative[b] = _mm512_movepi8_mask(q);
+    }
+    const __m512i zero = _mm512_setzero_si512();
+    long row = row_begin;
+    for (; row + 4 <= row_end; row += 4) {
+        const int8_t *m = matrix + (size_t)row * dimensions;
+        __m512i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int b = 0; b < blocks; b++) {
+            __m512i r0 = _mm512_loadu_si512(m + 64 * b);
+            __m512i r1 = _mm512_loadu_si512(m + dimensions + 64 * b);
+            __m512i r2 = _mm512_loadu_si512(m + 2 * dimensions + 64 * b);
+            __m512i r3 = _mm512_loadu_si512(m + 3 * dimensions + 64 * b);
+            a0 = _mm512_dpbusd_epi32(a0, magnitude[b], _mm512_mask_sub_epi8(r0, negative[b], zero, r0));
+            a1 = _mm512_dpbusd_epi32(a1, magnitude[b], _mm512_mask_sub_epi8(r1, negative[b], zero, r1));
+            a2 = _mm512_dpbusd_epi32(a2, magnitude[b], _mm512_mask_sub_epi8(r2, negative[b], zero, r2));
+            a3 = _mm512_dpbusd_epi32(a3, magnitude[b], _mm512_mask_sub_epi8(r3, negative[b], zero, r3));
+        }
+        scores[row] = _mm512_reduce_add_epi32(a0);
+        scores[row + 1] = _mm512_reduce_add_epi32(a1);
+        scores[row + 2] = _mm512_reduce_add_epi32(a2);
+        scores[row + 3] = _mm512_reduce_add_epi32(a3);
+    }
+    for (; row < row_end; row++) {
+        const int8_t *m = matrix + (size_t)row * dimensions;
+        __m512i a0 = zero;
+        for (int b = 0; b < blocks; b++) {
+            __m512i r0 = _mm512_loadu_si512(m + 64 * b);
+            a0 = _mm512_dpbusd_epi32(a0, magnitude[b], _mm512_mask_sub_epi8(r0, negative[b], zero, r0));
+        }
+        scores[row] = _mm512_reduce_add_epi32(a0);
+    }
+}
+
 __attribute__((target("avx2")))
 static void dot_rows_int8_avx2(const int8_t *matrix, int dimensions, long row_begin, long row_end,
                                const int8_t *vector, int32_t *scores) {
@@ -71,12 +122,41 @@ void quarry_dot_rows_int8(const int8_t *matrix, int dimensions, long row_begin, 
     static int level = -1;  // a benign race: every thread computes the same value
     if (level < 0) {
         __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? 2
-              : __builtin_cpu_supports("avx2") ? 1 : 0;
+        int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+        level = avx512 && __builtin_cpu_supports("avx512vnni") ? 3 : avx512 ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
     }
     switch (level) {
+    case 3: dot_rows_int8_vnni(matrix, dimensions, row_begin, row_end, vector, scores); break;
     case 2: dot_rows_int8_avx512(matrix, dimensions, row_begin, row_end, vector, scores); break;
     case 1: dot_rows_int8_avx2(matrix, dimensions, row_begin, row_end, vector, scores); break;
     default: dot_rows_int8_baseline(matrix, dimensions, row_begin, row_end, vector, scores);
     }
+}
+
+struct scan_int8 {
+    const int8_t *matrix;
+    const int8_t *vector;
+    int32_t *scores;
+    long rows;
+    int dimensions;
+    int parts;
+};
+
+static void scan_part(void *context, int worker) {
+    const struct scan_int8 *scan = context;
+    long begin = scan->rows * worker / scan->parts, end = scan->rows * (worker + 1) / scan->parts;
+    quarry_dot_rows_int8(scan->matrix, scan->dimensions, begin, end, scan->vector, scan->scores);
+}
+
+// Below this many rows a second worker costs about what it saves.
+#define PARALLEL_ROWS 20000
+
+void quarry_dot_rows_int8_parallel(quarry_pool *pool, const int8_t *matrix, int dimensions, long rows,
+                                   const int8_t *vector, int32_t *scores) {
+    if (!pool || rows < PARALLEL_ROWS || quarry_pool_workers(pool) == 1) {
+        quarry_dot_rows_int8(matrix, dimensions, 0, rows, vector, scores);
+        return;
+    }
+    struct scan_int8 scan = {matrix, vector, scores, rows, dimensions, quarry_pool_workers(pool)};
+    quarry_pool_run(pool, scan_part, &scan);
 }

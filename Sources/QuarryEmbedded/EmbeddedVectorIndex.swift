@@ -193,7 +193,8 @@ extension EmbeddedVectorIndex {
 
     /// The best `limit` rows of `tenant` (and `allowed`, when filtering) by inner product with the
     /// unit query: every row scored in int8, the best candidates rescored exactly in float32.
-    /// Both cores take half the rows of a large index each.
+    /// The workers of the process's shared pool (the encoder's) take a share of the rows of a
+    /// large index each: dispatch's threads beside the encoder's spinning ones outnumbered the cores.
     static func dense(_ state: State, _ vector: [Float], limit: Int, tenant: Int32, allowed: ((Int) -> Bool)?) -> [ScoredEntry] {
         let rows = state.entries.count
         let dimensions = state.dimensions
@@ -201,12 +202,7 @@ extension EmbeddedVectorIndex {
         var approximate = [Int32](repeating: 0, count: rows)
         state.codes.withUnsafeBufferPointer { codes in
             approximate.withUnsafeMutableBufferPointer { scores in
-                nonisolated(unsafe) let codes = codes.baseAddress!, output = scores.baseAddress!  // disjoint rows per worker
-                let workers = rows >= 20_000 ? 2 : 1
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let lower = rows * worker / workers, upper = rows * (worker + 1) / workers
-                    quarry_dot_rows_int8(codes, Int32(dimensions), lower, upper, query, output)
-                }
+                quarry_dot_rows_int8_parallel(quarry_pool_shared(), codes.baseAddress!, Int32(dimensions), rows, query, scores.baseAddress!)
             }
         }
         var candidates = TopK(max(limit * rescoreFactor, minimumCandidates))

@@ -19,7 +19,7 @@ public struct BertEncoder: Sendable {
     init(configuration: BertConfiguration, weights: BertWeights, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.configuration = configuration
         self.weights = weights
-        pool = WorkerPool(workers: threads)
+        pool = threads == WorkerPool.shared.workers ? .shared : WorkerPool(workers: threads)
     }
 
     /// Rows each worker needs before a step is split by rows (a row block of the kernels); fewer

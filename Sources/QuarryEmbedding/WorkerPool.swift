@@ -4,15 +4,29 @@ import CKernels
 /// parallel, the first on the calling thread, and returns when all are done.
 final class WorkerPool: @unchecked Sendable {
     private let pool: OpaquePointer
+    private let owned: Bool
     let workers: Int
 
     init(workers: Int) {
         guard let pool = quarry_pool_create(Int32(max(1, workers))) else { fatalError("out of memory creating the encoder's workers") }
         self.pool = pool
+        owned = true
         self.workers = Int(quarry_pool_workers(pool))
     }
 
-    deinit { quarry_pool_destroy(pool) }
+    private init(shared pool: OpaquePointer) {
+        self.pool = pool
+        owned = false
+        workers = Int(quarry_pool_workers(pool))
+    }
+
+    /// The process's pool (one worker per CPU), which the embedded index's scan uses too.
+    static let shared: WorkerPool = {
+        guard let pool = quarry_pool_shared() else { fatalError("out of memory creating the shared workers") }
+        return WorkerPool(shared: pool)
+    }()
+
+    deinit { if owned { quarry_pool_destroy(pool) } }
 
     func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in

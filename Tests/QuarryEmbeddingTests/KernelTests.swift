@@ -120,6 +120,25 @@ struct KernelTests {
         #expect(worst < 1e-4, "error \(worst)")
     }
 
+    @Test("int8 row dot products are exact for any width and row count, split or whole, through the shared pool",
+          arguments: [(384, 25_003), (384, 7), (128, 40_001), (100, 30_000), (24, 5)])
+    func dotRowsInt8(dimensions: Int, rows: Int) {
+        // Codes as the index stores them: -127…127 (symmetric quantisation never makes -128).
+        let matrix = Self.values(rows * dimensions, seed: 21, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let vector = Self.values(dimensions, seed: 22, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        var expected = [Int32](repeating: 0, count: rows)
+        for row in 0..<rows {
+            for dimension in 0..<dimensions { expected[row] += Int32(matrix[row * dimensions + dimension]) * Int32(vector[dimension]) }
+        }
+        var split = [Int32](repeating: .min, count: rows)
+        quarry_dot_rows_int8(matrix, Int32(dimensions), 0, rows / 3, vector, &split)
+        quarry_dot_rows_int8(matrix, Int32(dimensions), rows / 3, rows, vector, &split)
+        #expect(split == expected)
+        var pooled = [Int32](repeating: .min, count: rows)
+        quarry_dot_rows_int8_parallel(quarry_pool_shared(), matrix, Int32(dimensions), rows, vector, &pooled)
+        #expect(pooled == expected)
+    }
+
     @Test("this machine runs the vector kernels")
     func level() {
         // Every machine of this project's kind has AVX-512; a baseline pick would mean detection broke.

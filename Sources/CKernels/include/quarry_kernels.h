@@ -65,6 +65,15 @@ int quarry_pool_workers(const quarry_pool *pool);
 /// are done. Calls from several threads take turns.
 void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context);
 
+/// The process's pool, one worker per online CPU, made on first use and never destroyed: the
+/// encoder and the index's scan share it, so their spinning workers never outnumber the cores.
+quarry_pool *quarry_pool_shared(void);
+
+/// `quarry_dot_rows_int8` over rows [0, rows), split over the pool's workers when there are
+/// enough rows to be worth it.
+void quarry_dot_rows_int8_parallel(quarry_pool *pool, const int8_t *matrix, int dimensions, long rows,
+                                   const int8_t *vector, int32_t *scores);
+
 /// The CPU level the loader chose: "avx512", "avx2" or "baseline".
 const char *quarry_kernel_level(void);
 
