@@ -9,7 +9,9 @@ import Synchronization
 /// is memory-bound) and rescores the best candidates exactly in float32.
 /// Searched in memory; with a database, every change is committed there first (one transaction
 /// per call, so a crash leaves all of it or none) and the memory is rebuilt from it on start.
-/// Entries are appended and removed ones skipped, never reused.
+/// Entries are appended and removed ones skipped; once removed rows outnumber live ones, the
+/// rows are compacted (renumbered, BM25 postings included), so re-indexing in a long-running
+/// process does not grow the scan.
 public final class EmbeddedVectorIndex: VectorIndex {
     struct Entry {
         let chunkId: String
@@ -36,6 +38,10 @@ public final class EmbeddedVectorIndex: VectorIndex {
         var liveByTenant: [String: Int] = [:]
         var bm25: BM25Index
         var generation = 0
+        /// Rows removed since the last compaction.
+        var removedRows = 0
+
+        var liveRows: Int { entries.count - removedRows }
 
         mutating func remove(_ entry: Int) {
             guard rowTenants[entry] >= 0 else { return }
@@ -43,6 +49,36 @@ public final class EmbeddedVectorIndex: VectorIndex {
             bm25.remove(entry)
             liveByTenant[entries[entry].tenant, default: 1] -= 1
             byChunk[key(entries[entry].tenant, entries[entry].chunkId)] = nil
+            removedRows += 1
+        }
+
+        /// Compacts once removed rows outnumber live ones: amortised, a constant cost per removal.
+        mutating func compactIfSparse() {
+            if removedRows > liveRows { compact() }
+        }
+
+        /// Drops removed rows and renumbers the live ones in order, everywhere a row is named.
+        mutating func compact() {
+            var renumbered = [Int32](repeating: -1, count: entries.count)
+            var (keptVectors, keptCodes, keptScales, keptEntries, keptTenants) = ([Float](), [Int8](), [Float](), [EmbeddedVectorIndex.Entry](), [Int32]())
+            keptVectors.reserveCapacity(liveRows * dimensions)
+            keptCodes.reserveCapacity(liveRows * dimensions)
+            for row in entries.indices where rowTenants[row] >= 0 {
+                renumbered[row] = Int32(keptEntries.count)
+                keptVectors.append(contentsOf: vectors[row * dimensions ..< (row + 1) * dimensions])
+                keptCodes.append(contentsOf: codes[row * dimensions ..< (row + 1) * dimensions])
+                keptScales.append(scales[row])
+                keptEntries.append(entries[row])
+                keptTenants.append(rowTenants[row])
+            }
+            (vectors, codes, scales, entries, rowTenants) = (keptVectors, keptCodes, keptScales, keptEntries, keptTenants)
+            byChunk = byChunk.mapValues { Int(renumbered[$0]) }
+            byDocument = byDocument.compactMapValues { rows in
+                let live = rows.compactMap { renumbered[$0] >= 0 ? Int(renumbered[$0]) : nil }
+                return live.isEmpty ? nil : live
+            }
+            bm25.renumber(renumbered)
+            removedRows = 0
         }
     }
 
@@ -69,6 +105,9 @@ public final class EmbeddedVectorIndex: VectorIndex {
 
     /// How many writes the index has taken since it was opened: a cache key for results.
     public var generation: Int { state.withLock { $0.generation } }
+
+    /// Rows held in memory, removed ones not yet compacted away included.
+    var rowCount: Int { state.withLock { $0.entries.count } }
 
     public func upsert(_ points: [IndexPoint]) async throws {
         try state.withLock { state in
@@ -138,6 +177,7 @@ extension EmbeddedVectorIndex.State {
             byDocument[key(point.tenant, point.documentId), default: []].append(entry)
             liveByTenant[point.tenant, default: 0] += 1
         }
+        compactIfSparse()
     }
 }
 
@@ -147,6 +187,7 @@ extension EmbeddedVectorIndex {
             try database?.query("DELETE FROM index_points WHERE tenant = ? AND document_id = ?", [.text(tenant), .text(documentId)])
             state.generation += 1
             for entry in state.byDocument.removeValue(forKey: key(tenant, documentId)) ?? [] { state.remove(entry) }
+            state.compactIfSparse()
         }
     }
 

@@ -1,7 +1,7 @@
 import COpenBLAS
 import QuarryCore
 import Foundation
-import QuarryEmbedded
+@testable import QuarryEmbedded
 import QuarryTestSupport
 import Testing
 
@@ -13,6 +13,52 @@ struct EmbeddedVectorIndexTests {
 
     static func point(_ n: Int, tenant: String = "acme", document: String? = nil, terms: [String] = [], metadata: [String: String] = [:]) -> IndexPoint {
         IndexPoint(chunkId: "c\(n)", tenant: tenant, documentId: document ?? "d\(n / 10)", vector: vector(n), terms: terms, metadata: metadata)
+    }
+
+    @Test("chunks replaced and documents deleted again and again: rows are compacted away, and searches answer as a fresh index does")
+    func compaction() async throws {
+        let words = ["cell", "protein", "gene", "tumour", "mouse", "dose", "trial", "virus", "brain", "heart"]
+        func points(round: Int, documents: Range<Int>) -> [IndexPoint] {
+            documents.flatMap { document in
+                (0..<10).map { chunk in
+                    let n = document * 10 + chunk
+                    return IndexPoint(chunkId: "c\(n)", tenant: document % 3 == 0 ? "globex" : "acme", documentId: "d\(document)",
+                                      vector: Self.vector(n + 1000 * round), terms: (0..<(3 + n % 5)).map { words[(n * 7 + $0 * (round + 1)) % words.count] },
+                                      metadata: ["round": "\(round)"])
+                }
+            }
+        }
+        let index = try EmbeddedVectorIndex()
+        try await index.upsert(points(round: 0, documents: 0..<30))
+        for round in 1...4 {
+            try await index.upsert(points(round: round, documents: 0..<30))  // every chunk replaced
+            for document in stride(from: round, to: 30, by: 5) { try await index.deleteDocument("d\(document)", tenant: document % 3 == 0 ? "globex" : "acme") }
+            try await index.upsert(points(round: round, documents: 0..<30).filter { Int($0.documentId.dropFirst())! % 5 == round % 5 })
+        }
+        #expect(index.rowCount <= 600, "held \(index.rowCount) rows for 300 live ones: never compacted (1,740 rows without)")
+        // Deleting documents until removed rows outnumber live ones: then exactly the live rows remain.
+        var deleted = 0
+        while index.rowCount > (30 - deleted) * 10 && deleted < 30 {
+            try await index.deleteDocument("d\(deleted)", tenant: deleted % 3 == 0 ? "globex" : "acme")
+            deleted += 1
+        }
+        #expect(deleted < 30 && index.rowCount == (30 - deleted) * 10)
+
+        // The same live points in the order they were last written (ties rank by that order).
+        let fresh = try EmbeddedVectorIndex()
+        let last = points(round: 4, documents: deleted..<30)
+        try await fresh.upsert(last.filter { Int($0.documentId.dropFirst())! % 5 != 4 } + last.filter { Int($0.documentId.dropFirst())! % 5 == 4 })
+        for tenant in ["acme", "globex"] {
+            #expect(try await index.count(tenant: tenant) == fresh.count(tenant: tenant))
+            for mode in RetrievalMode.allCases {
+                for (documents, metadata) in [(nil, [:]), (Set(["d24", "d27", "d29"]), [:]), (nil, ["round": "4"])] as [(Set<String>?, [String: String])] {
+                    let query = IndexQuery(tenant: tenant, mode: mode, vector: Self.vector(77), terms: ["cell", "gene", "dose"], limit: 8,
+                                           documentIds: documents, metadata: metadata)
+                    let (compacted, expected) = (try await index.search(query), try await fresh.search(query))
+                    #expect(compacted == expected, "\(tenant) \(mode) \(String(describing: documents))")
+                }
+            }
+        }
     }
 
     @Test("dense search returns exact scores in brute force's order (int8 scan, float32 rescoring)")

@@ -71,6 +71,24 @@ public struct BM25Index: Sendable {
         removedEntries = 0
     }
 
+    /// Renumbers the entries as their owner compacted its rows: entry `e` becomes
+    /// `renumbered[e]`, or is dropped with its postings when that is negative. Numbers must keep
+    /// their order (postings stay sorted by entry).
+    public mutating func renumber(_ renumbered: [Int32]) {
+        for term in Array(postings.keys) {
+            let kept = postings[term]!.compactMap { posting -> Posting? in
+                let entry = Int(posting.entry)
+                guard entry < renumbered.count, renumbered[entry] >= 0, lengths[entry] >= 0 else { return nil }
+                return Posting(entry: renumbered[entry], frequency: posting.frequency)
+            }
+            postings[term] = kept.isEmpty ? nil : kept
+        }
+        var kept = [Int32](repeating: -1, count: (renumbered.max().map { Int($0) } ?? -1) + 1)
+        for (entry, number) in renumbered.enumerated() where number >= 0 && entry < lengths.count { kept[Int(number)] = lengths[entry] }
+        lengths = kept
+        removedEntries = 0
+    }
+
     /// The `limit` best entries for the query terms (repeats weigh more), best first, among those
     /// `allowed` accepts; entries matching no term are not returned.
     public func search(_ terms: [String], limit: Int, allowed: ((Int) -> Bool)? = nil) -> [ScoredEntry] {
