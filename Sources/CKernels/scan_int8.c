@@ -5,6 +5,8 @@
 
 #include <immintrin.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 // Products of two int8 values fit int16 (127 · 127 < 2^15); vpmaddwd adds pairs into int32.
 __attribute__((target("avx512f,avx512bw")))
@@ -159,4 +161,100 @@ void quarry_dot_rows_int8_parallel(quarry_pool *pool, const int8_t *matrix, int 
     }
     struct scan_int8 scan = {matrix, vector, scores, rows, dimensions, quarry_pool_workers(pool)};
     quarry_pool_run(pool, scan_part, &scan);
+}
+
+// The best rows of one tenant by approximate score, without a scores array: each worker scores
+// a block of rows into a small buffer and keeps its best in a min-heap; the heaps are merged.
+
+// Whether `a` ranks below `b`: a lower score, or the same score and a later row (ties go to the
+// earlier row, so the result does not depend on how rows were split).
+static inline int ranks_below(quarry_candidate a, quarry_candidate b) {
+    return a.score < b.score || (a.score == b.score && a.row > b.row);
+}
+
+static void sift_down(quarry_candidate *heap, long size, long parent) {
+    for (;;) {
+        long left = 2 * parent + 1, right = left + 1, lowest = parent;
+        if (left < size && ranks_below(heap[left], heap[lowest])) lowest = left;
+        if (right < size && ranks_below(heap[right], heap[lowest])) lowest = right;
+        if (lowest == parent) return;
+        quarry_candidate swap = heap[parent];
+        heap[parent] = heap[lowest];
+        heap[lowest] = swap;
+        parent = lowest;
+    }
+}
+
+// Offers `item` to a min-heap of at most `capacity` entries holding `*size`.
+static inline void offer(quarry_candidate *heap, long *size, long capacity, quarry_candidate item) {
+    if (*size < capacity) {
+        long child = (*size)++;
+        heap[child] = item;
+        while (child > 0) {
+            long parent = (child - 1) / 2;
+            if (!ranks_below(heap[child], heap[parent])) break;
+            quarry_candidate swap = heap[parent];
+            heap[parent] = heap[child];
+            heap[child] = swap;
+            child = parent;
+        }
+    } else if (ranks_below(heap[0], item)) {
+        heap[0] = item;
+        sift_down(heap, *size, 0);
+    }
+}
+
+struct best_int8 {
+    const int8_t *matrix;
+    const float *scales;
+    const int32_t *tenants;
+    const int8_t *vector;
+    quarry_candidate *heaps;  // `parts` heaps of `count` entries
+    long *sizes;
+    long rows, count;
+    int32_t tenant;
+    int dimensions, parts;
+};
+
+#define SCORE_BLOCK 256
+
+static void best_part(void *context, int worker) {
+    const struct best_int8 *scan = context;
+    long begin = scan->rows * worker / scan->parts, end = scan->rows * (worker + 1) / scan->parts;
+    quarry_candidate *heap = scan->heaps + (size_t)worker * (size_t)scan->count;
+    long size = 0;
+    int32_t sums[SCORE_BLOCK];
+    for (long block = begin; block < end; block += SCORE_BLOCK) {
+        long stop = end - block < SCORE_BLOCK ? end : block + SCORE_BLOCK;
+        quarry_dot_rows_int8(scan->matrix + (size_t)block * (size_t)scan->dimensions, scan->dimensions, 0, stop - block, scan->vector, sums);
+        for (long row = block; row < stop; row++) {
+            if (scan->tenants[row] != scan->tenant) continue;
+            quarry_candidate item = {(float)sums[row - block] * scan->scales[row], (int32_t)row};
+            if (size < scan->count || ranks_below(heap[0], item)) offer(heap, &size, scan->count, item);
+        }
+    }
+    scan->sizes[worker] = size;
+}
+
+long quarry_best_rows_int8(quarry_pool *pool, const int8_t *matrix, const float *scales, const int32_t *tenants, int32_t tenant,
+                           int dimensions, long rows, const int8_t *vector, long count, quarry_candidate *best) {
+    if (count <= 0 || rows <= 0) return 0;
+    int parts = pool && rows >= PARALLEL_ROWS ? quarry_pool_workers(pool) : 1;
+    quarry_candidate *heaps = malloc(sizeof(quarry_candidate) * (size_t)count * (size_t)parts);
+    long *sizes = calloc((size_t)parts, sizeof(long));
+    if (!heaps || !sizes) {
+        free(heaps);
+        free(sizes);
+        return -1;
+    }
+    struct best_int8 scan = {matrix, scales, tenants, vector, heaps, sizes, rows, count, tenant, dimensions, parts};
+    if (parts == 1) best_part(&scan, 0); else quarry_pool_run(pool, best_part, &scan);
+    // The first heap is already one; the others' entries are offered to it.
+    long size = sizes[0];
+    for (int part = 1; part < parts; part++)
+        for (long i = 0; i < sizes[part]; i++) offer(heaps, &size, count, heaps[(size_t)part * (size_t)count + (size_t)i]);
+    memcpy(best, heaps, sizeof(quarry_candidate) * (size_t)size);
+    free(heaps);
+    free(sizes);
+    return size;
 }

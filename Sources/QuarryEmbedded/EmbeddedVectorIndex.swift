@@ -237,27 +237,15 @@ extension EmbeddedVectorIndex {
     /// The workers of the process's shared pool (the encoder's) take a share of the rows of a
     /// large index each: dispatch's threads beside the encoder's spinning ones outnumbered the cores.
     static func dense(_ state: State, _ vector: [Float], limit: Int, tenant: Int32, allowed: ((Int) -> Bool)?) -> [ScoredEntry] {
-        let rows = state.entries.count
-        let dimensions = state.dimensions
+        guard !state.entries.isEmpty else { return [] }  // a tenant whose rows were all compacted away
         let (query, _) = Quantizer.quantize(vector)
-        var approximate = [Int32](repeating: 0, count: rows)
-        state.codes.withUnsafeBufferPointer { codes in
-            approximate.withUnsafeMutableBufferPointer { scores in
-                quarry_dot_rows_int8_parallel(quarry_pool_shared(), codes.baseAddress!, Int32(dimensions), rows, query, scores.baseAddress!)
-            }
-        }
-        var candidates = TopK(max(limit * rescoreFactor, minimumCandidates))
-        state.rowTenants.withUnsafeBufferPointer { tenants in
-            state.scales.withUnsafeBufferPointer { scales in
-                for row in 0..<rows where tenants[row] == tenant {
-                    let score = Float(approximate[row]) * scales[row]
-                    if candidates.admits(score), allowed?(row) ?? true { candidates.insert(ScoredEntry(entry: row, score: score)) }
-                }
-            }
-        }
+        let wanted = max(limit * rescoreFactor, minimumCandidates)
+        let candidates = allowed.map { filteredCandidates(state, query, wanted, tenant: tenant, allowed: $0) }
+            ?? tenantCandidates(state, query, wanted, tenant: tenant)
+        let dimensions = state.dimensions
         var best = TopK(limit)
         state.vectors.withUnsafeBufferPointer { matrix in
-            for candidate in candidates.sorted() {
+            for candidate in candidates {
                 var exact: Float = 0
                 // Row `entry` as a one-row matrix: the kernel writes scores at the rows' own indices.
                 quarry_dot_rows(matrix.baseAddress! + candidate.entry * dimensions, Int32(dimensions), 0, 1, vector, &exact)
@@ -265,6 +253,44 @@ extension EmbeddedVectorIndex {
             }
         }
         return best.sorted()
+    }
+
+    /// The tenant's `count` best rows by int8 score: scored and selected in C, block by block,
+    /// with no scores array (the common query, without filters).
+    static func tenantCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32) -> [ScoredEntry] {
+        var best = [quarry_candidate](repeating: quarry_candidate(), count: count)
+        let found = state.codes.withUnsafeBufferPointer { codes in
+            state.scales.withUnsafeBufferPointer { scales in
+                state.rowTenants.withUnsafeBufferPointer { tenants in
+                    quarry_best_rows_int8(quarry_pool_shared(), codes.baseAddress!, scales.baseAddress!, tenants.baseAddress!, tenant,
+                                          Int32(state.dimensions), state.entries.count, query, count, &best)
+                }
+            }
+        }
+        guard found >= 0 else { return filteredCandidates(state, query, count, tenant: tenant, allowed: { _ in true }) }  // out of memory
+        return best.prefix(found).map { ScoredEntry(entry: Int($0.row), score: $0.score) }
+    }
+
+    /// The same with a document or metadata filter: every row scored, then the filter asked only
+    /// of rows good enough to enter.
+    static func filteredCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, allowed: (Int) -> Bool) -> [ScoredEntry] {
+        let rows = state.entries.count
+        var approximate = [Int32](repeating: 0, count: rows)
+        state.codes.withUnsafeBufferPointer { codes in
+            approximate.withUnsafeMutableBufferPointer { scores in
+                quarry_dot_rows_int8_parallel(quarry_pool_shared(), codes.baseAddress!, Int32(state.dimensions), rows, query, scores.baseAddress!)
+            }
+        }
+        var candidates = TopK(count)
+        state.rowTenants.withUnsafeBufferPointer { tenants in
+            state.scales.withUnsafeBufferPointer { scales in
+                for row in 0..<rows where tenants[row] == tenant {
+                    let score = Float(approximate[row]) * scales[row]
+                    if candidates.admits(score), allowed(row) { candidates.insert(ScoredEntry(entry: row, score: score)) }
+                }
+            }
+        }
+        return candidates.sorted()
     }
 }
 

@@ -139,6 +139,36 @@ struct KernelTests {
         #expect(pooled == expected)
     }
 
+    @Test("the best rows of one tenant by int8 score: the same rows as sorting every score, however the rows are split",
+          arguments: [(7, 64), (1_000, 1), (25_003, 400), (40_001, 64)])
+    func bestRowsInt8(rows: Int, count: Int) {
+        let dimensions = 384
+        var matrix = Self.values(rows * dimensions, seed: 31, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let vector = Self.values(dimensions, seed: 32, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        var scales = Self.values(rows, seed: 33, scale: 0.01).map { abs($0) + 0.001 }
+        // Every 13th row the query itself at one scale: equal best scores, so ties decide the order.
+        for row in stride(from: 0, to: rows, by: 13) {
+            matrix.replaceSubrange(row * dimensions ..< (row + 1) * dimensions, with: vector)
+            scales[row] = 0.02
+        }
+        // Tenants 0, 1 and 2 interleaved, some rows removed (-1).
+        let tenants = (0..<rows).map { Int32($0 % 7 == 6 ? -1 : $0 % 3) }
+        var sums = [Int32](repeating: 0, count: rows)
+        quarry_dot_rows_int8(matrix, Int32(dimensions), 0, rows, vector, &sums)
+        for tenant: Int32 in [0, 2] {
+            var all: [quarry_candidate] = []
+            for row in 0..<rows where tenants[row] == tenant { all.append(quarry_candidate(score: Float(sums[row]) * scales[row], row: Int32(row))) }
+            let expected = Array(all.sorted(by: Self.ranksAbove).prefix(count))
+            var best = [quarry_candidate](repeating: quarry_candidate(), count: count)
+            let found = quarry_best_rows_int8(quarry_pool_shared(), matrix, scales, tenants, tenant, Int32(dimensions), rows, vector, count, &best)
+            let got = best.prefix(Int(found)).sorted(by: Self.ranksAbove)
+            #expect(got.map(\.row) == expected.map(\.row), "tenant \(tenant)")
+            #expect(got.map(\.score) == expected.map(\.score))
+        }
+    }
+
+    static func ranksAbove(_ a: quarry_candidate, _ b: quarry_candidate) -> Bool { a.score > b.score || (a.score == b.score && a.row < b.row) }
+
     @Test("this machine runs the vector kernels")
     func level() {
         // Every machine of this project's kind has AVX-512; a baseline pick would mean detection broke.

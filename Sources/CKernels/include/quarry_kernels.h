@@ -74,6 +74,19 @@ quarry_pool *quarry_pool_shared(void);
 void quarry_dot_rows_int8_parallel(quarry_pool *pool, const int8_t *matrix, int dimensions, long rows,
                                    const int8_t *vector, int32_t *scores);
 
+/// A row and its score.
+typedef struct {
+    float score;
+    int32_t row;
+} quarry_candidate;
+
+/// The `count` best rows among those whose `tenants[row]` is `tenant`, scored as the int8 dot
+/// product times `scales[row]`, into `best` (room for `count`; in no particular order); ties go
+/// to the earlier row. Returns how many were found, or -1 when memory ran out. Split over the
+/// pool's workers past 20,000 rows; no scores array is kept.
+long quarry_best_rows_int8(quarry_pool *pool, const int8_t *matrix, const float *scales, const int32_t *tenants, int32_t tenant,
+                           int dimensions, long rows, const int8_t *vector, long count, quarry_candidate *best);
+
 /// The CPU level the loader chose: "avx512", "avx2" or "baseline".
 const char *quarry_kernel_level(void);
 
