@@ -51,6 +51,8 @@ struct CronScheduleTests {
         #expect(try Self.ticks("0 0 29 2 *", after: "2026-11-27T00:00:00Z", count: 2) == ["2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"])
         #expect(try Self.ticks("0 0 29 2 *", after: "2097-03-01T00:00:00Z", count: 1) == ["2104-02-29T00:00:00Z"], "2100 is no leap year")
         #expect(try Self.ticks("59 23 31 12 *", after: "2026-12-31T23:58:00Z", count: 2) == ["2026-12-31T23:59:00Z", "2027-12-31T23:59:00Z"])
+        // Found by the fuzzed test: 9 June that is a Sunday (*/7 does not restrict, so both must hold) comes 11 years apart.
+        #expect(try Self.ticks("0 0 9 6 */7", after: "2030-06-10T00:00:00Z", count: 1) == ["2041-06-09T00:00:00Z"])
     }
 
     @Test("macros stand for their expressions")
@@ -88,6 +90,42 @@ struct CronScheduleTests {
                 #expect(error.description.contains(reason), "\(expression): \(error)")
             }
         }
+    }
+
+    @Test("fuzzed: 20,000 generated expressions either read, with a next tick after any date, or are refused with a reason")
+    func fuzzed() {
+        var random = SeededGenerator(seed: 7)
+        let alphabet = Array("0123456789*/,-  @abcdefghijklmnopqrstuvwxyz") + ["\t", "\u{0}", "é", "٣"]
+        // Mostly values every field takes, now and then one past a field's range.
+        func number() -> String { String(Int.random(in: 0..<10, using: &random) == 0 ? Int.random(in: 0...99, using: &random) : Int.random(in: 1...12, using: &random)) }
+        func field() -> String {
+            switch Int.random(in: 0..<8, using: &random) {
+            case 0: "*"
+            case 1: "*/" + number()
+            case 2: number() + "-" + number()
+            case 3: number() + "-" + number() + "/" + number()
+            case 4: number() + "," + number()
+            case 5: ["jan", "dec", "mon", "sun", "foo"].randomElement(using: &random)!
+            case 6: String((0..<Int.random(in: 0...4, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            default: number()
+            }
+        }
+        var read = 0
+        for round in 0..<20_000 {
+            let text = round % 4 == 0
+                ? String((0..<Int.random(in: 0...24, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+                : (0..<(Int.random(in: 0..<10, using: &random) == 0 ? Int.random(in: 3...7, using: &random) : 5)).map { _ in field() }.joined(separator: " ")
+            do {
+                let schedule = try CronSchedule(text)
+                let date = Date(timeIntervalSince1970: Double.random(in: 0...4_000_000_000, using: &random))
+                let next = schedule.next(after: date)
+                #expect(next.map { $0 > date } == true, "[\(text)] after \(date): \(String(describing: next))")
+                read += 1
+            } catch {
+                #expect(!error.reason.isEmpty)
+            }
+        }
+        #expect(read > 500, "only \(read) generated expressions read: the generator tests little")
     }
 
     @Test("a workflow's schedule is checked with its graph")

@@ -39,13 +39,14 @@ public struct CronSchedule: Sendable, Equatable {
         }
     }
 
-    /// The first time after `date` (whole minutes, UTC) the schedule names; nil when none within
-    /// the next eight years (a day such as 31 April that never comes).
+    /// The first time after `date` (whole minutes, UTC) the schedule names; nil when there is
+    /// none (a day such as 31 April never comes). The search spans 400 years, the Gregorian
+    /// calendar's cycle: a date that must also be a given weekday (`0 0 29 2 mon`) can be decades apart.
     public func next(after date: Date) -> Date? {
         let start = (date.timeIntervalSince1970 / 60).rounded(.down) + 1
         guard start.isFinite, abs(start) < 1e12 else { return nil }
         var time = CivilTime(minutesSinceEpoch: Int(start))
-        let limit = time.year + 8
+        let limit = time.year + 400
         while time.year <= limit {
             if !months.contains(time.month) {
                 time = CivilTime(year: time.year + time.month / 12, month: time.month % 12 + 1, day: 1, hour: 0, minute: 0)
