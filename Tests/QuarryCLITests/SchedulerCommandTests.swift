@@ -67,12 +67,15 @@ struct SchedulerCommandTests {
         try await Task.sleep(for: .seconds(1))
         #expect(!second.log.contains("leading"), "one leads: \(second.log)")
 
+        // One run a minute (two if a minute turned during the test), each queued with its run_start.
         let runs = try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0)
-        #expect(runs.count == 1 && runs.first?.status == .queued && runs.first?.scheduledFor != nil)
+        #expect((1...2).contains(runs.count) && runs.allSatisfy { $0.status == .queued && $0.scheduledFor != nil }, "\(runs)")
+        #expect(Set(runs.compactMap(\.scheduledFor)).count == runs.count, "each tick once")
         let queue = RedisJobQueue(client: RedisClient(endpoint: RedisEndpoint(url: redis.url)!))
         let job = try #require(try await queue.dequeue(queue: "default", lease: .seconds(30)))
         #expect(job.name == "run_start")
-        #expect(try JSONDecoder().decode(RunStartPayload.self, from: job.payload) == RunStartPayload(tenant: "acme", run: try #require(runs.first?.id)))
+        let payload = try JSONDecoder().decode(RunStartPayload.self, from: job.payload)
+        #expect(payload.tenant == "acme" && runs.map(\.id).contains(payload.run))
 
         #expect(first.terminate() == 0, "\(first.log)")
         #expect(first.log.contains("stopped"))
@@ -97,7 +100,7 @@ struct SchedulerCommandTests {
             try await Task.sleep(for: .milliseconds(100))
             runs = try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0)
         }
-        #expect(runs.count == 1 && runs.first?.status == .queued, "\(server.log)")
+        #expect(!runs.isEmpty && runs.allSatisfy { $0.status == .queued }, "\(server.log)")
         let job = try #require(try await SQLiteJobQueue(database: database).dequeue(queue: "default", lease: .seconds(30)))
         #expect(job.name == "run_start")
     }

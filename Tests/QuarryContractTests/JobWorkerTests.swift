@@ -44,10 +44,12 @@ struct JobWorkerTests {
         try await queue.enqueue(Self.job("slow"))
         let cancelled = Flag()
         var worker = JobWorker(queue: queue, queueName: "ingest", actors: ["slow": { _ in
-            do { try await Task.sleep(for: .seconds(30)) } catch { cancelled.raise(); throw error }
+            // Far longer than any stall of a loaded test run: under make test's load a 30 s sleep once
+            // ended before the 200 ms limit's task was scheduled.
+            do { try await Task.sleep(for: .seconds(3600)) } catch { cancelled.raise(); throw error }
         }])
         worker.timeLimit = .milliseconds(200)
-        #expect(try await worker.runOne())  // returns only once the 30 s job is cancelled
+        #expect(try await worker.runOne())  // returns only once the hour-long job is cancelled
         #expect(cancelled.raised)
         #expect(try await queue.deadLetters(queue: "ingest").isEmpty)
         #expect(try await queue.depth(queue: "ingest") == 1, "waiting for its retry")

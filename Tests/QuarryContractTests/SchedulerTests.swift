@@ -45,10 +45,9 @@ struct SchedulerTests {
     struct Deployment {
         let open: () throws -> (any WorkflowStore & RunStore, any JobQueue, any LeaderLease)
 
-        func scheduler(_ holder: String, clock: SettableClock, leaseDuration: Duration = .seconds(30)) throws -> Scheduler {
+        func scheduler(_ holder: String, clock: SettableClock) throws -> Scheduler {
             let (store, queue, lease) = try open()
-            return Scheduler(workflows: store, runs: store, queue: queue, lease: lease, holder: holder, leaseDuration: leaseDuration,
-                             now: { clock.now })
+            return Scheduler(workflows: store, runs: store, queue: queue, lease: lease, holder: holder, now: { clock.now })
         }
 
         /// The `run_start` messages waiting on `default`, taken off it.
@@ -137,28 +136,30 @@ struct SchedulerTests {
         #expect(try await deployment.takeRunStarts().count == 3)
     }
 
-    @Test("a leader that stops renewing is replaced; its tick is stored once, and queued again only while the run has not started",
+    @Test("a leader whose lease ends is replaced; its tick is stored once, and queued again only while the run has not started",
           arguments: Backend.allCases)
     func takeOver(backend: Backend) async throws {
         let deployment = try backend.deployment()
-        let (store, _, _) = try deployment.open()
+        let (store, _, lease) = try deployment.open()
         #expect(try await store.createWorkflow(Self.workflow("digest", schedule: "*/5 * * * *", savedAt: "10:00:30")))
         let clock = SettableClock(Self.at("10:05:01"))
-        let first = try deployment.scheduler("first", clock: clock, leaseDuration: .milliseconds(300))
-        let second = try deployment.scheduler("second", clock: clock, leaseDuration: .milliseconds(300))
+        let first = try deployment.scheduler("first", clock: clock)
+        let second = try deployment.scheduler("second", clock: clock)
         let emitted = try await first.pass().emitted
         #expect(emitted.count == 1)
         #expect(try await second.pass().leading == false)
 
-        try await Task.sleep(for: .milliseconds(600))  // the first stops renewing: it crashed after storing, maybe before queueing
+        // The first stops renewing (it crashed after storing, maybe before queueing) and its lease
+        // ends: given back here, so the test waits on no clock (the lease test covers running out).
+        try await lease.release(Scheduler.leaseName, holder: first.holder)
         let takeover = try await second.pass()
         #expect(takeover.leading && takeover.emitted.map(\.id) == emitted.map(\.id), "the stored run, queued again since it has not started")
         #expect(try await store.runs(workflow: "digest", tenant: "acme", limit: 10, offset: 0).count == 1)
         #expect(try await deployment.takeRunStarts().count == 2, "run_start twice: it starts a run once")
 
         _ = try await store.modifyRun(emitted[0].id, tenant: "acme") { $0.status = .running }
-        let third = try deployment.scheduler("third", clock: clock, leaseDuration: .milliseconds(300))
-        try await Task.sleep(for: .milliseconds(600))
+        try await lease.release(Scheduler.leaseName, holder: second.holder)
+        let third = try deployment.scheduler("third", clock: clock)
         let later = try await third.pass()
         #expect(later.leading && later.emitted.isEmpty, "a started run is not queued again")
         #expect(try await deployment.takeRunStarts().isEmpty)
@@ -169,18 +170,21 @@ struct SchedulerTests {
     func lease(backend: Backend) async throws {
         let deployment = try backend.deployment()
         let (first, second) = (try deployment.open().2, try deployment.open().2)
-        // Seconds apart: sleeps overshoot on a busy machine; only "still a's" has a deadline (1 s of margin).
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(4)))
+        // Only expiry waits on the clock, and a late wake-up cannot mislead it; every "still held"
+        // check comes right after a grant of 30 s, so a loaded machine cannot fail it.
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(3)))
         #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)) == false)
         #expect(try await second.acquire("other", holder: "b", for: .seconds(30)), "leases apart by name")
-        try await Task.sleep(for: .seconds(2))
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(4)), "renewed")
-        try await Task.sleep(for: .seconds(3))
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)), "renewed, for longer")
+        try await Task.sleep(for: .seconds(3.5))
         #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)) == false, "still a's: past the first term, within the renewed one")
-        try await Task.sleep(for: .seconds(1.5))
-        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)), "a's ran out")
+        #expect(try await first.acquire("brief", holder: "a", for: .milliseconds(200)))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await second.acquire("brief", holder: "b", for: .seconds(30)), "a's ran out")
         try await first.release("scheduler", holder: "a")
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)) == false, "a gave back nothing it held")
+        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)), "given back: free at once")
+        try await first.release("scheduler", holder: "a")
+        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)) == false, "a cannot give back what b holds")
         try await second.release("scheduler", holder: "b")
         #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)))
     }
