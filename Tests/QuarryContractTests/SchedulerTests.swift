@@ -47,7 +47,9 @@ struct SchedulerTests {
 
         func scheduler(_ holder: String, clock: SettableClock) throws -> Scheduler {
             let (store, queue, lease) = try open()
-            return Scheduler(workflows: store, runs: store, queue: queue, lease: lease, holder: holder, now: { clock.now })
+            // An hour's lease: a loaded test run must not see one lapse between two passes.
+            return Scheduler(workflows: store, runs: store, queue: queue, lease: lease, holder: holder, leaseDuration: .seconds(3600),
+                             now: { clock.now })
         }
 
         /// The `run_start` messages waiting on `default`, taken off it.
@@ -89,7 +91,7 @@ struct SchedulerTests {
         let quiet = try await first.pass()
         #expect(quiet.leading && quiet.emitted.isEmpty && quiet.next == Self.at("10:02:10"), "nothing due; the next look is a refresh away")
         let following = try await second.pass()
-        #expect(!following.leading && following.emitted.isEmpty && following.next == Self.at("10:02:10"), "a follower tries again a third of a lease later")
+        #expect(!following.leading && following.emitted.isEmpty && following.next == Self.at("10:22:00"), "a follower tries again a third of a lease later")
 
         clock.now = Self.at("10:05:00.400")
         let fired = try await first.pass()
@@ -170,23 +172,27 @@ struct SchedulerTests {
     func lease(backend: Backend) async throws {
         let deployment = try backend.deployment()
         let (first, second) = (try deployment.open().2, try deployment.open().2)
-        // Only expiry waits on the clock, and a late wake-up cannot mislead it; every "still held"
-        // check comes right after a grant of 30 s, so a loaded machine cannot fail it.
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(3)))
-        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)) == false)
-        #expect(try await second.acquire("other", holder: "b", for: .seconds(30)), "leases apart by name")
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)), "renewed, for longer")
-        try await Task.sleep(for: .seconds(3.5))
-        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)) == false, "still a's: past the first term, within the renewed one")
+        // Grants of an hour wherever a lease must still be held: under make test's load the
+        // cooperative threads stall for seconds (tests that block them), and only expiry may wait.
+        let hour = Duration.seconds(3600)
+        #expect(try await first.acquire("scheduler", holder: "a", for: hour))
+        #expect(try await second.acquire("scheduler", holder: "b", for: hour) == false)
+        #expect(try await second.acquire("other", holder: "b", for: hour), "leases apart by name")
+        #expect(try await first.acquire("scheduler", holder: "a", for: hour), "renewed by its holder")
+        // A renewal extends the term: a brief lease renewed for an hour is still held after the brief term.
+        #expect(try await first.acquire("renewed", holder: "a", for: .milliseconds(300)))
+        #expect(try await first.acquire("renewed", holder: "a", for: hour))
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await second.acquire("renewed", holder: "b", for: hour) == false, "still a's past the first term")
         #expect(try await first.acquire("brief", holder: "a", for: .milliseconds(200)))
         try await Task.sleep(for: .milliseconds(500))
-        #expect(try await second.acquire("brief", holder: "b", for: .seconds(30)), "a's ran out")
+        #expect(try await second.acquire("brief", holder: "b", for: hour), "a's ran out")
         try await first.release("scheduler", holder: "a")
-        #expect(try await second.acquire("scheduler", holder: "b", for: .seconds(30)), "given back: free at once")
+        #expect(try await second.acquire("scheduler", holder: "b", for: hour), "given back: free at once")
         try await first.release("scheduler", holder: "a")
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)) == false, "a cannot give back what b holds")
+        #expect(try await first.acquire("scheduler", holder: "a", for: hour) == false, "a cannot give back what b holds")
         try await second.release("scheduler", holder: "b")
-        #expect(try await first.acquire("scheduler", holder: "a", for: .seconds(30)))
+        #expect(try await first.acquire("scheduler", holder: "a", for: hour))
     }
 
     @Test("a schedule that does not read is skipped; the others still run", arguments: Backend.allCases)

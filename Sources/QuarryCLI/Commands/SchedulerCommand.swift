@@ -40,20 +40,8 @@ public struct SchedulerCommand: AsyncParsableCommand {
         let logger = Logger(label: "quarry")
         let scheduler = backends.scheduler()
         logger.info("scheduling", metadata: ["holder": .string(scheduler.holder)])
-        let port = port
-        let probes = Application(
-            router: makeProbeRouter(metrics: metrics, readinessChecks: backends.readinessChecks),
-            configuration: .init(address: .hostname(settings.host, port: port), serverName: "quarry-scheduler"),
-            onServerRunning: { channel in
-                logger.info("metrics", metadata: ["url": .string("http://\(settings.host):\(channel.localAddress?.port ?? port)/metrics")])
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(
-            services: [SchedulerService(scheduler: scheduler), probes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
-        logger.info("stopped")
+        try await ProbedService.run(SchedulerService(scheduler: scheduler), serverName: "quarry-scheduler", host: settings.host, port: port,
+                                    metrics: metrics, readinessChecks: backends.readinessChecks, logger: logger)
     }
 }
 

@@ -49,19 +49,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let queue = (runtime.queue as? RedisJobQueue)?.prefetching(2 * concurrency) ?? runtime.queue
         let workers = queueNames.map { JobWorker(queue: queue, queueName: $0, actors: actors[$0] ?? [:]) }
         logger.info("working", metadata: ["queues": .string(queueNames.joined(separator: ",")), "concurrency": .stringConvertible(concurrency)])
-        let (checks, port) = (runtime.readinessChecks, port)
-        let probes = Application(
-            router: makeProbeRouter(metrics: metrics, readinessChecks: checks),
-            configuration: .init(address: .hostname(settings.host, port: port), serverName: "quarry-worker"),
-            onServerRunning: { channel in
-                logger.info("metrics", metadata: ["url": .string("http://\(settings.host):\(channel.localAddress?.port ?? port)/metrics")])
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(
-            services: [WorkerService(workers: workers, concurrency: concurrency), probes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
-        logger.info("stopped")
+        try await ProbedService.run(WorkerService(workers: workers, concurrency: concurrency), serverName: "quarry-worker", host: settings.host,
+                                    port: port, metrics: metrics, readinessChecks: runtime.readinessChecks, logger: logger)
     }
 }

@@ -1,0 +1,24 @@
+import Hummingbird
+import Logging
+import Prometheus
+import QuarryServer
+import ServiceLifecycle
+
+/// How `quarry worker` and `quarry scheduler` run: their service beside `/health`, `/ready` and
+/// `/metrics` on an address of their own, until SIGTERM or SIGINT, when the service stops gracefully.
+enum ProbedService {
+    static func run(_ service: any Service, serverName: String, host: String, port: Int, metrics: PrometheusCollectorRegistry,
+                    readinessChecks: [any ReadinessCheck], logger: Logger) async throws {
+        let probes = Application(
+            router: makeProbeRouter(metrics: metrics, readinessChecks: readinessChecks),
+            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
+            onServerRunning: { channel in
+                logger.info("metrics", metadata: ["url": .string("http://\(host):\(channel.localAddress?.port ?? port)/metrics")])
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [service, probes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}
