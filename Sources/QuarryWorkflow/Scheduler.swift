@@ -14,9 +14,10 @@ import QuarryCore
 /// twice then, and runs a run only once.
 ///
 /// Late ticks: a tick is emitted up to ``catchUp`` after its time (a restart, a change of leader,
-/// a back end that was down); older ticks are skipped and logged, and of several missed ticks
-/// only the newest runs, so a schedule never replays a backlog. A tick before the workflow's
-/// current version was saved never runs. Cron times are UTC.
+/// a back end that was down); older ones are not looked at, and of several late ticks within
+/// that window only the newest runs (the others are counted and logged), so a schedule never
+/// replays a backlog. A tick before the workflow's current version was saved never runs. Cron
+/// times are UTC.
 ///
 /// Metrics: `workflow_runs_scheduled_total`, `workflow_ticks_missed_total`.
 public actor Scheduler {
