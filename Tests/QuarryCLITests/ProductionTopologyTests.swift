@@ -148,8 +148,10 @@ struct ProductionTopologyTests {
         func redisCLI(_ arguments: String...) throws -> String {
             try run("/usr/bin/redis-cli", ["-p", String(redis.port), "--raw"] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        try await wait(until: { try redisCLI("HLEN", "dramatiq:ingest.msgs") == "0" }, seconds: 60)
-        #expect(try redisCLI("HLEN", "dramatiq:ingest.msgs") == "0" && redisCLI("ZCARD", "dramatiq:ingest.XQ") == "0", "nothing left waiting, nothing dead")
+        try await wait(until: { try redisCLI("HLEN", "dramatiq:ingest.msgs") == "0" }, seconds: 180)  // slow under make test's load
+        let (waiting, dead) = (try redisCLI("HLEN", "dramatiq:ingest.msgs"), try redisCLI("ZCARD", "dramatiq:ingest.XQ"))
+        let messages = try redisCLI("HGETALL", "dramatiq:ingest.msgs").prefix(2000)
+        #expect(waiting == "0" && dead == "0", "nothing left waiting (\(waiting)), nothing dead (\(dead)): \(messages)")
         let body = try server.get("/api/v1/documents?limit=1000", token: admin).body
         let documents = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["documents"] as? [[String: Any]] ?? []
         #expect(documents.count == 1000 && documents.allSatisfy { $0["status"] as? String == "indexed" })
