@@ -157,7 +157,14 @@ public final class RedisClient: Sendable {
             case REDIS_REPLY_INTEGER: return .integer(Int(item.integer))
             case REDIS_REPLY_NIL: return .null
             case REDIS_REPLY_STATUS: return .status(String(cString: item.str))
-            case REDIS_REPLY_ERROR: throw RedisError(message: String(cString: item.str))
+            case REDIS_REPLY_ERROR:
+                let message = String(cString: item.str)
+                // Up but unable to serve yet (loading its data after a restart, a script running
+                // long, no master): like a refused connection, worth trying again later.
+                if ["LOADING", "BUSY", "MASTERDOWN"].contains(where: { message.hasPrefix($0) }) {
+                    throw BackendUnavailable(backend: "redis", reason: message)
+                }
+                throw RedisError(message: message)
             case REDIS_REPLY_ARRAY:
                 return .array(try (0..<item.elements).map { try value(item.element[$0]!) })
             default: return .null
