@@ -204,6 +204,14 @@ static inline void offer(quarry_candidate *heap, long *size, long capacity, quar
     }
 }
 
+// Merges `parts` heaps of up to `count` entries each (sizes in `sizes`) into the first; returns its size.
+static long merge_heaps(quarry_candidate *heaps, const long *sizes, int parts, long count) {
+    long size = sizes[0];  // the first heap is already one; the others' entries are offered to it
+    for (int part = 1; part < parts; part++)
+        for (long i = 0; i < sizes[part]; i++) offer(heaps, &size, count, heaps[(size_t)part * (size_t)count + (size_t)i]);
+    return size;
+}
+
 struct best_int8 {
     const int8_t *matrix;
     const float *scales;
@@ -249,10 +257,68 @@ long quarry_best_rows_int8(quarry_pool *pool, const int8_t *matrix, const float 
     }
     struct best_int8 scan = {matrix, scales, tenants, vector, heaps, sizes, rows, count, tenant, dimensions, parts};
     if (parts == 1) best_part(&scan, 0); else quarry_pool_run(pool, best_part, &scan);
-    // The first heap is already one; the others' entries are offered to it.
-    long size = sizes[0];
-    for (int part = 1; part < parts; part++)
-        for (long i = 0; i < sizes[part]; i++) offer(heaps, &size, count, heaps[(size_t)part * (size_t)count + (size_t)i]);
+    long size = merge_heaps(heaps, sizes, parts, count);
+    memcpy(best, heaps, sizeof(quarry_candidate) * (size_t)size);
+    free(heaps);
+    free(sizes);
+    return size;
+}
+
+// Scores the listed rows [begin, end) into a heap of `count`, asking for rows AHEAD of the one
+// scored: the rows lie scattered over the index, and each would otherwise wait on memory.
+static long best_listed(const int8_t *matrix, const float *scales, int dimensions, const int32_t *rows, long begin, long end,
+                        const int8_t *vector, long count, quarry_candidate *heap) {
+    enum { AHEAD = 8 };
+    long size = 0;
+    for (long i = begin; i < end; i++) {
+        if (i + AHEAD < end) {
+            const char *next = (const char *)(matrix + (size_t)rows[i + AHEAD] * (size_t)dimensions);
+            for (int offset = 0; offset < dimensions; offset += 64) __builtin_prefetch(next + offset);
+        }
+        int32_t sum;
+        quarry_dot_rows_int8(matrix + (size_t)rows[i] * (size_t)dimensions, dimensions, 0, 1, vector, &sum);
+        quarry_candidate item = {(float)sum * scales[rows[i]], rows[i]};
+        if (size < count || ranks_below(heap[0], item)) offer(heap, &size, count, item);
+    }
+    return size;
+}
+
+struct best_listed {
+    const int8_t *matrix;
+    const float *scales;
+    const int32_t *rows;
+    const int8_t *vector;
+    quarry_candidate *heaps;  // `parts` heaps of `count` entries
+    long *sizes;
+    long listed, count;
+    int dimensions, parts;
+};
+
+static void listed_part(void *context, int worker) {
+    const struct best_listed *scan = context;
+    long begin = scan->listed * worker / scan->parts, end = scan->listed * (worker + 1) / scan->parts;
+    scan->sizes[worker] = best_listed(scan->matrix, scan->scales, scan->dimensions, scan->rows, begin, end, scan->vector, scan->count,
+                                      scan->heaps + (size_t)worker * (size_t)scan->count);
+}
+
+// Below this many listed rows a second worker costs about what it saves (each row is a wait on memory).
+#define PARALLEL_LISTED 2000
+
+long quarry_best_listed_rows_int8(quarry_pool *pool, const int8_t *matrix, const float *scales, int dimensions, const int32_t *rows,
+                                  long listed, const int8_t *vector, long count, quarry_candidate *best) {
+    if (count <= 0 || listed <= 0) return 0;
+    int parts = pool && listed >= PARALLEL_LISTED ? quarry_pool_workers(pool) : 1;
+    if (parts == 1) return best_listed(matrix, scales, dimensions, rows, 0, listed, vector, count, best);
+    quarry_candidate *heaps = malloc(sizeof(quarry_candidate) * (size_t)count * (size_t)parts);
+    long *sizes = calloc((size_t)parts, sizeof(long));
+    if (!heaps || !sizes) {
+        free(heaps);
+        free(sizes);
+        return -1;
+    }
+    struct best_listed scan = {matrix, scales, rows, vector, heaps, sizes, listed, count, dimensions, parts};
+    quarry_pool_run(pool, listed_part, &scan);
+    long size = merge_heaps(heaps, sizes, parts, count);
     memcpy(best, heaps, sizeof(quarry_candidate) * (size_t)size);
     free(heaps);
     free(sizes);

@@ -167,6 +167,57 @@ struct KernelTests {
         }
     }
 
+    @Test("sign bits: one per dimension, set where the code is positive", arguments: [384, 100, 64, 7])
+    func signBits(dimensions: Int) {
+        let rows = 5
+        let codes = Self.values(rows * dimensions, seed: 41, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let words = (dimensions + 63) / 64
+        var bits = [UInt64](repeating: .max, count: rows * words)
+        quarry_sign_bits(codes, Int32(dimensions), rows, &bits)
+        for row in 0..<rows {
+            for dimension in 0..<words * 64 {
+                let bit = bits[row * words + dimension / 64] >> UInt64(dimension % 64) & 1 == 1
+                #expect(bit == (dimension < dimensions && codes[row * dimensions + dimension] > 0), "row \(row) dimension \(dimension)")
+            }
+        }
+    }
+
+    @Test("the rows nearest by sign bits: the same rows as sorting every distance, earlier rows first at the cut, one tenant only",
+          arguments: [(7, 3), (1_000, 64), (25_003, 1_500), (40_001, 6_250), (30, 100)])
+    func nearestSigns(rows: Int, count: Int) {
+        let words = 6
+        // Few distinct distances (bits drawn from a handful of words), so many rows tie at the cut.
+        let pool = Self.values(8 * words, seed: 51, scale: 1).map { UInt64(bitPattern: Int64($0 * 9.2e18)) }
+        let bits = (0..<rows * words).map { pool[($0 * 7 + $0 / 5) % pool.count] }
+        let query = Array(pool[0..<words])
+        let tenants = (0..<rows).map { Int32($0 % 7 == 6 ? -1 : $0 % 3) }
+        for tenant: Int32 in [0, 2] {
+            var distances: [(row: Int, distance: Int)] = []
+            for row in 0..<rows where tenants[row] == tenant {
+                distances.append((row, (0..<words).reduce(0) { $0 + (bits[row * words + $1] ^ query[$1]).nonzeroBitCount }))
+            }
+            let expected = distances.sorted { ($0.distance, $0.row) < ($1.distance, $1.row) }.prefix(count).map { Int32($0.row) }.sorted()
+            var found = [Int32](repeating: -1, count: count)
+            let kept = quarry_nearest_signs(quarry_pool_shared(), bits, Int32(words), tenants, tenant, rows, query, count, &found)
+            #expect(Array(found.prefix(Int(kept))) == expected, "tenant \(tenant)")
+        }
+    }
+
+    @Test("the best of listed rows by int8 score: the same rows as sorting their scores, split or not", arguments: [(10, 5), (3_000, 400), (9_000, 64)])
+    func bestListedRowsInt8(listed: Int, count: Int) {
+        let rows = 20_000, dimensions = 384
+        let matrix = Self.values(rows * dimensions, seed: 61, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let vector = Self.values(dimensions, seed: 62, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let scales = Self.values(rows, seed: 63, scale: 0.01).map { abs($0) + 0.001 }
+        let list = (0..<listed).map { Int32($0 * (rows / listed)) }
+        var sums = [Int32](repeating: 0, count: rows)
+        quarry_dot_rows_int8(matrix, Int32(dimensions), 0, rows, vector, &sums)
+        let expected = list.map { quarry_candidate(score: Float(sums[Int($0)]) * scales[Int($0)], row: $0) }.sorted(by: Self.ranksAbove).prefix(count)
+        var best = [quarry_candidate](repeating: quarry_candidate(), count: count)
+        let found = quarry_best_listed_rows_int8(quarry_pool_shared(), matrix, scales, Int32(dimensions), list, listed, vector, count, &best)
+        #expect(best.prefix(Int(found)).sorted(by: Self.ranksAbove).map(\.row) == expected.map(\.row))
+    }
+
     static func ranksAbove(_ a: quarry_candidate, _ b: quarry_candidate) -> Bool { a.score > b.score || (a.score == b.score && a.row < b.row) }
 
     @Test("this machine runs the vector kernels")

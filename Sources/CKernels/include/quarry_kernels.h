@@ -87,6 +87,22 @@ typedef struct {
 long quarry_best_rows_int8(quarry_pool *pool, const int8_t *matrix, const float *scales, const int32_t *tenants, int32_t tenant,
                            int dimensions, long rows, const int8_t *vector, long count, quarry_candidate *best);
 
+/// The same over the listed `rows` only (the survivors of a first pass), split over the pool's
+/// workers past 2,000 rows.
+long quarry_best_listed_rows_int8(quarry_pool *pool, const int8_t *matrix, const float *scales, int dimensions, const int32_t *rows,
+                                  long listed, const int8_t *vector, long count, quarry_candidate *best);
+
+/// One bit per dimension of int8 rows, set where the code is positive: bit d of a row is bit
+/// d % 64 of its word d / 64, and a row takes (dimensions + 63) / 64 words of `bits`.
+void quarry_sign_bits(const int8_t *codes, int dimensions, long rows, uint64_t *bits);
+
+/// A first pass over an eighth of the int8 scan's bytes: into `found`, in row order, the `count`
+/// rows of `tenant` whose sign bits differ least from `query`'s (Hamming distance); of the rows
+/// at the last distance taken, the earlier ones. Returns how many (all of the tenant's rows when
+/// it has fewer), or -1 when memory ran out. Split over the pool's workers past 20,000 rows.
+long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long rows,
+                          const uint64_t *query, long count, int32_t *found);
+
 /// The CPU level the loader chose: "avx512", "avx2" or "baseline".
 const char *quarry_kernel_level(void);
 
