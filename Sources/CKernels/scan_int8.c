@@ -204,32 +204,52 @@ static inline void offer(quarry_candidate *heap, long *size, long capacity, quar
     }
 }
 
-// Merges `parts` heaps of up to `count` entries each (sizes in `sizes`) into the first; returns its size.
-static long merge_heaps(quarry_candidate *heaps, const long *sizes, int parts, long count) {
-    long size = sizes[0];  // the first heap is already one; the others' entries are offered to it
-    for (int part = 1; part < parts; part++)
-        for (long i = 0; i < sizes[part]; i++) offer(heaps, &size, count, heaps[(size_t)part * (size_t)count + (size_t)i]);
+// One heap of the best `count` candidates per worker, merged when all are done.
+struct worker_heaps {
+    quarry_candidate *heaps;  // `parts` heaps of `count` entries
+    long *sizes;
+    long count;
+    int parts;
+};
+
+// Runs `task` on `parts` workers (the pool's, or the calling thread alone for one), each filling
+// its heap of `out`, which `context` holds; merges the heaps into `best` and returns how many
+// candidates it holds, or -1 when memory ran out.
+static long best_in_parts(quarry_pool *pool, int parts, long count, quarry_task task, void *context, struct worker_heaps *out,
+                          quarry_candidate *best) {
+    *out = (struct worker_heaps){malloc(sizeof(quarry_candidate) * (size_t)count * (size_t)parts), calloc((size_t)parts, sizeof(long)),
+                                 count, parts};
+    long size = -1;
+    if (out->heaps && out->sizes) {
+        if (parts == 1) task(context, 0); else quarry_pool_run(pool, task, context);
+        size = out->sizes[0];  // the first heap is already one; the others' entries are offered to it
+        for (int part = 1; part < parts; part++)
+            for (long i = 0; i < out->sizes[part]; i++) offer(out->heaps, &size, count, out->heaps[(size_t)part * (size_t)count + (size_t)i]);
+        memcpy(best, out->heaps, sizeof(quarry_candidate) * (size_t)size);
+    }
+    free(out->heaps);
+    free(out->sizes);
     return size;
 }
 
 struct best_int8 {
+    struct worker_heaps out;
     const int8_t *matrix;
     const float *scales;
     const int32_t *tenants;
     const int8_t *vector;
-    quarry_candidate *heaps;  // `parts` heaps of `count` entries
-    long *sizes;
-    long rows, count;
+    long rows;
     int32_t tenant;
-    int dimensions, parts;
+    int dimensions;
 };
 
 #define SCORE_BLOCK 256
 
 static void best_part(void *context, int worker) {
     const struct best_int8 *scan = context;
-    long begin = scan->rows * worker / scan->parts, end = scan->rows * (worker + 1) / scan->parts;
-    quarry_candidate *heap = scan->heaps + (size_t)worker * (size_t)scan->count;
+    long begin = scan->rows * worker / scan->out.parts, end = scan->rows * (worker + 1) / scan->out.parts;
+    long count = scan->out.count;
+    quarry_candidate *heap = scan->out.heaps + (size_t)worker * (size_t)count;
     long size = 0;
     int32_t sums[SCORE_BLOCK];
     for (long block = begin; block < end; block += SCORE_BLOCK) {
@@ -238,30 +258,18 @@ static void best_part(void *context, int worker) {
         for (long row = block; row < stop; row++) {
             if (scan->tenants[row] != scan->tenant) continue;
             quarry_candidate item = {(float)sums[row - block] * scan->scales[row], (int32_t)row};
-            if (size < scan->count || ranks_below(heap[0], item)) offer(heap, &size, scan->count, item);
+            if (size < count || ranks_below(heap[0], item)) offer(heap, &size, count, item);
         }
     }
-    scan->sizes[worker] = size;
+    scan->out.sizes[worker] = size;
 }
 
 long quarry_best_rows_int8(quarry_pool *pool, const int8_t *matrix, const float *scales, const int32_t *tenants, int32_t tenant,
                            int dimensions, long rows, const int8_t *vector, long count, quarry_candidate *best) {
     if (count <= 0 || rows <= 0) return 0;
     int parts = pool && rows >= PARALLEL_ROWS ? quarry_pool_workers(pool) : 1;
-    quarry_candidate *heaps = malloc(sizeof(quarry_candidate) * (size_t)count * (size_t)parts);
-    long *sizes = calloc((size_t)parts, sizeof(long));
-    if (!heaps || !sizes) {
-        free(heaps);
-        free(sizes);
-        return -1;
-    }
-    struct best_int8 scan = {matrix, scales, tenants, vector, heaps, sizes, rows, count, tenant, dimensions, parts};
-    if (parts == 1) best_part(&scan, 0); else quarry_pool_run(pool, best_part, &scan);
-    long size = merge_heaps(heaps, sizes, parts, count);
-    memcpy(best, heaps, sizeof(quarry_candidate) * (size_t)size);
-    free(heaps);
-    free(sizes);
-    return size;
+    struct best_int8 scan = {{0}, matrix, scales, tenants, vector, rows, tenant, dimensions};
+    return best_in_parts(pool, parts, count, best_part, &scan, &scan.out, best);
 }
 
 // Scores the listed rows [begin, end) into a heap of `count`, asking for rows AHEAD of the one
@@ -284,21 +292,20 @@ static long best_listed(const int8_t *matrix, const float *scales, int dimension
 }
 
 struct best_listed {
+    struct worker_heaps out;
     const int8_t *matrix;
     const float *scales;
     const int32_t *rows;
     const int8_t *vector;
-    quarry_candidate *heaps;  // `parts` heaps of `count` entries
-    long *sizes;
-    long listed, count;
-    int dimensions, parts;
+    long listed;
+    int dimensions;
 };
 
 static void listed_part(void *context, int worker) {
     const struct best_listed *scan = context;
-    long begin = scan->listed * worker / scan->parts, end = scan->listed * (worker + 1) / scan->parts;
-    scan->sizes[worker] = best_listed(scan->matrix, scan->scales, scan->dimensions, scan->rows, begin, end, scan->vector, scan->count,
-                                      scan->heaps + (size_t)worker * (size_t)scan->count);
+    long begin = scan->listed * worker / scan->out.parts, end = scan->listed * (worker + 1) / scan->out.parts;
+    scan->out.sizes[worker] = best_listed(scan->matrix, scan->scales, scan->dimensions, scan->rows, begin, end, scan->vector,
+                                          scan->out.count, scan->out.heaps + (size_t)worker * (size_t)scan->out.count);
 }
 
 // Below this many listed rows a second worker costs about what it saves (each row is a wait on memory).
@@ -308,19 +315,6 @@ long quarry_best_listed_rows_int8(quarry_pool *pool, const int8_t *matrix, const
                                   long listed, const int8_t *vector, long count, quarry_candidate *best) {
     if (count <= 0 || listed <= 0) return 0;
     int parts = pool && listed >= PARALLEL_LISTED ? quarry_pool_workers(pool) : 1;
-    if (parts == 1) return best_listed(matrix, scales, dimensions, rows, 0, listed, vector, count, best);
-    quarry_candidate *heaps = malloc(sizeof(quarry_candidate) * (size_t)count * (size_t)parts);
-    long *sizes = calloc((size_t)parts, sizeof(long));
-    if (!heaps || !sizes) {
-        free(heaps);
-        free(sizes);
-        return -1;
-    }
-    struct best_listed scan = {matrix, scales, rows, vector, heaps, sizes, listed, count, dimensions, parts};
-    quarry_pool_run(pool, listed_part, &scan);
-    long size = merge_heaps(heaps, sizes, parts, count);
-    memcpy(best, heaps, sizeof(quarry_candidate) * (size_t)size);
-    free(heaps);
-    free(sizes);
-    return size;
+    struct best_listed scan = {{0}, matrix, scales, rows, vector, listed, dimensions};
+    return best_in_parts(pool, parts, count, listed_part, &scan, &scan.out, best);
 }
