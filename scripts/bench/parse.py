@@ -4,7 +4,9 @@
 
 Each peer extracts the text of every page of every file (Quarry also builds boxes and chunks);
 every run covers all files; the median of the runs is reported. pdftotext, pypdf and PyMuPDF use one
-core each; Quarry is measured with 1 and 2 threads. Writes eval/bench/parse.json and parse.md.
+core each; Quarry is measured with 1 and 2 threads. The runs go in rounds, one run of every peer a
+round, so that the machine's speed drifting over minutes weighs on every peer alike.
+Writes eval/bench/parse.json and parse.md.
 """
 import argparse
 import datetime
@@ -38,13 +40,10 @@ def pdfs(paths):
     return sorted(f for f in found if subprocess.run(["pdfinfo", f], capture_output=True).returncode == 0)
 
 
-def timed(runs, work):
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        pages = work()
-        seconds.append(time.perf_counter() - start)
-    return pages, statistics.median(seconds)
+def timed(work):
+    start = time.perf_counter()
+    pages = work()
+    return pages, time.perf_counter() - start
 
 
 def run_pdftotext(files):
@@ -91,18 +90,23 @@ def main():
 
     files = pdfs(args.paths)
     blobs = [open(f, "rb").read() for f in files]
-    results = []
-    quarry = json.loads(subprocess.run(
-        [args.quarry, "bench", "parse", "--json", "--runs", str(args.runs), "--threads", "1,2", *files],
-        check=True, capture_output=True, text=True).stdout)
-    for r in quarry:
-        results.append({"peer": f"Quarry, {r['threads']} thread{'s' if r['threads'] > 1 else ''} (pages, boxes, chunks)",
-                        "pages": r["pages"], "seconds": r["medianSeconds"]})
-    for name, work in [("pdftotext (poppler-utils), 1 core", run_pdftotext(files)),
-                       (f"PyMuPDF {pymupdf.__version__}, 1 core", run_pymupdf(blobs)),
-                       (f"pypdf {pypdf.__version__}, 1 core", run_pypdf(blobs))]:
-        pages, seconds = timed(args.runs, work)
-        results.append({"peer": name, "pages": pages, "seconds": seconds})
+    peers = [("pdftotext (poppler-utils), 1 core", run_pdftotext(files)),
+             (f"PyMuPDF {pymupdf.__version__}, 1 core", run_pymupdf(blobs)),
+             (f"pypdf {pypdf.__version__}, 1 core", run_pypdf(blobs))]
+    pages, seconds = {}, {}  # peer → pages, and its seconds in each round
+    for _ in range(args.runs):
+        quarry = json.loads(subprocess.run(
+            [args.quarry, "bench", "parse", "--json", "--runs", "1", "--threads", "1,2", *files],
+            check=True, capture_output=True, text=True).stdout)
+        for r in quarry:
+            name = f"Quarry, {r['threads']} thread{'s' if r['threads'] > 1 else ''} (pages, boxes, chunks)"
+            pages[name] = r["pages"]
+            seconds.setdefault(name, []).append(r["medianSeconds"])
+        for name, work in peers:
+            pages[name], elapsed = timed(work)
+            seconds.setdefault(name, []).append(elapsed)
+    results = [{"peer": name, "pages": pages[name], "seconds": statistics.median(runs), "runs_seconds": runs}
+               for name, runs in seconds.items()]
     for r in results:
         r["pages_per_second"] = r["pages"] / r["seconds"]
 
@@ -119,7 +123,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "parse.json"), "w") as f:
         json.dump(report, f, indent=2)
-    lines = [f"Parse benchmark, {report['date']}, {report['machine']}: {len(files)} PDFs, median of {args.runs} runs.",
+    lines = [f"Parse benchmark, {report['date']}, {report['machine']}: {len(files)} PDFs, median of {args.runs} runs "
+             "(in rounds: one run of every peer a round).",
              f"Reproduce: `{report['command']}`", "",
              "| peer | pages | median s | pages/s | × pdftotext | × PyMuPDF |", "|---|---:|---:|---:|---:|---:|"]
     for r in results:
