@@ -105,6 +105,7 @@ public struct Retriever: Sendable {
         var hits: [QueryHit] = []
         var citations: [Citation] = []
         let wanted = Set(terms)
+        var seen: [String: Bool] = [:]  // word → whether it is a query term, across the snippets
         for hit in found {
             guard let chunk = chunks[hit.chunkId] else { continue }  // deleted between search and read
             let record = records[hit.documentId]
@@ -113,7 +114,7 @@ public struct Retriever: Sendable {
             let span = chunk.spans.first ?? Chunk.Span(page: chunk.pageStart, start: 0, end: 0)
             citations.append(Citation(
                 number: citations.count + 1, documentId: chunk.documentId, title: record?.title, source: record?.source.uri ?? "",
-                page: span.page, charStart: span.start, charEnd: span.end, snippet: Snippet.mark(chunk.text, terms: wanted, analyzer: analyzer),
+                page: span.page, charStart: span.start, charEnd: span.end, snippet: Snippet.mark(chunk.text, terms: wanted, analyzer: analyzer, seen: &seen),
                 score: hit.score, boxes: chunk.boxes.filter { $0.page == span.page }
             ))
         }

@@ -6,7 +6,9 @@ import QuarryCore
 enum Snippet {
     static let maximumLength = 320
 
-    static func mark(_ text: String, terms: Set<String>, analyzer: TextAnalyzer) -> String {
+    /// `seen` remembers, word by word, whether a word's term is one of `terms`: the chunks of one
+    /// answer share most of their words, so one table serves all their snippets.
+    static func mark(_ text: String, terms: Set<String>, analyzer: TextAnalyzer, seen: inout [String: Bool]) -> String {
         let scalars = Array(text.unicodeScalars)
         // Porter's stemmer rewrites only suffixes: a term starts with its word's first two
         // letters (or is one letter long). Words that start otherwise cannot match and are not
@@ -23,7 +25,6 @@ enum Snippet {
         }
         // Matched words as scalar ranges; each distinct word analysed once.
         var matches: [Range<Int>] = []
-        var seen: [String: Bool] = [:]
         var start: Int?
         for index in 0...scalars.count {
             if index < scalars.count, TextAnalyzer.isWordScalar(scalars[index]) {
