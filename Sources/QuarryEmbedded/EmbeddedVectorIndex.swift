@@ -245,7 +245,8 @@ extension EmbeddedVectorIndex {
     static let minimumCandidates = 64
 
     /// The best `limit` rows of `tenant` (and `allowed`, when filtering) by inner product with the
-    /// unit query: every row scored in int8, the best candidates rescored exactly in float32.
+    /// unit query: every row scored in int8 (in a large tenant, only the rows nearest by sign bits),
+    /// the best candidates rescored exactly in float32.
     /// The workers of the process's shared pool (the encoder's) take a share of the rows of a
     /// large index each: dispatch's threads beside the encoder's spinning ones outnumbered the cores.
     static func dense(_ state: State, _ vector: [Float], limit: Int, tenant: Int32, tenantRows: Int, allowed: ((Int) -> Bool)?) -> [ScoredEntry] {
@@ -289,7 +290,7 @@ extension EmbeddedVectorIndex {
     /// bits ranks rows by angle only roughly, and the rows it ranks above a true neighbour grow with
     /// the index: so a share of the rows (a sixteenth), and never fewer than 8 per candidate. On
     /// SciFact padded to 100,000 chunks, keeping 4,000 rows already gave recall@10 0.999 and
-    /// recall@100 0.99 against exact search (DESIGN's bar is recall@10 ≥ 0.99, tested).
+    /// recall@100 0.99 against exact search (the bar is recall@10 ≥ 0.99; both are tested).
     static func signSurvivors(tenantRows: Int, wanted: Int) -> Int? {
         let keep = max(tenantRows / 16, wanted * 8)
         return keep * 2 <= tenantRows ? keep : nil
