@@ -87,6 +87,7 @@ static void signs_part(void *context, int worker) {
 long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long rows,
                           const uint64_t *query, long count, int32_t *found) {
     if (count <= 0 || rows <= 0) return 0;
+    if (words * 64 >= EXCLUDED) return -1;  // distances would not fit their 16 bits
     __builtin_cpu_init();
     distances_kernel kernel = __builtin_cpu_supports("popcnt") ? distances_popcnt : distances_baseline;
     int parts = pool && rows >= PARALLEL_ROWS ? quarry_pool_workers(pool) : 1;

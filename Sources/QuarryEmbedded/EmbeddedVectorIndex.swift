@@ -297,7 +297,7 @@ extension EmbeddedVectorIndex {
     }
 
     /// The tenant's `count` best rows by int8 score among the `survivors` rows nearest the query
-    /// by sign bits; nil when memory ran out.
+    /// by sign bits; nil when the kernels cannot (out of memory, or rows too wide for the pass).
     static func signCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, survivors: Int) -> [ScoredEntry]? {
         var querySigns = [UInt64](repeating: 0, count: state.signWords)
         quarry_sign_bits(query, Int32(state.dimensions), 1, &querySigns)

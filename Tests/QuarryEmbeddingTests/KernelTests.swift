@@ -203,6 +203,14 @@ struct KernelTests {
         }
     }
 
+    @Test("rows too wide for 16-bit distances are refused, not miscounted")
+    func nearestSignsTooWide() {
+        let words = 1_024  // 65,536 dimensions
+        let bits = [UInt64](repeating: 0, count: 2 * words), query = [UInt64](repeating: .max, count: words)
+        var found = [Int32](repeating: -1, count: 1)
+        #expect(quarry_nearest_signs(nil, bits, Int32(words), [0, 0], 0, 2, query, 1, &found) == -1)
+    }
+
     @Test("the best of listed rows by int8 score: the same rows as sorting their scores, split or not", arguments: [(10, 5), (3_000, 400), (9_000, 64)])
     func bestListedRowsInt8(listed: Int, count: Int) {
         let rows = 20_000, dimensions = 384

@@ -99,7 +99,8 @@ void quarry_sign_bits(const int8_t *codes, int dimensions, long rows, uint64_t *
 /// A first pass over an eighth of the int8 scan's bytes: into `found`, in row order, the `count`
 /// rows of `tenant` whose sign bits differ least from `query`'s (Hamming distance); of the rows
 /// at the last distance taken, the earlier ones. Returns how many (all of the tenant's rows when
-/// it has fewer), or -1 when memory ran out. Split over the pool's workers past 20,000 rows.
+/// it has fewer), or -1 when memory ran out or rows are 65,472 dimensions or wider (distances
+/// are kept in 16 bits). Split over the pool's workers past 20,000 rows.
 long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long rows,
                           const uint64_t *query, long count, int32_t *found);
 
