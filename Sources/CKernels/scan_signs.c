@@ -88,8 +88,11 @@ long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, co
                           const uint64_t *query, long count, int32_t *found) {
     if (count <= 0 || rows <= 0) return 0;
     if (words * 64 >= EXCLUDED) return -1;  // distances would not fit their 16 bits
-    __builtin_cpu_init();
-    distances_kernel kernel = __builtin_cpu_supports("popcnt") ? distances_popcnt : distances_baseline;
+    static distances_kernel kernel;  // picked once; a benign race: every thread picks the same
+    if (!kernel) {
+        __builtin_cpu_init();
+        kernel = __builtin_cpu_supports("popcnt") ? distances_popcnt : distances_baseline;
+    }
     int parts = pool && rows >= PARALLEL_ROWS ? quarry_pool_workers(pool) : 1;
     int bins = words * 64 + 1;
     uint16_t *distances = malloc(sizeof(uint16_t) * (size_t)rows);
