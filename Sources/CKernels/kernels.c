@@ -11,6 +11,8 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 #define BLOCK_ROWS 96
 /// Inputs per slice of a matrix product: a tile's slice and a panel's slice fit L1 together.
 #define DEPTH 192
+/// Listed rows requested ahead of the one being scored in `quarry_dot_listed_rows`.
+#define LISTED_AHEAD 4
 /// Query rows whose attention is computed together.
 #define ATTENTION_ROWS 8
 
@@ -117,6 +119,19 @@ void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int
     case AVX512: add_layer_norm_avx512(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon); break;
     case AVX2: add_layer_norm_avx2(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon); break;
     default: add_layer_norm_baseline(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon);
+    }
+}
+
+void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *rows, long count, const float *vector, float *scores) {
+    // The listed rows lie scattered over an index of hundreds of megabytes, each a miss to
+    // memory: the row LISTED_AHEAD places on is requested while one is scored.
+    size_t row_bytes = (size_t)dimensions * sizeof(float);
+    for (long i = 0; i < count; i++) {
+        if (i + LISTED_AHEAD < count) {
+            const char *ahead = (const char *)(matrix + (size_t)rows[i + LISTED_AHEAD] * dimensions);
+            for (size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(ahead + line);
+        }
+        quarry_dot_rows(matrix + (size_t)rows[i] * dimensions, dimensions, 0, 1, vector, scores + i);
     }
 }
 

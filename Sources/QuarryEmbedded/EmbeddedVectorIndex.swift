@@ -256,16 +256,13 @@ extension EmbeddedVectorIndex {
         let candidates = allowed.map { filteredCandidates(state, query, wanted, tenant: tenant, allowed: $0) }
             ?? signSurvivors(tenantRows: tenantRows, wanted: wanted).flatMap { signCandidates(state, query, wanted, tenant: tenant, survivors: $0) }
             ?? tenantCandidates(state, query, wanted, tenant: tenant)
-        let dimensions = state.dimensions
-        var best = TopK(limit)
+        let rows = candidates.map { Int32($0.entry) }
+        var exact = [Float](repeating: 0, count: rows.count)
         state.vectors.withUnsafeBufferPointer { matrix in
-            for candidate in candidates {
-                var exact: Float = 0
-                // Row `entry` as a one-row matrix: the kernel writes scores at the rows' own indices.
-                quarry_dot_rows(matrix.baseAddress! + candidate.entry * dimensions, Int32(dimensions), 0, 1, vector, &exact)
-                best.insert(ScoredEntry(entry: candidate.entry, score: exact))
-            }
+            quarry_dot_listed_rows(matrix.baseAddress!, Int32(state.dimensions), rows, rows.count, vector, &exact)
         }
+        var best = TopK(limit)
+        for (candidate, score) in zip(candidates, exact) { best.insert(ScoredEntry(entry: candidate.entry, score: score)) }
         return best.sorted()
     }
 

@@ -104,7 +104,7 @@ struct KernelTests {
         #expect(worst < 1e-5, "error \(worst)")
     }
 
-    @Test("row dot products equal the reference for any width, in any split", arguments: [384, 24, 7])
+    @Test("row dot products equal the reference for any width, in any split or list of rows", arguments: [384, 24, 7])
     func dotRows(dimensions: Int) {
         let rows = 1003
         let matrix = Self.values(rows * dimensions, seed: 11, scale: 1)
@@ -118,6 +118,14 @@ struct KernelTests {
             worst = max(worst, abs(expected - Double(scores[row])))
         }
         #expect(worst < 1e-4, "error \(worst)")
+
+        // Listed rows, repeated and out of order, fewer and more than are fetched ahead: each
+        // scores exactly as its row does in the whole scan.
+        for list in [[Int32](), [5], [1002, 0, 7, 7, 500, 3], (0..<Int32(rows)).reversed().filter { $0 % 3 == 0 }] {
+            var listed = [Float](repeating: .nan, count: list.count)
+            quarry_dot_listed_rows(matrix, Int32(dimensions), list, list.count, vector, &listed)
+            #expect(listed == list.map { scores[Int($0)] }, "rows \(list.prefix(8))…")
+        }
     }
 
     @Test("int8 row dot products are exact for any width and row count, split or whole, through the shared pool",

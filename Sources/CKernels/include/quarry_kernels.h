@@ -45,6 +45,11 @@ void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int
 void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end,
                      const float *vector, float *scores);
 
+/// `scores[i] = Σ_d matrix[rows[i], d] · vector[d]` for the `count` listed rows, fetching rows
+/// ahead from memory: the exact rescoring of the index's best int8 candidates.
+void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *rows, long count,
+                            const float *vector, float *scores);
+
 /// `scores[r] = Σ_d matrix[r, d] · vector[d]` in exact int32 arithmetic over int8 rows: the
 /// quantised scan whose best rows are rescored with `quarry_dot_rows`.
 void quarry_dot_rows_int8(const int8_t *matrix, int dimensions, long row_begin, long row_end,
