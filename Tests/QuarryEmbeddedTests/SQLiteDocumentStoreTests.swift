@@ -31,4 +31,33 @@ struct SQLiteDocumentStoreTests {
             #expect(try await store.indexJob(job.id, tenant: "acme") == job)
         }
     }
+
+    /// Statements are prepared once and reused: a reused one must start from clean bindings after
+    /// an error, and more distinct statements than are kept must still all run.
+    @Test("reused SQLite statements: a failed run leaves none half-done, and past the cache's bound every statement still runs")
+    func reusedStatements() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("statements-\(UUID().uuidString).sqlite").path
+        let database = try SQLiteDatabase(path: path)
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
+        let insert = "INSERT INTO t (id, value) VALUES (?, ?)"
+        try database.query(insert, [.integer(1), .text("one")])
+        #expect(throws: SQLiteDatabase.SQLiteError.self) { try database.query(insert, [.integer(1), .text("again")]) }
+        #expect(throws: SQLiteDatabase.SQLiteError.self) { try database.query(insert, [.integer(2), .null]) }
+        try database.query(insert, [.integer(2), .text("two")])
+        #expect(try database.query("SELECT id, value FROM t ORDER BY id") == [[.integer(1), .text("one")], [.integer(2), .text("two")]])
+        // A transaction rolled back after a failed statement, then the same statements committed.
+        #expect(throws: SQLiteDatabase.SQLiteError.self) {
+            try database.transaction { transaction in
+                try transaction.query(insert, [.integer(3), .text("three")])
+                try transaction.query(insert, [.integer(3), .text("three again")])
+            }
+        }
+        try database.transaction { try $0.query(insert, [.integer(3), .text("three")]) }
+        #expect(try database.query("SELECT count(*) FROM t") == [[.integer(3)]])
+        for round in 0..<2 {
+            for n in 0..<150 {
+                #expect(try database.query("SELECT ? + \(n)", [.integer(Int64(round))]) == [[.integer(Int64(round + n))]])
+            }
+        }
+    }
 }

@@ -25,8 +25,35 @@ public final class SQLiteDatabase: Sendable {
         public var description: String { "SQLite error \(code): \(message)" }
     }
 
-    private struct Connection: @unchecked Sendable {
+    /// The handle and its prepared statements, reused by SQL text: preparing cost about as much
+    /// as running the short lookups of the query path, and every insert of an ingest prepared
+    /// its statement again. Used only under the lock.
+    fileprivate final class Connection: @unchecked Sendable {
         let handle: OpaquePointer
+        private var statements: [String: OpaquePointer] = [:]
+        /// Statements kept at most: SQL written with one placeholder per id differs by count.
+        static let statementLimit = 64
+
+        init(handle: OpaquePointer) {
+            self.handle = handle
+        }
+
+        /// `sql` prepared, from the cache or now; reset and unbound after each use by ``run``.
+        func statement(_ sql: String) throws(SQLiteError) -> OpaquePointer {
+            if let statement = statements[sql] { return statement }
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+                throw SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+            }
+            if statements.count >= Self.statementLimit { finalizeAll() }
+            statements[sql] = statement
+            return statement
+        }
+
+        func finalizeAll() {
+            for statement in statements.values { sqlite3_finalize(statement) }
+            statements.removeAll()
+        }
     }
 
     private let connection: Mutex<Connection>
@@ -47,7 +74,10 @@ public final class SQLiteDatabase: Sendable {
     }
 
     deinit {
-        connection.withLock { _ = sqlite3_close_v2($0.handle) }
+        connection.withLock { connection in
+            connection.finalizeAll()
+            _ = sqlite3_close_v2(connection.handle)
+        }
     }
 
     /// Runs statements that return nothing (several, separated by semicolons).
@@ -66,20 +96,20 @@ public final class SQLiteDatabase: Sendable {
     /// Runs one statement with `?` parameters and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [Value] = []) throws(SQLiteError) -> [[Value]] {
-        try connection.withLock { connection throws(SQLiteError) in try Self.run(connection.handle, sql, parameters) }
+        try connection.withLock { connection throws(SQLiteError) in try Self.run(connection, sql, parameters) }
     }
 
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`): all of it is committed, or none of it
     /// when it throws or the process dies first.
     public func transaction<T>(_ body: (Transaction) throws -> T) throws -> T {
         try connection.withLock { connection in
-            try Self.run(connection.handle, "BEGIN IMMEDIATE", [])
+            try Self.run(connection, "BEGIN IMMEDIATE", [])
             do {
-                let result = try body(Transaction(handle: connection.handle))
-                try Self.run(connection.handle, "COMMIT", [])
+                let result = try body(Transaction(connection: connection))
+                try Self.run(connection, "COMMIT", [])
                 return result
             } catch {
-                _ = try? Self.run(connection.handle, "ROLLBACK", [])
+                _ = try? Self.run(connection, "ROLLBACK", [])
                 throw error
             }
         }
@@ -87,21 +117,23 @@ public final class SQLiteDatabase: Sendable {
 
     /// Statements inside ``transaction(_:)``.
     public struct Transaction {
-        fileprivate let handle: OpaquePointer
+        fileprivate let connection: Connection
 
         @discardableResult
         public func query(_ sql: String, _ parameters: [Value] = []) throws(SQLiteError) -> [[Value]] {
-            try SQLiteDatabase.run(handle, sql, parameters)
+            try SQLiteDatabase.run(connection, sql, parameters)
         }
     }
 
     @discardableResult
-    fileprivate static func run(_ handle: OpaquePointer, _ sql: String, _ parameters: [Value]) throws(SQLiteError) -> [[Value]] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+    private static func run(_ connection: Connection, _ sql: String, _ parameters: [Value]) throws(SQLiteError) -> [[Value]] {
+        let handle = connection.handle
+        let statement = try connection.statement(sql)
+        // Reset at once, error or not: a statement left mid-step would hold its read transaction.
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
         }
-        defer { sqlite3_finalize(statement) }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             switch parameter {
