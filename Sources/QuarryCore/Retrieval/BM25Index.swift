@@ -129,12 +129,11 @@ public struct BM25Index: Sendable {
                 }
             }
         }
-        // A live entry a term matched has a score other than zero; a removed one adds exactly zero.
-        // Scanning all scores in entry order costs less than remembering which were touched; the
-        // heap's ties go to the lower entry whatever the order of insertion.
+        // One pass over all scores in entry order (the heap's ties go to the lower entry whatever
+        // the order of insertion). A matched live entry scores other than zero, a removed one
+        // exactly zero. The heap's bar is tested first: once the heap is full it fails for nearly
+        // every entry, a branch the CPU predicts; testing for zero first mispredicted on half.
         var best = TopK(limit)
-        // The bar to enter first: once the heap is full it fails for nearly every entry, a branch
-        // the CPU predicts; testing for zero first mispredicted on half the entries.
         var entering = best.entering  // kept in a register: the heap changes only on insert
         scores.withUnsafeBufferPointer { scores in
             for index in scores.indices where scores[index] >= entering && scores[index] != 0 {
