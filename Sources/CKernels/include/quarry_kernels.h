@@ -51,7 +51,7 @@ void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *
                             const float *vector, float *scores);
 
 /// `scores[r] = Σ_d matrix[r, d] · vector[d]` in exact int32 arithmetic over int8 rows: the
-/// quantised scan whose best rows are rescored with `quarry_dot_rows`.
+/// quantised scan whose best rows are rescored with `quarry_dot_listed_rows`.
 void quarry_dot_rows_int8(const int8_t *matrix, int dimensions, long row_begin, long row_end,
                           const int8_t *vector, int32_t *scores);
 
