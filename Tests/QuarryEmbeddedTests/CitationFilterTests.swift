@@ -59,4 +59,19 @@ struct SnippetTests {
         // The table of words seen carries over from the snippet above: its answers hold for these terms too.
         #expect(Snippet.mark("Tails of comets.", terms: terms, analyzer: analyzer, seen: &seen) == "<mark>Tails</mark> of <mark>comets</mark>.")
     }
+
+    @Test("text beyond ASCII is measured in scalars and copied whole around its marks")
+    func unicode() {
+        let filler = String(repeating: "λόγος καὶ ἔργον — 東京 ", count: 30)
+        let text = filler + "Die Straße führt zum Café Müller. " + filler
+        let analyzer = QuarryCore.TextAnalyzer()
+        var seen: [String: Bool] = [:]
+        let snippet = Snippet.mark(text, terms: Set(analyzer.terms("café straße")), analyzer: analyzer, seen: &seen)
+        #expect(snippet.contains("Die <mark>Straße</mark> führt zum <mark>Café</mark> Müller."), "\(snippet)")
+        let plain = snippet.replacingOccurrences(of: "<mark>", with: "").replacingOccurrences(of: "</mark>", with: "")
+        #expect(plain.unicodeScalars.count <= Snippet.maximumLength + 2)
+        #expect(plain.unicodeScalars.count > Snippet.maximumLength - 30, "cut far short: \(plain.unicodeScalars.count) scalars")
+        #expect(text.contains(plain.dropFirst().dropLast()), "not a stretch of the text: \(plain)")
+        #expect(Snippet.mark("", terms: ["x"], analyzer: analyzer, seen: &seen) == "")
+    }
 }

@@ -90,4 +90,39 @@ struct TextAnalysisTests {
         #expect(analyzer.terms("") == [])
         #expect(analyzer.terms("— ... !!!") == [])
     }
+
+    /// The analyser reads UTF-8 bytes and decodes only non-ASCII scalars; this is the plain
+    /// definition it must agree with: scalars, `isWordScalar`, `lowercased()`.
+    static func referenceTerms(_ text: String, _ analyzer: TextAnalyzer) -> [String] {
+        var terms: [String] = []
+        var word = String.UnicodeScalarView()
+        func flush() {
+            guard !word.isEmpty else { return }
+            let lowered = String(word).lowercased()
+            word.removeAll()
+            guard !analyzer.stopWords.contains(lowered) else { return }
+            terms.append(analyzer.stemming ? PorterStemmer.stem(lowered) : lowered)
+        }
+        for scalar in text.unicodeScalars {
+            if TextAnalyzer.isWordScalar(scalar) { word.append(scalar) } else { flush() }
+        }
+        flush()
+        return terms
+    }
+
+    @Test("terms read from UTF-8 bytes equal the scalar-by-scalar definition, on real and unusual text")
+    func bytesAgreeWithScalars() throws {
+        let unusual = [
+            "İstanbul ÇAĞ straße ΣΊΣΥΦΟΣ naïve café\u{301} e\u{301}tude 東京タワー 123abc", "emoji 👍🏽ok, x\u{200B}y", "tab\tnew\nline\u{00A0}nbsp",
+            "Ǆemal ǅ ﬁle ﬂow", "٣ arabic ١٢ digits", "",
+        ]
+        let texts = try Self.sampleTexts().map { try String(contentsOfFile: $0, encoding: .utf8) } + unusual
+        for analyzer in [TextAnalyzer(), TextAnalyzer(stemming: false, stopWords: [])] {
+            for text in texts { #expect(analyzer.terms(text) == Self.referenceTerms(text, analyzer), "\(text.prefix(80))") }
+        }
+        var words: [String] = []
+        var text = "a\u{301}b c—d"
+        text.withUTF8 { utf8 in TextAnalyzer.forEachWord(in: utf8) { words.append("\($0.string(in: utf8)) \($0.scalars) \($0.isASCII)") } }
+        #expect(words == ["a\u{301}b 0..<3 false", "c 4..<5 true", "d 6..<7 true"])
+    }
 }
