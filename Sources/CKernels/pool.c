@@ -1,9 +1,12 @@
+#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT
 #include "quarry_kernels.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,13 +127,60 @@ void quarry_pool_destroy(quarry_pool *pool) {
 
 int quarry_pool_workers(const quarry_pool *pool) { return pool->workers; }
 
+/// The first number in `directory`/`name` and, when asked, the second; 0 when unreadable ("max" too).
+static long read_numbers(const char *directory, const char *name, long *second) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", directory, name);
+    FILE *file = fopen(path, "r");
+    if (!file) return 0;
+    long first = 0;
+    if (fscanf(file, "%ld", &first) != 1) first = 0;
+    if (second && fscanf(file, "%ld", second) != 1) *second = 0;
+    fclose(file);
+    return first;
+}
+
+/// Whole CPUs (rounded up) the CPU quota of the cgroup in `directory` allows (v2's `cpu.max`, or
+/// v1's CFS quota and period); 0 without a quota.
+static int cgroup_limit(const char *directory) {
+    long period = 0, quota = read_numbers(directory, "cpu.max", &period);
+    if (quota <= 0 || period <= 0) {
+        quota = read_numbers(directory, "cpu.cfs_quota_us", NULL);
+        period = read_numbers(directory, "cpu.cfs_period_us", NULL);
+    }
+    return quota > 0 && period > 0 ? (int)((quota + period - 1) / period) : 0;
+}
+
+int quarry_usable_cpus(void) {
+    cpu_set_t set;
+    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    // The process's cgroups from /proc/self/cgroup ("0::/path" for v2, "4:cpu,cpuacct:/path" for
+    // v1): their directory, or the hierarchy's root where a container sees its own cgroup there.
+    char line[512], directory[600];
+    FILE *file = fopen("/proc/self/cgroup", "r");
+    while (file && fgets(line, sizeof line, file)) {
+        line[strcspn(line, "\n")] = 0;
+        char *controllers = strchr(line, ':'), *path = controllers ? strchr(controllers + 1, ':') : NULL;
+        if (!path) continue;
+        *path++ = 0;
+        controllers++;
+        const char *root = *controllers == 0 ? "/sys/fs/cgroup" : NULL;
+        for (char *name = strtok(controllers, ","); name && !root; name = strtok(NULL, ","))
+            if (strcmp(name, "cpu") == 0) root = "/sys/fs/cgroup/cpu";
+        if (!root) continue;
+        snprintf(directory, sizeof directory, "%s%s", root, strcmp(path, "/") == 0 ? "" : path);
+        int limit = cgroup_limit(directory);
+        if (limit == 0) limit = cgroup_limit(root);
+        if (limit > 0 && limit < cpus) cpus = limit;
+    }
+    if (file) fclose(file);
+    return cpus < 1 ? 1 : (int)cpus;
+}
+
 static quarry_pool *shared_pool;
 static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
 
-static void create_shared(void) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    shared_pool = quarry_pool_create(cpus < 1 ? 1 : (int)cpus);
-}
+static void create_shared(void) { shared_pool = quarry_pool_create(quarry_usable_cpus()); }
 
 quarry_pool *quarry_pool_shared(void) {
     pthread_once(&shared_once, create_shared);
@@ -149,6 +199,11 @@ void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
     atomic_fetch_add(&pool->generation, 1);
     wake_sleepers(pool);
     task(context, 0);
-    while (atomic_load(&pool->pending) > 0) PAUSE();
+    // Yield as the workers do: a worker that shares this core (more threads than cores, as with
+    // several processes) can only finish when this thread lets it run.
+    for (int spins = 1; atomic_load(&pool->pending) > 0; spins++) {
+        PAUSE();
+        if (spins % 64 == 0) sched_yield();
+    }
     pthread_mutex_unlock(&pool->run_lock);
 }

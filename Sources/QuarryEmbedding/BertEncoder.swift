@@ -1,5 +1,4 @@
 import CKernels
-import Foundation
 
 /// A BERT encoder with mean pooling and L2 normalisation: sentence-transformers' recipe for
 /// all-MiniLM-L6-v2, on Quarry's own kernels (CKernels: AVX-512 or AVX2 chosen at run time).
@@ -16,10 +15,11 @@ public struct BertEncoder: Sendable {
     /// Workers per step; one runs on the calling thread.
     public var threads: Int { pool.workers }
 
-    init(configuration: BertConfiguration, weights: BertWeights, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// `threads`: nil for the process's shared pool (one worker per CPU it may use).
+    init(configuration: BertConfiguration, weights: BertWeights, threads: Int? = nil) {
         self.configuration = configuration
         self.weights = weights
-        pool = threads == WorkerPool.shared.workers ? .shared : WorkerPool(workers: threads)
+        pool = threads.map { $0 == WorkerPool.shared.workers ? .shared : WorkerPool(workers: $0) } ?? .shared
     }
 
     /// Rows each worker needs before a step is split by rows (a row block of the kernels); fewer

@@ -25,8 +25,9 @@ public struct MiniLMEmbedder: Embedder {
     public let tokenizer: WordPieceTokenizer
     public let encoder: BertEncoder
 
-    /// `threads`: workers for each encoder step (default: every core).
-    public init(directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(LoadError) {
+    /// `threads`: workers for each encoder step (default: every CPU the process may use, the
+    /// pool the embedded index's scan shares).
+    public init(directory: String, threads: Int? = nil) throws(LoadError) {
         let configuration: BertConfiguration
         do {
             configuration = try JSONDecoder().decode(BertConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json")))

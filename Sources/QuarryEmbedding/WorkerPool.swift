@@ -20,7 +20,8 @@ final class WorkerPool: @unchecked Sendable {
         workers = Int(quarry_pool_workers(pool))
     }
 
-    /// The process's pool (one worker per CPU), which the embedded index's scan uses too.
+    /// The process's pool (one worker per CPU the process may use: its affinity mask and its
+    /// cgroup's CPU quota count), which the embedded index's scan uses too.
     static let shared: WorkerPool = {
         guard let pool = quarry_pool_shared() else { fatalError("out of memory creating the shared workers") }
         return WorkerPool(shared: pool)

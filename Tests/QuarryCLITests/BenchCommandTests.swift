@@ -19,3 +19,16 @@ struct BenchCommandTests {
         #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 }
+
+/// The encoder's workers spin between steps: more of them than the CPUs the process may use
+/// would each wait out a scheduler tick (a query took 120 ms instead of 3 under `taskset -c 0`).
+@Suite("worker count")
+struct WorkerCountTests {
+    @Test("a process pinned to one CPU encodes with one worker")
+    func pinned() throws {
+        let result = try execute("/usr/bin/taskset", ["-c", "0", QuarryBinary.path, "bench", "embed", "--queries", "2", "--runs", "1"],
+                                 environment: QuarryBinary.environment())
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("1 thread(s)"), "\(result.standardOutput)")
+    }
+}

@@ -52,7 +52,7 @@ struct SQLiteDocumentStoreTests {
                 try transaction.query(insert, [.integer(3), .text("three again")])
             }
         }
-        try database.transaction { try $0.query(insert, [.integer(3), .text("three")]) }
+        _ = try database.transaction { try $0.query(insert, [.integer(3), .text("three")]) }
         #expect(try database.query("SELECT count(*) FROM t") == [[.integer(3)]])
         for round in 0..<2 {
             for n in 0..<150 {

@@ -70,7 +70,10 @@ int quarry_pool_workers(const quarry_pool *pool);
 /// are done. Calls from several threads take turns.
 void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context);
 
-/// The process's pool, one worker per online CPU, made on first use and never destroyed: the
+/// CPUs this process may use: those of its affinity mask, fewer if its cgroup's CPU quota
+/// (`cpu.max`, as a container's CPU limit sets it) allows less.
+int quarry_usable_cpus(void);
+/// The process's pool, one worker per usable CPU, made on first use and never destroyed: the
 /// encoder and the index's scan share it, so their spinning workers never outnumber the cores.
 quarry_pool *quarry_pool_shared(void);
 
