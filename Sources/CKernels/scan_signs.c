@@ -4,6 +4,8 @@
 // the int8 scores then rank the survivors and float32 rescores the best of those.
 #include "quarry_kernels.h"
 
+#include <immintrin.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,26 @@ void quarry_sign_bits(const int8_t *codes, int dimensions, long rows, uint64_t *
     }
 }
 
+size_t quarry_sign_block_words(long rows, int dimensions) {
+    size_t blocks = ((size_t)rows + QUARRY_SIGN_BLOCK - 1) / QUARRY_SIGN_BLOCK;
+    return blocks * QUARRY_SIGN_BLOCK * (size_t)((dimensions + 63) / 64);
+}
+
+/// Where word `word` of row `row` lies in the blocked layout.
+static inline size_t block_offset(long row, int words, int word) {
+    return (size_t)(row / QUARRY_SIGN_BLOCK) * QUARRY_SIGN_BLOCK * (size_t)words + (size_t)word * QUARRY_SIGN_BLOCK
+        + (size_t)(row % QUARRY_SIGN_BLOCK);
+}
+
+void quarry_store_sign_bits(const int8_t *codes, int dimensions, long first_row, long rows, uint64_t *blocks) {
+    int words = (dimensions + 63) / 64;
+    uint64_t plain[words];
+    for (long n = 0; n < rows; n++) {
+        quarry_sign_bits(codes + (size_t)n * (size_t)dimensions, dimensions, 1, plain);
+        for (int w = 0; w < words; w++) blocks[block_offset(first_row + n, words, w)] = plain[w];
+    }
+}
+
 // Rows of other tenants (and removed rows) get this distance: beyond any real one.
 #define EXCLUDED UINT16_MAX
 // Each worker counts distances into this many histograms, a row's chosen by its number: rows
@@ -26,24 +48,18 @@ void quarry_sign_bits(const int8_t *codes, int dimensions, long rows, uint64_t *
 #define LANES 4
 
 // Each row's distance to the query (EXCLUDED for other tenants' rows), counted into the LANES
-// histograms of `bins` counts at `histograms`.
+// histograms of `bins` counts at `histograms`. `begin` is the first row of a block.
 // Compiled twice: with the popcnt instruction, and without for a CPU that lacks it.
-static inline __attribute__((always_inline)) void measure(const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant,
+static inline __attribute__((always_inline)) void measure(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant,
                                                             long begin, long end, const uint64_t *query, uint16_t *out, long *histograms, int bins) {
     for (long row = begin; row < end; row++) {
         if (tenants[row] != tenant) {
             out[row] = EXCLUDED;
             continue;
         }
-        const uint64_t *b = bits + (size_t)row * (size_t)words;
+        const uint64_t *b = blocks + block_offset(row, words, 0);
         int distance = 0;
-        if (words == 6) {  // 384 dimensions, the default model's: unrolled
-            distance = __builtin_popcountll(b[0] ^ query[0]) + __builtin_popcountll(b[1] ^ query[1])
-                + __builtin_popcountll(b[2] ^ query[2]) + __builtin_popcountll(b[3] ^ query[3])
-                + __builtin_popcountll(b[4] ^ query[4]) + __builtin_popcountll(b[5] ^ query[5]);
-        } else {
-            for (int w = 0; w < words; w++) distance += __builtin_popcountll(b[w] ^ query[w]);
-        }
+        for (int w = 0; w < words; w++) distance += __builtin_popcountll(b[w * QUARRY_SIGN_BLOCK] ^ query[w]);
         out[row] = (uint16_t)distance;
         histograms[(row % LANES) * bins + distance]++;
     }
@@ -52,18 +68,78 @@ static inline __attribute__((always_inline)) void measure(const uint64_t *bits, 
 typedef void (*distances_kernel)(const uint64_t *, int, const int32_t *, int32_t, long, long, const uint64_t *, uint16_t *, long *, int);
 
 __attribute__((target("popcnt")))
-static void distances_popcnt(const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
+static void distances_popcnt(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
                              const uint64_t *query, uint16_t *out, long *histograms, int bins) {
-    measure(bits, words, tenants, tenant, begin, end, query, out, histograms, bins);
+    measure(blocks, words, tenants, tenant, begin, end, query, out, histograms, bins);
 }
 
-static void distances_baseline(const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
+static void distances_baseline(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
                                const uint64_t *query, uint16_t *out, long *histograms, int bins) {
-    measure(bits, words, tenants, tenant, begin, end, query, out, histograms, bins);
+    measure(blocks, words, tenants, tenant, begin, end, query, out, histograms, bins);
+}
+
+// A block's eight rows at once: eight words XORed and counted by one VPOPCNTQ per word; the
+// distances then stay in registers (read back from memory, each row's stalled on forwarding).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vpopcntdq")))
+static void distances_vpopcnt(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
+                              const uint64_t *query, uint16_t *out, long *histograms, int bins) {
+    for (long first = begin; first < end; first += QUARRY_SIGN_BLOCK) {
+        const uint64_t *block = blocks + block_offset(first, words, 0);
+        __m512i sum = _mm512_setzero_si512();
+        for (int w = 0; w < words; w++) {
+            __m512i word = _mm512_loadu_si512(block + w * QUARRY_SIGN_BLOCK);
+            sum = _mm512_add_epi64(sum, _mm512_popcnt_epi64(_mm512_xor_si512(word, _mm512_set1_epi64((long long)query[w]))));
+        }
+        __mmask8 present = end - first < QUARRY_SIGN_BLOCK ? (__mmask8)((1u << (end - first)) - 1) : 0xFF;
+        __mmask8 mine = _mm256_mask_cmpeq_epi32_mask(present, _mm256_maskz_loadu_epi32(present, tenants + first), _mm256_set1_epi32(tenant));
+        __m128i distances = _mm_mask_mov_epi16(_mm_set1_epi16((short)EXCLUDED), mine, _mm512_cvtepi64_epi16(sum));
+        _mm_mask_storeu_epi16(out + first, present, distances);
+        uint64_t halves[2] = {(uint64_t)_mm_cvtsi128_si64(distances), (uint64_t)_mm_extract_epi64(distances, 1)};
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < QUARRY_SIGN_BLOCK; r++)
+            if (mine >> r & 1) histograms[(r % LANES) * bins + (int)(halves[r / 4] >> (16 * (r % 4)) & 0xFFFF)]++;
+    }
+}
+
+// The rows taken once the cut is known: in row order, those nearer than `cut`, and of those at
+// it the first `at_cut`. At most `count` (the caller's choice of the cut guarantees it).
+// `first` is where to start (rows before it are taken already).
+typedef long (*select_kernel)(const uint16_t *, long, long, int, long, long, int32_t *);
+
+static long select_rows(const uint16_t *distances, long first, long rows, int cut, long at_cut, long count, int32_t *found) {
+    long size = 0;
+    for (long row = first; row < rows && size < count; row++) {
+        // Without branches: whether a row is taken is a coin toss to the branch predictor.
+        uint16_t distance = distances[row];
+        long tie = (distance == cut) & (at_cut > 0);
+        at_cut -= tie;
+        found[size] = (int32_t)row;
+        size += (distance < cut) | tie;
+    }
+    return size;
+}
+
+// Sixteen rows at a time: two compares, the ties allowed picked by PDEP, the rows taken written
+// by one compressing store.
+__attribute__((target("avx512f,avx512bw,avx512vl,bmi2")))
+static long select_rows_avx512(const uint16_t *distances, long first, long rows, int cut, long at_cut, long count, int32_t *found) {
+    long size = 0, row = first;
+    const __m256i cuts = _mm256_set1_epi16((short)cut);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (; row + 16 <= rows && size < count; row += 16) {
+        __m256i block = _mm256_loadu_si256((const __m256i *)(distances + row));
+        unsigned below = _mm256_cmplt_epu16_mask(block, cuts), ties = _mm256_cmpeq_epi16_mask(block, cuts);
+        if (__builtin_popcount(ties) > at_cut) ties = _pdep_u32((1u << at_cut) - 1, ties);  // the first at_cut of them
+        at_cut -= __builtin_popcount(ties);
+        __mmask16 take = (__mmask16)(below | ties);
+        _mm512_mask_compressstoreu_epi32(found + size, take, _mm512_add_epi32(lanes, _mm512_set1_epi32((int)row)));
+        size += __builtin_popcount(take);
+    }
+    return size + select_rows(distances, row, rows, cut, at_cut, count - size, found + size);
 }
 
 struct signs_scan {
-    const uint64_t *bits;
+    const uint64_t *blocks;
     const int32_t *tenants;
     const uint64_t *query;
     uint16_t *distances;
@@ -76,23 +152,47 @@ struct signs_scan {
 
 static void signs_part(void *context, int worker) {
     const struct signs_scan *scan = context;
-    long begin = scan->rows * worker / scan->parts, end = scan->rows * (worker + 1) / scan->parts;
+    // Whole blocks each: the vector kernel starts at a block's first row.
+    long blocks = (scan->rows + QUARRY_SIGN_BLOCK - 1) / QUARRY_SIGN_BLOCK;
+    long begin = blocks * worker / scan->parts * QUARRY_SIGN_BLOCK, end = blocks * (worker + 1) / scan->parts * QUARRY_SIGN_BLOCK;
+    if (end > scan->rows) end = scan->rows;
     long *histograms = scan->histograms + (size_t)worker * LANES * (size_t)scan->bins;
-    scan->kernel(scan->bits, scan->words, scan->tenants, scan->tenant, begin, end, scan->query, scan->distances, histograms, scan->bins);
+    scan->kernel(scan->blocks, scan->words, scan->tenants, scan->tenant, begin, end, scan->query, scan->distances, histograms, scan->bins);
+}
+
+// The kernels by name; `chosen_kernels` indexes this table (-1 until first picked).
+static const struct { const char *name; distances_kernel distances; select_kernel select; } kernels[] = {
+    {"vpopcnt", distances_vpopcnt, select_rows_avx512},
+    {"popcnt", distances_popcnt, select_rows},
+    {"baseline", distances_baseline, select_rows},
+};
+static atomic_int chosen_kernels = -1;
+
+int quarry_use_sign_kernel(const char *name) {
+    __builtin_cpu_init();
+    int supported[] = {
+        __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("bmi2"),
+        __builtin_cpu_supports("popcnt"),
+        1,
+    };
+    for (int index = 0; index < 3; index++) {
+        if (!supported[index] || (name && strcmp(name, kernels[index].name) != 0)) continue;
+        atomic_store_explicit(&chosen_kernels, index, memory_order_relaxed);
+        return 1;
+    }
+    return 0;
 }
 
 // Below this many rows a second worker costs about what it saves.
 #define PARALLEL_ROWS 20000
 
-long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long rows,
+long quarry_nearest_signs(quarry_pool *pool, const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long rows,
                           const uint64_t *query, long count, int32_t *found) {
     if (count <= 0 || rows <= 0) return 0;
     if (words * 64 >= EXCLUDED) return -1;  // distances would not fit their 16 bits
-    static distances_kernel kernel;  // picked once; a benign race: every thread picks the same
-    if (!kernel) {
-        __builtin_cpu_init();
-        kernel = __builtin_cpu_supports("popcnt") ? distances_popcnt : distances_baseline;
-    }
+    if (atomic_load_explicit(&chosen_kernels, memory_order_relaxed) < 0) quarry_use_sign_kernel(NULL);
+    int kernel = atomic_load_explicit(&chosen_kernels, memory_order_relaxed);
     int parts = pool && rows >= PARALLEL_ROWS ? quarry_pool_workers(pool) : 1;
     int bins = words * 64 + 1;
     uint16_t *distances = malloc(sizeof(uint16_t) * (size_t)rows);
@@ -102,7 +202,7 @@ long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, co
         free(histograms);
         return -1;
     }
-    struct signs_scan scan = {bits, tenants, query, distances, histograms, rows, tenant, kernel, words, bins, parts};
+    struct signs_scan scan = {blocks, tenants, query, distances, histograms, rows, tenant, kernels[kernel].distances, words, bins, parts};
     if (parts == 1) signs_part(&scan, 0); else quarry_pool_run(pool, signs_part, &scan);
 
     // The cut: the smallest distance within which `count` rows lie. Rows nearer than it are all
@@ -116,15 +216,7 @@ long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, co
         below += at;
     }
     long atCut = count - below;  // how many rows at the cut distance to take (all of them when cut == bins)
-    long size = 0;
-    for (long row = 0; row < rows && size < count; row++) {
-        // Without branches: whether a row is taken is a coin toss to the branch predictor.
-        uint16_t distance = distances[row];
-        long tie = (distance == cut) & (atCut > 0);
-        atCut -= tie;
-        found[size] = (int32_t)row;
-        size += (distance < cut) | tie;
-    }
+    long size = kernels[kernel].select(distances, 0, rows, cut, atCut, count, found);
     free(distances);
     free(histograms);
     return size;

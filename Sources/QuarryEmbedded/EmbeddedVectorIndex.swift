@@ -28,7 +28,8 @@ public final class EmbeddedVectorIndex: VectorIndex {
         /// Each row of `vectors` as int8 codes, `vectors[r, d] ≈ codes[r, d] · scales[r]`.
         var codes: [Int8] = []
         var scales: [Float] = []
-        /// Each row's int8 codes as sign bits (`signWords` words a row): the first pass's rows.
+        /// Each row's int8 codes as sign bits (`signWords` words a row), stored in blocks of rows
+        /// (`quarry_store_sign_bits`) for the first pass's vector kernel.
         var signs: [UInt64] = []
         var entries: [Entry] = []
         /// Each entry's tenant as a small number, -1 once removed (so also whether it is live):
@@ -66,19 +67,18 @@ public final class EmbeddedVectorIndex: VectorIndex {
         mutating func compact() {
             var renumbered = [Int32](repeating: -1, count: entries.count)
             var (keptVectors, keptCodes, keptScales, keptEntries, keptTenants) = ([Float](), [Int8](), [Float](), [EmbeddedVectorIndex.Entry](), [Int32]())
-            var keptSigns: [UInt64] = []
             keptVectors.reserveCapacity(liveRows * dimensions)
             keptCodes.reserveCapacity(liveRows * dimensions)
-            keptSigns.reserveCapacity(liveRows * signWords)
             for row in entries.indices where rowTenants[row] >= 0 {
                 renumbered[row] = Int32(keptEntries.count)
                 keptVectors.append(contentsOf: vectors[row * dimensions ..< (row + 1) * dimensions])
                 keptCodes.append(contentsOf: codes[row * dimensions ..< (row + 1) * dimensions])
-                keptSigns.append(contentsOf: signs[row * signWords ..< (row + 1) * signWords])
                 keptScales.append(scales[row])
                 keptEntries.append(entries[row])
                 keptTenants.append(rowTenants[row])
             }
+            var keptSigns = [UInt64](repeating: 0, count: quarry_sign_block_words(keptEntries.count, Int32(dimensions)))
+            quarry_store_sign_bits(keptCodes, Int32(dimensions), 0, keptEntries.count, &keptSigns)
             (vectors, codes, signs, scales, entries, rowTenants) = (keptVectors, keptCodes, keptSigns, keptScales, keptEntries, keptTenants)
             byChunk = byChunk.mapValues { Int(renumbered[$0]) }
             byDocument = byDocument.compactMapValues { rows in
@@ -178,9 +178,9 @@ extension EmbeddedVectorIndex.State {
             vectors.append(contentsOf: point.vector)
             let (rowCodes, scale) = Quantizer.quantize(point.vector)
             codes.append(contentsOf: rowCodes)
-            var rowSigns = [UInt64](repeating: 0, count: signWords)
-            quarry_sign_bits(rowCodes, Int32(dimensions), 1, &rowSigns)
-            signs.append(contentsOf: rowSigns)
+            let signWordsNeeded = quarry_sign_block_words(entries.count, Int32(dimensions))
+            if signs.count < signWordsNeeded { signs.append(contentsOf: repeatElement(0, count: signWordsNeeded - signs.count)) }
+            quarry_store_sign_bits(rowCodes, Int32(dimensions), entry, 1, &signs)
             scales.append(scale)
             rowTenants.append(tenantNumber(point.tenant))
             bm25.add(entry, terms: point.terms)

@@ -205,9 +205,45 @@ struct KernelTests {
                 distances.append((row, (0..<words).reduce(0) { $0 + (bits[row * words + $1] ^ query[$1]).nonzeroBitCount }))
             }
             let expected = distances.sorted { ($0.distance, $0.row) < ($1.distance, $1.row) }.prefix(count).map { Int32($0.row) }.sorted()
-            var found = [Int32](repeating: -1, count: count)
-            let kept = quarry_nearest_signs(quarry_pool_shared(), bits, Int32(words), tenants, tenant, rows, query, count, &found)
-            #expect(Array(found.prefix(Int(kept))) == expected, "tenant \(tenant)")
+            // Every kernel this CPU can run, then back to the default (the others are correct too,
+            // so tests running meanwhile are not disturbed).
+            defer { quarry_use_sign_kernel(nil) }
+            for kernel in ["vpopcnt", "popcnt", "baseline"] where quarry_use_sign_kernel(kernel) == 1 {
+                var found = [Int32](repeating: -1, count: count)
+                let kept = quarry_nearest_signs(quarry_pool_shared(), Self.signBlocks(bits, words: words), Int32(words), tenants, tenant, rows, query, count, &found)
+                #expect(Array(found.prefix(Int(kept))) == expected, "tenant \(tenant), kernel \(kernel)")
+            }
+        }
+    }
+
+    /// Row-major sign words in the index's blocked layout, written out here from its definition.
+    static func signBlocks(_ bits: [UInt64], words: Int) -> [UInt64] {
+        let rows = bits.count / words, block = Int(QUARRY_SIGN_BLOCK)
+        var blocks = [UInt64](repeating: 0, count: (rows + block - 1) / block * block * words)
+        for row in 0..<rows {
+            for word in 0..<words { blocks[row / block * block * words + word * block + row % block] = bits[row * words + word] }
+        }
+        return blocks
+    }
+
+    @Test("sign bits stored in blocks: each row's words where the layout puts them, the same as one row's", arguments: [384, 100, 7])
+    func signBlocksStored(dimensions: Int) {
+        let rows = 21
+        let codes = Self.values(rows * dimensions, seed: 43, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let words = (dimensions + 63) / 64
+        var plain = [UInt64](repeating: 0, count: rows * words)
+        quarry_sign_bits(codes, Int32(dimensions), rows, &plain)
+        #expect(quarry_sign_block_words(rows, Int32(dimensions)) == 24 * words)
+        var blocks = [UInt64](repeating: .max, count: quarry_sign_block_words(rows, Int32(dimensions)))
+        quarry_store_sign_bits(codes, Int32(dimensions), 0, 13, &blocks)
+        Array(codes[(13 * dimensions)...]).withUnsafeBufferPointer { rest in
+            quarry_store_sign_bits(rest.baseAddress!, Int32(dimensions), 13, rows - 13, &blocks)
+        }
+        let expected = Self.signBlocks(plain, words: words)
+        for index in 0..<(rows / 8 * 8 * words) { #expect(blocks[index] == expected[index], "word \(index)") }
+        // The last, partial block: only its rows' words are written.
+        for row in (rows / 8 * 8)..<rows {
+            for word in 0..<words { #expect(blocks[row / 8 * 8 * words + word * 8 + row % 8] == plain[row * words + word]) }
         }
     }
 

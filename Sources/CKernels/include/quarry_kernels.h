@@ -104,13 +104,28 @@ long quarry_best_listed_rows_int8(quarry_pool *pool, const int8_t *matrix, const
 /// d % 64 of its word d / 64, and a row takes (dimensions + 63) / 64 words of `bits`.
 void quarry_sign_bits(const int8_t *codes, int dimensions, long rows, uint64_t *bits);
 
+/// Rows of an index's sign bits stored together: word w of row r lies at
+/// (r / QUARRY_SIGN_BLOCK) · QUARRY_SIGN_BLOCK · words + w · QUARRY_SIGN_BLOCK + r % QUARRY_SIGN_BLOCK,
+/// so that one vector load reads the same word of a block's rows.
+#define QUARRY_SIGN_BLOCK 8
+/// Words of `blocks` holding `rows` rows of sign bits (whole blocks).
+size_t quarry_sign_block_words(long rows, int dimensions);
+/// Writes the sign bits of `rows` rows of `codes` as rows `first_row`… of `blocks`.
+void quarry_store_sign_bits(const int8_t *codes, int dimensions, long first_row, long rows, uint64_t *blocks);
+
 /// A first pass over an eighth of the int8 scan's bytes: into `found`, in row order, the `count`
-/// rows of `tenant` whose sign bits differ least from `query`'s (Hamming distance); of the rows
-/// at the last distance taken, the earlier ones. Returns how many (all of the tenant's rows when
-/// it has fewer), or -1 when memory ran out or rows are 65,472 dimensions or wider (distances
-/// are kept in 16 bits). Split over the pool's workers past 20,000 rows.
-long quarry_nearest_signs(quarry_pool *pool, const uint64_t *bits, int words, const int32_t *tenants, int32_t tenant, long rows,
+/// rows of `tenant` whose sign bits (`blocks`, as stored above) differ least from `query`'s
+/// (Hamming distance; `query` plain, as `quarry_sign_bits` writes one row); of the rows at the
+/// last distance taken, the earlier ones. Returns how many (all of the tenant's rows when it has
+/// fewer), or -1 when memory ran out or rows are 65,472 dimensions or wider (distances are kept
+/// in 16 bits). Split over the pool's workers past 20,000 rows.
+long quarry_nearest_signs(quarry_pool *pool, const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long rows,
                           const uint64_t *query, long count, int32_t *found);
+
+/// The first pass's distance kernel: "vpopcnt" (AVX-512 VPOPCNTDQ), "popcnt" or "baseline", or
+/// NULL for the best this CPU has (the default). Returns 0, changing nothing, when the CPU lacks
+/// the one named. For tests, which check each kernel the machine can run.
+int quarry_use_sign_kernel(const char *name);
 
 /// The CPU level the loader chose: "avx512", "avx2" or "baseline".
 const char *quarry_kernel_level(void);
