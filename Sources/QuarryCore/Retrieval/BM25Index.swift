@@ -27,6 +27,8 @@ public struct BM25Index: Sendable {
     private(set) var postings: [String: [Posting]] = [:]
     /// Term count of each entry; -1 for a never-added slot, -2 for a removed one whose postings remain.
     private(set) var lengths: [Int32] = []
+    /// The most terms an entry ever had (not lowered by removals): the length table's size.
+    private(set) var longest: Int32 = 0
     private(set) var liveCount = 0
     private(set) var totalLength = 0
     private(set) var removedEntries = 0
@@ -47,6 +49,7 @@ public struct BM25Index: Sendable {
             postings[term, default: []].append(Posting(entry: Int32(entry), frequency: frequency))
         }
         lengths[entry] = Int32(terms.count)
+        longest = max(longest, Int32(terms.count))
         liveCount += 1
         totalLength += terms.count
     }
@@ -89,6 +92,10 @@ public struct BM25Index: Sendable {
         removedEntries = 0
     }
 
+    /// Lengths up to this have their normalisation tabulated per query; longer ones (none in
+    /// practice: chunks are at most a few hundred terms) compute it per posting.
+    static let tabulatedLengths: Int32 = 1 << 16
+
     /// The `limit` best entries for the query terms (repeats weigh more), best first, among those
     /// `allowed` accepts; entries matching no term are not returned.
     public func search(_ terms: [String], limit: Int, allowed: ((Int) -> Bool)? = nil) -> [ScoredEntry] {
@@ -98,32 +105,28 @@ public struct BM25Index: Sendable {
         let documents = Float(liveCount)
         let averageLength = Float(totalLength) / documents
         let k1 = parameters.k1, b = parameters.b
-        // Each entry's length normalisation, once per query rather than once per posting (a
-        // query's terms have about 90,000 postings in a 100k-chunk index); infinity for a removed
-        // or never-added slot, so that its postings add nothing.
-        let norms = [Float](unsafeUninitializedCapacity: lengths.count) { norms, count in
-            lengths.withUnsafeBufferPointer { lengths in
-                for index in lengths.indices {
-                    let length = lengths[index]
-                    norms[index] = length >= 0 ? k1 * (1 - b + b * Float(length) / averageLength) : .infinity
-                }
-            }
-            count = lengths.count
-        }
+        func norm(_ length: Int32) -> Float { k1 * (1 - b + b * Float(length) / averageLength) }
+        // The length normalisation depends on an entry's length alone: computed once per length up
+        // to the longest entry's (a few hundred values, not one per entry or per posting: a
+        // query's terms have about 90,000 postings in a 100k-chunk index) and looked up.
+        let norms = (0...min(longest, Self.tabulatedLengths)).map(norm)
         var scores = [Float](repeating: 0, count: lengths.count)
         // Raw buffers in the loop: a posting list can be most of the index long.
-        norms.withUnsafeBufferPointer { norms in
-            scores.withUnsafeMutableBufferPointer { scores in
-                for (term, queryFrequency) in queryFrequencies {
-                    guard let list = postings[term] else { continue }
-                    let matching = Float(list.count)
-                    let idf = logf(1 + (documents - matching + 0.5) / (matching + 0.5))
-                    let weight = idf * queryFrequency * (k1 + 1)
-                    list.withUnsafeBufferPointer { list in
-                        for posting in list {
-                            let index = Int(posting.entry)
-                            let frequency = Float(posting.frequency)
-                            scores[index] += weight * frequency / (frequency + norms[index])
+        lengths.withUnsafeBufferPointer { lengths in
+            norms.withUnsafeBufferPointer { norms in
+                scores.withUnsafeMutableBufferPointer { scores in
+                    for (term, queryFrequency) in queryFrequencies {
+                        guard let list = postings[term] else { continue }
+                        let matching = Float(list.count)
+                        let idf = logf(1 + (documents - matching + 0.5) / (matching + 0.5))
+                        let weight = idf * queryFrequency * (k1 + 1)
+                        list.withUnsafeBufferPointer { list in
+                            for posting in list {
+                                let index = Int(posting.entry), length = lengths[index]
+                                guard length >= 0 else { continue }  // removed: its postings stay until compaction
+                                let frequency = Float(posting.frequency)
+                                scores[index] += weight * frequency / (frequency + (Int(length) < norms.count ? norms[Int(length)] : norm(length)))
+                            }
                         }
                     }
                 }

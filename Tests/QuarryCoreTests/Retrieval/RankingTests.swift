@@ -44,6 +44,58 @@ struct RankingTests {
         #expect(index.search(["cat"], limit: 0).isEmpty)
     }
 
+    /// Many entries (most not matching, scattered matches, removals, a filter, equal texts):
+    /// whatever the heap saw first, the best entries are the formula's, equal scores by entry.
+    @Test("on a larger index the best entries are the formula's, equal scores in entry order", arguments: [1, 10, 100])
+    func scoresAtScale(limit: Int) {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(seed >> 33) % bound
+        }
+        let vocabulary = (0..<40).map { "t\($0)" }
+        var index = BM25Index()
+        var added: [[String]] = []
+        for entry in 0..<3_001 {
+            // Every 7th entry repeats the terms of the one 6 before: equal scores.
+            let terms = entry % 7 == 6 ? added[entry - 6] : (0..<(1 + next(30))).map { _ in vocabulary[next(entry % 3 == 0 ? 40 : 8)] }
+            added.append(terms)
+            index.add(entry, terms: terms)
+        }
+        let removed = Set(stride(from: 5, to: 3_001, by: 11))
+        for entry in removed { index.remove(entry) }
+        // Removal is lazy: removed entries still count in document frequencies, not in lengths.
+        let live = added.indices.filter { !removed.contains($0) }
+        let average = Double(live.reduce(0) { $0 + added[$1].count }) / Double(live.count)
+        let allowed = { (entry: Int) in entry % 4 != 1 }
+        for query in [["t1"], ["t9", "t30"], ["t2", "t2", "t35"], ["t39"]] {
+            let matching = Dictionary(uniqueKeysWithValues: Set(query).map { term in (term, Double(added.count(where: { $0.contains(term) }))) })
+            var expected: [Int: Double] = [:]
+            for entry in live where allowed(entry) {
+                var score = 0.0
+                for term in Set(query) {
+                    let frequency = Double(added[entry].count(where: { $0 == term }))
+                    guard frequency > 0 else { continue }
+                    score += Double(query.count(where: { $0 == term }))
+                        * Self.bm25(frequency: frequency, length: Double(added[entry].count), averageLength: average, matching: matching[term]!,
+                                    documents: Double(live.count))
+                }
+                if score > 0 { expected[entry] = score }
+            }
+            let hits = index.search(query, limit: limit, allowed: allowed)
+            #expect(hits.count == min(limit, expected.count), "\(query)")
+            for hit in hits { #expect(abs(Double(hit.score) - (expected[hit.entry] ?? -1)) < 1e-4 * Double(hit.score), "\(query): entry \(hit.entry)") }
+            for (earlier, later) in zip(hits, hits.dropFirst()) {
+                #expect(earlier.score > later.score || (earlier.score == later.score && earlier.entry < later.entry), "\(query)")
+            }
+            // Nothing clearly better was left out.
+            let bar = Double(hits.last?.score ?? 0) * (1 + 1e-4)
+            let found = Set(hits.map(\.entry))
+            #expect(expected.filter { $0.value > bar && !found.contains($0.key) }.isEmpty, "\(query)")
+            #expect(limit < 10 || hits.contains { hit in added.count(where: { $0 == added[hit.entry] }) > 1 }, "\(query): no equal texts among the hits")
+        }
+    }
+
     @Test("filters, removal and replacement")
     func updates() {
         var index = Self.index()
