@@ -37,6 +37,14 @@ struct DocumentStoreContractTests {
         #expect(try await store.records(tenant: "globex", limit: 10, offset: 0).map(\.id) == ["d9"])
         #expect(try await store.records(source: "file:///a.pdf", tenant: "acme").count == 3)
         #expect(try await store.records(source: "file:///b.pdf", tenant: "acme").isEmpty)
+        // Labels: title and source, of the tenant's documents only, none for unknown ids.
+        var quoted = Self.record("d4", uri: "file:///c%20d.pdf")
+        quoted.title = "Tides — \"quoted\" ünïcode"
+        try await store.save(quoted)
+        let labels = try await store.labels(["d2", "d1", "d4", "d9", "missing"], tenant: "acme").sorted { $0.id < $1.id }
+        #expect(labels == [DocumentLabel(id: "d1", title: nil, source: "file:///a.pdf"), DocumentLabel(id: "d2", title: "Tides", source: "file:///a.pdf"),
+                           DocumentLabel(id: "d4", title: "Tides — \"quoted\" ünïcode", source: "file:///c%20d.pdf")])
+        #expect(try await store.labels([], tenant: "acme").isEmpty)
     }
 
     @Test("update replaces an existing record and never brings back a deleted one", arguments: StoreBackend.allCases)

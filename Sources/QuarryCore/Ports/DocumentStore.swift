@@ -6,6 +6,9 @@ public protocol DocumentStore: Sendable {
     func record(_ id: String, tenant: String) async throws -> DocumentRecord?
     /// The records of those of `ids` that exist, in no particular order.
     func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord]
+    /// What a citation names of those of `ids` that exist (title and source), in no particular
+    /// order: read on every query, so a store may answer it without decoding whole records.
+    func labels(_ ids: [String], tenant: String) async throws -> [DocumentLabel]
     /// The tenant's documents, newest first, `limit` of them after `offset`.
     func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord]
     /// The tenant's documents from `uri` (a new version replaces the older ones).
@@ -22,6 +25,26 @@ public protocol DocumentStore: Sendable {
     func delete(_ id: String, tenant: String) async throws
     func saveBytes(_ data: Data, document: String, tenant: String) async throws
     func bytes(document: String, tenant: String) async throws -> Data?
+}
+
+extension DocumentStore {
+    public func labels(_ ids: [String], tenant: String) async throws -> [DocumentLabel] {
+        try await records(ids, tenant: tenant).map { DocumentLabel(id: $0.id, title: $0.title, source: $0.source.uri) }
+    }
+}
+
+/// A document as its citations name it.
+public struct DocumentLabel: Sendable, Equatable {
+    public var id: String
+    public var title: String?
+    /// The source's URI.
+    public var source: String
+
+    public init(id: String, title: String?, source: String) {
+        self.id = id
+        self.title = title
+        self.source = source
+    }
 }
 
 /// A document as the store keeps it: no pages (they live in the chunks), progress per stage.

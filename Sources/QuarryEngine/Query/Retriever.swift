@@ -99,8 +99,8 @@ public struct Retriever: Sendable {
         time("search")
 
         let chunks = Dictionary(try await store.chunks(found.map(\.chunkId), tenant: tenant).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let records = Dictionary(try await store.records(Array(Set(found.map(\.documentId))), tenant: tenant).map { ($0.id, $0) },
-                                 uniquingKeysWith: { a, _ in a })
+        let labels = Dictionary(try await store.labels(Array(Set(found.map(\.documentId))), tenant: tenant).map { ($0.id, $0) },
+                                uniquingKeysWith: { a, _ in a })
         time("load")
         var hits: [QueryHit] = []
         var citations: [Citation] = []
@@ -108,12 +108,12 @@ public struct Retriever: Sendable {
         var seen: [String: Bool] = [:]  // word → whether it is a query term, across the snippets
         for hit in found {
             guard let chunk = chunks[hit.chunkId] else { continue }  // deleted between search and read
-            let record = records[hit.documentId]
-            hits.append(QueryHit(chunkId: chunk.id, documentId: chunk.documentId, title: record?.title, score: hit.score, text: chunk.text,
+            let label = labels[hit.documentId]
+            hits.append(QueryHit(chunkId: chunk.id, documentId: chunk.documentId, title: label?.title, score: hit.score, text: chunk.text,
                                  headingPath: chunk.headingPath, pageStart: chunk.pageStart, pageEnd: chunk.pageEnd))
             let span = chunk.spans.first ?? Chunk.Span(page: chunk.pageStart, start: 0, end: 0)
             citations.append(Citation(
-                number: citations.count + 1, documentId: chunk.documentId, title: record?.title, source: record?.source.uri ?? "",
+                number: citations.count + 1, documentId: chunk.documentId, title: label?.title, source: label?.source ?? "",
                 page: span.page, charStart: span.start, charEnd: span.end, snippet: Snippet.mark(chunk.text, terms: wanted, analyzer: analyzer, seen: &seen),
                 score: hit.score, boxes: chunk.boxes.filter { $0.page == span.page }
             ))
