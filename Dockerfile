@@ -14,6 +14,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 COPY --from=build /src/.build/release/quarry /usr/local/bin/quarry
 COPY --from=build /opt/quarry/models /opt/quarry/models
 ENV QUARRY_MODEL_DIR=/opt/quarry/models/all-MiniLM-L6-v2
+# No libmongoc statistics in /dev/shm: a killed process would leave its file behind (Makefile).
+ENV MONGOC_DISABLE_SHM=1
 # The data directory (the API's signing secret; the queue and stores when embedded) belongs to the
 # unprivileged user the processes run as; a named volume mounted there inherits that.
 RUN mkdir -p /var/lib/quarry && chown nobody /var/lib/quarry
