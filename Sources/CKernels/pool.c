@@ -165,7 +165,8 @@ int quarry_usable_cpus(void) {
         *path++ = 0;
         controllers++;
         const char *root = *controllers == 0 ? "/sys/fs/cgroup" : NULL;
-        for (char *name = strtok(controllers, ","); name && !root; name = strtok(NULL, ","))
+        char *rest = NULL;
+        for (char *name = strtok_r(controllers, ",", &rest); name && !root; name = strtok_r(NULL, ",", &rest))
             if (strcmp(name, "cpu") == 0) root = "/sys/fs/cgroup/cpu";
         if (!root) continue;
         snprintf(directory, sizeof directory, "%s%s", root, strcmp(path, "/") == 0 ? "" : path);
