@@ -43,6 +43,20 @@ public final class MongoDocumentStore: DocumentStore {
         }
     }
 
+    /// A projection of id, title and source: what a query's citations read of each document.
+    public func labels(_ ids: [String], tenant: String) async throws -> [DocumentLabel] {
+        guard !ids.isEmpty else { return [] }
+        try await prepare()
+        let keys = ids.map { key($0, tenant: tenant) }
+        let options = Data(#"{"projection": {"id": 1, "title": 1, "sourceUri": 1}}"#.utf8)
+        return try await client.run { session in
+            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: options)).map { document in
+                let label = try document.decode(StoredLabel.self)
+                return DocumentLabel(id: label.id, title: label.title, source: label.sourceUri)
+            }
+        }
+    }
+
     public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {
         try await prepare()
         return try await client.run { session in

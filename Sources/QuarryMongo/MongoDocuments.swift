@@ -8,6 +8,13 @@ import QuarryCore
 /// embedded-document `_id` made SecantusDB scan whole collections).
 func key(_ id: String, tenant: String) -> String { Hex.encode(tenant.utf8) + "/" + id }
 
+/// The fields of a stored record that ``DocumentStore/labels(_:tenant:)`` projects.
+struct StoredLabel: Decodable {
+    let id: String
+    let title: String?
+    let sourceUri: String
+}
+
 /// A document record as stored: its fields at the top level, so operators can query them, with
 /// metadata as `{key, value}` pairs (keys are the user's and may hold `.` or `$`).
 struct StoredRecord: Codable, Sendable {

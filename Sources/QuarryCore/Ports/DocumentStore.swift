@@ -27,12 +27,6 @@ public protocol DocumentStore: Sendable {
     func bytes(document: String, tenant: String) async throws -> Data?
 }
 
-extension DocumentStore {
-    public func labels(_ ids: [String], tenant: String) async throws -> [DocumentLabel] {
-        try await records(ids, tenant: tenant).map { DocumentLabel(id: $0.id, title: $0.title, source: $0.source.uri) }
-    }
-}
-
 /// A document as its citations name it.
 public struct DocumentLabel: Sendable, Equatable {
     public var id: String
