@@ -122,23 +122,30 @@ void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int
     }
 }
 
+typedef void (*dot_rows_kernel)(const float *, int, long, long, const float *, float *);
+
+static dot_rows_kernel dot_rows_for_cpu(void) {
+    switch (detect()) {
+    case AVX512: return dot_rows_avx512;
+    case AVX2: return dot_rows_avx2;
+    default: return dot_rows_baseline;
+    }
+}
+
 void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *rows, long count, const float *vector, float *scores) {
     // The listed rows lie scattered over an index of hundreds of megabytes, each a miss to
     // memory: the row LISTED_AHEAD places on is requested while one is scored.
     size_t row_bytes = (size_t)dimensions * sizeof(float);
+    dot_rows_kernel dot = dot_rows_for_cpu();  // picked once, not per row
     for (long i = 0; i < count; i++) {
         if (i + LISTED_AHEAD < count) {
             const char *ahead = (const char *)(matrix + (size_t)rows[i + LISTED_AHEAD] * dimensions);
             for (size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(ahead + line);
         }
-        quarry_dot_rows(matrix + (size_t)rows[i] * dimensions, dimensions, 0, 1, vector, scores + i);
+        dot(matrix + (size_t)rows[i] * dimensions, dimensions, 0, 1, vector, scores + i);
     }
 }
 
 void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end, const float *vector, float *scores) {
-    switch (detect()) {
-    case AVX512: dot_rows_avx512(matrix, dimensions, row_begin, row_end, vector, scores); break;
-    case AVX2: dot_rows_avx2(matrix, dimensions, row_begin, row_end, vector, scores); break;
-    default: dot_rows_baseline(matrix, dimensions, row_begin, row_end, vector, scores);
-    }
+    dot_rows_for_cpu()(matrix, dimensions, row_begin, row_end, vector, scores);
 }

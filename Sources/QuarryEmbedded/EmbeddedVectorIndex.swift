@@ -253,22 +253,22 @@ extension EmbeddedVectorIndex {
         guard !state.entries.isEmpty else { return [] }  // a tenant whose rows were all compacted away
         let (query, _) = Quantizer.quantize(vector)
         let wanted = max(limit * rescoreFactor, minimumCandidates)
-        let candidates = allowed.map { filteredCandidates(state, query, wanted, tenant: tenant, allowed: $0) }
+        let rows = allowed.map { filteredCandidates(state, query, wanted, tenant: tenant, allowed: $0) }
             ?? signSurvivors(tenantRows: tenantRows, wanted: wanted).flatMap { signCandidates(state, query, wanted, tenant: tenant, survivors: $0) }
             ?? tenantCandidates(state, query, wanted, tenant: tenant)
-        let rows = candidates.map { Int32($0.entry) }
         var exact = [Float](repeating: 0, count: rows.count)
         state.vectors.withUnsafeBufferPointer { matrix in
             quarry_dot_listed_rows(matrix.baseAddress!, Int32(state.dimensions), rows, rows.count, vector, &exact)
         }
         var best = TopK(limit)
-        for (candidate, score) in zip(candidates, exact) { best.insert(ScoredEntry(entry: candidate.entry, score: score)) }
+        for (row, score) in zip(rows, exact) { best.insert(ScoredEntry(entry: Int(row), score: score)) }
         return best.sorted()
     }
 
     /// The tenant's `count` best rows by int8 score: scored and selected in C, block by block,
-    /// with no scores array (the common query, without filters).
-    static func tenantCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32) -> [ScoredEntry] {
+    /// with no scores array (the common query, without filters). The candidate functions return
+    /// rows only: their int8 scores served to select them, and rescoring replaces them.
+    static func tenantCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32) -> [Int32] {
         var best = [quarry_candidate](repeating: quarry_candidate(), count: count)
         let found = state.codes.withUnsafeBufferPointer { codes in
             state.scales.withUnsafeBufferPointer { scales in
@@ -279,7 +279,7 @@ extension EmbeddedVectorIndex {
             }
         }
         guard found >= 0 else { return filteredCandidates(state, query, count, tenant: tenant, allowed: { _ in true }) }  // out of memory
-        return best.prefix(found).map { ScoredEntry(entry: Int($0.row), score: $0.score) }
+        return best.prefix(found).map(\.row)
     }
 
     /// How many rows the sign-bit pass keeps for `wanted` int8 candidates among a tenant's
@@ -295,7 +295,7 @@ extension EmbeddedVectorIndex {
 
     /// The tenant's `count` best rows by int8 score among the `survivors` rows nearest the query
     /// by sign bits; nil when the kernels cannot (out of memory, or rows too wide for the pass).
-    static func signCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, survivors: Int) -> [ScoredEntry]? {
+    static func signCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, survivors: Int) -> [Int32]? {
         var querySigns = [UInt64](repeating: 0, count: state.signWords)
         quarry_sign_bits(query, Int32(state.dimensions), 1, &querySigns)
         var rows = [Int32](repeating: 0, count: survivors)
@@ -313,12 +313,12 @@ extension EmbeddedVectorIndex {
             }
         }
         guard found >= 0 else { return nil }
-        return best.prefix(found).map { ScoredEntry(entry: Int($0.row), score: $0.score) }
+        return best.prefix(found).map(\.row)
     }
 
     /// The same with a document or metadata filter: every row scored, then the filter asked only
     /// of rows good enough to enter.
-    static func filteredCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, allowed: (Int) -> Bool) -> [ScoredEntry] {
+    static func filteredCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, allowed: (Int) -> Bool) -> [Int32] {
         let rows = state.entries.count
         var approximate = [Int32](repeating: 0, count: rows)
         state.codes.withUnsafeBufferPointer { codes in
@@ -335,7 +335,7 @@ extension EmbeddedVectorIndex {
                 }
             }
         }
-        return candidates.sorted()
+        return candidates.sorted().map { Int32($0.entry) }
     }
 }
 
