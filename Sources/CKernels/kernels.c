@@ -6,6 +6,7 @@
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
+typedef _Float16 v16h __attribute__((vector_size(32)));
 
 /// Rows transposed together into L2 for a matrix product: a multiple of every level's TILE_ROWS.
 #define BLOCK_ROWS 96
@@ -20,27 +21,34 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 // v16 are always inlined, so the calling convention for 64-byte vectors never applies.
 #pragma clang diagnostic ignored "-Wpsabi"
 // TILE_ROWS: rows of a register tile; 2 · TILE_ROWS accumulators must fit the level's registers.
+// HALF_INSTRUCTIONS: the level widens half-precision weights with F16C's instruction.
 #define LEVEL avx512
 #define TILE_ROWS 12
+#define HALF_INSTRUCTIONS 1
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))), apply_to = function)
 #include "kernels_impl.h"
 #pragma clang attribute pop
 #undef LEVEL
 #undef TILE_ROWS
+#undef HALF_INSTRUCTIONS
 
 #define LEVEL avx2
 #define TILE_ROWS 3
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define HALF_INSTRUCTIONS 1
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #include "kernels_impl.h"
 #pragma clang attribute pop
 #undef LEVEL
 #undef TILE_ROWS
+#undef HALF_INSTRUCTIONS
 
 #define LEVEL baseline
 #define TILE_ROWS 1
+#define HALF_INSTRUCTIONS 0
 #include "kernels_impl.h"
 #undef LEVEL
 #undef TILE_ROWS
+#undef HALF_INSTRUCTIONS
 
 enum level { BASELINE, AVX2, AVX512 };
 
@@ -51,7 +59,7 @@ static enum level detect(void) {
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
             cached = AVX512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
             cached = AVX2;
         else
             cached = BASELINE;
@@ -74,21 +82,21 @@ size_t quarry_packed_count(int outputs, int inputs) {
     return panels * (size_t)inputs * QUARRY_PANEL;
 }
 
-void quarry_pack(const float *weight, int outputs, int inputs, float *packed) {
+void quarry_pack(const float *weight, int outputs, int inputs, uint16_t *packed) {
     int panels = (outputs + QUARRY_PANEL - 1) / QUARRY_PANEL;
     for (int panel = 0; panel < panels; panel++)
         for (int k = 0; k < inputs; k++)
             for (int j = 0; j < QUARRY_PANEL; j++) {
                 int output = panel * QUARRY_PANEL + j;
-                packed[((size_t)panel * inputs + k) * QUARRY_PANEL + j] =
-                    output < outputs ? weight[(size_t)output * inputs + k] : 0;
+                _Float16 half = (_Float16)(output < outputs ? weight[(size_t)output * inputs + k] : 0);
+                memcpy(&packed[((size_t)panel * inputs + k) * QUARRY_PANEL + j], &half, sizeof half);
             }
 }
 
-void quarry_linear(const float *input, int input_stride, int row_begin, int row_end,
-                   const float *packed, const float *bias, int inputs, int outputs,
-                   int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
-    switch (detect()) {
+static void linear_at(enum level level, const float *input, int input_stride, int row_begin, int row_end,
+                      const uint16_t *packed, const float *bias, int inputs, int outputs,
+                      int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
+    switch (level) {
     case AVX512:
         linear_avx512(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
         break;
@@ -98,6 +106,27 @@ void quarry_linear(const float *input, int input_stride, int row_begin, int row_
     default:
         linear_baseline(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
     }
+}
+
+void quarry_linear(const float *input, int input_stride, int row_begin, int row_end,
+                   const uint16_t *packed, const float *bias, int inputs, int outputs,
+                   int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
+    linear_at(detect(), input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu,
+              output, output_stride, scratch);
+}
+
+int quarry_linear_at_level(const char *name, const float *input, int input_stride, int row_begin, int row_end,
+                           const uint16_t *packed, const float *bias, int inputs, int outputs,
+                           int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
+    enum level level;
+    if (strcmp(name, "avx512") == 0) level = AVX512;
+    else if (strcmp(name, "avx2") == 0) level = AVX2;
+    else if (strcmp(name, "baseline") == 0) level = BASELINE;
+    else return 0;
+    if (level > detect()) return 0;  // each level's CPU runs the ones below it
+    linear_at(level, input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu,
+              output, output_stride, scratch);
+    return 1;
 }
 
 size_t quarry_attention_scratch_count(int length, int head_size) {

@@ -15,6 +15,33 @@ static inline __attribute__((always_inline)) v16 NAME(load)(const float *p) {
 
 static inline __attribute__((always_inline)) void NAME(store)(float *p, v16 value) { memcpy(p, &value, sizeof value); }
 
+/// 16 half-precision values widened to floats.
+static inline __attribute__((always_inline)) v16 NAME(load_half)(const uint16_t *p) {
+#if HALF_INSTRUCTIONS
+    v16h half;
+    memcpy(&half, p, sizeof half);
+    return __builtin_convertvector(half, v16);
+#else
+    // Without F16C: exponent and mantissa shifted into a float's places, then scaled by 2^112 to
+    // move the exponent bias from 15 to 127 (exact for normal and subnormal halves; packed
+    // weights hold no infinities or NaNs), and the sign put back.
+    uint16_t raw[16];
+    memcpy(raw, p, sizeof raw);
+    v16i bits, sign;
+    for (int i = 0; i < 16; i++) {
+        bits[i] = (int32_t)(raw[i] & 0x7fff) << 13;
+        sign[i] = (int32_t)(raw[i] & 0x8000) << 16;
+    }
+    v16 magnitude;
+    memcpy(&magnitude, &bits, sizeof magnitude);
+    magnitude *= 0x1p112f;
+    memcpy(&bits, &magnitude, sizeof bits);
+    bits |= sign;
+    memcpy(&magnitude, &bits, sizeof magnitude);
+    return magnitude;
+#endif
+}
+
 static inline __attribute__((always_inline)) float NAME(sum)(v16 v) {
     float total = 0;
     for (int i = 0; i < 16; i++) total += v[i];
@@ -65,7 +92,7 @@ static inline __attribute__((always_inline)) v16 NAME(gelu)(v16 x) {
 /// the bias (`first`) or from the first `count` rows of `output` (a later slice of the inputs);
 /// GELU is applied when `gelu` is set (the last slice).
 static inline __attribute__((always_inline)) void NAME(tile)(
-    const float *rows, int count, const float *panel, int depth, const float *bias, int first, int gelu,
+    const float *rows, int count, const uint16_t *panel, int depth, const float *bias, int first, int gelu,
     float *output, int output_stride, const int height)
 {
     // Sized for every height a caller may name (dead branches included), so none indexes past.
@@ -78,11 +105,10 @@ static inline __attribute__((always_inline)) void NAME(tile)(
         acc1[r] = stored ? NAME(load)(output + r * output_stride + 16) : bias1;
     }
     for (int k = 0; k < depth; k++) {
-        v16 b0 = NAME(load)(panel + k * QUARRY_PANEL), b1 = NAME(load)(panel + k * QUARRY_PANEL + 16);
-        // Weights stream from memory on the query path: ask for them 32 steps (4 KB) early; 4 steps
-        // left a query's first tile waiting on its loads.
-        __builtin_prefetch(panel + (k + 32) * QUARRY_PANEL);
-        __builtin_prefetch(panel + (k + 32) * QUARRY_PANEL + 16);
+        v16 b0 = NAME(load_half)(panel + k * QUARRY_PANEL), b1 = NAME(load_half)(panel + k * QUARRY_PANEL + 16);
+        // Weights stream from memory on the query path: ask for them 64 steps (4 KB) early; a few
+        // steps left a query's first tile waiting on its loads. A step's 32 halves are one line.
+        __builtin_prefetch(panel + (k + 64) * QUARRY_PANEL);
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < height; r++) {
             v16 a = NAME(splat)(rows[k * TILE_ROWS + r]);
@@ -97,7 +123,7 @@ static inline __attribute__((always_inline)) void NAME(tile)(
 }
 
 static void NAME(linear)(const float *input, int input_stride, int row_begin, int row_end,
-                         const float *packed, const float *bias, int inputs, int outputs,
+                         const uint16_t *packed, const float *bias, int inputs, int outputs,
                          int panel_begin, int panel_end, int gelu, float *output, int output_stride,
                          float *scratch)
 {
@@ -126,7 +152,7 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
             for (int panel = panel_begin; panel < panel_end; panel++) {
                 int column = panel * QUARRY_PANEL;
                 int width = outputs - column < QUARRY_PANEL ? outputs - column : QUARRY_PANEL;
-                const float *weights = packed + ((size_t)panel * inputs + start) * QUARRY_PANEL;
+                const uint16_t *weights = packed + ((size_t)panel * inputs + start) * QUARRY_PANEL;
                 float bias_copy[QUARRY_PANEL] = {0};
                 memcpy(bias_copy, bias + column, sizeof(float) * (size_t)width);
                 for (int row = 0; row < block_rows; row += TILE_ROWS) {

@@ -61,12 +61,13 @@ struct BertWeights: @unchecked Sendable {
     }
 }
 
-/// A dense layer `y = x · Wᵀ + b` with W packed into the kernels' panels (64-byte aligned).
+/// A dense layer `y = x · Wᵀ + b` with W packed into the kernels' panels of half-precision values
+/// (64-byte aligned; `quarry_pack` says why halves).
 final class PackedLinear: @unchecked Sendable {
     let inputs: Int
     let outputs: Int
     let panels: Int
-    let weight: UnsafeMutableBufferPointer<Float>
+    let weight: UnsafeMutableBufferPointer<UInt16>
     let bias: [Float]
 
     /// Stacks `[outputs, inputs]` weights (PyTorch's layout) along the outputs: one product for all.
@@ -77,8 +78,8 @@ final class PackedLinear: @unchecked Sendable {
         outputs = stacked.count / inputs
         panels = (outputs + Int(QUARRY_PANEL) - 1) / Int(QUARRY_PANEL)
         let count = quarry_packed_count(Int32(outputs), Int32(inputs))
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-        weight = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Float.self, capacity: count), count: count)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<UInt16>.stride, alignment: 64)
+        weight = UnsafeMutableBufferPointer(start: memory.bindMemory(to: UInt16.self, capacity: count), count: count)
         quarry_pack(stacked, Int32(outputs), Int32(inputs), weight.baseAddress!)
         bias = biases.flatMap { Array($0) }
     }

@@ -10,21 +10,32 @@
 /// Output columns per packed weight panel (two 16-float vectors).
 #define QUARRY_PANEL 32
 
-/// Floats needed to pack an `[outputs, inputs]` weight (outputs rounded up to whole panels).
+/// Half-precision values needed to pack an `[outputs, inputs]` weight (outputs rounded up to
+/// whole panels).
 size_t quarry_packed_count(int outputs, int inputs);
 
 /// Packs a row-major `[outputs, inputs]` weight (PyTorch's layout) into panels of
-/// QUARRY_PANEL outputs, each `inputs` rows of QUARRY_PANEL contiguous floats.
-void quarry_pack(const float *weight, int outputs, int inputs, float *packed);
+/// QUARRY_PANEL outputs, each `inputs` rows of QUARRY_PANEL contiguous IEEE half-precision values
+/// (binary16, rounded to nearest even). A query's product reads every weight once and is bound by
+/// memory: halves stream in half the time, and their rounding (relative 2⁻¹¹) moves embeddings
+/// by a cosine of about 1e-7.
+void quarry_pack(const float *weight, int outputs, int inputs, uint16_t *packed);
 
 /// `output[r, j] = bias[j] + Σ_k input[r, k] · weight[j, k]` for rows [row_begin, row_end) and
 /// the columns of panels [panel_begin, panel_end); GELU (erf) applied after when `gelu` is set.
 /// `scratch` needs `quarry_linear_scratch_count(inputs)` floats, 64-byte aligned.
 size_t quarry_linear_scratch_count(int inputs);
 void quarry_linear(const float *input, int input_stride, int row_begin, int row_end,
-                   const float *packed, const float *bias, int inputs, int outputs,
+                   const uint16_t *packed, const float *bias, int inputs, int outputs,
                    int panel_begin, int panel_end, int gelu,
                    float *output, int output_stride, float *scratch);
+
+/// `quarry_linear` by the named kernel level ("avx512", "avx2", "baseline") rather than the best
+/// this CPU runs, for tests; 0 (and nothing computed) when this CPU cannot run that level.
+int quarry_linear_at_level(const char *level, const float *input, int input_stride, int row_begin, int row_end,
+                           const uint16_t *packed, const float *bias, int inputs, int outputs,
+                           int panel_begin, int panel_end, int gelu,
+                           float *output, int output_stride, float *scratch);
 
 /// Scaled dot-product attention of one head over one sequence of `length` rows, without mask.
 /// `qkv` holds each row's query, key and value side by side (`3 · hidden` floats a row);
