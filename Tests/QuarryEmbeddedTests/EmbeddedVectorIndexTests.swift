@@ -125,4 +125,27 @@ struct EmbeddedVectorIndexTests {
         #expect(recallDeep >= 0.99, "recall@100 \(recallDeep)")
     }
 
+    @Test("a hybrid query over a tenant large enough for the sign-bit pass (run beside BM25) fuses exactly the lists dense and sparse queries give alone")
+    func hybridBesideSignPass() async throws {
+        let rows = 8_000, words = ["cell", "protein", "gene", "tumour", "mouse", "dose", "trial", "virus", "brain", "heart", "lung"]
+        let index = try EmbeddedVectorIndex()
+        try await index.upsert((0..<rows).map { n in
+            Self.point(n, terms: (0..<(2 + n % 4)).map { words[(n * 7 + $0 * 3) % words.count] })
+        })
+        try await index.upsert([Self.point(rows, tenant: "globex", terms: ["gene"])])  // another tenant's row never enters
+        #expect(EmbeddedVectorIndex.signSurvivors(tenantRows: rows, wanted: IndexQuery.defaultCandidates * EmbeddedVectorIndex.rescoreFactor) != nil)
+        for q in 0..<5 {
+            let vector = Self.vector(900_000 + q), terms = [words[q], words[q + 3], words[q]]
+            let depth = IndexQuery.defaultCandidates
+            let dense = try await index.search(IndexQuery(tenant: "acme", mode: .dense, vector: vector, limit: depth))
+            let sparse = try await index.search(IndexQuery(tenant: "acme", mode: .sparse, terms: terms, limit: depth))
+            #expect(dense.count == depth && sparse.count == depth)
+            for fusion in [Fusion.standard, .reciprocalRank()] {
+                let hybrid = try await index.search(IndexQuery(tenant: "acme", mode: .hybrid, vector: vector, terms: terms, limit: 10, fusion: fusion))
+                let expected = fusion.fuse([dense.map { ($0.chunkId, $0.score) }, sparse.map { ($0.chunkId, $0.score) }]).prefix(10)
+                #expect(hybrid.map(\.chunkId) == expected.map(\.key), "query \(q), \(fusion)")
+                #expect(zip(hybrid, expected).allSatisfy { abs($0.score - $1.score) < 1e-12 })
+            }
+        }
+    }
 }
