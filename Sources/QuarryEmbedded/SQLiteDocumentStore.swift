@@ -62,6 +62,26 @@ public final class SQLiteDocumentStore: DocumentStore {
             .compactMap { row in row[0].text.map { DocumentLabel(id: $0, title: row[1].text, source: row[2].text ?? "") } }
     }
 
+    /// SQLite's JSON functions read the fields out of the stored records (Foundation's
+    /// JSONDecoder on whole records cost ~20 µs each; a job of 10,000 documents is read each second).
+    /// Dates are stored as Date's own Codable form, seconds since 2001-01-01.
+    public func progress(_ ids: [String], tenant: String) async throws -> [DocumentProgress] {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        return try database.query("""
+            SELECT id, json_extract(record, '$.status'), json_extract(record, '$.error'), json_extract(record, '$.pages'),
+                   json_extract(record, '$.chunks'), json_extract(record, '$.updatedAt')
+            FROM documents WHERE tenant = ? AND id IN (\(placeholders))
+            """, [.text(tenant)] + ids.map { .text($0) })
+            .map { row in
+                guard let id = row[0].text, let status = row[1].text.flatMap(Document.Status.init(rawValue:)),
+                      let pages = row[3].integer, let chunks = row[4].integer, let updatedAt = row[5].real
+                else { throw IndexError.corrupt("document \(row[0].text ?? "?")'s record lacks its progress") }
+                return DocumentProgress(id: id, status: status, error: row[2].text, pages: Int(pages), chunks: Int(chunks),
+                                        updatedAt: Date(timeIntervalSinceReferenceDate: updatedAt))
+            }
+    }
+
     public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {
         try database.query(
             "SELECT record FROM documents WHERE tenant = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",

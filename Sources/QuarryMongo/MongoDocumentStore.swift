@@ -57,6 +57,21 @@ public final class MongoDocumentStore: DocumentStore {
         }
     }
 
+    /// A projection of what an index job's progress reads of each document.
+    public func progress(_ ids: [String], tenant: String) async throws -> [DocumentProgress] {
+        guard !ids.isEmpty else { return [] }
+        try await prepare()
+        let keys = ids.map { key($0, tenant: tenant) }
+        let options = Data(#"{"projection": {"id": 1, "status": 1, "error": 1, "pages": 1, "chunks": 1, "updatedAt": 1}}"#.utf8)
+        return try await client.run { session in
+            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: options)).map { document in
+                let stored = try document.decode(StoredProgress.self)
+                return DocumentProgress(id: stored.id, status: stored.status, error: stored.error, pages: stored.pages, chunks: stored.chunks,
+                                        updatedAt: stored.updatedAt)
+            }
+        }
+    }
+
     public func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord] {
         try await prepare()
         return try await client.run { session in

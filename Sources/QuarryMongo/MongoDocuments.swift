@@ -15,6 +15,16 @@ struct StoredLabel: Decodable {
     let sourceUri: String
 }
 
+/// The fields of a stored record that ``DocumentStore/progress(_:tenant:)`` projects.
+struct StoredProgress: Decodable {
+    let id: String
+    let status: Document.Status
+    let error: String?
+    let pages: Int
+    let chunks: Int
+    let updatedAt: Date
+}
+
 /// A document record as stored: its fields at the top level, so operators can query them, with
 /// metadata as `{key, value}` pairs (keys are the user's and may hold `.` or `$`).
 struct StoredRecord: Codable, Sendable {

@@ -45,6 +45,25 @@ struct DocumentStoreContractTests {
         #expect(labels == [DocumentLabel(id: "d1", title: nil, source: "file:///a.pdf"), DocumentLabel(id: "d2", title: "Tides", source: "file:///a.pdf"),
                            DocumentLabel(id: "d4", title: "Tides — \"quoted\" ünïcode", source: "file:///c%20d.pdf")])
         #expect(try await store.labels([], tenant: "acme").isEmpty)
+        // Progress: status, error, counts and last update as the whole records hold them, of the
+        // tenant's documents only, none for unknown ids.
+        var failed = Self.record("d5")
+        failed.status = .failed
+        failed.error = "the PDF is encrypted — \"quoted\""
+        failed.updatedAt = Date(timeIntervalSince1970: 1_800_000_123.456)
+        try await store.save(failed)
+        let ids = ["d2", "d1", "d5", "d9", "missing"]
+        let progress = try await store.progress(ids, tenant: "acme").sorted { $0.id < $1.id }
+        let expected = try await store.records(ids, tenant: "acme").map(DocumentProgress.init).sorted { $0.id < $1.id }
+        #expect(progress.map(\.id) == ["d1", "d2", "d5"])
+        #expect(progress.map(\.id) == expected.map(\.id))
+        for (found, whole) in zip(progress, expected) {
+            #expect(found.status == whole.status && found.error == whole.error && found.pages == whole.pages && found.chunks == whole.chunks)
+            #expect(abs(found.updatedAt.timeIntervalSince(whole.updatedAt)) < 0.001, "\(found.id): \(found.updatedAt) against \(whole.updatedAt)")
+        }
+        #expect(progress.first { $0.id == "d2" }?.status == .indexed)
+        #expect(progress.first { $0.id == "d2" }?.chunks == 4)
+        #expect(try await store.progress([], tenant: "acme").isEmpty)
     }
 
     @Test("update replaces an existing record and never brings back a deleted one", arguments: StoreBackend.allCases)

@@ -6,9 +6,8 @@ import Testing
 struct IndexJobProgressTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func record(_ id: String, _ status: Document.Status, pages: Int = 2, chunks: Int = 5, error: String? = nil, at seconds: Double = 10) -> DocumentRecord {
-        DocumentRecord(id: id, tenant: "acme", source: .init(uri: "file:///\(id)", filename: id, mediaType: .pdf), status: status, error: error,
-                       pages: pages, chunks: chunks, createdAt: start, updatedAt: start.addingTimeInterval(seconds))
+    static func record(_ id: String, _ status: Document.Status, pages: Int = 2, chunks: Int = 5, error: String? = nil, at seconds: Double = 10) -> DocumentProgress {
+        DocumentProgress(id: id, status: status, error: error, pages: pages, chunks: chunks, updatedAt: start.addingTimeInterval(seconds))
     }
 
     static func job(_ items: [IndexJob.Item], started: Bool = true, canceled: Bool = false) -> IndexJob {

@@ -59,8 +59,8 @@ public struct IndexJobProgress: Sendable, Equatable {
     /// Seconds left at the current rate, while the job runs and a rate is known.
     public let etaSeconds: Double?
 
-    /// `documents`: the tenant's records for the items' documents, by id (a missing one was removed).
-    public init(job: IndexJob, documents: [String: DocumentRecord], now: Date = Date()) {
+    /// `documents`: how far the items' documents have got, by id (a missing one was removed).
+    public init(job: IndexJob, documents: [String: DocumentProgress], now: Date = Date()) {
         var counts = Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, 0) })
         var failures: [Failure] = []
         var (pages, chunks, lastUpdate) = (0, 0, job.startedAt ?? job.createdAt)
@@ -114,7 +114,7 @@ public struct IndexJobProgress: Sendable, Equatable {
         }
     }
 
-    static func stage(of item: IndexJob.Item, record: DocumentRecord?, canceled: Bool) -> Stage {
+    static func stage(of item: IndexJob.Item, record: DocumentProgress?, canceled: Bool) -> Stage {
         if item.error != nil { return .failed }
         guard item.document != nil else { return canceled ? .canceled : .pending }
         guard let record else { return .removed }

@@ -9,6 +9,11 @@ public protocol DocumentStore: Sendable {
     /// What a citation names of those of `ids` that exist (title and source), in no particular
     /// order: read on every query, so a store may answer it without decoding whole records.
     func labels(_ ids: [String], tenant: String) async throws -> [DocumentLabel]
+    /// How far those of `ids` that exist have got (status, counts, last update), in no particular
+    /// order: an index job's progress reads it for every document the job names (it may name
+    /// 100,000, and a client asks every second), so a store may answer it without decoding whole
+    /// records.
+    func progress(_ ids: [String], tenant: String) async throws -> [DocumentProgress]
     /// The tenant's documents, newest first, `limit` of them after `offset`.
     func records(tenant: String, limit: Int, offset: Int) async throws -> [DocumentRecord]
     /// The tenant's documents from `uri` (a new version replaces the older ones).
@@ -38,6 +43,29 @@ public struct DocumentLabel: Sendable, Equatable {
         self.id = id
         self.title = title
         self.source = source
+    }
+}
+
+/// How far a document has got: what an index job's progress reads of it.
+public struct DocumentProgress: Sendable, Equatable {
+    public var id: String
+    public var status: Document.Status
+    public var error: String?
+    public var pages: Int
+    public var chunks: Int
+    public var updatedAt: Date
+
+    public init(id: String, status: Document.Status, error: String? = nil, pages: Int = 0, chunks: Int = 0, updatedAt: Date) {
+        self.id = id
+        self.status = status
+        self.error = error
+        self.pages = pages
+        self.chunks = chunks
+        self.updatedAt = updatedAt
+    }
+
+    public init(_ record: DocumentRecord) {
+        self.init(id: record.id, status: record.status, error: record.error, pages: record.pages, chunks: record.chunks, updatedAt: record.updatedAt)
     }
 }
 

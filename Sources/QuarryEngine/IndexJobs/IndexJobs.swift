@@ -109,17 +109,18 @@ public struct IndexJobs: Sendable {
 
     /// The job's progress, read from its documents.
     public func progress(of job: IndexJob, now: Date = Date()) async throws -> IndexJobProgress {
-        let records = try await records(Array(Set(job.items.compactMap(\.document))), tenant: job.tenant)
-        return IndexJobProgress(job: job, documents: Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), now: now)
+        let ids = Array(Set(job.items.compactMap(\.document)))
+        let documents = try await inBatches(ids) { try await pipeline.store.progress($0, tenant: job.tenant) }
+        return IndexJobProgress(job: job, documents: Dictionary(documents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), now: now)
     }
 
-    /// The records of `ids`, read 500 at a time (a job may name 10,000).
-    func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord] {
-        var records: [DocumentRecord] = []
+    /// `read` over `ids` 500 at a time (a job may name 100,000), the answers joined.
+    func inBatches<T>(_ ids: [String], _ read: ([String]) async throws -> [T]) async throws -> [T] {
+        var found: [T] = []
         for start in stride(from: 0, to: ids.count, by: 500) {
-            records += try await pipeline.store.records(Array(ids[start..<min(start + 500, ids.count)]), tenant: tenant)
+            found += try await read(Array(ids[start..<min(start + 500, ids.count)]))
         }
-        return records
+        return found
     }
 
     /// Cancels the job (again is harmless); nil when the tenant has no such job.
@@ -132,8 +133,8 @@ public struct IndexJobs: Sendable {
     /// Marks the documents this job queued and no worker has begun `canceled`, so their ingest
     /// jobs end at once. One a worker takes meanwhile is indexed after all.
     func cancelWaitingDocuments(of job: IndexJob) async throws {
-        for var record in try await records(job.items.filter { !$0.unchanged }.compactMap(\.document), tenant: job.tenant)
-        where record.status == .queued {
+        let ids = job.items.filter { !$0.unchanged }.compactMap(\.document)
+        for var record in try await inBatches(ids, { try await pipeline.store.records($0, tenant: job.tenant) }) where record.status == .queued {
             record.status = .canceled
             record.error = "index job \(job.id) was canceled"
             record.updatedAt = Date()
