@@ -30,6 +30,11 @@ extension SQLiteDocumentStore: IndexJobStore {
                            [.text(try Self.json(job.items)), Self.date(job.startedAt), .text(job.tenant), .text(job.id)])
     }
 
+    public func indexJobCanceled(_ id: String, tenant: String) async throws -> Bool {
+        try database.query("SELECT canceled_at IS NOT NULL FROM index_jobs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+            .first?.first?.integer == 1
+    }
+
     public func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool {
         try !database.query("UPDATE index_jobs SET canceled_at = coalesce(canceled_at, ?) WHERE tenant = ? AND id = ? RETURNING id",
                             [Self.date(date), .text(tenant), .text(id)]).isEmpty

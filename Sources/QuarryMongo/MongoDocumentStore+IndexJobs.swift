@@ -34,6 +34,16 @@ extension MongoDocumentStore: IndexJobStore {
         }
     }
 
+    public func indexJobCanceled(_ id: String, tenant: String) async throws -> Bool {
+        try await prepare()
+        struct Canceled: Decodable { let canceledAt: Date? }
+        let options = Data(#"{"projection": {"canceledAt": 1}, "limit": 1}"#.utf8)
+        return try await client.run { session in
+            try session.find(Self.indexJobs, filter: ByKey(_id: key(id, tenant: tenant)), options: RawJSON(json: options))
+                .first.map { try $0.decode(Canceled.self).canceledAt != nil } ?? false
+        }
+    }
+
     public func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool {
         guard let job = try await indexJob(id, tenant: tenant) else { return false }
         if job.canceledAt != nil { return true }

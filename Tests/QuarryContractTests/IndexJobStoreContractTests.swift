@@ -34,8 +34,12 @@ struct IndexJobStoreContractTests {
         let store = try backend.makeStore()
         var job = Self.job("j1")
         try await store.createIndexJob(job)
+        #expect(try await store.indexJobCanceled("j1", tenant: "acme") == false)
         // The submitter read the job before the cancel landed; its next progress write must keep the cancel.
         #expect(try await store.cancelIndexJob("j1", tenant: "acme", at: Self.date(5)))
+        #expect(try await store.indexJobCanceled("j1", tenant: "acme"))
+        #expect(try await store.indexJobCanceled("j1", tenant: "globex") == false)
+        #expect(try await store.indexJobCanceled("nope", tenant: "acme") == false)
         job.startedAt = Self.date(1)
         job.items[0].document = "d1"
         job.items[1].error = "the fetch failed: 404"

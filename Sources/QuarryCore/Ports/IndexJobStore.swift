@@ -9,6 +9,9 @@ public protocol IndexJobStore: Sendable {
     func indexJobs(tenant: String, limit: Int, offset: Int) async throws -> [IndexJob]
     /// Writes the job's `items` and `startedAt` and nothing else (the submitting job's progress).
     func updateIndexJobItems(_ job: IndexJob) async throws
+    /// Whether the job is canceled, read without its items (the submitting job asks every second,
+    /// and a job may hold 100,000 items); false when there is no such job.
+    func indexJobCanceled(_ id: String, tenant: String) async throws -> Bool
     /// Sets `canceledAt` unless the job is canceled already; false when there is no such job.
     func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool
 }
