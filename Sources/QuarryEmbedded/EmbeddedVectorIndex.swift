@@ -232,11 +232,12 @@ extension EmbeddedVectorIndex {
                 var nearest: [Int32]?
                 var sparseFound: [ScoredEntry]?
                 if let survivors {
-                    if query.mode == .hybrid && quarry_pool_workers(quarry_pool_shared()) >= 2 {
+                    if query.mode == .hybrid && quarry_pool_workers(quarry_pool_shared()) == 2 {
                         // The sign pass streams its bits from memory and BM25 scatters over its
-                        // postings; neither gains as much from a second core as running the two
-                        // side by side does, one on each worker (search stage 1.4–1.8 → 1.2–1.4 ms
-                        // at 100k chunks in interleaved runs).
+                        // postings; on two cores neither gains as much from the second one as
+                        // running the two side by side does, one on each worker (search stage
+                        // 1.4–1.8 → 1.2–1.4 ms at 100k chunks in interleaved runs). With more
+                        // workers (not measured) the pass stays split over all of them.
                         runOnSharedPool { worker in
                             if worker == 0 { nearest = Self.nearestBySigns(state, codes, survivors, tenant: tenant, pool: nil) }
                             if worker == 1 { sparseFound = sparse() }
