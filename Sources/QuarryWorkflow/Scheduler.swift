@@ -90,7 +90,8 @@ public actor Scheduler {
         if leading { try? await lease.release(Self.leaseName, holder: holder) }
     }
 
-    /// Takes or renews the lease and, leading, emits every tick due by now.
+    /// Takes or renews the lease and, leading, emits every tick due by now. Throws the first
+    /// failure to emit after trying every workflow's tick.
     @discardableResult
     public func pass() async throws -> Pass {
         let time = now()
@@ -103,6 +104,7 @@ public actor Scheduler {
         }
         var emitted: [Run] = []
         var next = time.addingTimeInterval(refresh.seconds)
+        var failure: (any Error)?
         for workflow in try await workflows.scheduledWorkflows() {
             guard let text = workflow.schedule, let schedule = readable(text, of: workflow) else { continue }
             let key = WorkflowKey(tenant: workflow.tenant, id: workflow.id)
@@ -112,11 +114,21 @@ public actor Scheduler {
                 logger.warning("ticks skipped: only the newest missed tick runs", metadata: ["tenant": "\(workflow.tenant)", "workflow": "\(workflow.id)", "skipped": "\(missed)"])
             }
             if let due {
-                if let run = try await emit(workflow, tick: due, at: time) { emitted.append(run) }
-                handled[key] = due
+                do {
+                    if let run = try await emit(workflow, tick: due, at: time) { emitted.append(run) }
+                    handled[key] = due
+                } catch {
+                    // One workflow's failure must not hold back the others' ticks: this tick stays
+                    // unhandled, and the pass fails after the rest, so run() tries again with backoff.
+                    logger.error("run not emitted; trying again", metadata: [
+                        "tenant": "\(workflow.tenant)", "workflow": "\(workflow.id)", "tick": "\(due)", "error": "\(error)",
+                    ])
+                    failure = failure ?? error
+                }
             }
             if let upcoming = schedule.next(after: time), upcoming < next { next = upcoming }
         }
+        if let failure { throw failure }
         return Pass(leading: true, emitted: emitted, next: next)
     }
 

@@ -205,6 +205,26 @@ struct SchedulerTests {
         #expect(try await scheduler.pass().emitted.map(\.workflowId) == ["fine"])
     }
 
+    @Test("a workflow whose run cannot be stored holds back no other's tick; its own is emitted once it can be", arguments: Backend.allCases)
+    func failingEmit(backend: Backend) async throws {
+        let deployment = try backend.deployment()
+        let (store, queue, lease) = try deployment.open()
+        // The middle one is refused, so whatever order the store lists them in, one comes after it.
+        for id in ["a", "b", "c"] { #expect(try await store.createWorkflow(Self.workflow(id, schedule: "*/5 * * * *", savedAt: "10:00:30"))) }
+        let runs = RefusingRuns(store, refusing: ["b"])
+        let clock = SettableClock(Self.at("10:05:02"))
+        let scheduler = Scheduler(workflows: store, runs: runs, queue: queue, lease: lease, holder: "only", leaseDuration: .seconds(3600),
+                                  now: { clock.now })
+        await #expect(throws: RefusingRuns.Refused.self) { try await scheduler.pass() }
+        let tick = Self.at("10:05:00")
+        func runID(_ id: String) -> String { Scheduler.runID(workflow: Self.workflow(id, schedule: nil, savedAt: "10:00:30"), tick: tick) }
+        #expect(Set(try await deployment.takeRunStarts().map(\.run)) == [runID("a"), runID("c")])
+        runs.refusing.withLock { $0 = [] }
+        clock.now = Self.at("10:05:03")
+        #expect(try await scheduler.pass().emitted.map(\.workflowId) == ["b"])
+        #expect(try await deployment.takeRunStarts().map(\.run) == [runID("b")])
+    }
+
     @Test("run() passes at the tick on its own, and gives the lease back when cancelled", arguments: Backend.allCases)
     func runsOnItsOwn(backend: Backend) async throws {
         let deployment = try backend.deployment()
@@ -236,5 +256,33 @@ final class SettableClock: Sendable {
     var now: Date {
         get { time.withLock { $0 } }
         set { time.withLock { $0 = newValue } }
+    }
+}
+
+/// A real run store that refuses to store runs of the named workflows: one workflow's failure
+/// beside working ones.
+final class RefusingRuns: RunStore {
+    struct Refused: Error {}
+    let store: any RunStore
+    let refusing: Mutex<Set<String>>
+
+    init(_ store: any RunStore, refusing: Set<String>) {
+        self.store = store
+        self.refusing = Mutex(refusing)
+    }
+
+    func createRun(_ run: Run) async throws -> Bool {
+        if refusing.withLock({ $0.contains(run.workflowId) }) { throw Refused() }
+        return try await store.createRun(run)
+    }
+
+    func run(_ id: String, tenant: String) async throws -> Run? { try await store.run(id, tenant: tenant) }
+    func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run] {
+        try await store.runs(workflow: workflow, tenant: tenant, limit: limit, offset: offset)
+    }
+    func updateRun(_ run: Run) async throws -> Bool { try await store.updateRun(run) }
+    func appendRunLog(_ entry: RunLog) async throws { try await store.appendRunLog(entry) }
+    func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog] {
+        try await store.runLogs(run: run, tenant: tenant, limit: limit, offset: offset)
     }
 }
