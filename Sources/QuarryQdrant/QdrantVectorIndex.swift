@@ -55,7 +55,7 @@ public final class QdrantVectorIndex: VectorIndex {
     }
 
     /// Writes made through this instance: part of query cache keys. Writes by other processes
-    /// (workers) are not seen here; see Docs/DEPLOY.md on the cache with shared back ends.
+    /// (workers) are not seen here, so the cache keys on the time too (`QueryCache.sharedGeneration`).
     public var generation: Int { writes.withLock { $0 } }
 
     // MARK: VectorIndex

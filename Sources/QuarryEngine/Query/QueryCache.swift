@@ -1,4 +1,5 @@
 import Foundation
+import QuarryCore
 import Synchronization
 
 /// Responses of recent queries, least recently used dropped first. The key holds the tenant, the
@@ -17,6 +18,15 @@ public final class QueryCache: Sendable {
 
     public init(capacity: Int = 1000) {
         self.capacity = max(1, capacity)
+    }
+
+    /// The generation to key on when other processes (workers, other API replicas) write to the
+    /// same back ends: this process counts only its own writes (`local`), so entries also turn
+    /// over every `maxAge`, and a cached answer lags another process's write by at most that.
+    /// Both parts only grow, so their sum changes whenever either does.
+    public static func sharedGeneration(local: @escaping @Sendable () -> Int, maxAge: Duration = .seconds(5),
+                                        now: @escaping @Sendable () -> Date = { Date() }) -> @Sendable () -> Int {
+        { local() &+ Int((now().timeIntervalSince1970 / maxAge.seconds).rounded(.down)) }
     }
 
     static func key(tenant: String, request: QueryRequest, normalised: String, generation: Int) -> String {
