@@ -114,6 +114,9 @@ public final class EmbeddedVectorIndex: VectorIndex {
     /// How many writes the index has taken since it was opened: a cache key for results.
     public var generation: Int { state.withLock { $0.generation } }
 
+    /// The index lives in this process's memory: no other process writes to it.
+    public var seesEveryWrite: Bool { true }
+
     /// Rows held in memory, removed ones not yet compacted away included.
     var rowCount: Int { state.withLock { $0.entries.count } }
 

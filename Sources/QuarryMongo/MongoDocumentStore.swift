@@ -34,41 +34,33 @@ public final class MongoDocumentStore: DocumentStore {
     }
 
     public func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord] {
-        guard !ids.isEmpty else { return [] }
-        try await prepare()
-        let keys = ids.map { key($0, tenant: tenant) }
-        return try await client.run { session in
-            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: Data("{}".utf8)))
-                .map { try $0.decode(StoredRecord.self).record }
-        }
+        try await documents(ids, tenant: tenant, as: StoredRecord.self).map(\.record)
     }
 
     /// A projection of id, title and source: what a query's citations read of each document.
     public func labels(_ ids: [String], tenant: String) async throws -> [DocumentLabel] {
-        guard !ids.isEmpty else { return [] }
-        try await prepare()
-        let keys = ids.map { key($0, tenant: tenant) }
-        let options = Data(#"{"projection": {"id": 1, "title": 1, "sourceUri": 1}}"#.utf8)
-        return try await client.run { session in
-            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: options)).map { document in
-                let label = try document.decode(StoredLabel.self)
-                return DocumentLabel(id: label.id, title: label.title, source: label.sourceUri)
-            }
-        }
+        try await documents(ids, tenant: tenant, projecting: #"{"id": 1, "title": 1, "sourceUri": 1}"#, as: StoredLabel.self)
+            .map { DocumentLabel(id: $0.id, title: $0.title, source: $0.sourceUri) }
     }
 
     /// A projection of what an index job's progress reads of each document.
     public func progress(_ ids: [String], tenant: String) async throws -> [DocumentProgress] {
+        try await documents(ids, tenant: tenant, projecting: #"{"id": 1, "status": 1, "error": 1, "pages": 1, "chunks": 1, "updatedAt": 1}"#,
+                            as: StoredProgress.self)
+            .map { DocumentProgress(id: $0.id, status: $0.status, error: $0.error, pages: $0.pages, chunks: $0.chunks, updatedAt: $0.updatedAt) }
+    }
+
+    /// The stored records of those of `ids` that exist, whole or only the fields of `projection`
+    /// (a JSON object written by hand), each read as `T`.
+    func documents<T: Decodable & Sendable>(_ ids: [String], tenant: String, projecting projection: String? = nil, as type: T.Type)
+        async throws -> [T]
+    {
         guard !ids.isEmpty else { return [] }
         try await prepare()
         let keys = ids.map { key($0, tenant: tenant) }
-        let options = Data(#"{"projection": {"id": 1, "status": 1, "error": 1, "pages": 1, "chunks": 1, "updatedAt": 1}}"#.utf8)
+        let options = Data((projection.map { #"{"projection": "# + $0 + "}" } ?? "{}").utf8)
         return try await client.run { session in
-            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: options)).map { document in
-                let stored = try document.decode(StoredProgress.self)
-                return DocumentProgress(id: stored.id, status: stored.status, error: stored.error, pages: stored.pages, chunks: stored.chunks,
-                                        updatedAt: stored.updatedAt)
-            }
+            try session.find(Self.documents, filter: ByKeys(_id: .init(in: keys)), options: RawJSON(json: options)).map { try $0.decode(T.self) }
         }
     }
 

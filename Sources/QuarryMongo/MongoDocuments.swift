@@ -9,14 +9,14 @@ import QuarryCore
 func key(_ id: String, tenant: String) -> String { Hex.encode(tenant.utf8) + "/" + id }
 
 /// The fields of a stored record that ``DocumentStore/labels(_:tenant:)`` projects.
-struct StoredLabel: Decodable {
+struct StoredLabel: Decodable, Sendable {
     let id: String
     let title: String?
     let sourceUri: String
 }
 
 /// The fields of a stored record that ``DocumentStore/progress(_:tenant:)`` projects.
-struct StoredProgress: Decodable {
+struct StoredProgress: Decodable, Sendable {
     let id: String
     let status: Document.Status
     let error: String?

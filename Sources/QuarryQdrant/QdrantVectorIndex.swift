@@ -57,6 +57,8 @@ public final class QdrantVectorIndex: VectorIndex {
     /// Writes made through this instance: part of query cache keys. Writes by other processes
     /// (workers) are not seen here, so the cache keys on the time too (`QueryCache.sharedGeneration`).
     public var generation: Int { writes.withLock { $0 } }
+    /// Workers write to the collection from their own processes.
+    public var seesEveryWrite: Bool { false }
 
     // MARK: VectorIndex
 

@@ -43,9 +43,8 @@ struct EngineRuntime: Sendable {
             let index = try VectorStores.open(settings, database: backends.database, dimensions: embedder.dimensions)
             let indexer = ChunkIndexer(chunker: Chunker(counter: tokenizer), embedder: embedder, index: index)
             let llm = settings.llm.map { LLMAnswerer(model: OpenAIChatModel(baseURL: $0.url, model: $0.model, apiKey: $0.apiKey)) }
-            // The embedded index is written only by this process; a shared one (Qdrant) by workers too.
             let local: @Sendable () -> Int = { index.generation }
-            let generation = index is EmbeddedVectorIndex ? local : QueryCache.sharedGeneration(local: local)
+            let generation = index.seesEveryWrite ? local : QueryCache.sharedGeneration(local: local)
             let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: generation)
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer)
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)

@@ -12,6 +12,9 @@ public protocol VectorIndex: Sendable {
     /// Writes made through this instance so far: part of every query cache key, so a write makes
     /// earlier answers stale.
     var generation: Int { get }
+    /// Whether every write to the index goes through this instance, so `generation` sees them
+    /// all; false for a store other processes (workers, API replicas) write to as well.
+    var seesEveryWrite: Bool { get }
 }
 
 /// One chunk as the index holds it.
