@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "QuarryCLI",
             dependencies: [
+                "CKernels",
                 "QuarryCore",
                 "QuarryParsing",
                 "QuarryEmbedding",

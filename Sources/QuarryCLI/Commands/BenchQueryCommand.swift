@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Foundation
 import QuarryCore
 import QuarryEmbedded
@@ -37,6 +38,11 @@ extension BenchCommand {
             let p99Milliseconds: Double
             /// Each stage's median, from the responses' own timings.
             let stageP50Milliseconds: [String: Double]
+            /// The index's dense top 10 and top 100 against exact search at this size (the same for
+            /// every row of a size): what the approximate search's speed is bought with. The bar
+            /// is recall@10 ≥ 0.99; a hybrid query fuses the dense top 100.
+            let denseRecallAt10: Double
+            let denseRecallAt100: Double
         }
 
         func validate() throws {
@@ -64,6 +70,7 @@ extension BenchCommand {
             for size in sizes {
                 let (retriever, cached, index, directory) = try await Self.engine(all, size: size, embedder: embedder, settings: settings)
                 defer { try? FileManager.default.removeItem(at: directory) }  // 160 MB a run at 100k
+                let recall = try await Self.denseRecall(all, size: size, queries: data.queries.map(\.text), embedder: embedder, index: index)
                 for answer in [QueryRequest.AnswerMode.none, .extractive] {
                     let requests = data.queries.map { QueryRequest(query: $0.text, topK: topK, answer: answer) }
                     for request in requests.prefix(20) { _ = try await retriever.query(request, tenant: BenchCorpus.tenant) }  // warm up
@@ -78,7 +85,7 @@ extension BenchCommand {
                         })
                         results.append(Result(chunks: size, answer: answer.rawValue, cache: cache, queries: values.count,
                                               p50Milliseconds: Self.percentile(values, 0.5), p99Milliseconds: Self.percentile(values, 0.99),
-                                              stageP50Milliseconds: medians))
+                                              stageP50Milliseconds: medians, denseRecallAt10: recall.at10, denseRecallAt100: recall.at100))
                     }
                 }
                 try? await (index as? QdrantVectorIndex)?.dropCollection()
@@ -90,6 +97,10 @@ extension BenchCommand {
                     let stages = result.stageP50Milliseconds.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }
                     print(String(format: "%7d chunks, answer %-10@ cache %-4@: p50 %.3f ms, p99 %.3f ms (%d queries); stage p50s: ", result.chunks,
                                  result.answer, result.cache, result.p50Milliseconds, result.p99Milliseconds, result.queries) + stages.joined(separator: ", "))
+                }
+                for result in results where result.answer == "none" && result.cache == "miss" {
+                    print(String(format: "%7d chunks, dense search against exact: recall@10 %.4f, recall@100 %.4f", result.chunks,
+                                 result.denseRecallAt10, result.denseRecallAt100))
                 }
             }
         }
@@ -116,6 +127,30 @@ extension BenchCommand {
             let plain = Retriever(store: store, index: index, embedder: embedder, cache: nil, fusion: fusion, generation: generation)
             let cached = Retriever(store: store, index: index, embedder: embedder, cache: QueryCache(capacity: 10_000), fusion: fusion, generation: generation)
             return (plain, cached, index, directory)
+        }
+
+        /// Recall@10 and @100 of the index's dense search against exact search (every row's float32
+        /// inner product with the query) over `queries`.
+        static func denseRecall(_ corpus: BenchCorpus, size: Int, queries: [String], embedder: any Embedder, index: any VectorIndex) async throws
+            -> (at10: Double, at100: Double)
+        {
+            var found = [10: 0, 100: 0]
+            var scores = [Float](repeating: 0, count: size)
+            for text in queries {
+                let vector = try await embedder.embed([text]).vectors[0]
+                corpus.vectors.withUnsafeBufferPointer { quarry_dot_rows($0.baseAddress!, Int32(corpus.dimensions), 0, size, vector, &scores) }
+                var best: [Int] = []  // the 100 best rows, best first
+                for row in scores.indices where best.count < 100 || scores[row] > scores[best[99]] {
+                    best.insert(row, at: best.firstIndex { scores[row] > scores[$0] } ?? best.count)
+                    if best.count > 100 { best.removeLast() }
+                }
+                for depth in [10, 100] {
+                    let hits = try await index.search(IndexQuery(tenant: BenchCorpus.tenant, mode: .dense, vector: vector, limit: depth))
+                    let exact = Set(best.prefix(depth).map { corpus.chunkIds[$0] })
+                    found[depth, default: 0] += hits.filter { exact.contains($0.chunkId) }.count
+                }
+            }
+            return (Double(found[10] ?? 0) / Double(queries.count * 10), Double(found[100] ?? 0) / Double(queries.count * 100))
         }
 
         struct Measured {
