@@ -161,7 +161,7 @@ static dot_rows_kernel dot_rows_for_cpu(void) {
     }
 }
 
-void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *rows, long count, const float *vector, float *scores) {
+static void dot_listed_rows(const float *matrix, int dimensions, const int32_t *rows, long count, const float *vector, float *scores) {
     // The listed rows lie scattered over an index of hundreds of megabytes, each a miss to
     // memory: the row LISTED_AHEAD places on is requested while one is scored.
     size_t row_bytes = (size_t)dimensions * sizeof(float);
@@ -173,6 +173,30 @@ void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *
         }
         dot(matrix + (size_t)rows[i] * dimensions, dimensions, 0, 1, vector, scores + i);
     }
+}
+
+struct listed_rows {
+    const float *matrix, *vector;
+    const int32_t *rows;
+    float *scores;
+    long count;
+    int dimensions, parts;
+};
+
+static void listed_rows_part(void *context, int worker) {
+    const struct listed_rows *job = context;
+    long begin = job->count * worker / job->parts, end = job->count * (worker + 1) / job->parts;
+    dot_listed_rows(job->matrix, job->dimensions, job->rows + begin, end - begin, job->vector, job->scores + begin);
+}
+
+// Below this many listed rows a second worker costs about what it saves.
+#define PARALLEL_LISTED_FLOAT 128
+
+void quarry_dot_listed_rows(quarry_pool *pool, const float *matrix, int dimensions, const int32_t *rows, long count,
+                            const float *vector, float *scores) {
+    struct listed_rows job = {matrix, vector, rows, scores, count, dimensions, 1};
+    if (pool && count >= PARALLEL_LISTED_FLOAT) job.parts = quarry_pool_workers(pool);
+    if (job.parts == 1) listed_rows_part(&job, 0); else quarry_pool_run(pool, listed_rows_part, &job);
 }
 
 void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end, const float *vector, float *scores) {

@@ -127,12 +127,14 @@ struct KernelTests {
         }
         #expect(worst < 1e-4, "error \(worst)")
 
-        // Listed rows, repeated and out of order, fewer and more than are fetched ahead: each
-        // scores exactly as its row does in the whole scan.
+        // Listed rows, repeated and out of order, fewer and more than are fetched ahead, split
+        // over the shared pool or not: each scores exactly as its row does in the whole scan.
         for list in [[Int32](), [5], [1002, 0, 7, 7, 500, 3], (0..<Int32(rows)).reversed().filter { $0 % 3 == 0 }] {
-            var listed = [Float](repeating: .nan, count: list.count)
-            quarry_dot_listed_rows(matrix, Int32(dimensions), list, list.count, vector, &listed)
-            #expect(listed == list.map { scores[Int($0)] }, "rows \(list.prefix(8))…")
+            for pool in [nil, quarry_pool_shared()] {
+                var listed = [Float](repeating: .nan, count: list.count)
+                quarry_dot_listed_rows(pool, matrix, Int32(dimensions), list, list.count, vector, &listed)
+                #expect(listed == list.map { scores[Int($0)] }, "rows \(list.prefix(8))…, pool \(pool != nil)")
+            }
         }
     }
 
@@ -198,28 +200,60 @@ struct KernelTests {
         }
     }
 
-    @Test("the rows nearest by sign bits: the same rows as sorting every distance, earlier rows first at the cut, one tenant only",
+    @Test("a query for the sign pass: its sign bits, then each dimension's weight round(|code| · 15 / 127) in four bit planes",
+          arguments: [384, 100, 7])
+    func signQuery(dimensions: Int) {
+        let codes = Self.values(dimensions, seed: 53, scale: 127.99).map { Int8(max(-127, min(127, $0.rounded(.towardZero)))) }
+        let words = (dimensions + 63) / 64, planes = Int(QUARRY_SIGN_PLANES)
+        var query = [UInt64](repeating: .max, count: words * (1 + planes))
+        quarry_sign_query(codes, Int32(dimensions), &query)
+        for dimension in 0..<words * 64 {
+            func bit(_ part: Int) -> Int { Int(query[part * words + dimension / 64] >> UInt64(dimension % 64) & 1) }
+            let code = dimension < dimensions ? Int(codes[dimension]) : 0
+            let weight = (0..<planes).reduce(0) { $0 + bit(1 + $1) << $1 }
+            #expect(bit(0) == (code > 0 ? 1 : 0), "sign of dimension \(dimension)")
+            #expect(weight == Int((Double(abs(code)) * 15 / 127).rounded()), "weight of dimension \(dimension), code \(code)")
+        }
+    }
+
+    @Test("the rows nearest by weighted sign distance: the same rows as sorting every distance, earlier rows first at the cut, one tenant only",
           arguments: [(7, 3), (1_000, 64), (25_003, 1_500), (40_001, 6_250), (30, 100)])
     func nearestSigns(rows: Int, count: Int) {
-        let words = 6
+        let words = 6, planes = Int(QUARRY_SIGN_PLANES)
         // Few distinct distances (bits drawn from a handful of words), so many rows tie at the cut.
         let pool = Self.values(8 * words, seed: 51, scale: 1).map { UInt64(bitPattern: Int64($0 * 9.2e18)) }
         let bits = (0..<rows * words).map { pool[($0 * 7 + $0 / 5) % pool.count] }
-        let query = Array(pool[0..<words])
+        // The query's signs, then its weights' bit planes (any bits will do).
+        let query = (0..<words * (1 + planes)).map { pool[($0 * 5 + 3) % pool.count] }
         let tenants = (0..<rows).map { Int32($0 % 7 == 6 ? -1 : $0 % 3) }
-        for tenant: Int32 in [0, 2] {
-            var distances: [(row: Int, distance: Int)] = []
-            for row in 0..<rows where tenants[row] == tenant {
-                distances.append((row, (0..<words).reduce(0) { $0 + (bits[row * words + $1] ^ query[$1]).nonzeroBitCount }))
+        // Σ over dimensions whose signs differ of the query's weight there.
+        func distance(_ row: Int) -> Int {
+            (0..<words).reduce(0) { sum, word in
+                let differ = bits[row * words + word] ^ query[word]
+                return sum + (0..<planes).reduce(0) { $0 + (differ & query[(1 + $1) * words + word]).nonzeroBitCount << $1 }
             }
+        }
+        let blocks = Self.signBlocks(bits, words: words)
+        for tenant: Int32 in [0, 2] {
+            let distances = (0..<rows).filter { tenants[$0] == tenant }.map { (row: $0, distance: distance($0)) }
             let expected = distances.sorted { ($0.distance, $0.row) < ($1.distance, $1.row) }.prefix(count).map { Int32($0.row) }.sorted()
             // Every kernel this CPU can run, then back to the default (the others are correct too,
             // so tests running meanwhile are not disturbed).
             defer { quarry_use_sign_kernel(nil) }
             for kernel in ["vpopcnt", "popcnt", "baseline"] where quarry_use_sign_kernel(kernel) == 1 {
                 var found = [Int32](repeating: -1, count: count)
-                let kept = quarry_nearest_signs(quarry_pool_shared(), Self.signBlocks(bits, words: words), Int32(words), tenants, tenant, rows, query, count, &found)
+                let kept = quarry_nearest_signs(quarry_pool_shared(), blocks, Int32(words), tenants, tenant, rows, query, count, &found)
                 #expect(Array(found.prefix(Int(kept))) == expected, "tenant \(tenant), kernel \(kernel)")
+
+                // In steps, with workers coming in any order or not at all (as one does that has
+                // other work first): whoever comes takes what is left, and the rows are the same.
+                for order in [[2, 0], [1], [0, 1, 2]] {
+                    let scan = quarry_signs_begin(blocks, Int32(words), tenants, tenant, rows, query, 3)!
+                    for worker in order { quarry_signs_work(scan, Int32(worker)) }
+                    var inSteps = [Int32](repeating: -1, count: count)
+                    let keptInSteps = quarry_signs_finish(scan, count, &inSteps)
+                    #expect(Array(inSteps.prefix(Int(keptInSteps))) == expected, "tenant \(tenant), kernel \(kernel), workers \(order)")
+                }
             }
         }
     }
@@ -257,10 +291,13 @@ struct KernelTests {
 
     @Test("rows too wide for 16-bit distances are refused, not miscounted")
     func nearestSignsTooWide() {
-        let words = 1_024  // 65,536 dimensions
-        let bits = [UInt64](repeating: 0, count: 2 * words), query = [UInt64](repeating: .max, count: words)
-        var found = [Int32](repeating: -1, count: 1)
-        #expect(quarry_nearest_signs(nil, bits, Int32(words), [0, 0], 0, 2, query, 1, &found) == -1)
+        // 68 words (4,352 dimensions) at the largest weight sum to 65,280; 69 would pass 65,535.
+        for (words, refused) in [(68, false), (69, true)] {
+            let bits = [UInt64](repeating: 0, count: 8 * words), query = [UInt64](repeating: .max, count: words * (1 + Int(QUARRY_SIGN_PLANES)))
+            var found = [Int32](repeating: -1, count: 1)
+            let kept = quarry_nearest_signs(nil, bits, Int32(words), [0, 0], 0, 2, query, 1, &found)
+            #expect(refused ? kept == -1 : kept == 1, "\(words) words")
+        }
     }
 
     @Test("the best of listed rows by int8 score: the same rows as sorting their scores, split or not", arguments: [(10, 5), (3_000, 400), (9_000, 64)])

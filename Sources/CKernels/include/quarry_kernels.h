@@ -56,11 +56,6 @@ void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int
 void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end,
                      const float *vector, float *scores);
 
-/// `scores[i] = Σ_d matrix[rows[i], d] · vector[d]` for the `count` listed rows, fetching rows
-/// ahead from memory: the exact rescoring of the index's best int8 candidates.
-void quarry_dot_listed_rows(const float *matrix, int dimensions, const int32_t *rows, long count,
-                            const float *vector, float *scores);
-
 /// `scores[r] = Σ_d matrix[r, d] · vector[d]` in exact int32 arithmetic over int8 rows: the
 /// quantised scan whose best rows are rescored with `quarry_dot_listed_rows`.
 void quarry_dot_rows_int8(const int8_t *matrix, int dimensions, long row_begin, long row_end,
@@ -87,6 +82,12 @@ int quarry_usable_cpus(void);
 /// The process's pool, one worker per usable CPU, made on first use and never destroyed: the
 /// encoder and the index's scan share it, so their spinning workers never outnumber the cores.
 quarry_pool *quarry_pool_shared(void);
+
+/// `scores[i] = Σ_d matrix[rows[i], d] · vector[d]` for the `count` listed rows, fetching rows
+/// ahead from memory: the exact rescoring of the index's best int8 candidates. Split over
+/// `pool`'s workers (when given) past 128 rows.
+void quarry_dot_listed_rows(quarry_pool *pool, const float *matrix, int dimensions, const int32_t *rows, long count,
+                            const float *vector, float *scores);
 
 /// `quarry_dot_rows_int8` over rows [0, rows), split over the pool's workers when there are
 /// enough rows to be worth it.
@@ -124,14 +125,34 @@ size_t quarry_sign_block_words(long rows, int dimensions);
 /// Writes the sign bits of `rows` rows of `codes` as rows `first_row`… of `blocks`.
 void quarry_store_sign_bits(const int8_t *codes, int dimensions, long first_row, long rows, uint64_t *blocks);
 
+/// Bit planes of a query's weights in the first pass below.
+#define QUARRY_SIGN_PLANES 4
+/// A query for the first pass, from its int8 `codes`: its sign bits (`words` = (dimensions + 63)
+/// / 64 words, as `quarry_sign_bits` writes one row), then QUARRY_SIGN_PLANES planes of `words`
+/// words, plane p holding bit p of each dimension's weight, round(|code| · 15 / 127). Writes
+/// (1 + QUARRY_SIGN_PLANES) · words words.
+void quarry_sign_query(const int8_t *codes, int dimensions, uint64_t *query);
+
 /// A first pass over an eighth of the int8 scan's bytes: into `found`, in row order, the `count`
-/// rows of `tenant` whose sign bits (`blocks`, as stored above) differ least from `query`'s
-/// (Hamming distance; `query` plain, as `quarry_sign_bits` writes one row); of the rows at the
-/// last distance taken, the earlier ones. Returns how many (all of the tenant's rows when it has
-/// fewer), or -1 when memory ran out or rows are 65,472 dimensions or wider (distances are kept
-/// in 16 bits). Split over the pool's workers past 20,000 rows.
+/// rows of `tenant` nearest `query` (as `quarry_sign_query` writes it) by the sum of the query's
+/// weights over the dimensions where the row's sign bits (`blocks`, as stored above) differ from
+/// the query's; of the rows at the last distance taken, the earlier ones. Returns how many (all
+/// of the tenant's rows when it has fewer), or -1 when memory ran out or rows are wider than
+/// 4,352 dimensions (distances are kept in 16 bits). Split over the pool's workers past
+/// 20,000 rows.
 long quarry_nearest_signs(quarry_pool *pool, const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long rows,
                           const uint64_t *query, long count, int32_t *found);
+
+/// The same pass in three steps, for callers that give workers other work first: `begin`
+/// (NULL when memory ran out or rows are too wide), then `work` by each of `workers` workers,
+/// 0 … workers - 1, at any time and in any order — each takes rows from those not yet taken
+/// until none are left, so a worker that comes late takes what is left —, then `finish` once all
+/// have returned, which writes the rows as `quarry_nearest_signs` does and frees the scan.
+typedef struct quarry_signs_scan quarry_signs_scan;
+quarry_signs_scan *quarry_signs_begin(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long rows,
+                                      const uint64_t *query, int workers);
+void quarry_signs_work(quarry_signs_scan *scan, int worker);
+long quarry_signs_finish(quarry_signs_scan *scan, long count, int32_t *found);
 
 /// The first pass's distance kernel: "vpopcnt" (AVX-512 VPOPCNTDQ), "popcnt" or "baseline", or
 /// NULL for the best this CPU has (the default). Returns 0, changing nothing, when the CPU lacks
