@@ -129,7 +129,9 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
 {
     // Rows go in blocks of BLOCK_ROWS, transposed into tiles in `scratch` (L2); the inputs in
     // slices of DEPTH, so a tile's slice and a panel's slice share L1 while every tile of the
-    // block passes over that panel slice. Columns past `outputs` in a last, partial panel are
+    // block passes over that panel slice. Panel by panel, slice by slice within each: the weights
+    // are read in the order they lie, so the tile's prefetch runs on into the next slice (slices
+    // outermost left each panel slice's first 4 KB unrequested: a 21-token query 3.1 → 3.0 ms). Columns past `outputs` in a last, partial panel are
     // summed in `partial` and copied out at the end.
     float partial[BLOCK_ROWS * QUARRY_PANEL];
     for (int block = row_begin; block < row_end; block += BLOCK_ROWS) {
@@ -146,15 +148,15 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
                 _Pragma("clang loop unroll(full)")
                 for (int r = 0; r < TILE_ROWS; r++) tile[k * TILE_ROWS + r] = in[r] ? in[r][k] : 0;
         }
-        for (int start = 0; start < inputs; start += DEPTH) {
-            int depth = inputs - start < DEPTH ? inputs - start : DEPTH;
-            int first = start == 0, last = start + depth == inputs;
-            for (int panel = panel_begin; panel < panel_end; panel++) {
-                int column = panel * QUARRY_PANEL;
-                int width = outputs - column < QUARRY_PANEL ? outputs - column : QUARRY_PANEL;
+        for (int panel = panel_begin; panel < panel_end; panel++) {
+            int column = panel * QUARRY_PANEL;
+            int width = outputs - column < QUARRY_PANEL ? outputs - column : QUARRY_PANEL;
+            float bias_copy[QUARRY_PANEL] = {0};
+            memcpy(bias_copy, bias + column, sizeof(float) * (size_t)width);
+            for (int start = 0; start < inputs; start += DEPTH) {
+                int depth = inputs - start < DEPTH ? inputs - start : DEPTH;
+                int first = start == 0, last = start + depth == inputs;
                 const uint16_t *weights = packed + ((size_t)panel * inputs + start) * QUARRY_PANEL;
-                float bias_copy[QUARRY_PANEL] = {0};
-                memcpy(bias_copy, bias + column, sizeof(float) * (size_t)width);
                 for (int row = 0; row < block_rows; row += TILE_ROWS) {
                     int count = block_rows - row < TILE_ROWS ? block_rows - row : TILE_ROWS;
                     const float *tile = scratch + ((size_t)(row / TILE_ROWS) * inputs + start) * TILE_ROWS;
