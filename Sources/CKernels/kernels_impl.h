@@ -131,8 +131,9 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
     // slices of DEPTH, so a tile's slice and a panel's slice share L1 while every tile of the
     // block passes over that panel slice. Panel by panel, slice by slice within each: the weights
     // are read in the order they lie, so the tile's prefetch runs on into the next slice (slices
-    // outermost left each panel slice's first 4 KB unrequested: a 21-token query 3.1 → 3.0 ms). Columns past `outputs` in a last, partial panel are
-    // summed in `partial` and copied out at the end.
+    // outermost left each panel slice's first 4 KB unrequested: a 21-token query 3.1 → 3.0 ms).
+    // Columns past `outputs` in a last, partial panel are summed in `partial` and copied out at
+    // the end.
     float partial[BLOCK_ROWS * QUARRY_PANEL];
     for (int block = row_begin; block < row_end; block += BLOCK_ROWS) {
         int block_rows = row_end - block < BLOCK_ROWS ? row_end - block : BLOCK_ROWS;

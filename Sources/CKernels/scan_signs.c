@@ -219,9 +219,16 @@ quarry_signs_scan *quarry_signs_begin(const uint64_t *blocks, int words, const i
     if (atomic_load_explicit(&chosen_kernels, memory_order_relaxed) < 0) quarry_use_sign_kernel(NULL);
     quarry_signs_scan *scan = calloc(1, sizeof *scan);
     if (!scan) return NULL;
-    *scan = (quarry_signs_scan){blocks, tenants, query, NULL, NULL, rows < 0 ? 0 : rows, 0, tenant,
-                                atomic_load_explicit(&chosen_kernels, memory_order_relaxed), words, words * 64 * SIGN_WEIGHT_MAX + 1,
-                                workers < 1 ? 1 : workers};
+    scan->blocks = blocks;
+    scan->tenants = tenants;
+    scan->query = query;
+    scan->rows = rows < 0 ? 0 : rows;
+    atomic_init(&scan->claimed, 0);
+    scan->tenant = tenant;
+    scan->kernel = atomic_load_explicit(&chosen_kernels, memory_order_relaxed);
+    scan->words = words;
+    scan->bins = words * 64 * SIGN_WEIGHT_MAX + 1;
+    scan->workers = workers < 1 ? 1 : workers;
     scan->distances = malloc(sizeof(uint16_t) * (size_t)(scan->rows > 0 ? scan->rows : 1));
     scan->histograms = calloc((size_t)scan->workers * LANES * (size_t)scan->bins, sizeof(uint32_t));
     if (!scan->distances || !scan->histograms) {

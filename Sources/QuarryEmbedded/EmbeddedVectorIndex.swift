@@ -319,19 +319,23 @@ extension EmbeddedVectorIndex {
         quarry_sign_query(codes, Int32(state.dimensions), &signQuery)
         var rows = [Int32](repeating: 0, count: survivors)
         let workers = quarry_pool_workers(quarry_pool_shared())
+        // The scan keeps the three pointers until it finishes: all three live until then.
         let kept = state.signs.withUnsafeBufferPointer { signs in
             state.rowTenants.withUnsafeBufferPointer { tenants in
-                guard workers >= 2, let scan = quarry_signs_begin(signs.baseAddress!, Int32(state.signWords), tenants.baseAddress!, tenant,
-                                                                  state.entries.count, signQuery, workers) else {
-                    alongside()
-                    return quarry_nearest_signs(nil, signs.baseAddress!, Int32(state.signWords), tenants.baseAddress!, tenant,
-                                                state.entries.count, signQuery, survivors, &rows)
+                signQuery.withUnsafeBufferPointer { query in
+                    let (signs, tenants, query) = (signs.baseAddress!, tenants.baseAddress!, query.baseAddress!)
+                    guard workers >= 2,
+                          let scan = quarry_signs_begin(signs, Int32(state.signWords), tenants, tenant, state.entries.count, query, workers)
+                    else {
+                        alongside()
+                        return quarry_nearest_signs(nil, signs, Int32(state.signWords), tenants, tenant, state.entries.count, query, survivors, &rows)
+                    }
+                    runOnSharedPool { worker in
+                        if worker == 1 { alongside() }
+                        quarry_signs_work(scan, Int32(worker))
+                    }
+                    return quarry_signs_finish(scan, survivors, &rows)
                 }
-                runOnSharedPool { worker in
-                    if worker == 1 { alongside() }
-                    quarry_signs_work(scan, Int32(worker))
-                }
-                return quarry_signs_finish(scan, survivors, &rows)
             }
         }
         guard kept >= 0 else { return nil }

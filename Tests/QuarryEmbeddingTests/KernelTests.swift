@@ -248,10 +248,17 @@ struct KernelTests {
                 // In steps, with workers coming in any order or not at all (as one does that has
                 // other work first): whoever comes takes what is left, and the rows are the same.
                 for order in [[2, 0], [1], [0, 1, 2]] {
-                    let scan = quarry_signs_begin(blocks, Int32(words), tenants, tenant, rows, query, 3)!
-                    for worker in order { quarry_signs_work(scan, Int32(worker)) }
                     var inSteps = [Int32](repeating: -1, count: count)
-                    let keptInSteps = quarry_signs_finish(scan, count, &inSteps)
+                    // The scan reads the three arrays until it finishes.
+                    let keptInSteps = blocks.withUnsafeBufferPointer { blocks in
+                        tenants.withUnsafeBufferPointer { tenants in
+                            query.withUnsafeBufferPointer { query in
+                                let scan = quarry_signs_begin(blocks.baseAddress!, Int32(words), tenants.baseAddress!, tenant, rows, query.baseAddress!, 3)!
+                                for worker in order { quarry_signs_work(scan, Int32(worker)) }
+                                return quarry_signs_finish(scan, count, &inSteps)
+                            }
+                        }
+                    }
                     #expect(Array(inSteps.prefix(Int(keptInSteps))) == expected, "tenant \(tenant), kernel \(kernel), workers \(order)")
                 }
             }

@@ -148,6 +148,7 @@ long quarry_nearest_signs(quarry_pool *pool, const uint64_t *blocks, int words, 
 /// 0 … workers - 1, at any time and in any order — each takes rows from those not yet taken
 /// until none are left, so a worker that comes late takes what is left —, then `finish` once all
 /// have returned, which writes the rows as `quarry_nearest_signs` does and frees the scan.
+/// `blocks`, `tenants` and `query` are read until then.
 typedef struct quarry_signs_scan quarry_signs_scan;
 quarry_signs_scan *quarry_signs_begin(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long rows,
                                       const uint64_t *query, int workers);
