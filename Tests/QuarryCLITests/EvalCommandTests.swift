@@ -66,6 +66,7 @@ struct EvalCommandTests {
         let runFile = output.appendingPathComponent("mini-\(mode).trec")
         let report = try String(contentsOf: output.appendingPathComponent("mini-\(mode).md"), encoding: .utf8)
         #expect(report.contains("nDCG@10"))
+        #expect(report.contains("vector store: embedded"))
         let lines = try String(contentsOf: runFile, encoding: .utf8).split(separator: "\n")
         #expect(Set(lines.map { String($0.split(separator: " ")[0]) }) == Set(Self.queries.map(\.0)), "judged queries only")
         let qrels = dataset.appendingPathComponent("qrels/trec.txt")
@@ -134,7 +135,8 @@ struct EvalCommandTests {
         #expect(body["gold_cited"] as? Double == 1 && body["answer_contains_gold"] as? Double == 1)
         let abstained = try #require(body["abstained_unanswerable"] as? Double)
         #expect(abstained == 0 || abstained == 1)
-        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("tiny-qa-answers.md").path))
+        let report = try String(contentsOf: output.appendingPathComponent("tiny-qa-answers.md"), encoding: .utf8)
+        #expect(report.contains("vector store: embedded"))
     }
 
     @Test("a folder that is not a BEIR data set is one line on stderr and exit 66")

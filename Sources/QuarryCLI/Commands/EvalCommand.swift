@@ -65,7 +65,7 @@ public struct EvalCommand: AsyncParsableCommand {
                 progress.update("\(stage): \(done)/\(total)", done: done == total)
             }
         }
-        for result in results { try writeFiles(result) }
+        for result in results { try writeFiles(result, vectorStore: settings.vectorStore) }
         if json {
             print(results.count == 1
                 ? try DocumentOutput.json(results[0].metrics)
@@ -75,7 +75,9 @@ public struct EvalCommand: AsyncParsableCommand {
         }
     }
 
-    func writeFiles(_ result: Evaluator.Result) throws {
+    /// The run file and the report; the report names the vector store, as results differ by it
+    /// (Qdrant's dense search is its own; its BM25 takes Qdrant's IDF).
+    func writeFiles(_ result: Evaluator.Result, vectorStore: Settings.Backend) throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let name = result.variant.name
         let stem = "\(output)/\(result.dataset)-\(name)"
@@ -86,7 +88,8 @@ public struct EvalCommand: AsyncParsableCommand {
         \(Self.table(result))
 
         \(result.documents) passages in \(result.chunks) chunks, indexed in \(String(format: "%.1f", result.indexSeconds)) s; \
-        \(result.metrics.queries) queries in \(String(format: "%.1f", result.querySeconds)) s. Run file: `\(result.dataset)-\(name).trec`.
+        \(result.metrics.queries) queries in \(String(format: "%.1f", result.querySeconds)) s, vector store: \(vectorStore.rawValue). \
+        Run file: `\(result.dataset)-\(name).trec`.
         Reproduce: `quarry eval --dataset DIR --mode \(result.variant.mode.rawValue)\(name == "hybrid-rrf" ? " --fusion rrf" : "")` (written \(ISO8601DateFormatter().string(from: Date()))).
 
         """
@@ -177,7 +180,7 @@ public struct EvalCommand: AsyncParsableCommand {
             \(table)
 
             \(result.answerable) answerable and \(result.unanswerable) unanswerable questions over \(result.passages) passages \
-            (top 5 chunks cited, extractive answers), \(String(format: "%.0f", result.seconds)) s.
+            (top 5 chunks cited, extractive answers), \(String(format: "%.0f", result.seconds)) s, vector store: \(settings.vectorStore.rawValue).
             Reproduce: `quarry eval --dataset DIR` on this folder (written \(ISO8601DateFormatter().string(from: Date()))).
 
             """.write(toFile: "\(output)/\(name)-answers.md", atomically: true, encoding: .utf8)
