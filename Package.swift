@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "QuarryCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
         .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
-        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "QuarryHTTP", "CKernels"], swiftSettings: strict),
+        .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "CKernels"], swiftSettings: strict),
         .target(name: "QuarryEmbedded", dependencies: ["QuarryCore", "CKernels", "CSQLite"], swiftSettings: strict),
         .target(
             name: "QuarryQdrant",
@@ -79,7 +79,6 @@ let package = Package(
             dependencies: [
                 "QuarryCore",
                 "QuarryEngine",
-                "QuarryHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),

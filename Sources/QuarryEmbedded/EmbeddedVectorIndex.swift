@@ -92,10 +92,12 @@ public final class EmbeddedVectorIndex: VectorIndex {
 
     private let state: Mutex<State>
     private let database: SQLiteDatabase?
+    private let bm25Parameters: BM25Parameters
 
     /// An index in memory only, or kept in `database` (the table `index_points`).
     public init(database: SQLiteDatabase? = nil, bm25: BM25Parameters = BM25Parameters()) throws {
         self.database = database
+        bm25Parameters = bm25
         var state = State(bm25: BM25Index(parameters: bm25))
         if let database {
             try database.execute("""
@@ -116,6 +118,19 @@ public final class EmbeddedVectorIndex: VectorIndex {
 
     /// The index lives in this process's memory: no other process writes to it.
     public var seesEveryWrite: Bool { true }
+
+    public var backend: BackendIdentity { database?.backend ?? BackendIdentity(kind: "embedded", target: "memory") }
+    public func problem() async -> String? { database?.problem() }
+
+    /// Empties the index, in memory and in its database.
+    public func discard() async throws {
+        try state.withLock { state in
+            try database?.execute("DELETE FROM index_points")
+            let generation = state.generation
+            state = State(bm25: BM25Index(parameters: bm25Parameters))
+            state.generation = generation + 1
+        }
+    }
 
     /// Rows held in memory, removed ones not yet compacted away included.
     var rowCount: Int { state.withLock { $0.entries.count } }

@@ -2,12 +2,15 @@ import Foundation
 import QuarryCore
 
 /// Documents, chunks and index jobs in SQLite (tables `documents`, `chunks`, `index_jobs`; workflows, runs
-/// and run logs, evaluation datasets beside them: SQLiteDocumentStore+Workflows.swift, +Datasets.swift), original bytes as files under
+/// and run logs beside them: SQLiteDocumentStore+Workflows.swift), original bytes as files under
 /// `files/` beside it, written to a temporary name and renamed, so none is ever half there.
 public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
     /// The folder of original files.
     public let files: URL
+
+    public var backend: BackendIdentity { database.backend }
+    public func problem() async -> String? { database.problem() }
 
     public init(database: SQLiteDatabase, files: URL) throws {
         self.database = database
@@ -29,7 +32,6 @@ public final class SQLiteDocumentStore: DocumentStore {
             CREATE INDEX IF NOT EXISTS index_jobs_by_age ON index_jobs (tenant, created_at);
             """)
         try database.execute(Self.workflowSchema)
-        try database.execute(Self.datasetSchema)
     }
 
     /// Dates as Foundation's own seconds, which read back exactly (ISO 8601 text drops fractions).

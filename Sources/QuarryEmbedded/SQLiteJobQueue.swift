@@ -10,6 +10,9 @@ public final class SQLiteJobQueue: JobQueue {
     /// Seconds since 1970, replaceable in tests.
     let now: @Sendable () -> Double
 
+    public var backend: BackendIdentity { database.backend }
+    public func problem() async -> String? { database.problem() }
+
     public init(database: SQLiteDatabase, backoff: Backoff = Backoff(), now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.database = database
         self.backoff = backoff

@@ -2,8 +2,16 @@ import Foundation
 import QuarryCore
 
 extension URLFetcher: DocumentFetcher {
-    public func fetchDocument(_ url: String) async throws -> FetchedDocument {
-        FetchedDocument(try await fetch(url))
+    public func fetchDocument(_ url: String) async throws(DocumentFetchError) -> FetchedDocument {
+        do {
+            return FetchedDocument(try await fetch(url))
+        } catch {
+            switch error {
+            case .refused(let refusal): throw .refused("\(refusal)")
+            case .tooLarge(let limit): throw .tooLarge(limit: limit)
+            case .tooManyRedirects, .failed: throw .failed(error.description)
+            }
+        }
     }
 }
 

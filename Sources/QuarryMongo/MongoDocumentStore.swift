@@ -4,7 +4,7 @@ import Synchronization
 
 /// ``DocumentStore`` on MongoDB (DESIGN.md §2): records in `documents`, chunks in `chunks`, bulk
 /// index jobs in `index_jobs` (MongoDocumentStore+IndexJobs.swift), workflows, runs and run logs
-/// (MongoDocumentStore+Workflows.swift), evaluation datasets (MongoDocumentStore+Datasets.swift), each
+/// (MongoDocumentStore+Workflows.swift), each
 /// keyed by tenant and id together (``key(_:tenant:)``), so every lookup is scoped to its tenant
 /// by the key itself; original
 /// files in the GridFS bucket `files`. The indexes are created on first use (the `createIndexes`
@@ -154,6 +154,10 @@ public final class MongoDocumentStore: DocumentStore {
 
     // MARK: Readiness and indexes
 
+    public var backend: BackendIdentity {
+        BackendIdentity(kind: "mongodb", target: client.hosts + " database " + client.databaseName)
+    }
+
     /// Whether MongoDB answers and the indexes are in place: `nil` when ready, else why not.
     public func problem() async -> String? {
         do {
@@ -174,7 +178,6 @@ public final class MongoDocumentStore: DocumentStore {
             #"{"createIndexes": "index_jobs", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"schedule": 1}, "name": "schedule", "sparse": true}]}"#,
             #"{"createIndexes": "runs", "indexes": [{"key": {"tenant": 1, "workflowId": 1, "createdAt": -1}, "name": "tenant_workflow_created"}]}"#,
-            #"{"createIndexes": "datasets", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "run_logs", "indexes": [{"key": {"tenant": 1, "runId": 1, "time": 1, "id": 1}, "name": "tenant_run_time"}]}"#,
         ]
         try await client.run { session in

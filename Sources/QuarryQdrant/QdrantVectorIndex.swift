@@ -151,6 +151,10 @@ public final class QdrantVectorIndex: VectorIndex {
 
     // MARK: Readiness
 
+    public var backend: BackendIdentity {
+        BackendIdentity(kind: "qdrant", target: configuration.url + " collection " + configuration.collection)
+    }
+
     /// Whether Qdrant answers and the collection exists (creating it if not): `nil` when ready,
     /// else why not.
     public func problem() async -> String? {
@@ -165,7 +169,7 @@ public final class QdrantVectorIndex: VectorIndex {
     // MARK: Collection
 
     /// Deletes the whole collection (evaluation's throwaway ones); the next write creates it anew.
-    public func dropCollection() async throws {
+    public func discard() async throws {
         _ = try await call("DELETE", "")
         collectionReady.withLock { $0 = false }
         writes.withLock { $0 += 1 }

@@ -45,7 +45,7 @@ public final class RedisJobQueue: JobQueue {
     }
 
     /// The same queue for a worker that fetches `count` messages at a time.
-    public func prefetching(_ count: Int) -> RedisJobQueue {
+    public func prefetching(_ count: Int) -> any JobQueue {
         RedisJobQueue(client: client, namespace: namespace, backoff: backoff, heartbeatTimeout: heartbeatTimeout, prefetch: count, now: now)
     }
 
@@ -155,6 +155,10 @@ public final class RedisJobQueue: JobQueue {
         } catch {
             try? await Task.sleep(for: timeout)  // Redis away: wait as a poll would
         }
+    }
+
+    public var backend: BackendIdentity {
+        BackendIdentity(kind: "redis", target: "\(client.endpoint.host):\(client.endpoint.port) namespace \(namespace)")
     }
 
     /// Whether Redis answers (and holds the script): `nil` when ready, else why not.

@@ -3,7 +3,6 @@ import Logging
 import Prometheus
 import QuarryCore
 import QuarryEngine
-import QuarryHTTP
 
 /// What the HTTP layer needs from the composition root.
 public struct ServerDependencies: Sendable {
@@ -22,15 +21,12 @@ public struct ServerDependencies: Sendable {
         public var indexJobs: IndexJobs
         public var retriever: Retriever
         public var maximumUploadBytes: Int
-        /// Fetches `{"url": …}` submissions; by default public addresses only, as large as an upload may be.
-        public var fetcher: URLFetcher
 
-        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, maximumUploadBytes: Int, fetcher: URLFetcher? = nil) {
+        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, maximumUploadBytes: Int) {
             self.pipeline = pipeline
             self.indexJobs = indexJobs
             self.retriever = retriever
             self.maximumUploadBytes = maximumUploadBytes
-            self.fetcher = fetcher ?? URLFetcher(maximumBytes: maximumUploadBytes)
         }
     }
 
@@ -72,7 +68,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
         .register(on: api)
     if let engine = dependencies.engine {
-        DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes, fetcher: engine.fetcher).register(on: api)
+        DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes).register(on: api)
         IndexJobRoutes(indexJobs: engine.indexJobs).register(on: api)
         QueryRoutes(retriever: engine.retriever).register(on: api)
     }

@@ -55,7 +55,7 @@ struct IndexCommandTests {
         #expect(text.contains("lighthouse keeper logs every passing ship") && text.contains("[1]"))
         let citation = try #require((response["citations"] as? [[String: Any]])?.first)
         #expect((citation["source"] as? String)?.hasSuffix("notes.txt") == true)
-        #expect(citation["page"] as? Int == 1 && citation["charStart"] as? Int == 0)
+        #expect(citation["page"] as? Int == 1 && citation["char_start"] as? Int == 0)
         #expect((citation["snippet"] as? String)?.contains("<mark>passing</mark>") == true)
         #expect(response["timings"] is [String: Any])
 

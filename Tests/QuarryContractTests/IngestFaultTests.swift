@@ -63,7 +63,7 @@ struct IngestFaultTests {
         }
         var indexer = ChunkIndexer(chunker: Chunker(counter: WordCounter(), options: ChunkerOptions(maxTokens: 40, overlapTokens: 0)), embedder: embedder, index: index)
         indexer.batchSize = 4
-        let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer)
+        let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: NoNetwork())
         let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: pipeline.actors)
 
         let text = (0..<200).map { "Sentence \($0) tells of tides, moons and the sea floor." }.joined(separator: " ")

@@ -2,6 +2,7 @@ import Foundation
 import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
+import QuarryTestSupport
 import Testing
 
 /// Bulk index jobs on the embedded store and queue: creating (paths checked and expanded),
@@ -10,11 +11,6 @@ import Testing
 struct IndexJobsTests {
     /// URLs are fetched by QuarryHTTP's URLFetcher, tested against a live origin in the server's
     /// tests; here every URL answers that it cannot be had.
-    struct NoNetwork: DocumentFetcher {
-        struct Unreachable: Error, CustomStringConvertible { var description: String { "no network in this test" } }
-        func fetchDocument(_ url: String) async throws -> FetchedDocument { throw Unreachable() }
-    }
-
     struct Setup {
         let jobs: IndexJobs
         let store: SQLiteDocumentStore
@@ -49,7 +45,7 @@ struct IndexJobsTests {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
-        var jobs = IndexJobs(store: store, pipeline: pipeline, fetcher: NoNetwork(), root: root ? IndexRoot(folder.path) : nil, maximumBytes: maximumBytes)
+        var jobs = IndexJobs(store: store, pipeline: pipeline, root: root ? IndexRoot(folder.path) : nil, maximumBytes: maximumBytes)
         configure(&jobs)
         return Setup(jobs: jobs, store: store, queue: queue, index: index, files: folder)
     }
@@ -80,14 +76,14 @@ struct IndexJobsTests {
             return nil
         }
         #expect(await refusal() == .empty)
-        #expect(await refusal(paths: [outside.path]) == .path(.outside(outside.path)))
-        #expect(await refusal(paths: ["../\(outside.lastPathComponent)/secret.txt"]) == .path(.outside("../\(outside.lastPathComponent)/secret.txt")))
-        #expect(await refusal(paths: ["link.txt"]) == .path(.outside("link.txt")), "a link is judged by where it leads")
-        #expect(await refusal(paths: ["linked"]) == .path(.outside("linked")))
-        #expect(await refusal(paths: ["nope.pdf"]) == .path(.missing("nope.pdf")))
-        #expect(await refusal(paths: ["empty"]) == .noDocuments("empty"))
+        #expect(await refusal(paths: [outside.path]) == .path(.outside(outside.path), index: 0))
+        #expect(await refusal(paths: ["../\(outside.lastPathComponent)/secret.txt"]) == .path(.outside("../\(outside.lastPathComponent)/secret.txt"), index: 0))
+        #expect(await refusal(paths: ["link.txt"]) == .path(.outside("link.txt"), index: 0), "a link is judged by where it leads")
+        #expect(await refusal(paths: ["a.txt", "linked"]) == .path(.outside("linked"), index: 1), "the refused entry's place is named")
+        #expect(await refusal(paths: ["nope.pdf"]) == .path(.missing("nope.pdf"), index: 0))
+        #expect(await refusal(paths: ["empty"]) == .noDocuments("empty", index: 0))
         for url in ["ftp://example.org/a.pdf", "file:///etc/passwd", "example.org/a.pdf", "https://"] {
-            #expect(await refusal(urls: [url]) == .url(url), "\(url)")
+            #expect(await refusal(urls: ["https://example.org/fine.pdf", url]) == .url(url, index: 1), "\(url)")
         }
         #expect(await refusal(paths: ["a.txt"], urls: ["https://example.org/1", "https://example.org/2"]) == .tooMany(limit: 2))
         setup = try Self.setup(["a.txt": Self.text], root: false)
@@ -112,7 +108,7 @@ struct IndexJobsTests {
         #expect(reasons["empty.txt"] == "the file is empty")
         #expect(reasons["big.txt"] == "larger than 1000 bytes, the most a document may be (max_upload_mb)")
         #expect(reasons["gone.txt"]?.contains("no such file") == true, "\(reasons)")
-        #expect(reasons["tides"] == "no network in this test")
+        #expect(reasons["tides"] == DocumentFetchError.failed(NoNetwork.reason).description)
         #expect(progress.documentsPerSecond != nil && progress.finishedAt != nil)
         #expect(try await setup.index.count(tenant: "acme") == 2)
     }
@@ -166,9 +162,9 @@ struct IndexJobsTests {
         let setup = try Self.setup(["a.txt": Self.text, "b.txt": "Moon phases drive spring and neap tides.", "c.txt": "Currents turn with the tide."])
         let job = try await setup.jobs.create(paths: ["."], urls: [], tenant: "acme")
         #expect(try await setup.worker.runOne())  // the items are submitted, their documents wait
-        let canceled = try #require(try await setup.jobs.cancel(job.id, tenant: "acme"))
+        let canceled = try await setup.jobs.cancel(job.id, tenant: "acme")
         #expect(canceled.canceledAt != nil)
-        #expect(try await setup.jobs.cancel(job.id, tenant: "globex") == nil)
+        await #expect(throws: NotFound("index job", id: job.id)) { try await setup.jobs.cancel(job.id, tenant: "globex") }
         try await setup.drain()
         let progress = try await setup.progress(job)
         #expect(progress.status == .canceled && progress.counts[.canceled] == 3 && progress.counts[.indexed] == 0)
@@ -178,6 +174,7 @@ struct IndexJobsTests {
         try await setup.drain()
         let redone = try await setup.progress(again)
         #expect(redone.status == .completed && redone.counts[.indexed] == 3)
+        await #expect(throws: IndexJobs.AlreadyCompleted(id: again.id)) { try await setup.jobs.cancel(again.id, tenant: "acme") }
         #expect(try await setup.index.count(tenant: "acme") == 3)
     }
 

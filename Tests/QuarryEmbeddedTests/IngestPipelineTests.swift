@@ -2,6 +2,7 @@ import Foundation
 import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
+import QuarryTestSupport
 import Testing
 
 /// The ingest pipeline on the embedded store, queue and index, with a small deterministic embedder.
@@ -38,7 +39,7 @@ struct IngestPipelineTests {
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
         let queue = try SQLiteJobQueue(database: database)
         let indexer = ChunkIndexer(chunker: Chunker(counter: WordCounter()), embedder: LetterEmbedder(onEmbed: onEmbed), index: index)
-        return (IngestPipeline(store: store, queue: queue, indexer: indexer), index, store, queue)
+        return (IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: NoNetwork()), index, store, queue)
     }
 
     @Test("a job runs to indexed; the same job delivered again duplicates nothing")

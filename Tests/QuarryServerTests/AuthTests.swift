@@ -132,18 +132,21 @@ struct AuthTests {
         }
     }
 
-    @Test("bad token requests answer 400", arguments: [
-        #"{"sub":"bot","role":"owner"}"#, #"{"sub":"","role":"viewer"}"#,
-        #"{"sub":"bot","role":"viewer","ttl_seconds":0}"#, #"{"sub":"bot","role":"viewer","ttl_seconds":99999999999}"#,
-        #"{"sub":"bot""#, "",
+    @Test("bad token requests answer 400 (unreadable) or 422 (out of range), naming the field", arguments: [
+        (#"{"sub":"bot","role":"owner"}"#, 400, "/role"), (#"{"sub":"","role":"viewer"}"#, 422, "/sub"),
+        (#"{"sub":"bot","role":"viewer","ttl_seconds":0}"#, 422, "/ttl_seconds"),
+        (#"{"sub":"bot","role":"viewer","ttl_seconds":99999999999}"#, 422, "/ttl_seconds"),
+        (#"{"sub":"bot","role":"viewer","tenant":"globex"}"#, 400, "/tenant"), (#"{"role":"viewer"}"#, 400, "/sub"),
+        (#"{"sub":"bot""#, 400, nil), ("", 400, nil),
     ])
-    func badTokenRequests(body: String) async throws {
+    func badTokenRequests(body: String, status: Int, field: String?) async throws {
         let authority = try await Fixture.authority()
         let admin = try await Fixture.token(authority, role: .admin)
         try await Fixture.application(authority: authority).test(.router) { client in
             try await client.execute(uri: "/api/v1/tokens", method: .post, headers: Fixture.bearer(admin), body: ByteBuffer(string: body)) { (response) throws in
-                #expect(response.status == .badRequest)
-                #expect(try Fixture.errorBody(response).code == "bad_request")
+                #expect(response.status.code == status)
+                let error = try Fixture.errorBody(response)
+                #expect(error.code == (status == 400 ? "bad_request" : "invalid_field") && error.field == field, "\(error)")
             }
         }
     }

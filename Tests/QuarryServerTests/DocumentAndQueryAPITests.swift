@@ -23,21 +23,22 @@ struct DocumentAndQueryAPITests {
         let dependencies: ServerDependencies.Engine
     }
 
-    static func engine(maximumUploadBytes: Int = 10_000_000, llm: LLMAnswerer? = nil, fetcher: URLFetcher? = nil, indexRoot: IndexRoot? = nil) throws -> Engine {
+    static func engine(maximumUploadBytes: Int = 10_000_000, llm: LLMAnswerer? = nil, fetcher: any DocumentFetcher = NoNetwork(),
+                       indexRoot: IndexRoot? = nil) throws -> Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
         let index = try EmbeddedVectorIndex(database: database)
         let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
         let queue = try SQLiteJobQueue(database: database)
-        let pipeline = IngestPipeline(store: store, queue: queue, indexer: ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index))
+        let pipeline = IngestPipeline(store: store, queue: queue, indexer: ChunkIndexer(chunker: Chunker(counter: embedder.tokenizer), embedder: embedder, index: index),
+                                      fetcher: fetcher)
         let retriever = Retriever(store: store, index: index, embedder: embedder, llm: llm, generation: { index.generation })
-        let indexJobs = IndexJobs(store: store, pipeline: pipeline, fetcher: fetcher ?? URLFetcher(maximumBytes: maximumUploadBytes), root: indexRoot,
-                                  maximumBytes: maximumUploadBytes)
+        let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot, maximumBytes: maximumUploadBytes)
         let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: indexJobs.actors)
         return Engine(pipeline: pipeline, indexJobs: indexJobs, worker: worker,
                       dependencies: ServerDependencies.Engine(pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
-                                                              maximumUploadBytes: maximumUploadBytes, fetcher: fetcher))
+                                                              maximumUploadBytes: maximumUploadBytes))
     }
 
     static func application(_ authority: TokenAuthority, _ engine: Engine) -> some ApplicationProtocol {
@@ -90,7 +91,8 @@ struct DocumentAndQueryAPITests {
                 let body = try Self.json(response.body)
                 #expect(body["status"] as? String == "indexed")
                 let progress = try #require(body["progress"] as? [String: Int])
-                #expect(progress["chunks"] == progress["chunksIndexed"] && progress["stage"] == progress["stages"])
+                #expect(progress["chunks"] == progress["chunks_indexed"] && progress["stage"] == progress["stages"])
+                #expect((body["source"] as? [String: Any])?["media_type"] as? String == "text/plain")
             }
             try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true),
                                      body: Self.query("what are saturn's rings made of?")) { (response) throws in
@@ -100,6 +102,10 @@ struct DocumentAndQueryAPITests {
                 #expect((answer["text"] as? String)?.contains("ice and rock") == true && answer["found"] as? Bool == true)
                 let citations = try #require(body["citations"] as? [[String: Any]])
                 #expect(citations.first?["source"] as? String == "upload:planets.txt")
+                #expect(citations.first?["document_id"] as? String == location.split(separator: "/").last.map(String.init))
+                #expect(citations.first?["char_start"] as? Int == 0 && (citations.first?["char_end"] as? Int ?? 0) > 0)
+                let hit = try #require((body["hits"] as? [[String: Any]])?.first)
+                #expect(Set(hit.keys) == ["chunk_id", "document_id", "title", "score", "text", "heading_path", "page_start", "page_end"])
                 #expect((body["timings"] as? [String: Double])?["total"] != nil)
             }
             // The same question streamed: the sources, the extractive answer in one piece, the whole response.
@@ -162,10 +168,11 @@ struct DocumentAndQueryAPITests {
         let editor = try await Fixture.token(authority, role: .editor)
         let engine = try Self.engine(maximumUploadBytes: 1000)
         try await Self.application(authority, engine).test(.router) { client in
-            func expectError(_ status: HTTPResponse.Status, _ response: TestResponse, _ fragment: String) throws {
-                #expect(response.status == status)
-                let error = try #require(try Self.json(response.body)["error"] as? [String: String])
-                #expect(error["message"]?.contains(fragment) == true, "\(error)")
+            func expectError(_ status: HTTPResponse.Status, _ response: TestResponse, _ fragment: String, field: String? = nil) throws {
+                #expect(response.status == status, "\(String(buffer: response.body))")
+                let error = try #require(try Self.json(response.body)["error"] as? [String: Any])
+                #expect((error["message"] as? String)?.contains(fragment) == true, "\(error)")
+                #expect(error["field"] as? String == field, "\(error)")
             }
             let upload = { (body: ByteBuffer, contentType: String?) async throws -> TestResponse in
                 var headers = Fixture.bearer(editor)
@@ -173,25 +180,34 @@ struct DocumentAndQueryAPITests {
                 return try await client.execute(uri: "/api/v1/documents", method: .post, headers: headers, body: body)
             }
             try expectError(.contentTooLarge, try await upload(Self.multipart(Data(repeating: 65, count: 5000), filename: "big.txt"), "multipart/form-data; boundary=\(Self.boundary)"), "limited to")
-            try expectError(.unsupportedMediaType, try await upload(Self.multipart(Data("GIF89a".utf8), filename: "cat.gif"), "multipart/form-data; boundary=\(Self.boundary)"), "unsupported document type")
+            try expectError(.unsupportedMediaType, try await upload(Self.multipart(Data("GIF89a".utf8), filename: "cat.gif"), "multipart/form-data; boundary=\(Self.boundary)"), "unsupported document type", field: "/file")
             try expectError(.unsupportedMediaType, try await upload(ByteBuffer(string: "raw"), "application/pdf"), "multipart/form-data")
             try expectError(.badRequest, try await upload(ByteBuffer(string: "--\(Self.boundary)\r\ngarbage"), "multipart/form-data; boundary=\(Self.boundary)"), "malformed multipart")
-            try expectError(.badRequest, try await upload(Self.multipart(Data("hello".utf8), filename: "a.txt", field: "other"), "multipart/form-data; boundary=\(Self.boundary)"), "no part named")
+            try expectError(.badRequest, try await upload(Self.multipart(Data("hello".utf8), filename: "a.txt", field: "other"), "multipart/form-data; boundary=\(Self.boundary)"), "no part named", field: "/file")
 
             let ask = { (body: String) async throws -> TestResponse in
                 try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true), body: ByteBuffer(string: body))
             }
-            try expectError(.badRequest, try await ask(#"{"query": "   "}"#), "query is empty")
-            try expectError(.badRequest, try await ask(#"{"query": "\#(String(repeating: "word ", count: 2000))"}"#), "at most")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "top_k": 0}"#), "top_k")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "top_k": 1000000}"#), "top_k")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "mode": "psychic"}"#), "psychic")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "filter": {"lang": "en"}}"#), "unknown field")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "document_ids": ["no-such-document"]}"#), "unknown document")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "answer": "llm"}"#), "not available")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "answer": "llm", "stream": true}"#), "not available")
-            try expectError(.badRequest, try await ask(#"{"query": "q", "stream": "yes"}"#), "stream")
+            // Reads, but cannot be done: 422 with the field.
+            try expectError(.unprocessableContent, try await ask(#"{"query": "   "}"#), "query is empty", field: "/query")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "\#(String(repeating: "word ", count: 2000))"}"#), "at most", field: "/query")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "top_k": 0}"#), "top_k", field: "/top_k")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "top_k": 1000000}"#), "top_k", field: "/top_k")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "document_ids": ["no-such-document"]}"#), "unknown document", field: "/document_ids")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "answer": "llm"}"#), "not available", field: "/answer")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "answer": "llm", "stream": true}"#), "not available", field: "/answer")
+            // Does not read: 400 with the field.
+            try expectError(.badRequest, try await ask(#"{"query": "q", "mode": "psychic"}"#), "hybrid, dense, sparse", field: "/mode")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "filter": {"lang": "en"}}"#), "unknown field", field: "/filter")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "stream": "yes"}"#), "true or false", field: "/stream")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "filters": {"lang": 3}}"#), "must be a string", field: "/filters/lang")
+            try expectError(.badRequest, try await ask(#"{"query": "q", "document_ids": ["a", 7]}"#), "must be a string", field: "/document_ids/1")
+            try expectError(.badRequest, try await ask(#"{"top_k": 3}"#), "is required", field: "/query")
+            try expectError(.badRequest, try await ask(#"["q"]"#), "JSON object")
             try expectError(.badRequest, try await ask(#"{"query": "#), "not valid JSON")
+            try await client.execute(uri: "/api/v1/documents?limit=abc", method: .get, headers: Fixture.bearer(editor)) { (response) throws in
+                try expectError(.badRequest, response, "limit must be an integer", field: "limit")
+            }
             try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true), body: Self.query("still serving")) { (response) throws in
                 #expect(response.status == .ok)
             }

@@ -78,9 +78,9 @@ struct EmbeddingsEndpointTests {
         let unreachable = OpenAIEmbedder(
             baseURL: "http://127.0.0.1:\(closed)/v1", model: "m", dimensions: 384, client: HTTPClient(retries: 1, initialBackoff: .milliseconds(10))
         )
+        // Down is worth retrying later (503 from the API, a retried job), unlike a refusal.
         await #expect { try await unreachable.embed(["x"]) } throws: { error in
-            guard case .remote(.unreachable) = error as? OpenAIEmbedder.EmbedError else { return false }
-            return true
+            (error as? BackendUnavailable)?.backend == "embedder"
         }
     }
 

@@ -103,8 +103,8 @@ struct IndexJobAPITests {
                 (#"{"paths": ["../saturn.txt"]}"#, .forbidden, "path_refused"),
                 (#"{"paths": ["/etc/passwd"]}"#, .forbidden, "path_refused"),
                 (#"{"paths": ["nowhere"]}"#, .notFound, "path_not_found"),
-                (#"{"urls": ["file:///etc/passwd"]}"#, .badRequest, "bad_request"),
-                (#"{}"#, .badRequest, "bad_request"),
+                (#"{"urls": ["https://example.org/a.pdf", "file:///etc/passwd"]}"#, .unprocessableContent, "invalid_field"),
+                (#"{}"#, .unprocessableContent, "invalid_field"),
                 (#"{"paths": "old"}"#, .badRequest, "bad_request"),
                 (#"{"paths": ["old"], "recursive": false}"#, .badRequest, "bad_request"),
                 ("not json", .badRequest, "bad_request"),
@@ -112,6 +112,13 @@ struct IndexJobAPITests {
                 let response = try await Self.submit(client, editor, body)
                 #expect(response.status == status, "\(body)")
                 #expect((try Fixture.errorBody(response).code) == code, "\(body)")
+            }
+            let fields = [
+                (#"{"paths": ["jupiter.html", "nowhere"]}"#, "/paths/1"), (#"{"urls": ["https://example.org/a.pdf", "file:///etc/passwd"]}"#, "/urls/1"),
+                (#"{"paths": "old"}"#, "/paths"), (#"{"paths": ["old"], "recursive": false}"#, "/recursive"),
+            ]
+            for (body, field) in fields {
+                #expect(try Fixture.errorBody(try await Self.submit(client, editor, body)).field == field, "\(body)")
             }
             let urls = (0...10_000).map { "\"https://example.org/\($0)\"" }.joined(separator: ",")
             let tooMany = try await Self.submit(client, editor, #"{"urls": [\#(urls)]}"#)

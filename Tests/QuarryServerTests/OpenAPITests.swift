@@ -40,6 +40,23 @@ struct OpenAPITests {
         #expect(documented == routed, "only documented: \(documented.subtracting(routed)); only routed: \(routed.subtracting(documented))")
     }
 
+    @Test("every property of every body is snake_case")
+    func snakeCase() async throws {
+        var names: Set<String> = []
+        func collect(_ value: Any) {
+            if let object = value as? [String: Any] {
+                if let properties = object["properties"] as? [String: Any] { names.formUnion(properties.keys) }
+                object.values.forEach(collect)
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        collect(try await Self.spec())
+        #expect(names.count > 50, "the walk found the schemas")
+        let wrong = names.filter { $0.range(of: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$", options: .regularExpression) == nil }
+        #expect(wrong.isEmpty, "not snake_case: \(wrong.sorted())")
+    }
+
     @Test("it validates as OpenAPI 3.1")
     func validates() async throws {
         let data = try JSONSerialization.data(withJSONObject: try await Self.spec())

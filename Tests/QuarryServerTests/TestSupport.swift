@@ -40,11 +40,13 @@ enum Fixture {
         [.authorization: "Bearer \(token)"]
     }
 
-    /// The `error` object of a Quarry error body.
-    static func errorBody(_ response: TestResponse) throws -> (code: String, message: String) {
-        struct Body: Decodable { struct Detail: Decodable { let code: String; let message: String }; let error: Detail }
-        let body = try JSONDecoder().decode(Body.self, from: Data(buffer: response.body))
-        return (body.error.code, body.error.message)
+    /// The `error` object of a Quarry error body: exactly `code`, `message` and `field` (null when no field is at fault).
+    static func errorBody(_ response: TestResponse) throws -> (code: String, message: String, field: String?) {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+        #expect(Set(object.keys) == ["error"])
+        let error = try #require(object["error"] as? [String: Any])
+        #expect(Set(error.keys) == ["code", "message", "field"], "\(error)")
+        return (try #require(error["code"] as? String), try #require(error["message"] as? String), error["field"] as? String)
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {

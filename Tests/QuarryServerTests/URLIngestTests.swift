@@ -36,15 +36,15 @@ struct URLIngestTests {
                                  body: ByteBuffer(string: body))
     }
 
-    static func error(_ response: TestResponse) throws -> [String: String] {
-        try #require(try DocumentAndQueryAPITests.json(response.body)["error"] as? [String: String])
+    static func error(_ response: TestResponse) throws -> (code: String, message: String, field: String?) {
+        try Fixture.errorBody(response)
     }
 
     @Test("by default loopback, link-local and non-http URLs are refused with a reason, before any connection")
     func refusedByDefault() async throws {
         let authority = try await Fixture.authority()
         let editor = try await Fixture.token(authority, role: .editor)
-        let engine = try DocumentAndQueryAPITests.engine()
+        let engine = try DocumentAndQueryAPITests.engine(fetcher: URLFetcher(maximumBytes: 10_000_000))
         try await Self.origin().test(.live) { origin in
             let port = try #require(origin.port)
             try await DocumentAndQueryAPITests.application(authority, engine).test(.router) { client in
@@ -57,9 +57,9 @@ struct URLIngestTests {
                     ("not a url", "not an absolute"),
                 ] {
                     let response = try await Self.submit(client, editor, #"{"url": "\#(url)"}"#)
-                    #expect(response.status == .badRequest, "\(url)")
+                    #expect(response.status == .unprocessableContent, "\(url)")
                     let error = try Self.error(response)
-                    #expect(error["code"] == "url_refused" && error["message"]?.contains(reason) == true, "\(url): \(error)")
+                    #expect(error.code == "url_refused" && error.message.contains(reason) && error.field == "/url", "\(url): \(error)")
                 }
             }
         }
@@ -78,7 +78,7 @@ struct URLIngestTests {
                 #expect(page.status == .accepted)
                 let document = try DocumentAndQueryAPITests.json(page.body)
                 let source = try #require(document["source"] as? [String: Any])
-                #expect(source["uri"] as? String == "\(base)/comets.html" && source["mediaType"] as? String == "text/html", "\(source)")
+                #expect(source["uri"] as? String == "\(base)/comets.html" && source["media_type"] as? String == "text/html", "\(source)")
 
                 // Through a redirect: the same bytes, so the same document, already there.
                 #expect(try await Self.submit(client, editor, #"{"url": "\#(base)/hop"}"#).status == .ok)
@@ -86,7 +86,7 @@ struct URLIngestTests {
                 // No extension and no markup: the Content-Type says it is text.
                 let notes = try await Self.submit(client, editor, #"{"url": "\#(base)/notes"}"#)
                 #expect(notes.status == .accepted)
-                #expect((try DocumentAndQueryAPITests.json(notes.body)["source"] as? [String: Any])?["mediaType"] as? String == "text/plain")
+                #expect((try DocumentAndQueryAPITests.json(notes.body)["source"] as? [String: Any])?["media_type"] as? String == "text/plain")
 
                 #expect(try await engine.worker.runOne())
                 #expect(try await engine.worker.runOne())
@@ -97,7 +97,7 @@ struct URLIngestTests {
                 }
 
                 for (path, status, code, fragment) in [
-                    ("/escape", HTTPResponse.Status.badRequest, "url_refused", "scheme 'file'"),
+                    ("/escape", HTTPResponse.Status.unprocessableContent, "url_refused", "scheme 'file'"),
                     ("/loop", .badGateway, "fetch_failed", "more than 5 redirects"),
                     ("/big", .contentTooLarge, "too_large", "larger than"),
                     ("/missing", .badGateway, "fetch_failed", "404"),
@@ -105,11 +105,11 @@ struct URLIngestTests {
                     let response = try await Self.submit(client, editor, #"{"url": "\#(base)\#(path)"}"#)
                     #expect(response.status == status, "\(path)")
                     let error = try Self.error(response)
-                    #expect(error["code"] == code && error["message"]?.contains(fragment) == true, "\(path): \(error)")
+                    #expect(error.code == code && error.message.contains(fragment) && error.field == "/url", "\(path): \(error)")
                 }
                 let unknown = try await Self.submit(client, editor, #"{"url": "\#(base)/notes", "depth": 2}"#)
                 let unknownError = try Self.error(unknown)
-                #expect(unknown.status == .badRequest && unknownError["message"]?.contains("unknown field 'depth'") == true)
+                #expect(unknown.status == .badRequest && unknownError.message.contains("unknown field /depth") && unknownError.field == "/depth")
                 #expect(try await Self.submit(client, editor, "[1, 2]").status == .badRequest)
                 #expect(try await Self.submit(client, editor, #"{"url": 7}"#).status == .badRequest)
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuarryCore
 import QuarryEngine
+import QuarryServer
 
 extension QueryRequest.AnswerMode: ExpressibleByArgument {}
 
@@ -39,7 +40,7 @@ public struct AskCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         if json {
-            print(try DocumentOutput.json(response))
+            print(try DocumentOutput.json(QueryResponseBody(response)))  // as the API answers it
             return
         }
         if let answer = response.answer { print(streaming ? "\n" : answer.text + "\n") }

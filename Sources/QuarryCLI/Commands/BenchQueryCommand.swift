@@ -88,7 +88,7 @@ extension BenchCommand {
                                               stageP50Milliseconds: medians, denseRecallAt10: recall.at10, denseRecallAt100: recall.at100))
                     }
                 }
-                try? await (index as? QdrantVectorIndex)?.dropCollection()
+                try? await index.discard()  // a throwaway index: a Qdrant collection of its own, or memory
             }
             if json {
                 print(try DocumentOutput.json(results))
@@ -116,7 +116,7 @@ extension BenchCommand {
             try database.execute("PRAGMA synchronous = OFF")  // a throwaway copy: no fsync per document while loading
             let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
             let index = try VectorStores.open(settings, database: nil, dimensions: embedder.dimensions, collection: "quarry_bench_\(size)")
-            if let qdrant = index as? QdrantVectorIndex { try await qdrant.dropCollection() }  // a fresh one, whatever an earlier run left
+            try await index.discard()  // fresh, whatever an earlier run left in its Qdrant collection
             try await corpus.load(into: index, store: store, count: size)
             // The load leaves ~160 MB of dirty pages at 100k (no fsync while loading), which the
             // kernel writes back 30 s later, in the middle of the first measurements: written now,

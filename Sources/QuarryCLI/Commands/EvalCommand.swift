@@ -110,7 +110,7 @@ public struct EvalCommand: AsyncParsableCommand {
     func openIndex(_ settings: Settings, database: SQLiteDatabase?, dimensions: Int) async throws -> any VectorIndex {
         let collection = options.data == nil ? "quarry_eval_" + UUID().uuidString.prefix(8).lowercased() : nil
         let index = try VectorStores.open(settings, database: database, dimensions: dimensions, collection: collection)
-        if let qdrant = index as? QdrantVectorIndex, let problem = await qdrant.problem() {
+        if let problem = await index.problem() {
             FileHandle.standardError.write(Data("quarry eval: \(problem)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         }
@@ -120,13 +120,13 @@ public struct EvalCommand: AsyncParsableCommand {
     /// Runs `body`, then drops a throwaway Qdrant collection, also when `body` fails (a kept one,
     /// with `--data`, stays).
     func discardingAfter<T>(_ index: any VectorIndex, _ body: () async throws -> T) async throws -> T {
-        let throwaway = options.data == nil ? index as? QdrantVectorIndex : nil
+        let throwaway = options.data == nil
         do {
             let result = try await body()
-            try? await throwaway?.dropCollection()
+            if throwaway { try? await index.discard() }
             return result
         } catch {
-            try? await throwaway?.dropCollection()
+            if throwaway { try? await index.discard() }
             throw error
         }
     }

@@ -68,7 +68,7 @@ public struct IndexCommand: AsyncParsableCommand {
         } catch let refusal as IndexJobs.Refusal {
             throw ValidationError(refusal.description)
         }
-        let worker = JobWorker(queue: runtime.queue, queueName: IngestPipeline.queueName, actors: jobs.actors)
+        let worker = runtime.workers(on: [IngestPipeline.queueName])[0]
         let progress = ProgressLine()
         var drawn = ContinuousClock.now - .seconds(1)
         while true {

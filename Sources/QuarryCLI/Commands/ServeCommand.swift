@@ -52,7 +52,7 @@ public struct ServeCommand: AsyncParsableCommand {
         var services: [any Service] = [application]
         if settings.queue == .embedded {
             let engine = runtime.engine
-            services.append(WorkerService(workers: [JobWorker(queue: engine.queue, queueName: IngestPipeline.queueName, actors: engine.indexJobs.actors)]))
+            services.append(WorkerService(workers: engine.workers(on: QueueActors.queues)))
             services.append(SchedulerService(scheduler: engine.backends.scheduler()))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -30,8 +30,10 @@ public struct WorkerCommand: AsyncParsableCommand {
     public func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number (0-65535)") }
-        let unknown = Set(queueNames).subtracting(["ingest"])
-        guard unknown.isEmpty else { throw ValidationError("no actors run on queue(s) \(unknown.sorted().joined(separator: ", ")) yet; known: ingest") }
+        let unknown = Set(queueNames).subtracting(QueueActors.queues)
+        guard unknown.isEmpty else {
+            throw ValidationError("no actors run on queue(s) \(unknown.sorted().joined(separator: ", ")); known: \(QueueActors.queues.joined(separator: ", "))")
+        }
     }
 
     var queueNames: [String] { queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -44,10 +46,8 @@ public struct WorkerCommand: AsyncParsableCommand {
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let logger = Logger(label: "quarry")
-        let actors = [IngestPipeline.queueName: runtime.indexJobs.actors]
         // Two messages fetched per loop at a time, as Dramatiq's workers prefetch by default.
-        let queue = (runtime.queue as? RedisJobQueue)?.prefetching(2 * concurrency) ?? runtime.queue
-        let workers = queueNames.map { JobWorker(queue: queue, queueName: $0, actors: actors[$0] ?? [:]) }
+        let workers = runtime.workers(on: queueNames, queue: runtime.queue.prefetching(2 * concurrency))
         logger.info("working", metadata: ["queues": .string(queueNames.joined(separator: ",")), "concurrency": .stringConvertible(concurrency)])
         try await ProbedService.run(WorkerService(workers: workers, concurrency: concurrency), serverName: "quarry-worker", host: settings.host,
                                     port: port, metrics: metrics, readinessChecks: runtime.readinessChecks, logger: logger)

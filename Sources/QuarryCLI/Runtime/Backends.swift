@@ -33,7 +33,7 @@ struct Backends: Sendable {
 
     /// What `/ready` asks of a process that uses only these (`quarry scheduler`).
     var readinessChecks: [any ReadinessCheck] {
-        [DocumentStores.readiness(of: store, directory: directory), JobQueues.readiness(of: queue, directory: directory)]
+        [BackendReadiness(name: "document_store", probe: store), BackendReadiness(name: "queue", probe: queue)]
     }
 
     /// A scheduler on these back ends (workflows and runs in the store; lease and `run_start` beside the queue).

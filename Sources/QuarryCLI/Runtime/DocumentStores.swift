@@ -21,10 +21,4 @@ enum DocumentStores {
             throw ConfigurationError(key: SettingKey.mongodbURI.name, origin: "settings", reason: "cannot be used: \(error.message)")
         }
     }
-
-    static func readiness(of store: any DocumentStore, directory: DataDirectory) -> any ReadinessCheck {
-        guard let mongo = store as? MongoDocumentStore else { return EmbeddedBackendCheck(name: "document_store", directory: directory) }
-        return BackendCheck(name: "document_store", kind: "mongodb", target: mongo.client.hosts + " database " + mongo.client.databaseName,
-                            probe: mongo.problem)
-    }
 }

@@ -17,8 +17,6 @@ struct EngineRuntime: Sendable {
     let pipeline: IngestPipeline
     let indexJobs: IndexJobs
     let retriever: Retriever
-    /// Fetches users' URLs (uploads by URL, index jobs) through the SSRF guard.
-    let fetcher: URLFetcher
 
     var directory: DataDirectory { backends.directory }
     var store: any DocumentStore { backends.store }
@@ -46,12 +44,11 @@ struct EngineRuntime: Sendable {
             let local: @Sendable () -> Int = { index.generation }
             let generation = index.seesEveryWrite ? local : QueryCache.sharedGeneration(local: local)
             let retriever = Retriever(store: store, index: index, embedder: embedder, fusion: settings.fusion, llm: llm, generation: generation)
-            let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer)
+            // Users' URLs (uploads by URL, index jobs) go through the SSRF guard.
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
-            let indexJobs = IndexJobs(store: store, pipeline: pipeline, fetcher: fetcher, root: indexRoot ?? settings.indexRoot,
-                                      maximumBytes: settings.maxUploadBytes)
-            return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs,
-                                 retriever: retriever, fetcher: fetcher)
+            let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
+            let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
+            return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever)
         } catch let error as ConfigurationError {
             throw error
         } catch {
@@ -62,10 +59,6 @@ struct EngineRuntime: Sendable {
 
     /// What `/ready` asks: each back end the settings chose.
     var readinessChecks: [any ReadinessCheck] {
-        [
-            DocumentStores.readiness(of: store, directory: directory),
-            VectorStores.readiness(of: index, directory: directory),
-            JobQueues.readiness(of: queue, directory: directory),
-        ]
+        backends.readinessChecks + [BackendReadiness(name: "vector_store", probe: index)]
     }
 }

@@ -23,10 +23,4 @@ enum JobQueues {
         }
         return RedisLeaderLease(client: RedisClient(endpoint: endpoint), namespace: redis.namespace)
     }
-
-    static func readiness(of queue: any JobQueue, directory: DataDirectory) -> any ReadinessCheck {
-        guard let redis = queue as? RedisJobQueue else { return EmbeddedBackendCheck(name: "queue", directory: directory) }
-        let endpoint = redis.client.endpoint
-        return BackendCheck(name: "queue", kind: "redis", target: "\(endpoint.host):\(endpoint.port) namespace \(redis.namespace)", probe: redis.problem)
-    }
 }

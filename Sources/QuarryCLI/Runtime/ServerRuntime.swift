@@ -24,7 +24,7 @@ struct ServerRuntime {
         let metrics = Observability.bootstrapMetrics()
         let checks = engine.readinessChecks
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
-                                            maximumUploadBytes: settings.maxUploadBytes, fetcher: engine.fetcher)
+                                            maximumUploadBytes: settings.maxUploadBytes)
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)
@@ -50,32 +50,5 @@ struct ServerRuntime {
             }
             throw ConfigurationError(key: SettingKey.jwtPublicKeyFile.name, origin: settings.jwtPublicKeyFile ?? "", reason: error.description)
         }
-    }
-}
-
-/// An embedded back end lives in the data directory: it is ready while that directory is writable.
-struct EmbeddedBackendCheck: ReadinessCheck {
-    let name: String
-    let directory: DataDirectory
-
-    func check() async -> ReadinessReport {
-        if let problem = directory.writeProbe() {
-            return ReadinessReport(kind: "embedded", ready: false, detail: "\(directory.path) \(problem)")
-        }
-        return ReadinessReport(kind: "embedded", ready: true, detail: directory.path)
-    }
-}
-
-/// A production back end (Qdrant, MongoDB, Redis) is ready while `probe` finds nothing wrong; the
-/// report names where it is (hosts only, never credentials) and, when down, why.
-struct BackendCheck: ReadinessCheck {
-    let name: String
-    let kind: String
-    let target: String
-    let probe: @Sendable () async -> String?
-
-    func check() async -> ReadinessReport {
-        if let problem = await probe() { return ReadinessReport(kind: kind, ready: false, detail: target + ": " + problem) }
-        return ReadinessReport(kind: kind, ready: true, detail: target)
     }
 }

@@ -16,13 +16,4 @@ enum VectorStores {
             url: qdrant.url, apiKey: qdrant.apiKey, collection: collection ?? qdrant.collection, dimensions: dimensions, bm25: settings.bm25
         ))
     }
-
-    /// What `/ready` asks about the index: the data directory for the embedded one, Qdrant itself
-    /// (reachable, collection in place) for Qdrant.
-    static func readiness(of index: any VectorIndex, directory: DataDirectory) -> any ReadinessCheck {
-        guard let qdrant = index as? QdrantVectorIndex else { return EmbeddedBackendCheck(name: "vector_store", directory: directory) }
-        let configuration = qdrant.configuration
-        return BackendCheck(name: "vector_store", kind: "qdrant", target: configuration.url + " collection " + configuration.collection,
-                            probe: qdrant.problem)
-    }
 }

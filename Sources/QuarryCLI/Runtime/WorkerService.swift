@@ -1,6 +1,5 @@
 import Metrics
 import QuarryEngine
-import QuarryRedis
 import ServiceLifecycle
 import Synchronization
 
@@ -36,7 +35,7 @@ struct WorkerService: Service {
             }
         }
         sampler.cancel()
-        for worker in workers { try? await (worker.queue as? RedisJobQueue)?.releaseHeld() }
+        for worker in workers { try? await worker.queue.releaseHeld() }
     }
 }
 

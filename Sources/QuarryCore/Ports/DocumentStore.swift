@@ -2,7 +2,7 @@ import Foundation
 
 /// Where documents' records, their chunks and their original bytes are kept. Implementations:
 /// SQLite in the data directory (QuarryEmbedded) and MongoDB (QuarryMongo). Every call is scoped to a tenant.
-public protocol DocumentStore: Sendable {
+public protocol DocumentStore: BackendProbe {
     func record(_ id: String, tenant: String) async throws -> DocumentRecord?
     /// The records of those of `ids` that exist, in no particular order.
     func records(_ ids: [String], tenant: String) async throws -> [DocumentRecord]

@@ -4,7 +4,7 @@ import Foundation
 /// comes back when its lease runs out before it is completed; a failed job is retried with
 /// exponential backoff and, its attempts spent, kept as a dead letter. Implementations: the
 /// embedded queue (SQLite) and Redis in Dramatiq's layout.
-public protocol JobQueue: Sendable {
+public protocol JobQueue: BackendProbe {
     @discardableResult
     func enqueue(_ job: NewJob) async throws -> String
     /// The next job of `queue` that is due, leased for `lease`; nil when there is none.
@@ -23,12 +23,24 @@ public protocol JobQueue: Sendable {
     /// Returns when `queue` may have work, or after `timeout`: how an idle worker waits. A queue
     /// that cannot tell (the embedded one) simply sleeps.
     func waitForWork(queue: String, timeout: Duration) async
+    /// The same queue, handing out up to `count` messages per fetch to the worker that holds it
+    /// (Dramatiq's prefetch), so a busy worker asks the back end less often.
+    func prefetching(_ count: Int) -> any JobQueue
+    /// Gives back what this process fetched ahead and has not begun, so another worker has it at
+    /// once (graceful shutdown); a crash gives it back when the lease runs out.
+    func releaseHeld() async throws
 }
 
 extension JobQueue {
     public func waitForWork(queue: String, timeout: Duration) async {
         try? await Task.sleep(for: timeout)
     }
+
+    /// A queue that leases one job per call fetches nothing ahead.
+    public func prefetching(_ count: Int) -> any JobQueue { self }
+
+    /// A queue that leases one job per call holds nothing ahead.
+    public func releaseHeld() async throws {}
 }
 
 public struct NewJob: Sendable, Equatable {

@@ -1,6 +1,6 @@
 /// Where chunks are found: dense vectors and BM25 terms per chunk, searched by similarity, by
 /// terms, or both fused. Implementations: the embedded index (QuarryEmbedded) and Qdrant.
-public protocol VectorIndex: Sendable {
+public protocol VectorIndex: BackendProbe {
     /// Adds chunks, replacing any with the same chunk id.
     func upsert(_ points: [IndexPoint]) async throws
     /// Removes every chunk of a document.
@@ -9,6 +9,9 @@ public protocol VectorIndex: Sendable {
     func search(_ query: IndexQuery) async throws -> [IndexHit]
     /// Chunks held for a tenant.
     func count(tenant: String) async throws -> Int
+    /// Removes the whole index with every tenant's chunks: for throwaway indexes only (an
+    /// evaluation's or a benchmark's own Qdrant collection), never the one a server reads.
+    func discard() async throws
     /// Writes made through this instance so far: part of every query cache key, so a write makes
     /// earlier answers stale.
     var generation: Int { get }

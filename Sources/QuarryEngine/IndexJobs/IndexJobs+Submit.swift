@@ -63,17 +63,22 @@ extension IndexJobs {
     /// the job is retried rather than the item given up.
     func submit(_ item: IndexJob.Item, of job: IndexJob) async throws -> IndexJob.Item {
         var item = item
-        let document: FetchedDocument
-        do {
-            document = try await read(item)
-        } catch {
-            item.error = "\(error)"
-            return item
-        }
         let submission: IngestPipeline.Submission
         do {
-            submission = try await pipeline.submit(document.data, tenant: job.tenant, uri: uri(of: item), filename: document.filename,
-                                                   declaredType: document.declaredType)
+            switch item.kind {
+            case .url:
+                submission = try await pipeline.submit(url: item.source, tenant: job.tenant)
+            case .path:
+                let file = try readPath(item.source)
+                submission = try await pipeline.submit(file.data, tenant: job.tenant, uri: URL(fileURLWithPath: item.source).standardizedFileURL.absoluteString,
+                                                       filename: file.name)
+            }
+        } catch let error as Unreadable {
+            item.error = error.description
+            return item
+        } catch let error as DocumentFetchError {
+            item.error = error.description
+            return item
         } catch let error as DocumentError {
             item.error = error.description
             return item
@@ -91,31 +96,21 @@ extension IndexJobs {
         return item
     }
 
-    func read(_ item: IndexJob.Item) async throws -> FetchedDocument {
-        switch item.kind {
-        case .url:
-            return try await fetcher.fetchDocument(item.source)
-        case .path:
-            guard let root else { throw Unreadable(description: "this worker reads no local paths: set index_root") }
-            let path = try root.resolve(item.source)
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            guard size <= maximumBytes else {
-                let limit = maximumBytes >= 1_048_576 ? "\(maximumBytes / 1_048_576) MB" : "\(maximumBytes) bytes"
-                throw Unreadable(description: "larger than \(limit), the most a document may be (max_upload_mb)")
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw Unreadable(description: "cannot be read (permissions, or not a regular file)")
-            }
-            return FetchedDocument(data: data, filename: (path as NSString).lastPathComponent, declaredType: nil)
+    /// A path item's file name and bytes, read inside the index root and within the upload limit.
+    /// Its document's source is the path's file URL (what `quarry index` has always written, so a
+    /// new version replaces the old).
+    func readPath(_ source: String) throws -> (name: String, data: Data) {
+        guard let root else { throw Unreadable(description: "this worker reads no local paths: set index_root") }
+        let path: String
+        do { path = try root.resolve(source) } catch { throw Unreadable(description: error.description) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maximumBytes else {
+            let limit = maximumBytes >= 1_048_576 ? "\(maximumBytes / 1_048_576) MB" : "\(maximumBytes) bytes"
+            throw Unreadable(description: "larger than \(limit), the most a document may be (max_upload_mb)")
         }
-    }
-
-    /// The document's source: a file URL for a path (what `quarry index` has always written, so
-    /// a new version replaces the old), the URL as given for a fetch.
-    func uri(of item: IndexJob.Item) -> String {
-        switch item.kind {
-        case .path: URL(fileURLWithPath: item.source).standardizedFileURL.absoluteString
-        case .url: item.source
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Unreadable(description: "cannot be read (permissions, or not a regular file)")
         }
+        return ((path as NSString).lastPathComponent, data)
     }
 }

@@ -14,7 +14,6 @@ import QuarryCore
 public struct IndexJobs: Sendable {
     public let store: any IndexJobStore
     public let pipeline: IngestPipeline
-    public let fetcher: any DocumentFetcher
     /// Where files may be read from; nil: paths are refused.
     public let root: IndexRoot?
     /// The largest file read, as uploads are limited.
@@ -26,10 +25,9 @@ public struct IndexJobs: Sendable {
 
     public static let submitJobName = "index_job_submit"
 
-    public init(store: any IndexJobStore, pipeline: IngestPipeline, fetcher: any DocumentFetcher, root: IndexRoot?, maximumBytes: Int) {
+    public init(store: any IndexJobStore, pipeline: IngestPipeline, root: IndexRoot?, maximumBytes: Int) {
         self.store = store
         self.pipeline = pipeline
-        self.fetcher = fetcher
         self.root = root
         self.maximumBytes = maximumBytes
     }
@@ -39,25 +37,33 @@ public struct IndexJobs: Sendable {
         pipeline.actors.merging([Self.submitJobName: { try await submitItems($0) }]) { first, _ in first }
     }
 
-    /// Why a job was not created: the caller's mistake, said plainly.
+    /// Why a job was not created: the caller's mistake, said plainly. `index` is the refused
+    /// entry's place in the list of paths or of URLs.
     public enum Refusal: Error, Equatable, CustomStringConvertible {
         case empty
         case pathsDisabled
-        case path(IndexRoot.Refusal)
-        case noDocuments(String)
-        case url(String)
+        case path(IndexRoot.Refusal, index: Int)
+        case noDocuments(String, index: Int)
+        case url(String, index: Int)
         case tooMany(limit: Int)
 
         public var description: String {
             switch self {
             case .empty: "name at least one path or URL"
             case .pathsDisabled: "this server indexes no local paths: its operator has set no index_root"
-            case .path(let refusal): refusal.description
-            case .noDocuments(let path): "\(path) holds no PDF, HTML or .txt files"
-            case .url(let url): "'\(url.prefix(200))' is not an absolute http(s) URL"
+            case .path(let refusal, _): refusal.description
+            case .noDocuments(let path, _): "\(path.prefix(500)) holds no PDF, HTML or .txt files"
+            case .url(let url, _): "'\(url.prefix(200))' is not an absolute http(s) URL"
             case .tooMany(let limit): "more than \(limit) files and URLs; a job takes at most \(limit): split it"
             }
         }
+    }
+
+    /// Cancel came after the job completed: nothing is left to cancel.
+    public struct AlreadyCompleted: Error, Equatable, CustomStringConvertible {
+        public let id: String
+        public init(id: String) { self.id = id }
+        public var description: String { "index job \(id) has completed: nothing to cancel" }
     }
 
     struct SubmitPayload: Codable {
@@ -81,17 +87,17 @@ public struct IndexJobs: Sendable {
         }
         if !paths.isEmpty {
             guard let root else { throw Refusal.pathsDisabled }
-            for path in paths {
+            for (index, path) in paths.enumerated() {
                 let resolved: String
-                do { resolved = try root.resolve(path) } catch { throw Refusal.path(error) }
+                do { resolved = try root.resolve(path) } catch { throw Refusal.path(error, index: index) }
                 let files = DocumentFiles.list(resolved)
-                guard !files.isEmpty else { throw Refusal.noDocuments(path) }
+                guard !files.isEmpty else { throw Refusal.noDocuments(path, index: index) }
                 for file in files { try add(IndexJob.Item(kind: .path, source: file)) }
             }
         }
-        for url in urls {
+        for (index, url) in urls.enumerated() {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
-                throw Refusal.url(url)
+                throw Refusal.url(url, index: index)
             }
             try add(IndexJob.Item(kind: .url, source: url))
         }
@@ -123,11 +129,20 @@ public struct IndexJobs: Sendable {
         return found
     }
 
-    /// Cancels the job (again is harmless); nil when the tenant has no such job.
-    public func cancel(_ id: String, tenant: String) async throws -> IndexJob? {
-        guard try await store.cancelIndexJob(id, tenant: tenant, at: Date()), let job = try await store.indexJob(id, tenant: tenant) else { return nil }
-        try await cancelWaitingDocuments(of: job)
+    /// The tenant's job of that id, or ``NotFound``.
+    public func job(_ id: String, tenant: String) async throws -> IndexJob {
+        guard let job = try await store.indexJob(id, tenant: tenant) else { throw NotFound("index job", id: id) }
         return job
+    }
+
+    /// Cancels the job (again is harmless): ``NotFound`` when the tenant has no such job,
+    /// ``AlreadyCompleted`` when it has finished.
+    public func cancel(_ id: String, tenant: String) async throws -> IndexJob {
+        if try await progress(of: try await job(id, tenant: tenant)).status == .completed { throw AlreadyCompleted(id: id) }
+        guard try await store.cancelIndexJob(id, tenant: tenant, at: Date()) else { throw NotFound("index job", id: id) }
+        let canceled = try await job(id, tenant: tenant)
+        try await cancelWaitingDocuments(of: canceled)
+        return canceled
     }
 
     /// Marks the documents this job queued and no worker has begun `canceled`, so their ingest

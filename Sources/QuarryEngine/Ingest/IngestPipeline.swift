@@ -2,24 +2,27 @@ import Foundation
 import QuarryCore
 import QuarryParsing
 
-/// Ingest (DESIGN.md §5): a document's bytes are stored and a job queued; the job parses, chunks,
-/// embeds and indexes, recording each stage on the document. Identical bytes are a no-op; a new
-/// version from the same source replaces the old one once it is indexed; a job delivered twice
-/// writes the same chunk ids again, so nothing is duplicated.
+/// Ingest (DESIGN.md §5): a document's bytes — uploaded, or fetched from a URL — are stored and a
+/// job queued; the job parses, chunks, embeds and indexes, recording each stage on the document.
+/// Identical bytes are a no-op; a new version from the same source replaces the old one once it
+/// is indexed; a job delivered twice writes the same chunk ids again, so nothing is duplicated.
 public struct IngestPipeline: Sendable {
     public let store: any DocumentStore
     public let queue: any JobQueue
     public let indexer: ChunkIndexer
+    /// Fetches users' URLs through the SSRF guard: uploads by URL and bulk index jobs alike.
+    public let fetcher: any DocumentFetcher
     public static let queueName = "ingest"
     public static let jobName = "ingest_document"
 
     /// The actors of the `ingest` queue (Docs/QUEUES.md), for a ``JobWorker``.
     public var actors: [String: JobWorker.Actor] { [Self.jobName: { try await run($0) }] }
 
-    public init(store: any DocumentStore, queue: any JobQueue, indexer: ChunkIndexer) {
+    public init(store: any DocumentStore, queue: any JobQueue, indexer: ChunkIndexer, fetcher: any DocumentFetcher) {
         self.store = store
         self.queue = queue
         self.indexer = indexer
+        self.fetcher = fetcher
     }
 
     public enum Submission: Sendable, Equatable {
@@ -58,8 +61,28 @@ public struct IngestPipeline: Sendable {
         try await store.saveBytes(data, document: id, tenant: tenant)
         let record = DocumentRecord(id: id, tenant: tenant, source: Document.Source(uri: uri, filename: filename, mediaType: mediaType))
         try await store.save(record)
-        try await enqueueIngest(record)
+        do {
+            try await enqueueIngest(record)
+        } catch {
+            // A record no job will ever index would wait `queued` forever, and the same bytes sent
+            // again would find it there and do nothing: take it back, so a retry starts afresh.
+            try? await store.delete(id, tenant: tenant)
+            throw error
+        }
         return .queued(record)
+    }
+
+    /// The tenant's document of that id, or ``NotFound``.
+    public func document(_ id: String, tenant: String) async throws -> DocumentRecord {
+        guard let record = try await store.record(id, tenant: tenant) else { throw NotFound("document", id: id) }
+        return record
+    }
+
+    /// Fetches `url` (``DocumentFetchError`` when it gives no document) and submits what it holds,
+    /// as a document from that URL.
+    public func submit(url: String, tenant: String) async throws -> Submission {
+        let fetched = try await fetcher.fetchDocument(url)
+        return try await submit(fetched.data, tenant: tenant, uri: url, filename: fetched.filename, declaredType: fetched.declaredType)
     }
 
     /// Queues the ingest of a stored document. Running it twice is harmless (the same chunk ids

@@ -1,7 +1,7 @@
 import QuarryCore
 
 /// What a caller asks (`POST /api/v1/rag/query`, `quarry ask`).
-public struct QueryRequest: Sendable, Codable, Equatable {
+public struct QueryRequest: Sendable, Equatable {
     public enum AnswerMode: String, Sendable, Codable, CaseIterable {
         case extractive, llm, none
     }
@@ -11,51 +11,31 @@ public struct QueryRequest: Sendable, Codable, Equatable {
     public var mode: RetrievalMode
     public var answer: AnswerMode
     public var documentIds: [String]?
+    /// Only chunks whose document metadata has all these values.
     public var metadata: [String: String]
-    /// Server-sent events instead of one JSON answer (the HTTP API's concern; carried here so the
-    /// request decodes in one place).
-    public var stream: Bool
 
+    public static let defaultTopK = 5
     public static let maxTopK = 100
     /// Longer queries are refused: nobody types them, and they cost the encoder its full 256 tokens.
     public static let maxQueryCharacters = 2000
 
-    enum CodingKeys: String, CodingKey {
-        case query, topK = "top_k", mode, answer, documentIds = "document_ids", metadata = "filters", stream
-    }
-
-    public init(query: String, topK: Int = 5, mode: RetrievalMode = .hybrid, answer: AnswerMode = .extractive,
-                documentIds: [String]? = nil, metadata: [String: String] = [:], stream: Bool = false) {
+    public init(query: String, topK: Int = defaultTopK, mode: RetrievalMode = .hybrid, answer: AnswerMode = .extractive,
+                documentIds: [String]? = nil, metadata: [String: String] = [:]) {
         self.query = query
         self.topK = topK
         self.mode = mode
         self.answer = answer
         self.documentIds = documentIds
         self.metadata = metadata
-        self.stream = stream
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let known = Set(["query", "top_k", "mode", "answer", "document_ids", "filters", "stream"])
-        if let unknown = try decoder.unknownKey(among: known) { throw QueryError.unknownField(unknown) }
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        query = try container.decode(String.self, forKey: .query)
-        topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? 5
-        mode = try container.decodeIfPresent(RetrievalMode.self, forKey: .mode) ?? .hybrid
-        answer = try container.decodeIfPresent(AnswerMode.self, forKey: .answer) ?? .extractive
-        documentIds = try container.decodeIfPresent([String].self, forKey: .documentIds)
-        metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:]
-        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
     }
 }
 
-/// Why a query was refused; each says what to change.
+/// Why a query was refused, or failed; each says what to change.
 public enum QueryError: Error, Equatable, CustomStringConvertible {
     case emptyQuery
     case queryTooLong(Int)
     case topK(Int)
     case answerModeUnavailable(String)
-    case unknownField(String)
     case unknownDocuments([String])
     /// The LLM endpoint failed while answering.
     case modelFailed(String)
@@ -65,8 +45,7 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
         case .emptyQuery: "query is empty"
         case .queryTooLong(let count): "query is \(count) characters long; at most \(QueryRequest.maxQueryCharacters) are accepted"
         case .topK(let value): "top_k is \(value); it must be between 1 and \(QueryRequest.maxTopK)"
-        case .unknownField(let name): "unknown field '\(name)'; fields are query, top_k, mode, answer, document_ids, filters, stream"
-        case .unknownDocuments(let ids): "unknown document ids: \(ids.joined(separator: ", "))"
+        case .unknownDocuments(let ids): "unknown document ids: \(ids.prefix(20).map { String($0.prefix(100)) }.joined(separator: ", "))"
         case .answerModeUnavailable(let mode): "answer \"\(mode)\" is not available on this server (no llm_url configured); use extractive or none"
         case .modelFailed(let reason): "the language model failed to answer: \(reason)"
         }

@@ -44,14 +44,16 @@ public struct Retriever: Sendable {
     /// Refuses what cannot be answered before any work is done (and before a stream is opened):
     /// each ``QueryError`` says what to change.
     public func validate(_ request: QueryRequest, tenant: String) async throws -> ValidatedQuery {
+        // Counted as the API documents it (JSON Schema's maxLength: code points), before any change.
+        let length = request.query.unicodeScalars.count
+        guard length <= QueryRequest.maxQueryCharacters else { throw QueryError.queryTooLong(length) }
         let text = Self.normalise(request.query)
         guard !text.isEmpty else { throw QueryError.emptyQuery }
-        guard text.count <= QueryRequest.maxQueryCharacters else { throw QueryError.queryTooLong(text.count) }
         guard (1...QueryRequest.maxTopK).contains(request.topK) else { throw QueryError.topK(request.topK) }
         guard request.answer != .llm || llm != nil else { throw QueryError.answerModeUnavailable(request.answer.rawValue) }
-        if let ids = request.documentIds {
-            var unknown: [String] = []
-            for id in ids where try await store.record(id, tenant: tenant) == nil { unknown.append(id) }
+        if let ids = request.documentIds, !ids.isEmpty {
+            let known = Set(try await store.labels(Array(Set(ids)), tenant: tenant).map(\.id))
+            let unknown = ids.filter { !known.contains($0) }
             guard unknown.isEmpty else { throw QueryError.unknownDocuments(unknown) }
         }
         return ValidatedQuery(request: request, tenant: tenant, text: text)

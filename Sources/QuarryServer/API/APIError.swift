@@ -2,22 +2,25 @@ import Foundation
 import Hummingbird
 import QuarryCore
 
-/// An error a client sees: a status and `{"error": {"code", "message"}}`. Every error that leaves
-/// the server goes through this type (``ErrorMiddleware`` converts the others), so clients get
-/// one shape and never a stack trace.
-public struct APIError: Error, HTTPResponseError, Sendable {
+/// An error as a client sees it: a status and `{"error": {"code", "message", "field"}}`. Routes
+/// throw domain errors; ``ErrorMap`` turns every error into one of these, in one place, so clients
+/// get one shape and never a stack trace.
+public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     public let status: HTTPResponse.Status
-    /// A stable, machine-readable word: `unauthorized`, `forbidden`, `not_found`, …
+    /// A stable, machine-readable word: `unauthorized`, `not_found`, `invalid_field`, …
     public let code: String
     /// One sentence for a person.
     public let message: String
-    /// Extra response headers (`WWW-Authenticate` for 401).
+    /// The request field at fault as a JSON pointer (RFC 6901), e.g. `/top_k`; nil when none is.
+    public let field: String?
+    /// Extra response headers (`WWW-Authenticate` for 401, `Retry-After` for 503).
     public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.field = field
     }
 
     public static func unauthorized(_ message: String) -> APIError {
@@ -30,32 +33,40 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.forbidden, code: "forbidden", message: message)
     }
 
-    public static func badRequest(_ message: String) -> APIError {
-        APIError(.badRequest, code: "bad_request", message: message)
+    /// Worth asking again later (a back end or a remote model is down): 503 with `Retry-After`.
+    static func unavailable(code: String, message: String) -> APIError {
+        var error = APIError(.serviceUnavailable, code: code, message: message)
+        error.headers[.retryAfter] = "5"
+        return error
     }
 
-    /// A back end is down: worth retrying later, so 503 with `Retry-After`.
-    public static func backendUnavailable(_ error: BackendUnavailable) -> APIError {
-        var answer = APIError(.serviceUnavailable, code: "backend_unavailable", message: error.description)
-        answer.headers[.retryAfter] = "5"
-        return answer
-    }
+    var body: ErrorBody { ErrorBody(error: .init(code: code, message: message, field: field)) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let data = try encoder.encode(ErrorBody(error: .init(code: code, message: message)))
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
 }
 
-/// The JSON of every error response.
+/// The JSON of every error response, and of a stream's `error` event.
 struct ErrorBody: Encodable {
     struct Detail: Encodable {
         let code: String
         let message: String
+        let field: String?
+
+        /// `field` is always there, null when no field is at fault: one shape for every error.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(code, forKey: .code)
+            try container.encode(message, forKey: .message)
+            try container.encode(field, forKey: .field)
+        }
+
+        enum CodingKeys: String, CodingKey { case code, message, field }
     }
 
     let error: Detail

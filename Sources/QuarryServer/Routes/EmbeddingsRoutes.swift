@@ -8,11 +8,12 @@ struct EmbeddingsRoutes {
     let embedder: any Embedder
     /// OpenAI's own limit on inputs per request.
     static let maximumInputs = 2048
+    static let maximumBodyBytes = 8 * 1_048_576
 
     func register(on group: RouterGroup<QuarryRequestContext>) {
         group.post("/embeddings") { request, context in
             _ = try context.require(.viewer)
-            let body = try await request.decode(as: EmbeddingsRequest.self, context: context)
+            let body = try await request.decodeJSON(EmbeddingsRequest.self, limit: Self.maximumBodyBytes)
             try validate(body)
             let result = try await embedder.embed(body.input.texts)
             let base64 = body.encodingFormat == "base64"
@@ -26,19 +27,20 @@ struct EmbeddingsRoutes {
         }
     }
 
+    /// OpenAI answers 400 for each of these, and OpenAI's clients expect it.
     func validate(_ body: EmbeddingsRequest) throws {
         let texts = body.input.texts
-        guard !texts.isEmpty else { throw APIError.badRequest("input must not be empty") }
-        guard texts.count <= Self.maximumInputs else { throw APIError.badRequest("at most \(Self.maximumInputs) inputs per request") }
-        guard !texts.contains(where: \.isEmpty) else { throw APIError.badRequest("input strings must not be empty") }
+        guard !texts.isEmpty else { throw RequestError.malformed("input must not be empty", field: "/input") }
+        guard texts.count <= Self.maximumInputs else { throw RequestError.malformed("at most \(Self.maximumInputs) inputs per request", field: "/input") }
+        guard !texts.contains(where: \.isEmpty) else { throw RequestError.malformed("input strings must not be empty", field: "/input") }
         if let model = body.model, !Self.names(of: embedder.modelName).contains(model) {
-            throw APIError(.notFound, code: "model_not_found", message: "model '\(model)' is not served here; use '\(embedder.modelName)'")
+            throw APIError(.notFound, code: "model_not_found", message: "model '\(model.prefix(200))' is not served here; use '\(embedder.modelName)'", field: "/model")
         }
         if let format = body.encodingFormat, format != "float", format != "base64" {
-            throw APIError.badRequest("encoding_format must be float or base64")
+            throw RequestError.malformed("encoding_format must be float or base64", field: "/encoding_format")
         }
         if let dimensions = body.dimensions, dimensions != embedder.dimensions {
-            throw APIError.badRequest("this model has \(embedder.dimensions) dimensions")
+            throw RequestError.malformed("this model has \(embedder.dimensions) dimensions", field: "/dimensions")
         }
     }
 
@@ -85,7 +87,7 @@ struct EmbeddingsRequest: Decodable {
         } else if let texts = try? container.decode([String].self, forKey: .input) {
             input = .many(texts)
         } else {
-            throw APIError.badRequest("input must be a string or an array of strings (token arrays are not accepted)")
+            throw RequestError.malformed("input must be a string or an array of strings (token arrays are not accepted)", field: "/input")
         }
         model = try container.decodeIfPresent(String.self, forKey: .model)
         encodingFormat = try container.decodeIfPresent(String.self, forKey: .encodingFormat)

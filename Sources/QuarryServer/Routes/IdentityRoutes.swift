@@ -15,18 +15,15 @@ struct IdentityRoutes {
         }
         api.post("/tokens") { request, context in
             let principal = try context.require(.admin)
-            let body = try await request.decode(as: TokenRequest.self, context: context)
+            let body = try await request.decodeJSON(TokenRequest.self, limit: 16 * 1024)
             let subject = body.sub.trimmingCharacters(in: .whitespaces)
-            guard !subject.isEmpty else { throw APIError.badRequest("sub must not be empty") }
-            guard let role = Role(rawValue: body.role) else {
-                throw APIError.badRequest("role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            guard !subject.isEmpty, subject.count <= 256 else { throw InvalidField("/sub", "sub must be 1 to 256 characters") }
             let seconds = body.ttlSeconds ?? 3600
             guard seconds > 0, seconds <= maximumTokenLifetime.components.seconds else {
-                throw APIError.badRequest("ttl_seconds must be between 1 and \(maximumTokenLifetime.components.seconds)")
+                throw InvalidField("/ttl_seconds", "ttl_seconds must be between 1 and \(maximumTokenLifetime.components.seconds)")
             }
             let token = try await authority.issue(
-                subject: subject, tenant: principal.tenant, roles: [role], lifetime: .seconds(seconds)
+                subject: subject, tenant: principal.tenant, roles: [body.role], lifetime: .seconds(seconds)
             )
             return EditedResponse(status: .created, response: TokenBody(token: token, tenant: principal.tenant, expiresIn: seconds))
         }
@@ -40,12 +37,23 @@ struct IdentityRoutes {
 
     struct TokenRequest: Decodable {
         let sub: String
-        let role: String
+        let role: Role
         let ttlSeconds: Int64?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case sub, role
             case ttlSeconds = "ttl_seconds"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.refuseUnknownFields(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            sub = try container.decode(String.self, forKey: .sub)
+            guard let role = try container.decodeChoice(Role.self, forKey: .role) else {
+                throw RequestError.malformed("/role is required", field: "/role")
+            }
+            self.role = role
+            ttlSeconds = try container.decodeIfPresent(Int64.self, forKey: .ttlSeconds)
         }
     }
 

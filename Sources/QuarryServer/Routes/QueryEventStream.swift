@@ -10,15 +10,16 @@ import QuarryEngine
 /// - `answer`: `{"text": "…"}`, zero or more, the answer's text in pieces as it is written
 ///   (citation markers already checked);
 /// - `done`: the whole response, as the non-streaming call returns it;
-/// - or `error`: `{"error": {"code", "message"}}`, after which the stream ends.
+/// - or `error`: `{"error": {"code", "message", "field"}}` (``ErrorMap``, as a plain response would
+///   say it), after which the stream ends.
 enum QueryEventStream {
     enum Event: Sendable {
         case query(QueryEvent)
         case done(QueryResponse)
     }
 
-    /// `logger` hears failures that are not the client's or the model's, as ``ErrorMiddleware``
-    /// logs them for plain responses (the client only sees `internal`).
+    /// `logger` hears failures nobody foresaw, as ``ErrorMap`` logs them for plain responses (the
+    /// client only sees `internal`).
     static func response(
         logger: Logger, _ produce: @escaping @Sendable (_ send: @escaping @Sendable (Event) async -> Void) async throws -> Void
     ) -> Response {
@@ -45,8 +46,7 @@ enum QueryEventStream {
                 throw error
             }
             if let failure = await producer.value {
-                if !(failure is QueryError || failure is BackendUnavailable) { logger.error("unhandled error", metadata: ["error": .string(String(reflecting: failure))]) }
-                try await writer.write(ByteBuffer(bytes: encode(failure)))
+                try await writer.write(ByteBuffer(bytes: frame("error", ErrorMap.apiError(for: failure, logger: logger).body)))
             }
             try await writer.finish(nil)
         })
@@ -55,23 +55,14 @@ enum QueryEventStream {
     static func encode(_ event: Event) -> Data {
         switch event {
         case .query(.retrieved(let citations, let hits)):
-            struct Retrieved: Encodable { let citations: [Citation]; let hits: [QueryHit] }
-            return frame("retrieved", Retrieved(citations: citations, hits: hits))
+            struct Retrieved: Encodable { let citations: [CitationBody]; let hits: [HitBody] }
+            return frame("retrieved", Retrieved(citations: citations.map(CitationBody.init), hits: hits.map(HitBody.init)))
         case .query(.answerText(let text)):
             struct Piece: Encodable { let text: String }
             return frame("answer", Piece(text: text))
         case .done(let response):
-            return frame("done", response)
+            return frame("done", QueryResponseBody(response))
         }
-    }
-
-    static func encode(_ failure: any Error) -> Data {
-        let error: ErrorBody.Detail = switch failure {
-        case let query as QueryError: .init(code: QueryRoutes.apiError(query).code, message: query.description)
-        case let backend as BackendUnavailable: .init(code: APIError.backendUnavailable(backend).code, message: backend.description)
-        default: .init(code: "internal", message: "the query failed")
-        }
-        return frame("error", ErrorBody(error: error))
     }
 
     private static func frame(_ name: String, _ value: some Encodable) -> Data {

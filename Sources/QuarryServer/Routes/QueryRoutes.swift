@@ -12,23 +12,15 @@ struct QueryRoutes {
     let retriever: Retriever
     static let latency = Recorder(label: "rag_query_latency_ms", aggregate: true)
     static let hitRatio = Gauge(label: "rag_cache_hit_ratio")
+    static let maximumBodyBytes = 256 * 1024
 
     func register(on api: RouterGroup<QuarryRequestContext>) {
         api.post("/rag/query") { request, context -> Response in
             let principal = try context.require(.viewer)
-            let body: QueryRequest
-            do {
-                body = try await request.decode(as: QueryRequest.self, context: context)
-            } catch let error as QueryError {
-                throw APIError.badRequest(error.description)
-            }
+            let body = try await request.decodeJSON(QueryRequestBody.self, limit: Self.maximumBodyBytes)
             let start = ContinuousClock.now
-            let validated: Retriever.ValidatedQuery
-            do {
-                validated = try await retriever.validate(body, tenant: principal.tenant)
-            } catch let error as QueryError {
-                throw Self.apiError(error)  // refused as a plain 4xx, also before a stream would open
-            }
+            // Refused as a plain 4xx before a stream would open.
+            let validated = try await retriever.validate(body.request, tenant: principal.tenant)
             if body.stream {
                 // Once the stream is open, failures are events.
                 return QueryEventStream.response(logger: context.logger) { send in
@@ -36,11 +28,7 @@ struct QueryRoutes {
                     await send(.done(response))
                 }
             }
-            do {
-                return try QueryResponseBody(response: try await answer(validated, since: start)).response(from: request, context: context)
-            } catch let error as QueryError {
-                throw Self.apiError(error)
-            }
+            return try QueryResponseBody(try await answer(validated, since: start)).response(from: request, context: context)
         }
     }
 
@@ -55,15 +43,4 @@ struct QueryRoutes {
         if let cache = retriever.cache { Self.hitRatio.record(cache.hitRatio) }
         return response
     }
-
-    static func apiError(_ error: QueryError) -> APIError {
-        if case .modelFailed = error { return APIError(.badGateway, code: "llm_unavailable", message: error.description) }
-        return APIError.badRequest(error.description)
-    }
-}
-
-struct QueryResponseBody: ResponseEncodable {
-    let response: QueryResponse
-
-    func encode(to encoder: any Encoder) throws { try response.encode(to: encoder) }
 }

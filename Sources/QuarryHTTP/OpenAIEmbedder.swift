@@ -1,10 +1,11 @@
 import Foundation
 import QuarryCore
-import QuarryHTTP
 
 /// An ``Embedder`` over any OpenAI-compatible `POST …/embeddings` endpoint (OpenAI, vLLM, Ollama,
 /// llama.cpp's server, another Quarry). Inputs go in batches; vectors come back in input order,
-/// scaled to unit length.
+/// scaled to unit length. An endpoint that cannot be reached, or answers 429 or 5xx after the
+/// client's retries, is ``BackendUnavailable`` (the API answers 503, a job is retried later);
+/// any other refusal (a wrong key, an unknown model) is an ``EmbedError``.
 public struct OpenAIEmbedder: Embedder {
     public enum EmbedError: Error, CustomStringConvertible {
         case remote(HTTPClientError)
@@ -71,7 +72,14 @@ public struct OpenAIEmbedder: Embedder {
         do {
             response = try await client.send(request)
         } catch {
-            throw EmbedError.remote(error)
+            switch error {
+            case .unreachable, .status(url: _, code: 429, body: _):
+                throw BackendUnavailable(backend: "embedder", reason: error.description)
+            case .status(url: _, let code, body: _) where code >= 500:
+                throw BackendUnavailable(backend: "embedder", reason: error.description)
+            default:
+                throw EmbedError.remote(error)
+            }
         }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: response.body) else {
             throw EmbedError.malformed("not an embeddings list")

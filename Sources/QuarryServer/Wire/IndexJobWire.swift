@@ -68,3 +68,18 @@ struct IndexJobList: ResponseEncodable {
 
     enum CodingKeys: String, CodingKey { case indexJobs = "index_jobs", limit, offset }
 }
+
+/// `POST /api/v1/index-jobs`' body: `{"paths": […], "urls": […]}`, either may be left out; nothing else.
+struct IndexJobSubmission: Decodable {
+    let paths: [String]
+    let urls: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case paths, urls }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        paths = try container.decodeIfPresent([String].self, forKey: .paths) ?? []
+        urls = try container.decodeIfPresent([String].self, forKey: .urls) ?? []
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Request {
+    /// The body read as `T`, at most `limit` bytes: 413 past it, 400 with the field at fault when
+    /// it is not `T` (``RequestError``).
+    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
+        let data = try await collectBody(limit: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw RequestError(error)
+        }
+    }
+
+    /// The whole body, at most `limit` bytes.
+    func collectBody(limit: Int) async throws -> Data {
+        do {
+            return Data(buffer: try await body.collect(upTo: limit))
+        } catch is NIOTooManyBytesError {
+            throw RequestError.tooLarge("this body is limited to \(Self.size(limit))")
+        }
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1_048_576 ? "\(bytes / 1_048_576) MB" : bytes >= 1024 ? "\(bytes / 1024) kB" : "\(bytes) bytes"
+    }
+}
+
+extension Decoder {
+    /// Refuses fields the body does not have: a misspelled field would otherwise be ignored and its
+    /// intent lost (a filter not applied).
+    func refuseUnknownFields<Key: CodingKey & CaseIterable>(_ keys: Key.Type) throws {
+        let known = Set(Key.allCases.map(\.stringValue))
+        guard let unknown = try unknownKey(among: known) else { return }
+        let pointer = jsonPointer(codingPath + [FieldKey(unknown)])
+        throw RequestError.malformed(
+            "unknown field \(pointer.prefix(100)); the fields are \(Key.allCases.map(\.stringValue).joined(separator: ", "))", field: pointer
+        )
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// One of a fixed set of words, or nil when absent; another word is a 400 naming the choices.
+    func decodeChoice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type, forKey key: Key) throws -> Choice?
+    where Choice.RawValue == String {
+        guard let word = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let choice = Choice(rawValue: word) else {
+            let pointer = jsonPointer(codingPath + [key])
+            throw RequestError.malformed("\(pointer) must be one of: \(Choice.allCases.map(\.rawValue).joined(separator: ", "))", field: pointer)
+        }
+        return choice
+    }
+}
+
+/// A field name as a coding key, for pointers to fields no type declares.
+struct FieldKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import QuarryCore
+import QuarryEmbedded
+import QuarryEngine
+import QuarryServer
+import QuarryTestSupport
+import Testing
+
+/// Every route, called with each back end down in turn and with all of them down: never a 500,
+/// always the one error shape, 503 with `Retry-After` when a back end is what failed, and nothing
+/// left half-written.
+@Suite("every route with its back ends failing")
+struct RouteWalkTests {
+    enum Part: String, CaseIterable, Sendable { case store, index, queue, embedder }
+
+    /// The real embedded engine in a temporary directory, with the parts in `down` replaced by ones that are down.
+    static func dependencies(down: Set<Part>, authority: TokenAuthority) throws -> ServerDependencies {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("walk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
+        let sqlite = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        let store: any DocumentStore & IndexJobStore = down.contains(.store) ? Down.Store() : sqlite
+        let index: any VectorIndex = down.contains(.index) ? Down.Index() : try EmbeddedVectorIndex(database: database)
+        let queue: any JobQueue = down.contains(.queue) ? Down.Queue() : try SQLiteJobQueue(database: database)
+        let embedder: any Embedder = down.contains(.embedder) ? Down.Embedder() : DocumentAndQueryAPITests.embedder
+        let indexer = ChunkIndexer(chunker: Chunker(counter: DocumentAndQueryAPITests.embedder.tokenizer), embedder: embedder, index: index)
+        let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: FixedPage())
+        let engine = ServerDependencies.Engine(
+            pipeline: pipeline, indexJobs: IndexJobs(store: store, pipeline: pipeline, root: nil, maximumBytes: 1_000_000),
+            retriever: Retriever(store: store, index: index, embedder: embedder, generation: { index.generation }), maximumUploadBytes: 1_000_000
+        )
+        let checks: [any ReadinessCheck] = [
+            BackendReadiness(name: "document_store", probe: store), BackendReadiness(name: "vector_store", probe: index),
+            BackendReadiness(name: "queue", probe: queue),
+        ]
+        return ServerDependencies(authority: authority, metrics: Fixture.metrics, readinessChecks: checks, embedder: embedder, engine: engine)
+    }
+
+    struct Call: Sendable, CustomStringConvertible {
+        /// As the OpenAPI document names it: `POST /api/v1/documents/{id}`.
+        let route: String
+        let uri: String
+        var body: String? = nil
+        var contentType: String? = nil
+        /// Whether it needs a back end (all down: 503).
+        var usesBackends = true
+
+        var method: HTTPRequest.Method { HTTPRequest.Method(String(route.split(separator: " ")[0]))! }
+        var description: String { "\(route) \(body ?? "")" }
+    }
+
+    static let boundary = "walk-boundary"
+    static let calls: [Call] = [
+        Call(route: "GET /health", uri: "/health", usesBackends: false),
+        Call(route: "GET /ready", uri: "/ready"),
+        Call(route: "GET /metrics", uri: "/metrics", usesBackends: false),
+        Call(route: "GET /api/v1/openapi.json", uri: "/api/v1/openapi.json", usesBackends: false),
+        Call(route: "GET /api/v1/me", uri: "/api/v1/me", usesBackends: false),
+        Call(route: "POST /api/v1/tokens", uri: "/api/v1/tokens", body: #"{"sub": "bot", "role": "viewer"}"#, contentType: "application/json", usesBackends: false),
+        Call(route: "POST /api/v1/documents", uri: "/api/v1/documents",
+             body: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tides.txt\"\r\n\r\nHigh water comes twice a day.\r\n--\(boundary)--\r\n",
+             contentType: "multipart/form-data; boundary=\(boundary)"),
+        Call(route: "POST /api/v1/documents", uri: "/api/v1/documents", body: #"{"url": "https://example.org/tides.html"}"#, contentType: "application/json"),
+        Call(route: "GET /api/v1/documents", uri: "/api/v1/documents"),
+        Call(route: "GET /api/v1/documents/{id}", uri: "/api/v1/documents/0123abcd"),
+        Call(route: "DELETE /api/v1/documents/{id}", uri: "/api/v1/documents/0123abcd"),
+        Call(route: "POST /api/v1/index-jobs", uri: "/api/v1/index-jobs", body: #"{"urls": ["https://example.org/a.pdf"]}"#, contentType: "application/json"),
+        Call(route: "GET /api/v1/index-jobs", uri: "/api/v1/index-jobs"),
+        Call(route: "GET /api/v1/index-jobs/{id}", uri: "/api/v1/index-jobs/no-such-job"),
+        Call(route: "POST /api/v1/index-jobs/{id}/cancel", uri: "/api/v1/index-jobs/no-such-job/cancel"),
+        Call(route: "POST /api/v1/rag/query", uri: "/api/v1/rag/query", body: #"{"query": "when is high water?"}"#, contentType: "application/json"),
+        Call(route: "POST /v1/embeddings", uri: "/v1/embeddings", body: #"{"input": "high water"}"#, contentType: "application/json"),
+    ]
+
+    @Test("the walk calls every documented route")
+    func coversEveryRoute() async throws {
+        let paths = try #require(try await OpenAPITests.spec()["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, operations in operations.keys.filter { $0 != "parameters" }.map { "\($0.uppercased()) \(path)" } })
+        #expect(Set(Self.calls.map(\.route)) == documented)
+    }
+
+    @Test("one back end down: each route answers, or says 503 with Retry-After; never a 500", arguments: Part.allCases)
+    func oneDown(part: Part) async throws {
+        let outcomes = try await walk(down: [part])
+        for (call, status, _) in outcomes {
+            #expect([200, 201, 202, 204, 404, 503].contains(status), "\(part) down: \(call) answered \(status)")
+        }
+        let byRoute = Dictionary(outcomes.map { ($0.call.description, $0.status) }, uniquingKeysWith: { first, _ in first })
+        let query = Self.calls.first { $0.route == "POST /api/v1/rag/query" }!.description
+        let upload = Self.calls.first { $0.route == "POST /api/v1/documents" }!.description
+        switch part {
+        case .store, .index, .embedder: #expect(byRoute[query] == 503, "a query needs the \(part)")
+        case .queue: #expect(byRoute[query] == 200 && byRoute[upload] == 503, "uploads need the queue, queries do not")
+        }
+    }
+
+    @Test("every back end down: every route that needs one answers 503 backend_unavailable; a stream ends with that error")
+    func allDown() async throws {
+        let outcomes = try await walk(down: Set(Part.allCases))
+        for (call, status, body) in outcomes where call.usesBackends {
+            #expect(status == 503, "\(call) answered \(status)")
+            if call.route != "GET /ready" { #expect(body.contains(#""code":"backend_unavailable""#), "\(call): \(body)") }
+        }
+        let authority = try await Fixture.authority()
+        let token = try await Fixture.token(authority, role: .admin)
+        let application = Application(router: makeRouter(try Self.dependencies(down: Set(Part.allCases), authority: authority)))
+        try await application.test(.router) { client in
+            var headers = Fixture.bearer(token)
+            headers[.contentType] = "application/json"
+            let response = try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: headers,
+                                                    body: ByteBuffer(string: #"{"query": "high water", "stream": true}"#))
+            #expect(response.status == .ok, "the stream opens: the failure comes as an event")
+            let text = String(buffer: response.body)
+            #expect(text.contains("event: error") && text.contains(#""code":"backend_unavailable""#) && text.contains(#""field":null"#), "\(text)")
+        }
+    }
+
+    @Test("an upload whose ingest cannot be queued leaves no document behind, and the same bytes go through once the queue is back")
+    func nothingHalfWritten() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("half-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
+        let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        let indexer = ChunkIndexer(chunker: Chunker(counter: DocumentAndQueryAPITests.embedder.tokenizer), embedder: DocumentAndQueryAPITests.embedder,
+                                   index: try EmbeddedVectorIndex(database: database))
+        let down = IngestPipeline(store: store, queue: Down.Queue(), indexer: indexer, fetcher: NoNetwork())
+        let text = Data("High water comes twice a day.".utf8)
+        await #expect(throws: BackendUnavailable.self) { try await down.submit(text, tenant: "acme", uri: "upload:tides.txt", filename: "tides.txt") }
+        #expect(try await store.records(tenant: "acme", limit: 10, offset: 0).isEmpty)
+        let up = IngestPipeline(store: store, queue: try SQLiteJobQueue(database: database), indexer: indexer, fetcher: NoNetwork())
+        let again = try await up.submit(text, tenant: "acme", uri: "upload:tides.txt", filename: "tides.txt")
+        guard case .queued = again else { Issue.record("the retry was taken for a duplicate: \(again)"); return }
+    }
+
+    /// Each call's status and body, in order.
+    func walk(down: Set<Part>) async throws -> [(call: Call, status: Int, body: String)] {
+        let authority = try await Fixture.authority()
+        let token = try await Fixture.token(authority, role: .admin)
+        let application = Application(router: makeRouter(try Self.dependencies(down: down, authority: authority)))
+        return try await application.test(.router) { client in
+            var outcomes: [(call: Call, status: Int, body: String)] = []
+            for call in Self.calls {
+                var headers = Fixture.bearer(token)
+                if let type = call.contentType { headers[.contentType] = type }
+                let response = try await client.execute(uri: call.uri, method: call.method, headers: headers, body: call.body.map { ByteBuffer(string: $0) })
+                let status = Int(response.status.code)
+                #expect(status != 500, "\(down) down: \(call): \(String(buffer: response.body))")
+                if status >= 400, call.route != "GET /ready" {
+                    let error = try Fixture.errorBody(response)
+                    #expect(!error.message.isEmpty, "\(call)")
+                }
+                if status == 503, call.route != "GET /ready" { #expect(response.headers[.retryAfter] != nil, "\(call)") }
+                outcomes.append((call, status, String(buffer: response.body)))
+            }
+            return outcomes
+        }
+    }
+}
