@@ -133,7 +133,7 @@ struct AuthTests {
     }
 
     @Test("bad token requests answer 400 (unreadable) or 422 (out of range), naming the field", arguments: [
-        (#"{"sub":"bot","role":"owner"}"#, 400, "/role"), (#"{"sub":"","role":"viewer"}"#, 422, "/sub"),
+        (#"{"sub":"bot","role":"owner"}"#, 400, "/role"), (#"{"sub":"","role":"viewer"}"#, 422, "/sub"), (#"{"sub":" \f\n","role":"viewer"}"#, 422, "/sub"),
         (#"{"sub":"bot","role":"viewer","ttl_seconds":0}"#, 422, "/ttl_seconds"),
         (#"{"sub":"bot","role":"viewer","ttl_seconds":99999999999}"#, 422, "/ttl_seconds"),
         (#"{"sub":"bot","role":"viewer","tenant":"globex"}"#, 400, "/tenant"), (#"{"role":"viewer"}"#, 400, "/sub"),

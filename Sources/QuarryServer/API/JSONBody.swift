@@ -42,10 +42,21 @@ extension Decoder {
 }
 
 extension KeyedDecodingContainer {
+    /// The field's value, or nil when it is absent. An explicit null is refused (400): no field of
+    /// a request body is nullable, and a client that sends null meant something it did not say.
+    func decodeOptional<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) {
+            let pointer = jsonPointer(codingPath + [key])
+            throw RequestError.malformed("\(pointer) must be \(RequestError.jsonType(T.self)), not null", field: pointer)
+        }
+        return try decode(T.self, forKey: key)
+    }
+
     /// One of a fixed set of words, or nil when absent; another word is a 400 naming the choices.
     func decodeChoice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type, forKey key: Key) throws -> Choice?
     where Choice.RawValue == String {
-        guard let word = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let word = try decodeOptional(String.self, forKey: key) else { return nil }
         guard let choice = Choice(rawValue: word) else {
             let pointer = jsonPointer(codingPath + [key])
             throw RequestError.malformed("\(pointer) must be one of: \(Choice.allCases.map(\.rawValue).joined(separator: ", "))", field: pointer)

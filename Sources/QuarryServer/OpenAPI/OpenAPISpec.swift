@@ -291,13 +291,20 @@ enum OpenAPISpec {
       "TokenRequest": {
         "type": "object",
         "properties": {
-          "sub": {"type": "string", "description": "1 to 256 characters"},
+          "sub": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": "\\S",
+            "description": "who the token is for, 1 to 256 characters"
+          },
           "role": {"type": "string", "enum": ["viewer", "editor", "admin"]},
           "ttl_seconds": {
             "type": "integer",
             "minimum": 1,
+            "maximum": 2592000,
             "default": 3600,
-            "description": "at most the server's maximum token lifetime (422 beyond)"
+            "description": "seconds, at most 30 days"
           }
         },
         "additionalProperties": false,
@@ -337,10 +344,15 @@ enum OpenAPISpec {
         "required": ["input"],
         "description": "OpenAI's; fields it adds (user, …) are ignored",
         "properties": {
-          "input": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-          "model": {"type": "string"},
-          "encoding_format": {"type": "string", "enum": ["float", "base64"]},
-          "dimensions": {"type": "integer"}
+          "input": {
+            "oneOf": [
+              {"type": "string", "minLength": 1},
+              {"type": "array", "minItems": 1, "maxItems": 2048, "items": {"type": "string", "minLength": 1}}
+            ]
+          },
+          "model": {"type": ["string", "null"]},
+          "encoding_format": {"type": ["string", "null"], "enum": ["float", "base64", null]},
+          "dimensions": {"type": ["integer", "null"]}
         }
       },
       "EmbeddingsResponse": {
@@ -617,8 +629,16 @@ enum OpenAPISpec {
               "application/json": {"schema": {"$ref": "#/components/schemas/QueryResponse"}},
               "text/event-stream": {
                 "schema": {
-                  "type": "string",
-                  "description": "events retrieved {citations, hits}, answer {text} (pieces), then done (the whole QueryResponse) or error (the Error body); each data line is JSON"
+                  "type": "object",
+                  "required": ["event", "data"],
+                  "properties": {
+                    "event": {"type": "string", "enum": ["retrieved", "answer", "done", "error"]},
+                    "data": {
+                      "type": "string",
+                      "description": "JSON: retrieved {citations, hits}; answer {text}, a piece of the answer; done, the whole QueryResponse; error, the Error body"
+                    }
+                  },
+                  "description": "with stream true: retrieved, answer (zero or more), then done or error"
                 }
               }
             }

@@ -16,7 +16,7 @@ struct IdentityRoutes {
         api.post("/tokens") { request, context in
             let principal = try context.require(.admin)
             let body = try await request.decodeJSON(TokenRequest.self, limit: 16 * 1024)
-            let subject = body.sub.trimmingCharacters(in: .whitespaces)
+            let subject = body.sub.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !subject.isEmpty, subject.count <= 256 else { throw InvalidField("/sub", "sub must be 1 to 256 characters") }
             let seconds = body.ttlSeconds ?? 3600
             guard seconds > 0, seconds <= maximumTokenLifetime.components.seconds else {
@@ -53,7 +53,7 @@ struct IdentityRoutes {
                 throw RequestError.malformed("/role is required", field: "/role")
             }
             self.role = role
-            ttlSeconds = try container.decodeIfPresent(Int64.self, forKey: .ttlSeconds)
+            ttlSeconds = try container.decodeOptional(Int64.self, forKey: .ttlSeconds)
         }
     }
 

@@ -79,7 +79,7 @@ struct IndexJobSubmission: Decodable {
     init(from decoder: any Decoder) throws {
         try decoder.refuseUnknownFields(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        paths = try container.decodeIfPresent([String].self, forKey: .paths) ?? []
-        urls = try container.decodeIfPresent([String].self, forKey: .urls) ?? []
+        paths = try container.decodeOptional([String].self, forKey: .paths) ?? []
+        urls = try container.decodeOptional([String].self, forKey: .urls) ?? []
     }
 }

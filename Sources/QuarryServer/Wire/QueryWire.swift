@@ -18,13 +18,13 @@ struct QueryRequestBody: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         request = QueryRequest(
             query: try container.decode(String.self, forKey: .query),
-            topK: try container.decodeIfPresent(Int.self, forKey: .topK) ?? QueryRequest.defaultTopK,
+            topK: try container.decodeOptional(Int.self, forKey: .topK) ?? QueryRequest.defaultTopK,
             mode: try container.decodeChoice(RetrievalMode.self, forKey: .mode) ?? .hybrid,
             answer: try container.decodeChoice(QueryRequest.AnswerMode.self, forKey: .answer) ?? .extractive,
-            documentIds: try container.decodeIfPresent([String].self, forKey: .documentIds),
-            metadata: try container.decodeIfPresent([String: String].self, forKey: .filters) ?? [:]
+            documentIds: try container.decodeOptional([String].self, forKey: .documentIds),
+            metadata: try container.decodeOptional([String: String].self, forKey: .filters) ?? [:]
         )
-        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        stream = try container.decodeOptional(Bool.self, forKey: .stream) ?? false
     }
 }
 
