@@ -88,7 +88,7 @@ struct AuthTests {
     @Test("a token whose roles Quarry does not know grants nothing: 403")
     func unknownRoles() async throws {
         let authority = try await Fixture.authority()
-        let token = try await authority.issue(subject: "s", tenant: "acme", roles: [], lifetime: .seconds(60))
+        let token = try await authority.issue(subject: "s", tenant: "acme", roles: [], lifetime: .seconds(600))
         try await Fixture.application(authority: authority).test(.router) { client in
             try await client.execute(uri: "/api/v1/me", method: .get, headers: Fixture.bearer(token)) { (response) throws in
                 #expect(response.status == .forbidden)
