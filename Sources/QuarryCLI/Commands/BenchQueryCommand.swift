@@ -5,7 +5,6 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
-import QuarryQdrant
 
 extension BenchCommand {
     /// `quarry bench query`: `rag_query_latency_ms` at growing index sizes, on the vector store the

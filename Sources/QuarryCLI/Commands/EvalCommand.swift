@@ -4,7 +4,6 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEmbedding
 import QuarryEngine
-import QuarryQdrant
 
 extension RetrievalMode: ExpressibleByArgument {}
 

@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import QuarryCore
 import QuarryEngine
-import QuarryRedis
 import QuarryServer
 import ServiceLifecycle
 

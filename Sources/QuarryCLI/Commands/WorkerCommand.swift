@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Logging
 import QuarryEngine
-import QuarryRedis
 import QuarryServer
 import ServiceLifecycle
 

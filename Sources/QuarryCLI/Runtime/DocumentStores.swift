@@ -2,7 +2,6 @@ import Foundation
 import QuarryCore
 import QuarryEmbedded
 import QuarryMongo
-import QuarryServer
 
 /// The document store the settings select (`document_store`), which keeps index jobs, workflows and runs too.
 enum DocumentStores {

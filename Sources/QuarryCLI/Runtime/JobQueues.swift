@@ -1,7 +1,6 @@
 import QuarryCore
 import QuarryEmbedded
 import QuarryRedis
-import QuarryServer
 
 /// The job queue the settings select (`queue`).
 enum JobQueues {

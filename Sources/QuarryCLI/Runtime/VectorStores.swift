@@ -1,7 +1,6 @@
 import QuarryCore
 import QuarryEmbedded
 import QuarryQdrant
-import QuarryServer
 
 /// The vector index the settings select (`vector_store`), as serve, index, ask, eval and bench use it.
 enum VectorStores {
