@@ -70,7 +70,8 @@ def main() -> int:
             "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-time", str(arguments.max_time),
             "--workers", "1", "--request-timeout", "30", "--no-color", "--seed", "20261205",
         ]
-        result = subprocess.run(command, env={**environment, "SCHEMATHESIS_HOOKS": ""})
+        # In the throwaway folder: schemathesis keeps a cache of its own in the working directory.
+        result = subprocess.run(command, env={**environment, "SCHEMATHESIS_HOOKS": ""}, cwd=data)
         if result.returncode != 0:
             log.flush()
             with open(os.path.join(data, "serve.log")) as file:
