@@ -31,6 +31,13 @@
 /// 0.04–1.05 ms), p99 in four (20–31 ms without the yield, 9–21 with it).
 #define SPIN_NANOSECONDS 2000000
 
+/// How long background work keeps off the workers after an urgent run ends: longer than the gaps
+/// between one query's runs (its encoder's steps, then its scan, a few to tens of microseconds
+/// apart), so that an ingest step does not slip in between them and make the query wait for it.
+#define URGENT_GRACE_NANOSECONDS 1000000
+/// How long a background caller sleeps between looks while urgent work runs.
+#define BACKGROUND_POLL_NANOSECONDS 100000
+
 struct quarry_pool {
     int workers;
     pthread_t *threads;
@@ -43,6 +50,9 @@ struct quarry_pool {
     atomic_int pending;          // workers still on the current run
     atomic_int sleepers;
     atomic_int stopping;
+    atomic_int urgent;              // urgent callers inside quarry_pool_run, waiting or running
+    atomic_int urgent_running;      // whether the run holding the workers is an urgent one
+    atomic_llong urgent_ended;      // when the last urgent run ended (CLOCK_MONOTONIC, ns)
 };
 
 struct start { quarry_pool *pool; int worker; };
@@ -188,12 +198,9 @@ quarry_pool *quarry_pool_shared(void) {
     return shared_pool;
 }
 
-void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
-    if (pool->workers == 1) {
-        task(context, 0);
-        return;
-    }
-    pthread_mutex_lock(&pool->run_lock);
+/// Hands `task` to every worker, runs worker 0's share here and waits for the others; the
+/// caller holds `run_lock`.
+static void dispatch(quarry_pool *pool, quarry_task task, void *context) {
     pool->task = task;
     pool->context = context;
     atomic_store(&pool->pending, pool->workers - 1);
@@ -206,5 +213,59 @@ void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
         PAUSE();
         if (spins % 64 == 0) sched_yield();
     }
+}
+
+void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
+    if (pool->workers == 1) {
+        task(context, 0);
+        return;
+    }
+    atomic_fetch_add(&pool->urgent, 1);
+    if (pthread_mutex_trylock(&pool->run_lock) != 0) {
+        if (atomic_load(&pool->urgent_running)) {
+            // Another question holds the workers: this one's shares run here, one after another,
+            // on this thread's core, rather than waiting for the workers to come free. Concurrent
+            // questions then each keep a core busy without handing steps back and forth.
+            for (int worker = 0; worker < pool->workers; worker++) task(context, worker);
+            atomic_store(&pool->urgent_ended, now_nanoseconds());
+            atomic_fetch_sub(&pool->urgent, 1);
+            return;
+        }
+        // Background work holds the workers for one short step, and takes no other while this waits.
+        pthread_mutex_lock(&pool->run_lock);
+    }
+    atomic_store(&pool->urgent_running, 1);
+    dispatch(pool, task, context);
+    atomic_store(&pool->urgent_running, 0);
+    pthread_mutex_unlock(&pool->run_lock);
+    atomic_store(&pool->urgent_ended, now_nanoseconds());
+    atomic_fetch_sub(&pool->urgent, 1);
+}
+
+/// Whether urgent work runs, waits, or ended within the grace period.
+static int urgent_near(quarry_pool *pool) {
+    return atomic_load(&pool->urgent) > 0 || now_nanoseconds() - atomic_load(&pool->urgent_ended) < URGENT_GRACE_NANOSECONDS;
+}
+
+static void wait_for_quiet(quarry_pool *pool) {
+    while (urgent_near(pool)) {
+        struct timespec pause = {0, BACKGROUND_POLL_NANOSECONDS};
+        nanosleep(&pause, NULL);
+    }
+}
+
+void quarry_pool_run_background(quarry_pool *pool, quarry_task task, void *context) {
+    wait_for_quiet(pool);
+    if (pool->workers == 1) {
+        task(context, 0);
+        return;
+    }
+    for (;;) {
+        pthread_mutex_lock(&pool->run_lock);
+        if (atomic_load(&pool->urgent) == 0) break;
+        pthread_mutex_unlock(&pool->run_lock);  // a question came between the look and the lock: it goes first
+        wait_for_quiet(pool);
+    }
+    dispatch(pool, task, context);
     pthread_mutex_unlock(&pool->run_lock);
 }

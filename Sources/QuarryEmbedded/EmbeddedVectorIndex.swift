@@ -14,6 +14,13 @@ import Synchronization
 /// Entries are appended and removed ones skipped; once removed rows outnumber live ones, the
 /// rows are compacted (renumbered, BM25 postings included), so re-indexing in a long-running
 /// process does not grow the scan.
+///
+/// Searches read a snapshot: an immutable `Snapshot`, taken under a lock held only to copy it.
+/// Writers (one at a time) commit, change their own copy and then publish it, so no search waits
+/// for a commit, an upsert or a compaction, and none sees half of one: it answers from the index
+/// as it was before the write or as it is after. The row matrices are `RowBuffer`s, appended past
+/// every published snapshot's rows and never changed, so a write copies only the small per-row
+/// tables (tenants, BM25's lengths and the posting lists it extends), not the vectors.
 public final class EmbeddedVectorIndex: VectorIndex {
     struct Entry {
         let chunkId: String
@@ -22,39 +29,52 @@ public final class EmbeddedVectorIndex: VectorIndex {
         let metadata: [String: String]
     }
 
-    struct State {
+    /// The index as one search sees it: never changed once published.
+    struct Snapshot: @unchecked Sendable {
         var dimensions = 0
-        var vectors: [Float] = []
+        /// Rows this snapshot holds, live and removed: how far it reads the buffers below.
+        var rows = 0
+        var vectors = RowBuffer<Float>(capacity: 0)
         /// Each row of `vectors` as int8 codes, `vectors[r, d] ≈ codes[r, d] · scales[r]`.
-        var codes: [Int8] = []
-        var scales: [Float] = []
+        var codes = RowBuffer<Int8>(capacity: 0)
+        var scales = RowBuffer<Float>(capacity: 0)
         /// Each row's int8 codes as sign bits (`signWords` words a row), stored in blocks of rows
-        /// (`quarry_store_sign_bits`) for the first pass's vector kernel.
-        var signs: [UInt64] = []
-        var entries: [Entry] = []
+        /// (`quarry_store_sign_bits`) for the first pass's vector kernel. A later row's bits go to
+        /// lanes of the last block that this snapshot's scan loads but masks out.
+        var signs = RowBuffer<UInt64>(capacity: 0)
+        var entries = RowBuffer<Entry>(capacity: 0)
         /// Each entry's tenant as a small number, -1 once removed (so also whether it is live):
         /// the scans' filter, a comparison per row instead of string compares.
         var rowTenants: [Int32] = []
         var tenantNumbers: [String: Int32] = [:]
+        var liveByTenant: [String: Int] = [:]
+        var bm25: BM25Index
+        var generation = 0
+
+        var signWords: Int { (dimensions + 63) / 64 }
+    }
+
+    /// The writer's side: the next snapshot, and the maps only writes need.
+    struct State {
+        var snapshot: Snapshot
         /// "tenant\u{0}chunk id" → entry.
         var byChunk: [String: Int] = [:]
         /// "tenant\u{0}document id" → its live entries.
         var byDocument: [String: [Int]] = [:]
-        var liveByTenant: [String: Int] = [:]
-        var bm25: BM25Index
-        var generation = 0
         /// Rows removed since the last compaction.
         var removedRows = 0
 
-        var liveRows: Int { entries.count - removedRows }
-        var signWords: Int { (dimensions + 63) / 64 }
+        init(bm25: BM25Parameters) { snapshot = Snapshot(bm25: BM25Index(parameters: bm25)) }
+
+        var liveRows: Int { snapshot.rows - removedRows }
 
         mutating func remove(_ entry: Int) {
-            guard rowTenants[entry] >= 0 else { return }
-            rowTenants[entry] = -1
-            bm25.remove(entry)
-            liveByTenant[entries[entry].tenant, default: 1] -= 1
-            byChunk[key(entries[entry].tenant, entries[entry].chunkId)] = nil
+            guard snapshot.rowTenants[entry] >= 0 else { return }
+            snapshot.rowTenants[entry] = -1
+            snapshot.bm25.remove(entry)
+            let removed = snapshot.entries[entry]
+            snapshot.liveByTenant[removed.tenant, default: 1] -= 1
+            byChunk[key(removed.tenant, removed.chunkId)] = nil
             removedRows += 1
         }
 
@@ -63,34 +83,45 @@ public final class EmbeddedVectorIndex: VectorIndex {
             if removedRows > liveRows { compact() }
         }
 
-        /// Drops removed rows and renumbers the live ones in order, everywhere a row is named.
+        /// Drops removed rows and renumbers the live ones in order, everywhere a row is named, into
+        /// new buffers: snapshots still being searched keep the old ones.
         mutating func compact() {
-            var renumbered = [Int32](repeating: -1, count: entries.count)
-            var (keptVectors, keptCodes, keptScales, keptEntries, keptTenants) = ([Float](), [Int8](), [Float](), [EmbeddedVectorIndex.Entry](), [Int32]())
-            keptVectors.reserveCapacity(liveRows * dimensions)
-            keptCodes.reserveCapacity(liveRows * dimensions)
-            for row in entries.indices where rowTenants[row] >= 0 {
-                renumbered[row] = Int32(keptEntries.count)
-                keptVectors.append(contentsOf: vectors[row * dimensions ..< (row + 1) * dimensions])
-                keptCodes.append(contentsOf: codes[row * dimensions ..< (row + 1) * dimensions])
-                keptScales.append(scales[row])
-                keptEntries.append(entries[row])
-                keptTenants.append(rowTenants[row])
+            let (old, dimensions) = (snapshot, snapshot.dimensions)
+            var renumbered = [Int32](repeating: -1, count: old.rows)
+            let live = (0..<old.rows).filter { old.rowTenants[$0] >= 0 }
+            var (vectors, codes) = (RowBuffer<Float>(capacity: live.count * dimensions), RowBuffer<Int8>(capacity: live.count * dimensions))
+            var (scales, entries) = (RowBuffer<Float>(capacity: live.count), RowBuffer<Entry>(capacity: live.count))
+            for (number, row) in live.enumerated() {
+                renumbered[row] = Int32(number)
+                vectors = vectors.appending(old.vectors.slice(row * dimensions ..< (row + 1) * dimensions))
+                codes = codes.appending(old.codes.slice(row * dimensions ..< (row + 1) * dimensions))
+                scales = scales.appending(CollectionOfOne(old.scales[row]))
+                entries = entries.appending(CollectionOfOne(old.entries[row]))
             }
-            var keptSigns = [UInt64](repeating: 0, count: quarry_sign_block_words(keptEntries.count, Int32(dimensions)))
-            quarry_store_sign_bits(keptCodes, Int32(dimensions), 0, keptEntries.count, &keptSigns)
-            (vectors, codes, signs, scales, entries, rowTenants) = (keptVectors, keptCodes, keptSigns, keptScales, keptEntries, keptTenants)
+            let signs = RowBuffer<UInt64>(capacity: quarry_sign_block_words(live.count, Int32(dimensions)))
+                .appending(repeating: 0, count: quarry_sign_block_words(live.count, Int32(dimensions)))
+            quarry_store_sign_bits(codes.base, Int32(dimensions), 0, live.count, signs.base)
+            snapshot.vectors = vectors
+            snapshot.codes = codes
+            snapshot.scales = scales
+            snapshot.entries = entries
+            snapshot.signs = signs
+            snapshot.rowTenants = live.map { old.rowTenants[$0] }
+            snapshot.rows = live.count
             byChunk = byChunk.mapValues { Int(renumbered[$0]) }
             byDocument = byDocument.compactMapValues { rows in
-                let live = rows.compactMap { renumbered[$0] >= 0 ? Int(renumbered[$0]) : nil }
-                return live.isEmpty ? nil : live
+                let kept = rows.compactMap { renumbered[$0] >= 0 ? Int(renumbered[$0]) : nil }
+                return kept.isEmpty ? nil : kept
             }
-            bm25.renumber(renumbered)
+            snapshot.bm25.renumber(renumbered)
             removedRows = 0
         }
     }
 
+    /// The writers' state; one write at a time, searches never take it.
     private let state: Mutex<State>
+    /// The snapshot searches read, replaced by each write once it is committed.
+    private let published: Mutex<Snapshot>
     private let database: SQLiteDatabase?
     private let bm25Parameters: BM25Parameters
 
@@ -98,7 +129,7 @@ public final class EmbeddedVectorIndex: VectorIndex {
     public init(database: SQLiteDatabase? = nil, bm25: BM25Parameters = BM25Parameters()) throws {
         self.database = database
         bm25Parameters = bm25
-        var state = State(bm25: BM25Index(parameters: bm25))
+        var state = State(bm25: bm25)
         if let database {
             try database.execute("""
                 CREATE TABLE IF NOT EXISTS index_points (
@@ -110,11 +141,26 @@ public final class EmbeddedVectorIndex: VectorIndex {
             let rows = try database.query("SELECT tenant, chunk_id, document_id, vector, terms, metadata FROM index_points ORDER BY rowid")
             try state.add(rows.map(Self.point(from:)))
         }
+        published = Mutex(state.snapshot)
         self.state = Mutex(state)
     }
 
+    /// The snapshot a search reads: the last published.
+    var snapshot: Snapshot { published.withLock { $0 } }
+
+    /// Runs `change` on the writers' state and publishes the snapshot it leaves: every write goes
+    /// through here, so a search sees all of a write or none of it.
+    private func write<Result>(_ change: (inout State) throws -> Result) rethrows -> Result {
+        try state.withLock { state in
+            let result = try change(&state)
+            let next = state.snapshot
+            published.withLock { $0 = next }
+            return result
+        }
+    }
+
     /// How many writes the index has taken since it was opened: a cache key for results.
-    public var generation: Int { state.withLock { $0.generation } }
+    public var generation: Int { snapshot.generation }
 
     /// The index lives in this process's memory: no other process writes to it.
     public var seesEveryWrite: Bool { true }
@@ -124,19 +170,19 @@ public final class EmbeddedVectorIndex: VectorIndex {
 
     /// Empties the index, in memory and in its database.
     public func discard() async throws {
-        try state.withLock { state in
+        try write { state in
             try database?.execute("DELETE FROM index_points")
-            let generation = state.generation
-            state = State(bm25: BM25Index(parameters: bm25Parameters))
-            state.generation = generation + 1
+            let generation = state.snapshot.generation
+            state = State(bm25: bm25Parameters)
+            state.snapshot.generation = generation + 1
         }
     }
 
     /// Rows held in memory, removed ones not yet compacted away included.
-    var rowCount: Int { state.withLock { $0.entries.count } }
+    var rowCount: Int { snapshot.rows }
 
     public func upsert(_ points: [IndexPoint]) async throws {
-        try state.withLock { state in
+        try write { state in
             try state.checkDimensions(points.map(\.vector.count))
             try database?.transaction { transaction in
                 for point in points {
@@ -172,39 +218,46 @@ public final class EmbeddedVectorIndex: VectorIndex {
 
 extension EmbeddedVectorIndex.State {
     mutating func tenantNumber(_ tenant: String) -> Int32 {
-        if let number = tenantNumbers[tenant] { return number }
-        let number = Int32(tenantNumbers.count)
-        tenantNumbers[tenant] = number
+        if let number = snapshot.tenantNumbers[tenant] { return number }
+        let number = Int32(snapshot.tenantNumbers.count)
+        snapshot.tenantNumbers[tenant] = number
         return number
     }
 
     mutating func checkDimensions(_ counts: [Int]) throws {
         for count in counts {
-            if dimensions == 0 { dimensions = count }
-            guard count == dimensions, dimensions > 0 else { throw IndexError.dimensions(expected: dimensions, found: count) }
+            if snapshot.dimensions == 0 { snapshot.dimensions = count }
+            guard count == snapshot.dimensions, snapshot.dimensions > 0 else {
+                throw IndexError.dimensions(expected: snapshot.dimensions, found: count)
+            }
         }
     }
 
     mutating func add(_ points: [IndexPoint]) throws {
         try checkDimensions(points.map(\.vector.count))
-        generation += 1
+        let dimensions = snapshot.dimensions
+        snapshot.generation += 1
         for point in points {
             if let existing = byChunk[key(point.tenant, point.chunkId)] { remove(existing) }
-            let entry = entries.count
-            entries.append(EmbeddedVectorIndex.Entry(chunkId: point.chunkId, tenant: point.tenant, documentId: point.documentId,
-                                                     metadata: point.metadata))
-            vectors.append(contentsOf: point.vector)
+            let entry = snapshot.rows
+            snapshot.entries = snapshot.entries.appending(CollectionOfOne(EmbeddedVectorIndex.Entry(
+                chunkId: point.chunkId, tenant: point.tenant, documentId: point.documentId, metadata: point.metadata)))
+            snapshot.vectors = snapshot.vectors.appending(point.vector)
             let (rowCodes, scale) = Quantizer.quantize(point.vector)
-            codes.append(contentsOf: rowCodes)
-            let signWordsNeeded = quarry_sign_block_words(entries.count, Int32(dimensions))
-            if signs.count < signWordsNeeded { signs.append(contentsOf: repeatElement(0, count: signWordsNeeded - signs.count)) }
-            quarry_store_sign_bits(rowCodes, Int32(dimensions), entry, 1, &signs)
-            scales.append(scale)
-            rowTenants.append(tenantNumber(point.tenant))
-            bm25.add(entry, terms: point.terms)
+            snapshot.codes = snapshot.codes.appending(rowCodes)
+            let signWordsNeeded = quarry_sign_block_words(entry + 1, Int32(dimensions))
+            if snapshot.signs.count < signWordsNeeded {
+                snapshot.signs = snapshot.signs.appending(repeating: 0, count: signWordsNeeded - snapshot.signs.count)
+            }
+            // The row's own lanes of the last block: past every published snapshot's rows.
+            quarry_store_sign_bits(rowCodes, Int32(dimensions), entry, 1, snapshot.signs.base)
+            snapshot.scales = snapshot.scales.appending(CollectionOfOne(scale))
+            snapshot.rowTenants.append(tenantNumber(point.tenant))
+            snapshot.bm25.add(entry, terms: point.terms)
+            snapshot.rows += 1
             byChunk[key(point.tenant, point.chunkId)] = entry
             byDocument[key(point.tenant, point.documentId), default: []].append(entry)
-            liveByTenant[point.tenant, default: 0] += 1
+            snapshot.liveByTenant[point.tenant, default: 0] += 1
         }
         compactIfSparse()
     }
@@ -212,61 +265,64 @@ extension EmbeddedVectorIndex.State {
 
 extension EmbeddedVectorIndex {
     public func deleteDocument(_ documentId: String, tenant: String) async throws {
-        try state.withLock { state in
+        try write { state in
             try database?.query("DELETE FROM index_points WHERE tenant = ? AND document_id = ?", [.text(tenant), .text(documentId)])
-            state.generation += 1
+            state.snapshot.generation += 1
             for entry in state.byDocument.removeValue(forKey: key(tenant, documentId)) ?? [] { state.remove(entry) }
             state.compactIfSparse()
         }
     }
 
     public func count(tenant: String) async throws -> Int {
-        state.withLock { $0.liveByTenant[tenant] ?? 0 }
+        snapshot.liveByTenant[tenant] ?? 0
     }
 
     public func search(_ query: IndexQuery) async throws -> [IndexHit] {
-        try state.withLock { state in
-            guard query.limit > 0, state.dimensions > 0, let tenant = state.tenantNumbers[query.tenant] else { return [] }
-            let entries = state.entries  // shared storage, not a copy
-            let filters = query.documentIds != nil || !query.metadata.isEmpty
-            let rowTenants = state.rowTenants
-            let allowed = { (entry: Int) -> Bool in
-                guard rowTenants[entry] == tenant else { return false }
-                guard filters else { return true }
-                let candidate = entries[entry]
-                return (query.documentIds?.contains(candidate.documentId) ?? true)
-                    && query.metadata.allSatisfy { candidate.metadata[$0.key] == $0.value }
+        try Self.search(query, in: snapshot)
+    }
+
+    /// `query` answered from one snapshot, with no lock held.
+    static func search(_ query: IndexQuery, in state: Snapshot) throws -> [IndexHit] {
+        guard query.limit > 0, state.dimensions > 0, let tenant = state.tenantNumbers[query.tenant] else { return [] }
+        let entries = state.entries
+        let filters = query.documentIds != nil || !query.metadata.isEmpty
+        let rowTenants = state.rowTenants
+        let allowed = { (entry: Int) -> Bool in
+            guard rowTenants[entry] == tenant else { return false }
+            guard filters else { return true }
+            let candidate = entries[entry]
+            return (query.documentIds?.contains(candidate.documentId) ?? true)
+                && query.metadata.allSatisfy { candidate.metadata[$0.key] == $0.value }
+        }
+        let depth = query.mode == .hybrid ? query.candidates : query.limit
+        func sparse() -> [ScoredEntry] { state.bm25.search(query.terms, limit: depth, allowed: allowed) }
+        var lists: [[(key: Int, score: Double)]] = []
+        if query.mode != .sparse {
+            guard query.vector.count == state.dimensions else {
+                throw IndexError.dimensions(expected: state.dimensions, found: query.vector.count)
             }
-            let depth = query.mode == .hybrid ? query.candidates : query.limit
-            func sparse() -> [ScoredEntry] { state.bm25.search(query.terms, limit: depth, allowed: allowed) }
-            var lists: [[(key: Int, score: Double)]] = []
-            if query.mode != .sparse {
-                guard query.vector.count == state.dimensions else {
-                    throw IndexError.dimensions(expected: state.dimensions, found: query.vector.count)
+            let codes = Quantizer.quantize(query.vector).codes
+            let wanted = max(depth * Self.rescoreFactor, Self.minimumCandidates)
+            let survivors = filters ? nil : Self.signSurvivors(tenantRows: state.liveByTenant[query.tenant] ?? 0, wanted: wanted)
+            var nearest: [Int32]?
+            var sparseFound: [ScoredEntry]?
+            if let survivors {
+                // The sign pass streams its bits from memory and BM25 scatters over its
+                // postings: a hybrid query's BM25 runs beside the pass.
+                nearest = Self.nearestBySigns(state, codes, survivors, tenant: tenant) {
+                    if query.mode == .hybrid { sparseFound = sparse() }
                 }
-                let codes = Quantizer.quantize(query.vector).codes
-                let wanted = max(depth * Self.rescoreFactor, Self.minimumCandidates)
-                let survivors = filters ? nil : Self.signSurvivors(tenantRows: state.liveByTenant[query.tenant] ?? 0, wanted: wanted)
-                var nearest: [Int32]?
-                var sparseFound: [ScoredEntry]?
-                if let survivors {
-                    // The sign pass streams its bits from memory and BM25 scatters over its
-                    // postings: a hybrid query's BM25 runs beside the pass.
-                    nearest = Self.nearestBySigns(state, codes, survivors, tenant: tenant) {
-                        if query.mode == .hybrid { sparseFound = sparse() }
-                    }
-                }
-                let found = Self.dense(state, query.vector, codes, limit: depth, wanted: wanted, tenant: tenant, nearest: nearest,
-                                       allowed: filters ? allowed : nil)
-                lists.append(found.map { ($0.entry, Double($0.score)) })
-                if query.mode == .hybrid { lists.append((sparseFound ?? sparse()).map { ($0.entry, Double($0.score)) }) }
-            } else {
-                lists.append(sparse().map { ($0.entry, Double($0.score)) })
             }
-            let ranked = lists.count == 1 ? lists[0] : query.fusion.fuse(lists)
-            return ranked.prefix(query.limit).map {
-                IndexHit(chunkId: state.entries[$0.key].chunkId, documentId: state.entries[$0.key].documentId, score: $0.score)
-            }
+            let found = Self.dense(state, query.vector, codes, limit: depth, wanted: wanted, tenant: tenant, nearest: nearest,
+                                   allowed: filters ? allowed : nil)
+            lists.append(found.map { ($0.entry, Double($0.score)) })
+            if query.mode == .hybrid { lists.append((sparseFound ?? sparse()).map { ($0.entry, Double($0.score)) }) }
+        } else {
+            lists.append(sparse().map { ($0.entry, Double($0.score)) })
+        }
+        let ranked = lists.count == 1 ? lists[0] : query.fusion.fuse(lists)
+        return ranked.prefix(query.limit).map {
+            IndexHit(chunkId: state.entries[$0.key].chunkId, documentId: state.entries[$0.key].documentId, score: $0.score)
         }
     }
 
@@ -281,16 +337,14 @@ extension EmbeddedVectorIndex {
     /// found them, rescored exactly in float32.
     /// The workers of the process's shared pool (the encoder's) take a share of the rows of a
     /// large index each: dispatch's threads beside the encoder's spinning ones outnumbered the cores.
-    static func dense(_ state: State, _ vector: [Float], _ codes: [Int8], limit: Int, wanted: Int, tenant: Int32, nearest: [Int32]?,
+    static func dense(_ state: Snapshot, _ vector: [Float], _ codes: [Int8], limit: Int, wanted: Int, tenant: Int32, nearest: [Int32]?,
                       allowed: ((Int) -> Bool)?) -> [ScoredEntry] {
-        guard !state.entries.isEmpty else { return [] }  // a tenant whose rows were all compacted away
+        guard state.rows > 0 else { return [] }  // a tenant whose rows were all compacted away
         let rows = allowed.map { filteredCandidates(state, codes, wanted, tenant: tenant, allowed: $0) }
             ?? nearest.flatMap { listedCandidates(state, codes, wanted, rows: $0) }
             ?? tenantCandidates(state, codes, wanted, tenant: tenant)
         var exact = [Float](repeating: 0, count: rows.count)
-        state.vectors.withUnsafeBufferPointer { matrix in
-            quarry_dot_listed_rows(quarry_pool_shared(), matrix.baseAddress!, Int32(state.dimensions), rows, rows.count, vector, &exact)
-        }
+        quarry_dot_listed_rows(quarry_pool_shared(), state.vectors.base, Int32(state.dimensions), rows, rows.count, vector, &exact)
         var best = TopK(limit)
         for (row, score) in zip(rows, exact) { best.insert(ScoredEntry(entry: Int(row), score: score)) }
         return best.sorted()
@@ -299,15 +353,11 @@ extension EmbeddedVectorIndex {
     /// The tenant's `count` best rows by int8 score: scored and selected in C, block by block,
     /// with no scores array (the common query, without filters). The candidate functions return
     /// rows only: their int8 scores served to select them, and rescoring replaces them.
-    static func tenantCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32) -> [Int32] {
+    static func tenantCandidates(_ state: Snapshot, _ query: [Int8], _ count: Int, tenant: Int32) -> [Int32] {
         var best = [quarry_candidate](repeating: quarry_candidate(), count: count)
-        let found = state.codes.withUnsafeBufferPointer { codes in
-            state.scales.withUnsafeBufferPointer { scales in
-                state.rowTenants.withUnsafeBufferPointer { tenants in
-                    quarry_best_rows_int8(quarry_pool_shared(), codes.baseAddress!, scales.baseAddress!, tenants.baseAddress!, tenant,
-                                          Int32(state.dimensions), state.entries.count, query, count, &best)
-                }
-            }
+        let found = state.rowTenants.withUnsafeBufferPointer { tenants in
+            quarry_best_rows_int8(quarry_pool_shared(), state.codes.base, state.scales.base, tenants.baseAddress!, tenant,
+                                  Int32(state.dimensions), state.rows, query, count, &best)
         }
         guard found >= 0 else { return filteredCandidates(state, query, count, tenant: tenant, allowed: { _ in true }) }  // out of memory
         return best.prefix(found).map(\.row)
@@ -329,28 +379,26 @@ extension EmbeddedVectorIndex {
     /// over the shared pool's workers; nil when the kernels cannot (out of memory, or rows too
     /// wide for the pass). `alongside` runs once, on worker 1, which then joins the pass (or
     /// before the pass, with one worker).
-    static func nearestBySigns(_ state: State, _ codes: [Int8], _ survivors: Int, tenant: Int32, alongside: () -> Void) -> [Int32]? {
+    static func nearestBySigns(_ state: Snapshot, _ codes: [Int8], _ survivors: Int, tenant: Int32, alongside: () -> Void) -> [Int32]? {
         var signQuery = [UInt64](repeating: 0, count: state.signWords * (1 + Int(QUARRY_SIGN_PLANES)))
         quarry_sign_query(codes, Int32(state.dimensions), &signQuery)
         var rows = [Int32](repeating: 0, count: survivors)
         let workers = quarry_pool_workers(quarry_pool_shared())
         // The scan keeps the three pointers until it finishes: all three live until then.
-        let kept = state.signs.withUnsafeBufferPointer { signs in
-            state.rowTenants.withUnsafeBufferPointer { tenants in
-                signQuery.withUnsafeBufferPointer { query in
-                    let (signs, tenants, query) = (signs.baseAddress!, tenants.baseAddress!, query.baseAddress!)
-                    guard workers >= 2,
-                          let scan = quarry_signs_begin(signs, Int32(state.signWords), tenants, tenant, state.entries.count, query, workers)
-                    else {
-                        alongside()
-                        return quarry_nearest_signs(nil, signs, Int32(state.signWords), tenants, tenant, state.entries.count, query, survivors, &rows)
-                    }
-                    runOnSharedPool { worker in
-                        if worker == 1 { alongside() }
-                        quarry_signs_work(scan, Int32(worker))
-                    }
-                    return quarry_signs_finish(scan, survivors, &rows)
+        let kept = state.rowTenants.withUnsafeBufferPointer { tenants in
+            signQuery.withUnsafeBufferPointer { query in
+                let (signs, tenants, query) = (UnsafePointer(state.signs.base), tenants.baseAddress!, query.baseAddress!)
+                guard workers >= 2,
+                      let scan = quarry_signs_begin(signs, Int32(state.signWords), tenants, tenant, state.rows, query, workers)
+                else {
+                    alongside()
+                    return quarry_nearest_signs(nil, signs, Int32(state.signWords), tenants, tenant, state.rows, query, survivors, &rows)
                 }
+                runOnSharedPool { worker in
+                    if worker == 1 { alongside() }
+                    quarry_signs_work(scan, Int32(worker))
+                }
+                return quarry_signs_finish(scan, survivors, &rows)
             }
         }
         guard kept >= 0 else { return nil }
@@ -358,35 +406,27 @@ extension EmbeddedVectorIndex {
     }
 
     /// The `count` best of the listed rows by int8 score; nil when out of memory.
-    static func listedCandidates(_ state: State, _ codes: [Int8], _ count: Int, rows: [Int32]) -> [Int32]? {
+    static func listedCandidates(_ state: Snapshot, _ codes: [Int8], _ count: Int, rows: [Int32]) -> [Int32]? {
         var best = [quarry_candidate](repeating: quarry_candidate(), count: count)
-        let found = state.codes.withUnsafeBufferPointer { table in
-            state.scales.withUnsafeBufferPointer { scales in
-                quarry_best_listed_rows_int8(quarry_pool_shared(), table.baseAddress!, scales.baseAddress!, Int32(state.dimensions), rows, rows.count,
-                                             codes, count, &best)
-            }
-        }
+        let found = quarry_best_listed_rows_int8(quarry_pool_shared(), state.codes.base, state.scales.base, Int32(state.dimensions), rows,
+                                                 rows.count, codes, count, &best)
         guard found >= 0 else { return nil }
         return best.prefix(found).map(\.row)
     }
 
     /// The same with a document or metadata filter: every row scored, then the filter asked only
     /// of rows good enough to enter.
-    static func filteredCandidates(_ state: State, _ query: [Int8], _ count: Int, tenant: Int32, allowed: (Int) -> Bool) -> [Int32] {
-        let rows = state.entries.count
+    static func filteredCandidates(_ state: Snapshot, _ query: [Int8], _ count: Int, tenant: Int32, allowed: (Int) -> Bool) -> [Int32] {
+        let rows = state.rows
         var approximate = [Int32](repeating: 0, count: rows)
-        state.codes.withUnsafeBufferPointer { codes in
-            approximate.withUnsafeMutableBufferPointer { scores in
-                quarry_dot_rows_int8_parallel(quarry_pool_shared(), codes.baseAddress!, Int32(state.dimensions), rows, query, scores.baseAddress!)
-            }
+        approximate.withUnsafeMutableBufferPointer { scores in
+            quarry_dot_rows_int8_parallel(quarry_pool_shared(), state.codes.base, Int32(state.dimensions), rows, query, scores.baseAddress!)
         }
         var candidates = TopK(count)
         state.rowTenants.withUnsafeBufferPointer { tenants in
-            state.scales.withUnsafeBufferPointer { scales in
-                for row in 0..<rows where tenants[row] == tenant {
-                    let score = Float(approximate[row]) * scales[row]
-                    if candidates.admits(score), allowed(row) { candidates.insert(ScoredEntry(entry: row, score: score)) }
-                }
+            for row in 0..<rows where tenants[row] == tenant {
+                let score = Float(approximate[row]) * state.scales[row]
+                if candidates.admits(score), allowed(row) { candidates.insert(ScoredEntry(entry: row, score: score)) }
             }
         }
         return candidates.sorted().map { Int32($0.entry) }

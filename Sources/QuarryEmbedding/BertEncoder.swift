@@ -8,6 +8,11 @@ import CKernels
 /// and head on that input's rows alone, so no mask is needed. Each step is split over `threads`
 /// workers — by rows for large batches, by output columns for short queries, whose cost is
 /// reading the weights.
+///
+/// A batch encoded in the background (an ingest batch: seconds of work) gives way to questions:
+/// its steps are cut into runs of a few milliseconds (192 rows of a product, a few heads of
+/// attention), each started only when no question's step runs (`WorkerPool.run(background:)`),
+/// so a question waits for one such run at most rather than for the whole batch.
 public struct BertEncoder: Sendable {
     public let configuration: BertConfiguration
     let weights: BertWeights
@@ -29,8 +34,12 @@ public struct BertEncoder: Sendable {
     /// The CPU level whose kernels run: "avx512", "avx2" or "baseline".
     public static var kernelLevel: String { String(cString: quarry_kernel_level()) }
 
+    /// Attention pairs (an input's head) per background run: a 256-token pair is about 8 MFLOP.
+    static let backgroundPairsPerWorker = 4
+
     /// Unit-length sentence embeddings for token-id sequences ([CLS] … [SEP], at most `maxPositions` long).
-    public func embed(_ inputs: [[Int32]]) -> [[Float]] {
+    /// `background`: a batch that gives way to questions (see the type's note).
+    public func embed(_ inputs: [[Int32]], background: Bool = false) -> [[Float]] {
         let inputs = inputs.map { Array($0.prefix(configuration.maxPositions)) }
         let hidden = configuration.hiddenSize
         let rows = inputs.reduce(0) { $0 + $1.count }
@@ -44,7 +53,7 @@ public struct BertEncoder: Sendable {
         let workspace = Workspace(rows: rows, longest: inputs.map(\.count).max() ?? 0, threads: threads, configuration: configuration)
         embeddings(inputs, into: workspace)
         for layer in weights.layers {
-            encode(layer, inputs: inputs, offsets: offsets, workspace)
+            encode(layer, inputs: inputs, offsets: offsets, workspace, background: background)
         }
         return inputs.indices.map { pool(workspace.states, from: offsets[$0], count: inputs[$0].count) }
     }
@@ -64,57 +73,68 @@ public struct BertEncoder: Sendable {
                 row += 1
             }
         }
-        normalise(workspace.states, adding: nil, rows: workspace.rows, weights.embeddingNorm)
+        normalise(workspace.states, adding: nil, rows: workspace.rows, weights.embeddingNorm, background: false)
     }
 
-    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace) {
+    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace, background: Bool) {
         let rows = workspace.rows
         let hidden = configuration.hiddenSize
-        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace)
+        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace, background: background)
 
         let heads = configuration.headCount
         let pairs = inputs.count * heads
-        parallel { worker in
-            let scratch = workspace.attentionScratch(worker)
-            for pair in stride(from: worker, to: pairs, by: threads) {
-                let (index, head) = pair.quotientAndRemainder(dividingBy: heads)
-                let first = offsets[index]
-                quarry_attention(workspace.queryKeyValue + first * 3 * hidden, Int32(inputs[index].count), Int32(hidden),
-                                 Int32(head), Int32(configuration.headSize), workspace.context + first * hidden, scratch)
+        // A question's pairs in one run; a background batch's a few per worker a run.
+        let pairsPerRun = background ? threads * Self.backgroundPairsPerWorker : pairs
+        for first in stride(from: 0, to: pairs, by: pairsPerRun) {
+            let last = min(pairs, first + pairsPerRun)
+            parallel(background: background) { worker in
+                let scratch = workspace.attentionScratch(worker)
+                for pair in stride(from: first + worker, to: last, by: threads) {
+                    let (index, head) = pair.quotientAndRemainder(dividingBy: heads)
+                    let start = offsets[index]
+                    quarry_attention(workspace.queryKeyValue + start * 3 * hidden, Int32(inputs[index].count), Int32(hidden),
+                                     Int32(head), Int32(configuration.headSize), workspace.context + start * hidden, scratch)
+                }
             }
         }
 
-        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace)
-        normalise(workspace.states, adding: workspace.delta, rows: rows, layer.attentionNorm)
-        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace)
-        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace)
-        normalise(workspace.states, adding: workspace.delta, rows: rows, layer.outputNorm)
+        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace, background: background)
+        normalise(workspace.states, adding: workspace.delta, rows: rows, layer.attentionNorm, background: background)
+        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace, background: background)
+        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace, background: background)
+        normalise(workspace.states, adding: workspace.delta, rows: rows, layer.outputNorm, background: background)
     }
 
     /// `output = input · Wᵀ + b` (then GELU), split by rows when there are enough to fill every
-    /// worker's row blocks, otherwise by column panels.
+    /// worker's row blocks, otherwise by column panels. In the background, one run per slab of
+    /// `threads · splitRows` rows.
     func linear(_ input: UnsafeMutablePointer<Float>, rows: Int, _ layer: PackedLinear, gelu: Bool = false,
-                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace) {
+                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace, background: Bool) {
         let byRows = rows >= threads * Self.splitRows
-        // Workers write disjoint rows or columns of `output`.
-        parallel { worker in
-            let rowRange = byRows ? share(of: rows, worker: worker, multiple: 12) : 0..<rows
-            let panelRange = byRows ? 0..<layer.panels : share(of: layer.panels, worker: worker, multiple: 1)
-            guard !rowRange.isEmpty, !panelRange.isEmpty else { return }
-            layer.bias.withUnsafeBufferPointer { bias in
-                quarry_linear(input, Int32(layer.inputs), Int32(rowRange.lowerBound), Int32(rowRange.upperBound),
-                              layer.weight.baseAddress!, bias.baseAddress!, Int32(layer.inputs), Int32(layer.outputs),
-                              Int32(panelRange.lowerBound), Int32(panelRange.upperBound), gelu ? 1 : 0,
-                              output, Int32(layer.outputs), workspace.linearScratch(worker))
+        let slab = byRows && background ? threads * Self.splitRows : rows
+        for slabStart in stride(from: 0, to: rows, by: slab) {
+            let slabRows = min(slab, rows - slabStart)
+            // Workers write disjoint rows or columns of `output`.
+            parallel(background: background) { worker in
+                let rowRange = byRows ? share(of: slabRows, worker: worker, multiple: 12).shifted(by: slabStart) : 0..<rows
+                let panelRange = byRows ? 0..<layer.panels : share(of: layer.panels, worker: worker, multiple: 1)
+                guard !rowRange.isEmpty, !panelRange.isEmpty else { return }
+                layer.bias.withUnsafeBufferPointer { bias in
+                    quarry_linear(input, Int32(layer.inputs), Int32(rowRange.lowerBound), Int32(rowRange.upperBound),
+                                  layer.weight.baseAddress!, bias.baseAddress!, Int32(layer.inputs), Int32(layer.outputs),
+                                  Int32(panelRange.lowerBound), Int32(panelRange.upperBound), gelu ? 1 : 0,
+                                  output, Int32(layer.outputs), workspace.linearScratch(worker))
+                }
             }
         }
     }
 
     /// `states = LayerNorm(states + delta)` row by row.
-    func normalise(_ states: UnsafeMutablePointer<Float>, adding delta: UnsafeMutablePointer<Float>?, rows: Int, _ norm: BertWeights.Norm) {
+    func normalise(_ states: UnsafeMutablePointer<Float>, adding delta: UnsafeMutablePointer<Float>?, rows: Int, _ norm: BertWeights.Norm,
+                   background: Bool) {
         // Workers normalise disjoint rows; a short query is not worth waking them.
         let workers = rows >= threads * Self.splitRows ? threads : 1
-        parallel(workers) { worker in
+        parallel(workers, background: background) { worker in
             let range = share(of: rows, worker: worker, workers: workers, multiple: 1)
             guard !range.isEmpty else { return }
             quarry_add_layer_norm(states, delta, Int32(range.lowerBound), Int32(range.upperBound), Int32(configuration.hiddenSize),
@@ -132,12 +152,12 @@ public struct BertEncoder: Sendable {
     }
 
     /// Runs `body(worker)` for each of `workers` workers (all by default), the first on the calling thread.
-    func parallel(_ workers: Int? = nil, _ body: (Int) -> Void) {
+    func parallel(_ workers: Int? = nil, background: Bool = false, _ body: (Int) -> Void) {
         let workers = workers ?? threads
-        if workers == 1 {
+        if workers == 1 && !background {
             body(0)
         } else {
-            pool.run { worker in if worker < workers { body(worker) } }
+            pool.run(background: background) { worker in if worker < workers { body(worker) } }
         }
     }
 
@@ -199,4 +219,8 @@ final class Workspace: @unchecked Sendable {
     deinit {
         for pointer in allocations { UnsafeMutableRawPointer(pointer).deallocate() }
     }
+}
+
+extension Range<Int> {
+    func shifted(by offset: Int) -> Range<Int> { (lowerBound + offset)..<(upperBound + offset) }
 }

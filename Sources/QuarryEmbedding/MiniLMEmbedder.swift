@@ -51,16 +51,17 @@ public struct MiniLMEmbedder: Embedder {
     public var dimensions: Int { encoder.configuration.hiddenSize }
 
     /// A large batch runs on a queue of its own: encoding is seconds of CPU, which must not hold
-    /// one of the few threads of Swift's cooperative pool that serve requests. A question is
+    /// one of the few threads of Swift's cooperative pool that serve requests; and it runs in the
+    /// background, giving way to questions step by step (`BertEncoder.embed`). A question is
     /// encoded on the caller's thread: the hop to the queue and back wakes two threads, 0.3–0.5 ms
     /// each in these VMs, against 3–5 ms of encoding (interleaved runs of `quarry bench query` at
     /// 100k chunks: p50 lower in five of five pairs, by 0.6–3.5 ms).
     public func embed(_ texts: [String]) async throws -> Embeddings {
         if texts.count == 1, texts[0].utf8.count <= Self.inlineBytes {
-            return encode(tokens(texts))
+            return encode(tokens(texts), background: false)
         }
         return await withCheckedContinuation { continuation in
-            Self.queue.async { continuation.resume(returning: encode(tokens(texts))) }
+            Self.queue.async { continuation.resume(returning: encode(tokens(texts), background: true)) }
         }
     }
 
@@ -68,8 +69,8 @@ public struct MiniLMEmbedder: Embedder {
     /// the encoder's 256 tokens; a typical question of 20–30 tokens takes 3–5 ms.
     static let inlineBytes = 512
 
-    private func encode(_ ids: [[Int32]]) -> Embeddings {
-        Embeddings(vectors: encoder.embed(ids), tokenCount: ids.reduce(0) { $0 + $1.count })
+    private func encode(_ ids: [[Int32]], background: Bool) -> Embeddings {
+        Embeddings(vectors: encoder.embed(ids, background: background), tokenCount: ids.reduce(0) { $0 + $1.count })
     }
 
     private static let queue = DispatchQueue(label: "quarry.embedding", qos: .userInitiated, attributes: .concurrent)

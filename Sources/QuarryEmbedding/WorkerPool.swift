@@ -29,13 +29,16 @@ final class WorkerPool: @unchecked Sendable {
 
     deinit { if owned { quarry_pool_destroy(pool) } }
 
-    func run(_ body: (Int) -> Void) {
+    /// `background`: work that gives way to questions (`quarry_pool_run_background`); each call
+    /// should then last a few milliseconds at most, since a question may wait for one.
+    func run(background: Bool = false, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             var body = body
             withUnsafeMutablePointer(to: &body) { context in
-                quarry_pool_run(pool, { context, worker in
+                let task: quarry_task = { context, worker in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(worker))
-                }, context)
+                }
+                if background { quarry_pool_run_background(pool, task, context) } else { quarry_pool_run(pool, task, context) }
             }
         }
     }

@@ -73,8 +73,15 @@ void quarry_pool_destroy(quarry_pool *pool);
 /// Workers the pool has (fewer than asked if the system refused threads).
 int quarry_pool_workers(const quarry_pool *pool);
 /// Runs `task(context, w)` for every worker w (0 on the calling thread) and returns when all
-/// are done. Calls from several threads take turns.
+/// are done: urgent work, a question's. It goes ahead of background work, waiting at most for
+/// the background step that holds the workers; while another urgent caller holds them, it runs
+/// every worker's share on the calling thread instead (so `task` must not make its workers wait
+/// for each other).
 void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context);
+/// The same for background work (an ingest batch's steps, each a few milliseconds at most):
+/// it starts only when no urgent work runs or waits and none ended within the last millisecond,
+/// so questions never queue behind more than one such step.
+void quarry_pool_run_background(quarry_pool *pool, quarry_task task, void *context);
 
 /// CPUs this process may use: those of its affinity mask, fewer if its cgroup's CPU quota
 /// (`cpu.max`, as a container's CPU limit sets it) allows less.
