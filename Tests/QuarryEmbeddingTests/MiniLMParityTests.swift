@@ -63,4 +63,17 @@ struct MiniLMParityTests {
             #expect(Self.cosine(oneWorker[index], alone) >= 0.999999, "batching changed input \(index)")
         }
     }
+
+    /// A batch in the background runs its steps in slabs of rows and groups of heads, each a run
+    /// of its own: the same arithmetic per row, so the same bits.
+    @Test("a batch embedded in the background, its steps cut into short runs, gives the same bits as in one run a step")
+    func backgroundBatch() throws {
+        let embedder = try MiniLMEmbedder(directory: ModelFiles.directory, threads: 2)
+        let texts = try Self.reference().sentences.enumerated().map { index, sentence in
+            Array(repeating: sentence, count: 4 + 7 * index).joined(separator: " ")
+        }
+        let tokens = embedder.tokens(texts)
+        #expect(tokens.reduce(0) { $0 + $1.count } > 4 * 192, "the batch must span several slabs of 192 rows")
+        #expect(embedder.encoder.embed(tokens, background: true) == embedder.encoder.embed(tokens, background: false))
+    }
 }
