@@ -8,7 +8,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 # and warns on standard error before Quarry can route libmongoc's messages. Quarry reads none of them.
 export MONGOC_DISABLE_SHM := 1
 
-.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-queue bench-ingest
+.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest
 
 run: release
 	.build/release/quarry serve
@@ -24,7 +24,7 @@ release: bootstrap
 	swift build -c release --product quarry
 
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse bench-embed bench-query bench-queue bench-ingest
+bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest
 
 bench-parse: release
 	scripts/bootstrap --bench
@@ -37,6 +37,15 @@ bench-embed: release
 bench-query: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/query.py --quarry .build/release/quarry
+
+# 1, 4 and 16 concurrent clients at 100k chunks, then a steady load at 80 % of the best throughput.
+bench-concurrency: release
+	.build/release/quarry bench concurrency
+
+# Questions on one quarry serve, idle and while an index job indexes the shared PDFs.
+bench-contention: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/contention.py --quarry .build/release/quarry
 
 bench-queue: release
 	scripts/bootstrap --bench

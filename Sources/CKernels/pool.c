@@ -51,7 +51,6 @@ struct quarry_pool {
     atomic_int sleepers;
     atomic_int stopping;
     atomic_int urgent;              // urgent callers inside quarry_pool_run, waiting or running
-    atomic_int urgent_running;      // whether the run holding the workers is an urgent one
     atomic_llong urgent_ended;      // when the last urgent run ended (CLOCK_MONOTONIC, ns)
 };
 
@@ -220,23 +219,19 @@ void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context) {
         task(context, 0);
         return;
     }
-    atomic_fetch_add(&pool->urgent, 1);
-    if (pthread_mutex_trylock(&pool->run_lock) != 0) {
-        if (atomic_load(&pool->urgent_running)) {
-            // Another question holds the workers: this one's shares run here, one after another,
-            // on this thread's core, rather than waiting for the workers to come free. Concurrent
-            // questions then each keep a core busy without handing steps back and forth.
-            for (int worker = 0; worker < pool->workers; worker++) task(context, worker);
-            atomic_store(&pool->urgent_ended, now_nanoseconds());
-            atomic_fetch_sub(&pool->urgent, 1);
-            return;
-        }
-        // Background work holds the workers for one short step, and takes no other while this waits.
-        pthread_mutex_lock(&pool->run_lock);
+    if (atomic_fetch_add(&pool->urgent, 1) > 0) {
+        // Another question is in a run: this one's shares run here, one after another, on this
+        // thread's core. Concurrent questions then each keep a core busy, and the workers stay
+        // out of their way (a run on the workers beside a question on its own thread made three
+        // busy threads on two cores).
+        for (int worker = 0; worker < pool->workers; worker++) task(context, worker);
+        atomic_store(&pool->urgent_ended, now_nanoseconds());
+        atomic_fetch_sub(&pool->urgent, 1);
+        return;
     }
-    atomic_store(&pool->urgent_running, 1);
+    // Background work may hold the workers for one short step, and takes no other while this waits.
+    pthread_mutex_lock(&pool->run_lock);
     dispatch(pool, task, context);
-    atomic_store(&pool->urgent_running, 0);
     pthread_mutex_unlock(&pool->run_lock);
     atomic_store(&pool->urgent_ended, now_nanoseconds());
     atomic_fetch_sub(&pool->urgent, 1);

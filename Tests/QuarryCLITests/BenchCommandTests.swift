@@ -12,6 +12,9 @@ struct BenchCommandTests {
         (["bench", "parse", "--threads", "2,,x", "corpora/pdf"], "--threads takes whole numbers"),
         (["bench", "query", "--top-k", "0"], "--top-k must be between 1 and 100"),
         (["bench", "query", "--chunks", "10,0"], "--chunks takes whole numbers"),
+        (["bench", "concurrency", "--clients", "1,x"], "--clients takes whole numbers"),
+        (["bench", "concurrency", "--load", "1.5"], "--load must be above 0 and at most 1"),
+        (["bench", "concurrency", "--rounds", "0"], "--rounds must be at least 1"),
     ])
     func refused(arguments: [String], message: String) throws {
         let result = try QuarryBinary.run(arguments)
@@ -30,5 +33,19 @@ struct WorkerCountTests {
                                  environment: QuarryBinary.environment())
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("1 thread(s)"), "\(result.standardOutput)")
+    }
+}
+
+@Suite("bench kernels")
+struct BenchKernelsTests {
+    @Test("names the kernel level this CPU runs, as the encoder chose it")
+    func level() throws {
+        let result = try QuarryBinary.run(["bench", "kernels"])
+        #expect(result.status == 0)
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        let expected = flags.isSuperset(of: ["avx512f", "avx512vl", "avx512bw", "avx512dq"]) ? "avx512"
+            : flags.isSuperset(of: ["avx2", "fma", "f16c"]) ? "avx2" : "baseline"
+        #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
     }
 }

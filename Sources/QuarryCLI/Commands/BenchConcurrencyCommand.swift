@@ -12,7 +12,7 @@ extension BenchCommand {
             abstract: "Query throughput and latency with 1, 4 and 16 concurrent clients, then at 80 % of the best throughput.",
             discussion: """
             The index of `quarry bench query` (a BEIR corpus padded to --chunks), asked every test \
-            question once per level through the same Retriever as POST /api/v1/rag/query: hybrid, \
+            question --rounds times per level through the same Retriever as POST /api/v1/rag/query: hybrid, \
             answer none, no cache. Closed loop: each client asks its next question as soon as the \
             last is answered. Then open loop: questions arrive at evenly spaced times at --load of \
             the best throughput measured, and each one's latency runs from its arrival, queueing \
@@ -25,6 +25,7 @@ extension BenchCommand {
         @Option(help: "Index size in chunks.") var chunks = 100_000
         @Option(help: "Concurrent clients per level, comma-separated.") var clients = "1,4,16"
         @Option(help: "Share of the best throughput for the steady-load run.") var load = 0.8
+        @Option(help: "Times each level asks every test question (no cache, so repeats cost as much as the first).") var rounds = 4
         @Option(help: "Folder for the embedded corpus (reused when present).") var export = ".quarry-bench/query"
         @Flag(help: "Print JSON.") var json = false
 
@@ -57,6 +58,7 @@ extension BenchCommand {
                 throw ValidationError("--clients takes whole numbers of at least 1, comma-separated: '\(clients)'")
             }
             guard load > 0, load <= 1 else { throw ValidationError("--load must be above 0 and at most 1") }
+            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         }
 
         func run() async throws {
@@ -68,8 +70,9 @@ extension BenchCommand {
             let corpus = try await BenchCorpus.load(data, embedder: embedder, directory: export).padded(to: chunks)
             let (retriever, _, index, directory) = try await Query.engine(corpus, size: chunks, embedder: embedder, settings: settings)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let requests = data.queries.map { QueryRequest(query: $0.text, topK: 5, mode: .hybrid, answer: .none) }
-            for request in requests.prefix(20) { _ = try await retriever.query(request, tenant: BenchCorpus.tenant) }  // warm up
+            let questions = data.queries.map { QueryRequest(query: $0.text, topK: 5, mode: .hybrid, answer: .none) }
+            let requests = Array(repeatElement(questions, count: rounds).joined())
+            for request in questions.prefix(20) { _ = try await retriever.query(request, tenant: BenchCorpus.tenant) }  // warm up
 
             var levels: [Level] = []
             for count in clients.split(separator: ",").compactMap({ Int($0) }) {
@@ -96,7 +99,7 @@ extension BenchCommand {
             }
         }
 
-        /// Every request once, `clients` at a time, each client taking the next as soon as its last
+        /// Every request in turn, `clients` at a time, each client taking the next as soon as its last
         /// is answered: each one's milliseconds, and the seconds all took.
         static func closedLoop(_ requests: [QueryRequest], clients: Int, _ retriever: Retriever) async throws -> ([Double], Double) {
             let next = QuestionCounter()
