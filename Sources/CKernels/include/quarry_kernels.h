@@ -74,7 +74,7 @@ void quarry_pool_destroy(quarry_pool *pool);
 int quarry_pool_workers(const quarry_pool *pool);
 /// Runs `task(context, w)` for every worker w (0 on the calling thread) and returns when all
 /// are done: urgent work, a question's. It goes ahead of background work, waiting at most for
-/// the background step that holds the workers; while another urgent caller holds them, it runs
+/// the background step that holds the workers; while another urgent caller is in a run, it runs
 /// every worker's share on the calling thread instead (so `task` must not make its workers wait
 /// for each other).
 void quarry_pool_run(quarry_pool *pool, quarry_task task, void *context);
