@@ -46,11 +46,6 @@ final class RowBuffer<Element>: @unchecked Sendable {
         return larger
     }
 
-    /// A fresh buffer holding exactly `elements` (and room for growth).
-    static func of<C: Collection<Element>>(_ elements: C) -> RowBuffer<Element> {
-        RowBuffer(capacity: elements.count).appending(elements)
-    }
-
     subscript(index: Int) -> Element { base[index] }
 
     /// Elements [lower, upper): the writer's own rows, to copy when compacting.
