@@ -120,6 +120,9 @@ struct ProductionTopologyTests {
             while try !done(), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
         }
 
+        // Questions keep arriving while a worker dies and another takes over: each is answered
+        // (200), and each hit is a whole chunk of an indexed document, never a point without its chunk.
+        let probe = QuestionProbe(server: server, token: admin)
         let first = try startWorker()
         try await wait(until: { try points() >= 250 }, seconds: 120)
         kill(first.processIdentifier, SIGKILL)
@@ -127,6 +130,9 @@ struct ProductionTopologyTests {
         let second = try startWorker()
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         try await wait(until: { try points() >= 500 }, seconds: 120)
+        let asked = probe.stop()
+        #expect(asked.count >= 5 && asked.contains { $0.body.contains(#""chunk_id""#) }, "questions asked during the crash and restart: \(asked.count)")
+        #expect(asked.allSatisfy { $0.consistent }, "\(asked.filter { !$0.consistent }.prefix(3))")
         redis.stop()
         try await Task.sleep(for: .seconds(1))
         try redis.start()
@@ -161,5 +167,60 @@ struct ProductionTopologyTests {
         second.terminate()
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
+    }
+}
+
+/// Asks `POST /api/v1/rag/query` over and over on a thread of its own until stopped, and keeps
+/// whether each answer was whole: status 200, hits whose text is one of the test's tide records.
+private final class QuestionProbe: @unchecked Sendable {
+    struct Asked: CustomStringConvertible {
+        let status: Int
+        let consistent: Bool
+        let body: String
+        var description: String { "\(status): \(body.prefix(300))" }
+    }
+
+    private let lock = NSLock()
+    private var answers: [Asked] = []
+    private var stopped = false
+    private let thread: Thread
+
+    init(server: ServeProcess, token: String) {
+        let box = Box()
+        nonisolated(unsafe) let server = server  // only its immutable URL is read, from this one thread
+        thread = Thread {
+            var n = 0
+            while let probe = box.probe, !probe.isStopped {
+                n += 1
+                let harbour = n * 37 % 1000
+                let body = #"{"query": "tide tables for harbour \#(harbour)", "answer": "none", "top_k": 5}"#
+                guard let reply = try? server.post("/api/v1/rag/query", token: token, body: body) else { continue }
+                probe.record(Asked(status: reply.status, consistent: Self.whole(reply), body: reply.body))
+            }
+        }
+        box.probe = self
+        thread.start()
+    }
+
+    private final class Box: @unchecked Sendable { weak var probe: QuestionProbe? }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+    private func record(_ asked: Asked) { lock.withLock { answers.append(asked) } }
+
+    /// Stops asking, waits for the question in flight and returns every answer.
+    func stop() -> [Asked] {
+        lock.withLock { stopped = true }
+        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+        return lock.withLock { answers }
+    }
+
+    private static func whole(_ reply: ServeProcess.Reply) -> Bool {
+        guard reply.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+              let hits = object["hits"] as? [[String: Any]] else { return false }
+        return hits.allSatisfy { hit in
+            let text = hit["text"] as? String ?? ""
+            return text.hasPrefix("Record ") && text.contains("tide tables for harbour") && (hit["document_id"] as? String)?.isEmpty == false
+        }
     }
 }
