@@ -68,6 +68,7 @@ let package = Package(
             name: "QuarryWorkflow",
             dependencies: [
                 "QuarryCore",
+                "QuarryEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

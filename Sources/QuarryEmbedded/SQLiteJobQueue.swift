@@ -24,12 +24,21 @@ public final class SQLiteJobQueue: JobQueue {
                 state TEXT NOT NULL DEFAULT 'ready', available_at REAL NOT NULL, last_error TEXT);
             CREATE INDEX IF NOT EXISTS jobs_due ON jobs (queue, state, available_at);
             """)
+        // Added with workflows: a sender's message id, unique while the job is kept.
+        let columns = try database.query("PRAGMA table_info(jobs)").compactMap { $0[1].text }
+        if !columns.contains("message_id") { try database.execute("ALTER TABLE jobs ADD COLUMN message_id TEXT") }
+        try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_message ON jobs (message_id) WHERE message_id IS NOT NULL")
     }
 
     public func enqueue(_ job: NewJob) async throws -> String {
         try database.transaction { transaction in
-            try transaction.query("INSERT INTO jobs (queue, name, payload, max_attempts, available_at) VALUES (?, ?, ?, ?, ?)",
-                                  [.text(job.queue), .text(job.name), .blob(Array(job.payload)), .integer(Int64(job.maxAttempts)), .real(now())])
+            if let id = job.messageID,
+               let kept = try transaction.query("SELECT id FROM jobs WHERE message_id = ?", [.text(id)]).first?.first?.integer {
+                return String(kept)
+            }
+            try transaction.query("INSERT INTO jobs (queue, name, payload, max_attempts, available_at, message_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                  [.text(job.queue), .text(job.name), .blob(Array(job.payload)), .integer(Int64(job.maxAttempts)),
+                                   .real(now() + job.delay.seconds), job.messageID.map { .text($0) } ?? .null])
             return String(try transaction.query("SELECT last_insert_rowid()").first?.first?.integer ?? 0)
         }
     }

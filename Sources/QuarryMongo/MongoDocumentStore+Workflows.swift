@@ -72,7 +72,7 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
 
     public func createRun(_ run: Run) async throws -> Bool {
         try await prepare()
-        let stored = StoredRun(run)
+        let stored = try StoredRun(run)
         do {
             try await client.run { session in try session.insertMany(Self.runs, [stored]) }
             return true
@@ -84,7 +84,7 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
     public func run(_ id: String, tenant: String) async throws -> Run? {
         try await prepare()
         return try await client.run { session in
-            try session.find(Self.runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredRun.self).run }
+            try session.find(Self.runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredRun.self).run() }
         }
     }
 
@@ -92,14 +92,14 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         try await prepare()
         return try await client.run { session in
             try session.find(Self.runs, filter: RunsOf(tenant: tenant, workflowId: workflow), options: Self.newestFirst(limit: limit, offset: offset))
-                .map { try $0.decode(StoredRun.self).run }
+                .map { try $0.decode(StoredRun.self).run() }
         }
     }
 
     /// One replace that matches only the revision the writer read: MongoDB checks and writes in one step.
     public func updateRun(_ run: Run) async throws -> Bool {
         try await prepare()
-        let stored = StoredRun(run)
+        let stored = try StoredRun(run)
         let filter = ByKeyAndRevision(_id: stored._id, revision: run.revision - 1)
         return try await client.run { session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }
     }
@@ -148,7 +148,8 @@ struct StoredWorkflow: Codable, Sendable {
     func decodedVersions() throws -> [Workflow] { try versions.map { try ExtendedJSON.decoder.decode(Workflow.self, from: Data($0.utf8)) } }
 }
 
-/// A run as stored: its fields at the top level, its nodes as `{key: node, value: state}` pairs.
+/// A run as stored: what lists, sorts and guards writes at the top level; the nodes' states
+/// (outputs of any shape, keys with `$` and `.` included), the inputs and the outbox as JSON text.
 struct StoredRun: Codable, Sendable {
     let _id: String
     let id: String
@@ -156,34 +157,42 @@ struct StoredRun: Codable, Sendable {
     let workflowId: String
     let workflowVersion: Int
     let status: Run.Status
-    let nodes: [Pair<Run.NodeRun>]
     let revision: Int
     let createdAt: Date
     let scheduledFor: Date?
     let startedAt: Date?
     let finishedAt: Date?
     let error: String?
+    /// `{nodes, inputs, outbox}` as JSON.
+    let state: String
 
-    init(_ run: Run) {
+    struct State: Codable {
+        let nodes: [String: Run.NodeRun]
+        let inputs: JSONValue
+        let outbox: [Run.Dispatch]
+    }
+
+    init(_ run: Run) throws {
         _id = key(run.id, tenant: run.tenant)
         id = run.id
         tenant = run.tenant
         workflowId = run.workflowId
         workflowVersion = run.workflowVersion
         status = run.status
-        nodes = Pair.list(run.nodes)
         revision = run.revision
         createdAt = run.createdAt
         scheduledFor = run.scheduledFor
         startedAt = run.startedAt
         finishedAt = run.finishedAt
         error = run.error
+        state = String(decoding: try ExtendedJSON.encoder.encode(State(nodes: run.nodes, inputs: run.inputs, outbox: run.outbox)), as: UTF8.self)
     }
 
-    var run: Run {
-        Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
-            nodes: Pair.dictionary(nodes), revision: revision,
-            createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error)
+    func run() throws -> Run {
+        let state = try ExtendedJSON.decoder.decode(State.self, from: Data(state.utf8))
+        return Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
+                   nodes: state.nodes, inputs: state.inputs, outbox: state.outbox, revision: revision,
+                   createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error)
     }
 }
 

@@ -37,7 +37,11 @@ enum DispatchScript {
     end
 
     if operation == "enqueue" then
-      -- ARGV 7: message id (options.redis_message_id), 8: message
+      -- ARGV 7: message id (options.redis_message_id), 8: message, 9 (optional): the sender's
+      -- message id; while `<ns>:__sent__.<it>` is kept (a day), the same message is not added again.
+      if ARGV[9] and ARGV[9] ~= "" and not redis.call("set", ns .. ":__sent__." .. ARGV[9], "1", "NX", "PX", 86400000) then
+        return 0
+      end
       redis.call("hset", messages, ARGV[7], ARGV[8])
       redis.call("rpush", q, ARGV[7])
       wake(queue)

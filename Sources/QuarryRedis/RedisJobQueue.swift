@@ -56,12 +56,16 @@ public final class RedisJobQueue: JobQueue {
         guard case .object(let kwargs) = try? JSONDecoder().decode(JSONValue.self, from: job.payload) else {
             throw RedisError(message: "a job's payload must be a JSON object (the actor's keyword arguments)")
         }
+        var options: [String: JSONValue] = ["max_retries": .int(Int64(max(job.maxAttempts - 1, 0)))]
+        let time = now()
+        // A delayed message waits in `q.DQ` with its `eta`, as Dramatiq's delayed messages do.
+        if job.delay > .zero { options["eta"] = .int(time + Int64(job.delay.milliseconds.rounded())) }
         let message = DramatiqMessage(
-            queue_name: job.queue, actor_name: job.name, args: [], kwargs: kwargs,
-            options: ["max_retries": .int(Int64(max(job.maxAttempts - 1, 0)))],
-            message_id: UUID().uuidString.lowercased(), message_timestamp: now()
+            queue_name: job.queue, actor_name: job.name, args: [], kwargs: kwargs, options: options,
+            message_id: job.messageID ?? UUID().uuidString.lowercased(), message_timestamp: time
         ).reissued()
-        try await call("enqueue", queue: job.queue, [message.redisMessageId!, message])
+        try await call("enqueue", queue: job.delay > .zero ? job.queue + ".DQ" : job.queue,
+                       [message.redisMessageId!, message] + (job.messageID.map { [$0] as [any ScriptArgument] } ?? []))
         return message.message_id
     }
 

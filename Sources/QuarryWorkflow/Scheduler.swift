@@ -10,8 +10,8 @@ import QuarryCore
 /// Several schedulers may run (`quarry scheduler` replicas, `quarry serve` on the embedded queue):
 /// the one holding the lease ``leaseName`` leads, and the others wait to take over when it stops
 /// renewing. A run's id is made from its workflow and tick, so a tick emitted twice (a leader
-/// that paused past its lease while another took over) is stored once; `run_start` may be queued
-/// twice then, and runs a run only once.
+/// that paused past its lease while another took over) is stored once, and its `run_start`, sent
+/// under a message id made from the run, is one message (and starts a run only once anyway).
 ///
 /// Late ticks: a tick is emitted up to ``catchUp`` after its time (a restart, a change of leader,
 /// a back end that was down); older ones are not looked at, and of several late ticks within
@@ -22,8 +22,6 @@ import QuarryCore
 /// Metrics: `workflow_runs_scheduled_total`, `workflow_ticks_missed_total`.
 public actor Scheduler {
     public static let leaseName = "scheduler"
-    public static let runStartQueue = "default"
-    public static let runStartActor = "run_start"
 
     let workflows: any WorkflowStore
     let runs: any RunStore
@@ -155,8 +153,7 @@ public actor Scheduler {
             guard let stored = try await runs.run(run.id, tenant: run.tenant), stored.status == .queued else { return nil }
             run = stored
         }
-        let payload = try JSONEncoder().encode(RunStartPayload(tenant: run.tenant, run: run.id))
-        try await queue.enqueue(NewJob(queue: Self.runStartQueue, name: Self.runStartActor, payload: payload))
+        try await queue.enqueue(WorkflowEngine.runStartJob(run))
         Counter(label: "workflow_runs_scheduled_total").increment()
         logger.info("run emitted", metadata: ["tenant": "\(run.tenant)", "workflow": "\(run.workflowId)", "run": "\(run.id)", "tick": "\(tick)"])
         return run

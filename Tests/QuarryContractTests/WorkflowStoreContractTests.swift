@@ -85,13 +85,16 @@ struct WorkflowStoreContractTests {
 
         var run = try #require(try await store.run("r1", tenant: "acme"))
         #expect(run == Run(id: "r1", workflow: workflow, createdAt: Self.date(0)))
-        let ready = run.start(workflow, at: Self.date(1))
+        run.start(workflow, at: Self.date(1))
         run.revision += 1
         #expect(try await store.updateRun(run))
         #expect(try await store.updateRun(run) == false, "revision 1 is already written")
-        #expect(try await store.run("r1", tenant: "acme") == run && ready == ["fetch"])
-        let started = try await store.modifyRun("r1", tenant: "acme") { $0.nodeSucceeded("fetch", in: workflow, at: Self.date(2)) }
+        #expect(try await store.run("r1", tenant: "acme") == run && run.queuedNodes == ["fetch"])
+        let started = try await store.modifyRun("r1", tenant: "acme") {
+            $0.complete("fetch", in: workflow, output: .object(["documents": .array([.string("d1")])]), at: Self.date(2))
+        }
         #expect(started == ["summarise", "translate"])
+        #expect(try await store.run("r1", tenant: "acme")?.nodes["fetch"]?.output == .object(["documents": .array([.string("d1")])]))
         #expect(try await store.run("r1", tenant: "acme")?.revision == 2)
         #expect(try await store.modifyRun("nope", tenant: "acme") { _ in 1 } == nil)
     }
@@ -102,12 +105,12 @@ struct WorkflowStoreContractTests {
         let workflow = Self.workflow("w1")
         for attempt in 0..<20 {
             var run = Run(id: "race-\(attempt)", workflow: workflow)
-            _ = run.start(workflow)
-            _ = run.nodeSucceeded("fetch", in: workflow)
+            run.start(workflow)
+            run.complete("fetch", in: workflow)
             #expect(try await store.createRun(run))
             let id = run.id
-            async let first = store.modifyRun(id, tenant: "acme") { $0.nodeSucceeded("summarise", in: workflow) }
-            async let second = store.modifyRun(id, tenant: "acme") { $0.nodeSucceeded("translate", in: workflow) }
+            async let first = store.modifyRun(id, tenant: "acme") { $0.complete("summarise", in: workflow) }
+            async let second = store.modifyRun(id, tenant: "acme") { $0.complete("translate", in: workflow) }
             let queued = try await [first, second].compactMap { $0 }.flatMap { $0 }
             #expect(queued == ["post"], "attempt \(attempt)")
             let stored = try #require(try await store.run(id, tenant: "acme"))

@@ -31,33 +31,126 @@ struct WorkflowRunTests {
     func course() {
         var run = Run(id: "r", workflow: Self.diamond)
         #expect(run.status == .queued && run.nodes.values.allSatisfy { $0.status == .waiting })
-        #expect(run.start(Self.diamond) == ["fetch"])
-        #expect(run.start(Self.diamond).isEmpty, "starting twice queues nothing again")
-        run.nodeStarted("fetch")
-        #expect(run.nodes["fetch"]?.status == .running && run.nodes["fetch"]?.attempts == 1)
-        #expect(run.nodeSucceeded("fetch", in: Self.diamond) == ["summarise", "translate"])
-        #expect(run.nodeSucceeded("summarise", in: Self.diamond).isEmpty, "post still waits for translate")
-        #expect(run.nodeSucceeded("translate", in: Self.diamond) == ["post"])
-        #expect(run.nodeSucceeded("translate", in: Self.diamond).isEmpty, "a second report of the same success queues nothing")
+        do { let holds = run.start(Self.diamond) && run.queuedNodes == ["fetch"]; #expect(holds) }
+        do { let holds = !run.start(Self.diamond) && run.queuedNodes == ["fetch"]; #expect(holds, "starting twice queues nothing again") }
+        #expect(run.messageID(run.outbox[0]) == "r:fetch:1")
+        run.sent(run.outbox)
+        #expect(run.outbox.isEmpty)
+        do { let holds = run.claim("fetch", attempt: 1); #expect(holds) }
+        #expect(run.nodes["fetch"]?.status == .running && run.nodes["fetch"]?.attempt == 1)
+        do { let holds = !run.claim("fetch", attempt: 2); #expect(holds, "a message for an attempt not queued is dropped") }
+        do { let holds = run.claim("fetch", attempt: 1); #expect(holds, "the same attempt's redelivery (its worker died) runs again") }
+        do { let holds = run.succeed("fetch", attempt: 1, output: .string("text"), in: Self.diamond); #expect(holds) }
+        #expect(run.queuedNodes == ["summarise", "translate"])
+        do { let holds = !run.succeed("fetch", attempt: 1, output: .null, in: Self.diamond); #expect(holds, "a second report of the same success changes nothing") }
+        #expect(run.nodes["fetch"]?.output == .string("text"))
+        do { let holds = !run.claim("fetch", attempt: 1); #expect(holds, "a succeeded node's message is dropped") }
+        do { let holds = run.complete("summarise", in: Self.diamond).isEmpty; #expect(holds, "post still waits for translate") }
+        do { let holds = run.complete("translate", in: Self.diamond) == ["post"]; #expect(holds) }
+        do { let holds = run.complete("translate", in: Self.diamond).isEmpty; #expect(holds) }
         #expect(run.status == .running)
-        #expect(run.nodeSucceeded("post", in: Self.diamond).isEmpty)
+        do { let holds = run.complete("post", in: Self.diamond).isEmpty; #expect(holds) }
         #expect(run.status == .succeeded && run.finishedAt != nil)
     }
 
-    @Test("a failed node fails the run and cancels what has not begun; cancel does the same without a failure")
-    func failureAndCancel() {
-        var run = Run(id: "r", workflow: Self.diamond)
-        _ = run.start(Self.diamond)
-        _ = run.nodeSucceeded("fetch", in: Self.diamond)
-        run.nodeStarted("summarise")
-        run.nodeFailed("summarise", error: "the model is unreachable")
+    @Test("a failed node retries with backoff while attempts remain, then fails the run and cancels what has not begun")
+    func retriesThenFailure() {
+        var workflow = Self.diamond
+        workflow.nodes[1].retry = .init(maxAttempts: 3, backoffSeconds: 2, maxBackoffSeconds: 3)
+        let t0 = Date(timeIntervalSince1970: 1000)
+        var run = Run(id: "r", workflow: workflow)
+        run.start(workflow)
+        run.complete("fetch", in: workflow)
+        run.sent(run.outbox)
+        do { let holds = run.claim("summarise", attempt: 1); #expect(holds) }
+        do { let holds = run.fail("summarise", attempt: 1, error: "503", in: workflow, at: t0); #expect(holds) }
+        #expect(run.nodes["summarise"]?.status == .queued && run.nodes["summarise"]?.attempt == 2)
+        #expect(run.outbox == [Run.Dispatch(node: "summarise", attempt: 2, notBefore: t0.addingTimeInterval(2))])
+        do { let holds = !run.claim("summarise", attempt: 1); #expect(holds, "the old attempt's redelivery is dropped") }
+        do { let holds = run.claim("summarise", attempt: 2); #expect(holds) }
+        do { let holds = run.fail("summarise", attempt: 2, error: "503", in: workflow, at: t0); #expect(holds) }
+        #expect(run.outbox.last == Run.Dispatch(node: "summarise", attempt: 3, notBefore: t0.addingTimeInterval(3)), "backoff capped at 3 s")
+        do { let holds = run.claim("summarise", attempt: 3); #expect(holds) }
+        do { let holds = run.fail("summarise", attempt: 3, error: "the model is unreachable", in: workflow); #expect(holds) }
         #expect(run.status == .failed && run.error == "node 'summarise' failed: the model is unreachable")
-        #expect(run.nodes["translate"]?.status == .canceled && run.nodes["post"]?.status == .canceled)
-        #expect(run.nodeSucceeded("translate", in: Self.diamond).isEmpty, "a finished run queues nothing")
+        #expect(run.nodes["translate"]?.status == .canceled && run.nodes["post"]?.status == .canceled && run.outbox.isEmpty)
+        do { let holds = run.complete("translate", in: workflow).isEmpty; #expect(holds, "a finished run queues nothing") }
 
-        var canceled = Run(id: "r2", workflow: Self.diamond)
-        _ = canceled.start(Self.diamond)
-        canceled.cancel()
-        #expect(canceled.status == .canceled && canceled.error == nil && canceled.nodes["fetch"]?.status == .canceled)
+        var permanent = Run(id: "p", workflow: workflow)
+        permanent.start(workflow)
+        permanent.complete("fetch", in: workflow)
+        do { let holds = permanent.claim("summarise", attempt: 1); #expect(holds) }
+        permanent.fail("summarise", attempt: 1, error: "template", retryable: false, in: workflow)
+        #expect(permanent.status == .failed, "a permanent error does not retry")
+    }
+
+    @Test("cancel: nodes not begun never run, a running one is no longer current, and its report changes nothing")
+    func cancel() {
+        var run = Run(id: "r", workflow: Self.diamond)
+        run.start(Self.diamond)
+        do { let holds = run.claim("fetch", attempt: 1) && run.isCurrent("fetch", attempt: 1); #expect(holds) }
+        do { let holds = run.cancel(); #expect(holds) }
+        #expect(run.status == .canceled && run.error == nil && run.nodes.values.allSatisfy { $0.status == .canceled } && run.outbox.isEmpty)
+        #expect(!run.isCurrent("fetch", attempt: 1))
+        do { let holds = !run.succeed("fetch", attempt: 1, output: .null, in: Self.diamond) && run.status == .canceled; #expect(holds) }
+        do { let holds = !run.cancel(); #expect(holds, "canceling twice does nothing") }
+    }
+
+    /// check → (yes | no) → notify; `notify` joins in `mode`.
+    static func branching(_ mode: Workflow.JoinMode?) -> Workflow {
+        Workflow(id: "b", tenant: "acme", name: "branching",
+                 nodes: [.init(id: "check", type: "condition"), .init(id: "yes", type: "transform"), .init(id: "no", type: "transform"),
+                         .init(id: "after_yes", type: "transform"), .init(id: "notify", type: "transform", join: mode)],
+                 edges: [.init(from: "check", to: "yes", branch: "true"), .init(from: "check", to: "no", branch: "false"),
+                         .init(from: "yes", to: "after_yes"), .init(from: "after_yes", to: "notify"), .init(from: "no", to: "notify")])
+    }
+
+    @Test("a condition's untaken branch is skipped, the skip propagates, and each join mode decides as documented",
+          arguments: [(Workflow.JoinMode?.none, "skipped"), (.any, "queued"), (.allSettled, "queued")])
+    func conditionsAndJoins(mode: Workflow.JoinMode?, notify: String) {
+        let workflow = Self.branching(mode)
+        var run = Run(id: "r", workflow: workflow)
+        run.start(workflow)
+        do { let holds = run.complete("check", in: workflow, branch: "false") == ["no"]; #expect(holds) }
+        #expect(run.nodes["yes"]?.status == .skipped && run.nodes["after_yes"]?.status == .skipped, "the skip propagates down the branch")
+        run.complete("no", in: workflow)
+        #expect(run.nodes["notify"]?.status.rawValue == notify)
+        if notify == "skipped" {
+            #expect(run.status == .succeeded, "every node ended: skipped nodes count as ended")
+        } else {
+            do { let holds = run.complete("notify", in: workflow).isEmpty && run.status == .succeeded; #expect(holds) }
+        }
+    }
+
+    @Test("join any fires on the first success and once only; all_settled waits for a failure that continues on error")
+    func anyAndSettled() {
+        var workflow = Self.diamond
+        workflow.nodes[3].join = .any
+        var run = Run(id: "r", workflow: workflow)
+        run.start(workflow)
+        run.complete("fetch", in: workflow)
+        do { let holds = run.complete("translate", in: workflow) == ["post"]; #expect(holds) }
+        do { let holds = run.complete("summarise", in: workflow).isEmpty; #expect(holds, "any fires once") }
+
+        workflow.nodes[3].join = .allSettled
+        workflow.nodes[1].continueOnError = true
+        var settled = Run(id: "s", workflow: workflow)
+        settled.start(workflow)
+        settled.complete("fetch", in: workflow)
+        do { let holds = settled.claim("summarise", attempt: 1); #expect(holds) }
+        settled.fail("summarise", attempt: 1, error: "quota", in: workflow)
+        #expect(settled.status == .running && settled.nodes["summarise"]?.status == .failed, "continue_on_error keeps the run going")
+        #expect(settled.nodes["post"]?.status == .waiting, "all_settled waits for translate")
+        do { let holds = settled.complete("translate", in: workflow) == ["post"]; #expect(holds) }
+        settled.complete("post", in: workflow)
+        #expect(settled.status == .succeeded)
+
+        workflow.nodes[3].join = nil
+        var strict = Run(id: "t", workflow: workflow)
+        strict.start(workflow)
+        strict.complete("fetch", in: workflow)
+        do { let holds = strict.claim("summarise", attempt: 1); #expect(holds) }
+        strict.fail("summarise", attempt: 1, error: "quota", in: workflow)
+        #expect(strict.nodes["post"]?.status == .skipped, "join all: a failed predecessor skips the node")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import QuarryCore
 
 /// Workflows the tests share.
@@ -11,4 +12,20 @@ public enum TestWorkflows {
         edges: [.init(from: "fetch", to: "summarise"), .init(from: "fetch", to: "translate"), .init(from: "summarise", to: "post"),
                 .init(from: "translate", to: "post")]
     )
+}
+
+extension Run {
+    /// Claims `node`'s current attempt and reports it succeeded (what a worker does), returning
+    /// the nodes this queued.
+    @discardableResult
+    public mutating func complete(_ node: String, in workflow: Workflow, output: JSONValue = .null, branch: String? = nil,
+                                  at date: Date = Date()) -> [String] {
+        let before = outbox
+        guard let attempt = nodes[node]?.attempt, claim(node, attempt: attempt, at: date) else { return [] }
+        succeed(node, attempt: attempt, output: output, branch: branch, in: workflow, at: date)
+        return outbox.filter { !before.contains($0) }.map(\.node)
+    }
+
+    /// The nodes queued by `start`.
+    public var queuedNodes: [String] { outbox.map(\.node) }
 }

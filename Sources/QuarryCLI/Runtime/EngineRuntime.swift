@@ -5,6 +5,7 @@ import QuarryEmbedding
 import QuarryEngine
 import QuarryHTTP
 import QuarryServer
+import QuarryWorkflow
 
 /// The engine as `quarry index`, `ask`, `serve` and `worker` use it: the ``Backends`` (one SQLite
 /// database in the data directory, `quarry.sqlite`: jobs unless `queue` is redis; documents and
@@ -17,6 +18,8 @@ struct EngineRuntime: Sendable {
     let pipeline: IngestPipeline
     let indexJobs: IndexJobs
     let retriever: Retriever
+    /// Workflow runs on the same store and queue (Docs/WORKFLOWS.md).
+    let workflows: WorkflowEngine
 
     var directory: DataDirectory { backends.directory }
     var store: any DocumentStore { backends.store }
@@ -48,7 +51,10 @@ struct EngineRuntime: Sendable {
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
-            return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever)
+            let nodeTypes = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever)])
+            let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue, registry: nodeTypes)
+            return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
+                                 workflows: workflows)
         } catch let error as ConfigurationError {
             throw error
         } catch {

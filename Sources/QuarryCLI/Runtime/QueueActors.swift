@@ -1,25 +1,28 @@
 import QuarryCore
 import QuarryEngine
+import QuarryWorkflow
 
 /// Which actors run on which queue (Docs/QUEUES.md): the one table `serve`, `worker` and `index`
-/// build their workers from.
+/// build their workers from. `ingest`: the ingest pipeline's and index jobs' actors (and, with
+/// workflows' ingest nodes, theirs); `default`: `run_start` and the light nodes (trigger,
+/// transform, condition); `ai`: `rag_query` nodes.
 enum QueueActors {
-    /// Each queue with the actors the engine runs on it.
-    static let table: [(queue: String, actors: @Sendable (EngineRuntime) -> [String: JobWorker.Actor])] = [
-        (IngestPipeline.queueName, { $0.indexJobs.actors }),
-    ]
-
     /// The queues that have actors.
-    static var queues: [String] { table.map(\.queue) }
+    static let queues = [IngestPipeline.queueName, WorkflowEngine.runStartQueue, "ai"]
+
+    /// Each queue's actors, by name.
+    static func table(_ runtime: EngineRuntime) -> [String: [String: JobWorker.Actor]] {
+        var table = runtime.workflows.actors
+        table[IngestPipeline.queueName, default: [:]].merge(runtime.indexJobs.actors) { ingest, _ in ingest }
+        return table
+    }
 }
 
 extension EngineRuntime {
     /// A worker for each of `queues` (each in ``QueueActors/queues``) on `queue`, the runtime's
     /// own queue unless given (a prefetching one for `quarry worker`).
     func workers(on queues: [String], queue: (any JobQueue)? = nil) -> [JobWorker] {
-        queues.map { name in
-            let actors = QueueActors.table.first { $0.queue == name }?.actors(self) ?? [:]
-            return JobWorker(queue: queue ?? self.queue, queueName: name, actors: actors)
-        }
+        let table = QueueActors.table(self)
+        return queues.map { name in JobWorker(queue: queue ?? self.queue, queueName: name, actors: table[name] ?? [:]) }
     }
 }

@@ -50,12 +50,19 @@ public struct NewJob: Sendable, Equatable {
     /// JSON arguments.
     public var payload: Data
     public var maxAttempts: Int
+    /// The sender's id for the message: while a message with this id is kept (waiting, running
+    /// or dead; on Redis, for a day), enqueueing it again adds nothing. Nil: a fresh id.
+    public var messageID: String?
+    /// Not to be delivered before this much time has passed.
+    public var delay: Duration
 
-    public init(queue: String, name: String, payload: Data, maxAttempts: Int = 5) {
+    public init(queue: String, name: String, payload: Data, maxAttempts: Int = 5, messageID: String? = nil, delay: Duration = .zero) {
         self.queue = queue
         self.name = name
         self.payload = payload
         self.maxAttempts = maxAttempts
+        self.messageID = messageID
+        self.delay = delay
     }
 }
 

@@ -1,9 +1,10 @@
 import Foundation
 
-/// One run of a workflow (DESIGN.md §4–5): its status and each node's. `revision` counts the
-/// writes, so that two workers finishing nodes at once cannot undo each other
-/// (``RunStore/updateRun(_:)`` writes only over the revision it read), and a node waiting for
-/// several others is started exactly once.
+/// One run of a workflow (DESIGN.md §4–5): its status, each node's state and output, and the
+/// messages its last change made due (``outbox``). `revision` counts the writes, so that two
+/// workers finishing nodes at once cannot undo each other (``RunStore/updateRun(_:)`` writes only
+/// over the revision it read): a node's state change and the list of what it made ready are one
+/// write, and a join is decided by exactly one writer.
 public struct Run: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable, CaseIterable {
         case queued, running, succeeded, failed, canceled
@@ -13,27 +14,53 @@ public struct Run: Sendable, Codable, Equatable {
 
     public struct NodeRun: Sendable, Codable, Equatable {
         public enum Status: String, Sendable, Codable, CaseIterable {
-            /// Some predecessor has not succeeded yet.
+            /// Some predecessor has not ended yet.
             case waiting
-            /// Enqueued for its actor.
+            /// A message for its attempt is due (or is waiting out a retry's backoff).
             case queued, running, succeeded, failed
-            /// Never run: the run failed or was canceled first.
+            /// Never run: a predecessor did not succeed, or a condition took another branch.
+            case skipped
+            /// Never run or stopped: the run failed or was canceled first.
             case canceled
+
+            public var isFinished: Bool { ![.waiting, .queued, .running].contains(self) }
         }
 
         public var status: Status
-        /// Times an actor began it (retries included).
-        public var attempts: Int
+        /// The attempt queued or running now, 1 for the first; 0 before the node was queued.
+        public var attempt: Int
         public var startedAt: Date?
         public var finishedAt: Date?
         public var error: String?
+        /// What the node produced, when it succeeded.
+        public var output: JSONValue?
+        /// The branch a condition chose.
+        public var branch: String?
 
-        public init(status: Status = .waiting, attempts: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
+        public init(status: Status = .waiting, attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil,
+                    output: JSONValue? = nil, branch: String? = nil) {
             self.status = status
-            self.attempts = attempts
+            self.attempt = attempt
             self.startedAt = startedAt
             self.finishedAt = finishedAt
             self.error = error
+            self.output = output
+            self.branch = branch
+        }
+    }
+
+    /// A node's attempt that is due: the message its actor gets. Its id is made of the run, the
+    /// node and the attempt, so the same dispatch sent twice is one message.
+    public struct Dispatch: Sendable, Codable, Equatable, Hashable {
+        public var node: String
+        public var attempt: Int
+        /// Not to run before this time (a retry's backoff).
+        public var notBefore: Date?
+
+        public init(node: String, attempt: Int, notBefore: Date? = nil) {
+            self.node = node
+            self.attempt = attempt
+            self.notBefore = notBefore
         }
     }
 
@@ -44,10 +71,16 @@ public struct Run: Sendable, Codable, Equatable {
     public var workflowVersion: Int
     public var status: Status
     public var nodes: [String: NodeRun]
+    /// What started the run: the inputs given to `run`, a webhook's body; the trigger's output.
+    public var inputs: JSONValue
+    /// Dispatches written by the last changes and not yet known to be on the queue. Whoever
+    /// wrote them sends them after the write and then removes them; a crash in between leaves
+    /// them here for the redelivered message to send again (the queue drops the second copy).
+    public var outbox: [Dispatch]
     /// 0 when created, one more with every write.
     public var revision: Int
     public var createdAt: Date
-    /// The cron tick the scheduler emitted this run for; nil when it was started by hand.
+    /// The cron tick the scheduler emitted this run for; nil when it was started otherwise.
     public var scheduledFor: Date?
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -55,14 +88,16 @@ public struct Run: Sendable, Codable, Equatable {
     public var error: String?
 
     public init(id: String, tenant: String, workflowId: String, workflowVersion: Int, status: Status = .queued, nodes: [String: NodeRun],
-                revision: Int = 0, createdAt: Date = Date(), scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
-                error: String? = nil) {
+                inputs: JSONValue = .object([:]), outbox: [Dispatch] = [], revision: Int = 0, createdAt: Date = Date(),
+                scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
         self.id = id
         self.tenant = tenant
         self.workflowId = workflowId
         self.workflowVersion = workflowVersion
         self.status = status
         self.nodes = nodes
+        self.inputs = inputs
+        self.outbox = outbox
         self.revision = revision
         self.createdAt = createdAt
         self.scheduledFor = scheduledFor
@@ -72,85 +107,166 @@ public struct Run: Sendable, Codable, Equatable {
     }
 
     /// A queued run of `workflow`, every node waiting.
-    public init(id: String, workflow: Workflow, createdAt: Date = Date(), scheduledFor: Date? = nil) {
+    public init(id: String, workflow: Workflow, inputs: JSONValue = .object([:]), createdAt: Date = Date(), scheduledFor: Date? = nil) {
         self.init(id: id, tenant: workflow.tenant, workflowId: workflow.id, workflowVersion: workflow.version,
-                  nodes: Dictionary(uniqueKeysWithValues: workflow.nodes.map { ($0.id, NodeRun()) }), createdAt: createdAt,
+                  nodes: Dictionary(uniqueKeysWithValues: workflow.nodes.map { ($0.id, NodeRun()) }), inputs: inputs, createdAt: createdAt,
                   scheduledFor: scheduledFor)
     }
+
+    /// The id of the message that carries `dispatch` of this run.
+    public func messageID(_ dispatch: Dispatch) -> String { "\(id):\(dispatch.node):\(dispatch.attempt)" }
 }
 
-// The run's course (DESIGN.md §5), pure: the caller enqueues the nodes returned and writes the run.
+// The run's course (DESIGN.md §5), pure: the caller writes the run, then sends its outbox.
 extension Run {
-    /// `run_start`: the nodes without predecessors are queued, and returned. Nothing when the run
-    /// has already started or ended.
-    public mutating func start(_ workflow: Workflow, at date: Date = Date()) -> [String] {
-        guard status == .queued else { return [] }
+    /// `run_start`: the nodes without predecessors are queued. False when the run has already
+    /// started or ended.
+    @discardableResult
+    public mutating func start(_ workflow: Workflow, at date: Date = Date()) -> Bool {
+        guard status == .queued else { return false }
         status = .running
         startedAt = date
-        return queueReady(workflow)
+        advance(workflow, at: date)
+        return true
     }
 
-    /// An actor began `node` (again, on a retry).
-    public mutating func nodeStarted(_ node: String, at date: Date = Date()) {
-        guard !status.isFinished, var state = nodes[node] else { return }
+    /// A message for `node`'s `attempt` arrived: true when it is the node's current attempt and
+    /// may run (the node is now `running`), false for a message to drop (a duplicate, an attempt
+    /// already over, a run that ended). A message whose attempt is already `running` is its own
+    /// redelivery after its worker died, and runs again.
+    public mutating func claim(_ node: String, attempt: Int, at date: Date = Date()) -> Bool {
+        guard status == .running, var state = nodes[node], state.attempt == attempt,
+              state.status == .queued || state.status == .running else { return false }
         state.status = .running
-        state.attempts += 1
         state.startedAt = state.startedAt ?? date
         nodes[node] = state
+        return true
     }
 
-    /// `node` succeeded: the nodes that now have every predecessor done are queued and returned.
-    /// Each node is returned once only, however many predecessors finish at the same time,
-    /// since only a `waiting` node can become `queued`. When every node has succeeded, so has the run.
-    public mutating func nodeSucceeded(_ node: String, in workflow: Workflow, at date: Date = Date()) -> [String] {
-        guard !status.isFinished, var state = nodes[node], state.status != .succeeded else { return [] }
-        state.status = .succeeded
-        state.finishedAt = date
-        state.error = nil
-        nodes[node] = state
-        let ready = queueReady(workflow)
-        if nodes.values.allSatisfy({ $0.status == .succeeded }) {
-            status = .succeeded
-            finishedAt = date
+    /// Whether `node`'s `attempt` is still the one to run (a worker asks while it runs, to stop
+    /// early when the run was canceled or the attempt given up).
+    public func isCurrent(_ node: String, attempt: Int) -> Bool {
+        status == .running && nodes[node]?.attempt == attempt && nodes[node]?.status == .running
+    }
+
+    /// `node`'s `attempt` succeeded with `output` (a condition also names its `branch`): the
+    /// nodes this makes ready are queued, those it rules out skipped. False when the report is
+    /// stale (another attempt, a run that ended).
+    @discardableResult
+    public mutating func succeed(_ node: String, attempt: Int, output: JSONValue, branch: String? = nil, in workflow: Workflow,
+                                 at date: Date = Date()) -> Bool {
+        guard isCurrent(node, attempt: attempt) else { return false }
+        nodes[node]?.status = .succeeded
+        nodes[node]?.finishedAt = date
+        nodes[node]?.error = nil
+        nodes[node]?.output = output
+        nodes[node]?.branch = branch
+        advance(workflow, at: date)
+        return true
+    }
+
+    /// `node`'s `attempt` failed. With attempts left (and `retryable`), the next attempt is
+    /// queued after the policy's backoff; otherwise the node fails, and so does the run unless
+    /// the node continues on error. False when the report is stale.
+    @discardableResult
+    public mutating func fail(_ node: String, attempt: Int, error message: String, retryable: Bool = true, in workflow: Workflow,
+                              at date: Date = Date()) -> Bool {
+        guard isCurrent(node, attempt: attempt), let definition = workflow.node(node) else { return false }
+        if retryable, let policy = definition.retry, attempt < policy.maxAttempts {
+            nodes[node]?.status = .queued
+            nodes[node]?.attempt = attempt + 1
+            nodes[node]?.error = message
+            outbox.append(Dispatch(node: node, attempt: attempt + 1, notBefore: date.addingTimeInterval(policy.delay(afterAttempt: attempt))))
+            return true
         }
-        return ready
+        nodes[node]?.status = .failed
+        nodes[node]?.finishedAt = date
+        nodes[node]?.error = message
+        if definition.continueOnError == true {
+            advance(workflow, at: date)
+        } else {
+            finish(.failed, error: "node '\(node)' failed: \(message)", at: date)
+        }
+        return true
     }
 
-    /// `node` failed with its retries spent: the run fails, and nodes not begun are canceled.
-    public mutating func nodeFailed(_ node: String, error: String, at date: Date = Date()) {
-        guard !status.isFinished, var state = nodes[node] else { return }
-        state.status = .failed
-        state.finishedAt = date
-        state.error = error
-        nodes[node] = state
-        finish(.failed, error: "node '\(node)' failed: \(error)", at: date)
-    }
-
-    /// Canceled by a person: nodes not begun never run; running ones finish unheeded.
-    public mutating func cancel(at date: Date = Date()) {
-        guard !status.isFinished else { return }
+    /// Canceled by a person: nodes not begun never run, running ones are told to stop.
+    @discardableResult
+    public mutating func cancel(at date: Date = Date()) -> Bool {
+        guard !status.isFinished else { return false }
         finish(.canceled, error: nil, at: date)
+        return true
+    }
+
+    /// The dispatches now known to be on the queue leave the outbox.
+    public mutating func sent(_ dispatches: [Dispatch]) {
+        outbox.removeAll { dispatches.contains($0) }
     }
 
     private mutating func finish(_ outcome: Status, error: String?, at date: Date) {
         status = outcome
         self.error = error
         finishedAt = date
-        for (id, state) in nodes where state.status == .waiting || state.status == .queued {
+        outbox = []
+        for (id, state) in nodes where !state.status.isFinished {
             nodes[id]?.status = .canceled
+            nodes[id]?.finishedAt = date
         }
     }
 
-    /// Queues every waiting node whose predecessors have all succeeded; returns them in the
-    /// workflow's order of nodes.
-    private mutating func queueReady(_ workflow: Workflow) -> [String] {
-        var ready: [String] = []
-        for node in workflow.nodes where nodes[node.id]?.status == .waiting {
-            if workflow.predecessors(of: node.id).allSatisfy({ nodes[$0]?.status == .succeeded }) {
-                nodes[node.id]?.status = .queued
-                ready.append(node.id)
+    /// Decides every waiting node whose predecessors allow it (queued, or skipped; a skip can
+    /// make another node's decision, so until nothing changes), then ends the run when every
+    /// node has ended.
+    private mutating func advance(_ workflow: Workflow, at date: Date) {
+        var changed = true
+        while changed {
+            changed = false
+            for node in workflow.nodes where nodes[node.id]?.status == .waiting {
+                switch decision(for: node, in: workflow) {
+                case .wait: continue
+                case .run:
+                    nodes[node.id]?.status = .queued
+                    nodes[node.id]?.attempt = 1
+                    outbox.append(Dispatch(node: node.id, attempt: 1))
+                case .skip:
+                    nodes[node.id]?.status = .skipped
+                    nodes[node.id]?.finishedAt = date
+                }
+                changed = true
             }
         }
-        return ready
+        if nodes.values.allSatisfy({ $0.status.isFinished }) {
+            status = .succeeded
+            finishedAt = date
+        }
+    }
+
+    private enum Decision { case wait, run, skip }
+
+    /// What a waiting node's predecessors say, by its join mode.
+    private func decision(for node: Workflow.Node, in workflow: Workflow) -> Decision {
+        let incoming = workflow.incoming(node.id)
+        guard !incoming.isEmpty else { return .run }
+        var pending = 0, taken = 0, failed = 0, passed = 0
+        for edge in incoming {
+            guard let from = nodes[edge.from] else { passed += 1; continue }
+            switch from.status {
+            case .waiting, .queued, .running: pending += 1
+            case .succeeded: if edge.branch == nil || edge.branch == from.branch { taken += 1 } else { passed += 1 }
+            case .failed: failed += 1
+            case .skipped, .canceled: passed += 1
+            }
+        }
+        switch node.join ?? .all {
+        case .all:
+            if failed + passed > 0 { return .skip }
+            return pending == 0 ? .run : .wait
+        case .any:
+            if taken > 0 { return .run }
+            return pending == 0 ? .skip : .wait
+        case .allSettled:
+            if pending > 0 { return .wait }
+            return taken + failed > 0 ? .run : .skip
+        }
     }
 }

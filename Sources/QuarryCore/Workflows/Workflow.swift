@@ -31,31 +31,83 @@ public struct Workflow: Sendable, Codable, Equatable {
 
     public struct Node: Sendable, Codable, Equatable {
         public var id: String
-        /// The actor that runs the node, e.g. `ingest_document` or a connector's.
+        /// The node type that runs the node, e.g. `rag_query` or a connector's (Docs/WORKFLOWS.md).
         public var type: String
-        /// The node's settings, as its actor reads them.
+        /// The node's settings, as its type reads them; strings may hold `{{ … }}` templates.
         public var config: [String: JSONValue]
+        /// How often, and how far apart, a failing node is tried; nil: once.
+        public var retry: RetryPolicy?
+        /// How long one attempt may take, in seconds; nil: the node type's default.
+        public var timeoutSeconds: Double?
+        /// When true, the node's failure (its retries spent) does not fail the run: the node ends
+        /// `failed`, and its successors take it as a predecessor that did not succeed.
+        public var continueOnError: Bool?
+        /// How the node waits for its predecessors; nil: ``JoinMode/all``.
+        public var join: JoinMode?
 
-        public init(id: String, type: String, config: [String: JSONValue] = [:]) {
+        public init(id: String, type: String, config: [String: JSONValue] = [:], retry: RetryPolicy? = nil, timeoutSeconds: Double? = nil,
+                    continueOnError: Bool? = nil, join: JoinMode? = nil) {
             self.id = id
             self.type = type
             self.config = config
+            self.retry = retry
+            self.timeoutSeconds = timeoutSeconds
+            self.continueOnError = continueOnError
+            self.join = join
         }
     }
 
-    /// `to` starts once `from` (and every other predecessor of `to`) has succeeded.
+    /// `to` waits for `from`. With a `branch`, the edge is taken only when `from` (a condition)
+    /// chose that branch; an edge not taken counts as a skipped predecessor.
     public struct Edge: Sendable, Codable, Equatable, Hashable {
         public var from: String
         public var to: String
+        public var branch: String?
 
-        public init(from: String, to: String) {
+        public init(from: String, to: String, branch: String? = nil) {
             self.from = from
             self.to = to
+            self.branch = branch
+        }
+    }
+
+    /// When a node with several predecessors starts.
+    public enum JoinMode: String, Sendable, Codable, CaseIterable {
+        /// Once every predecessor succeeded (and its edge was taken); skipped as soon as one did not.
+        case all
+        /// Once the first predecessor succeeded; skipped when none did.
+        case any
+        /// Once every predecessor ended, succeeded or failed; skipped when every one was skipped.
+        case allSettled = "all_settled"
+    }
+
+    /// Attempts and the wait between them: `backoffSeconds · 2^(attempt − 1)`, at most
+    /// `maxBackoffSeconds`. No cap on attempts beyond what the workflow says.
+    public struct RetryPolicy: Sendable, Codable, Equatable {
+        /// Attempts in all, the first included (1: no retry).
+        public var maxAttempts: Int
+        public var backoffSeconds: Double
+        public var maxBackoffSeconds: Double
+
+        public init(maxAttempts: Int, backoffSeconds: Double = 1, maxBackoffSeconds: Double = 300) {
+            self.maxAttempts = maxAttempts
+            self.backoffSeconds = backoffSeconds
+            self.maxBackoffSeconds = maxBackoffSeconds
+        }
+
+        /// The wait before attempt `attempt + 1`.
+        public func delay(afterAttempt attempt: Int) -> Double {
+            min(backoffSeconds * Double(1 << min(max(attempt - 1, 0), 40)), maxBackoffSeconds)
         }
     }
 
     /// The ids of the nodes `node` waits for.
     public func predecessors(of node: String) -> [String] { edges.filter { $0.to == node }.map(\.from) }
+
+    /// The edges into `node`.
+    public func incoming(_ node: String) -> [Edge] { edges.filter { $0.to == node } }
+
+    public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
 
     /// The ids of the nodes that wait for `node`.
     public func successors(of node: String) -> [String] { edges.filter { $0.from == node }.map(\.to) }

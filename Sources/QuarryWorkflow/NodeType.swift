@@ -1,0 +1,85 @@
+import Foundation
+import QuarryCore
+
+/// What a workflow node does (Docs/WORKFLOWS.md): its name (a node's `type`), the queue its
+/// actor takes it from, JSON Schemas of its config and output (served at `GET /api/v1/node-types`;
+/// a config is checked against them when a workflow is saved, and again once its templates are
+/// filled), and the work.
+///
+/// Delivery is at least once: a node whose worker dies mid-way runs again. A node with an effect
+/// outside Quarry sends ``NodeContext/idempotencyKey`` where its service takes one.
+public protocol NodeType: Sendable {
+    var name: String { get }
+    var queue: String { get }
+    /// One line for people (the builder's palette, `GET /api/v1/node-types`).
+    var summary: String { get }
+    var configSchema: JSONValue { get }
+    var outputSchema: JSONValue { get }
+    /// How long one attempt may take when the node does not say.
+    var defaultTimeout: Duration { get }
+    func execute(_ context: NodeContext) async throws -> NodeOutcome
+}
+
+extension NodeType {
+    public var defaultTimeout: Duration { .seconds(300) }
+}
+
+/// One attempt of one node, as its type sees it.
+public struct NodeContext: Sendable {
+    public let run: Run
+    public let node: Workflow.Node
+    public let attempt: Int
+    /// The node's config with its templates filled, checked against the type's schema.
+    public let config: [String: JSONValue]
+    /// Appends a line to the run's log for this node.
+    public let log: @Sendable (RunLog.Level, String, JSONValue?) async -> Void
+
+    public var tenant: String { run.tenant }
+    /// The same for every attempt of this node in this run: what a service that deduplicates
+    /// requests gets, so a retried or redelivered node does not act twice.
+    public var idempotencyKey: String { "\(run.id):\(node.id)" }
+
+    public init(run: Run, node: Workflow.Node, attempt: Int, config: [String: JSONValue],
+                log: @escaping @Sendable (RunLog.Level, String, JSONValue?) async -> Void) {
+        self.run = run
+        self.node = node
+        self.attempt = attempt
+        self.config = config
+        self.log = log
+    }
+}
+
+/// What an attempt produced: the output kept with the run, and for a condition the branch taken.
+public struct NodeOutcome: Sendable, Equatable {
+    public var output: JSONValue
+    public var branch: String?
+
+    public init(output: JSONValue, branch: String? = nil) {
+        self.output = output
+        self.branch = branch
+    }
+}
+
+/// A failure that trying again cannot mend (a bad config, a template naming nothing, a 4xx):
+/// the node fails at once, whatever its retry policy.
+public struct PermanentNodeError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The node types a process knows, by name.
+public struct NodeRegistry: Sendable {
+    public let types: [String: any NodeType]
+
+    public init(_ types: [any NodeType]) {
+        self.types = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public subscript(name: String) -> (any NodeType)? { types[name] }
+
+    /// The queues whose actors this registry's nodes need, `default` (run_start) first.
+    public var queues: [String] {
+        [WorkflowEngine.runStartQueue] + Set(types.values.map(\.queue)).subtracting([WorkflowEngine.runStartQueue]).sorted()
+    }
+}

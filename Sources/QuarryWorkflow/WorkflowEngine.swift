@@ -1,0 +1,301 @@
+import Crypto
+import Foundation
+import Logging
+import Metrics
+import QuarryCore
+
+/// Runs workflows on the shared queues (DESIGN.md §5, Docs/WORKFLOWS.md): `run_start` on
+/// `default` queues a run's first nodes; `run_node`, on the queue of each node's type, runs one
+/// attempt of one node and queues what its end makes ready.
+///
+/// Durability: the run document is the one place a run's state lives. Every change is one
+/// conditional write (``RunStore/modifyRun(_:tenant:_:)``) that records the node's new state
+/// *and* the dispatches it makes due (the run's outbox); only then are they sent, each with the
+/// message id `run:node:attempt`, so a dispatch sent twice is one message, and then removed from
+/// the outbox. A worker that dies between the write and the sending leaves its message
+/// unacknowledged; its redelivery finds the node's state already written and sends the outbox.
+/// A message for an attempt that is no longer current is dropped. A join is decided by the one
+/// write that ends its last needed predecessor, so it fires once however many workers race.
+///
+/// Metrics: `workflow_run_success_total`, `workflow_run_error_total`, `workflow_run_latency_ms`,
+/// `workflow_node_latency_ms{type}`, `node_retry_total{queue, actor}` (counted by the worker).
+public struct WorkflowEngine: Sendable {
+    public static let runStartQueue = "default"
+    public static let runStartActor = "run_start"
+    public static let nodeActor = "run_node"
+    /// A node's output kept inline with the run, at most.
+    public static let maximumOutputBytes = 256 * 1024
+
+    let workflows: any WorkflowStore
+    let runs: any RunStore
+    let queue: any JobQueue
+    public let registry: NodeRegistry
+    let now: @Sendable () -> Date
+    /// How often a running node looks whether its run was canceled.
+    let cancelPoll: Duration
+    let logger = Logger(label: "quarry.workflow")
+
+    public init(workflows: any WorkflowStore, runs: any RunStore, queue: any JobQueue, registry: NodeRegistry,
+                cancelPoll: Duration = .milliseconds(500), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.workflows = workflows
+        self.runs = runs
+        self.queue = queue
+        self.registry = registry
+        self.cancelPoll = cancelPoll
+        self.now = now
+    }
+
+    /// The actors by queue: `run_start` on `default`, `run_node` on every queue a node type uses.
+    public var actors: [String: [String: @Sendable (LeasedJob) async throws -> Void]] {
+        var table: [String: [String: @Sendable (LeasedJob) async throws -> Void]] = [:]
+        table[Self.runStartQueue, default: [:]][Self.runStartActor] = { job in try await runStart(job) }
+        for name in Set(registry.types.values.map(\.queue)) {
+            table[name, default: [:]][Self.nodeActor] = { job in try await runNode(job) }
+        }
+        return table
+    }
+
+    // MARK: Starting and stopping runs
+
+    /// Stores a queued run of `workflow` and queues its `run_start`. With `id` (made from an
+    /// idempotency key), a run already stored under it is returned instead (queued again while
+    /// it has not started, in case the first call died between storing and queueing).
+    public func start(_ workflow: Workflow, inputs: JSONValue, id: String? = nil) async throws -> Run {
+        var run = Run(id: id ?? "run-" + UUID().uuidString.lowercased(), workflow: workflow, inputs: inputs, createdAt: now())
+        if try await !runs.createRun(run) {
+            guard let stored = try await runs.run(run.id, tenant: workflow.tenant) else { throw NotFound("run", id: run.id) }
+            guard stored.status == .queued else { return stored }
+            run = stored
+        }
+        try await queue.enqueue(Self.runStartJob(run))
+        return run
+    }
+
+    /// The run id an idempotency key stands for, per tenant and workflow.
+    public static func runID(tenant: String, workflow: String, idempotencyKey: String) -> String {
+        let digest = SHA256.hash(data: Data("\(tenant)\u{0}\(workflow)\u{0}\(idempotencyKey)".utf8))
+        return "run-" + Hex.encode(digest.prefix(16))
+    }
+
+    static func runStartJob(_ run: Run) throws -> NewJob {
+        NewJob(queue: runStartQueue, name: runStartActor, payload: try JSONEncoder().encode(RunStartPayload(tenant: run.tenant, run: run.id)),
+               messageID: "\(run.id):start")
+    }
+
+    /// Cancels the run: nodes not begun never start, running ones stop within ``cancelPoll``.
+    public func cancel(_ id: String, tenant: String) async throws -> Run {
+        let time = now()
+        guard let run = try await runs.modifyRun(id, tenant: tenant, { run -> Run in run.cancel(at: time); return run }) else {
+            throw NotFound("run", id: id)
+        }
+        await log(run, node: nil, .info, "run canceled")
+        return run
+    }
+
+    // MARK: Actors
+
+    /// `run_start`: the run begins, and its first nodes are queued.
+    func runStart(_ job: LeasedJob) async throws {
+        let message = try JSONDecoder().decode(RunStartPayload.self, from: job.payload)
+        guard let stored = try await runs.run(message.run, tenant: message.tenant) else { return }  // deleted meanwhile
+        guard let workflow = try await workflows.workflow(stored.workflowId, version: stored.workflowVersion, tenant: stored.tenant) else {
+            let time = now()
+            if let failed = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run -> Run in
+                if run.status == .queued { run.status = .running }
+                _ = run.cancel(at: time)
+                run.status = .failed
+                run.error = "workflow \(stored.workflowId) version \(stored.workflowVersion) no longer exists"
+                return run
+            }) { finished(failed) }
+            return
+        }
+        let time = now()
+        guard let (run, started) = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run in
+            let started = run.start(workflow, at: time)
+            return (run, started)
+        })
+        else { return }
+        if started {
+            await log(run, node: nil, .info, "run started", .object(["workflow_version": .int(Int64(run.workflowVersion))]))
+            if run.status.isFinished { finished(run) }
+        }
+        try await send(run, workflow)
+    }
+
+    /// `run_node`: one attempt of one node.
+    func runNode(_ job: LeasedJob) async throws {
+        let message = try JSONDecoder().decode(NodePayload.self, from: job.payload)
+        guard let stored = try await runs.run(message.run, tenant: message.tenant),
+              let workflow = try await workflows.workflow(stored.workflowId, version: stored.workflowVersion, tenant: stored.tenant)
+        else { return }
+        let time = now()
+        guard let (run, claimed) = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run in
+            let claimed = run.claim(message.node, attempt: message.attempt, at: time)
+            return (run, claimed)
+        }) else { return }
+        guard claimed, let definition = workflow.node(message.node) else {
+            // A duplicate or stale message: only what a crashed writer left may need sending.
+            return try await send(run, workflow)
+        }
+        await log(run, node: definition.id, .info, "attempt \(message.attempt) started", nil, attempt: message.attempt)
+
+        let clock = ContinuousClock()
+        let began = clock.now
+        let result = await attempt(definition, of: run, attempt: message.attempt, workflow: workflow)
+        Recorder(label: "workflow_node_latency_ms", dimensions: [("type", definition.type)], aggregate: true).record((clock.now - began).milliseconds)
+
+        let ended = now()
+        let change: (Run, Bool)?
+        switch result {
+        case .success(let outcome):
+            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                let applied = run.succeed(definition.id, attempt: message.attempt, output: outcome.output, branch: outcome.branch, in: workflow, at: ended)
+                return (run, applied)
+            }
+            if change?.1 == true {
+                await log(run, node: definition.id, .info, "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? ""), nil, attempt: message.attempt)
+            }
+        case .failure(let failure):
+            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                let applied = run.fail(definition.id, attempt: message.attempt, error: failure.message, retryable: failure.retryable, in: workflow, at: ended)
+                return (run, applied)
+            }
+            if let (after, applied) = change, applied {
+                let retrying = after.nodes[definition.id]?.status == .queued
+                if retrying { Counter(label: "node_retry_total", dimensions: [("queue", job.queue), ("actor", definition.type)]).increment() }
+                await log(after, node: definition.id, retrying ? .warning : .error,
+                          retrying ? "attempt \(message.attempt) failed, trying again: \(failure.message)" : "failed: \(failure.message)", nil,
+                          attempt: message.attempt)
+            }
+        }
+        guard let (after, applied) = change else { return }
+        if applied, after.status.isFinished { finished(after) }
+        try await send(after, workflow)
+    }
+
+    /// Why an attempt failed, and whether another could succeed.
+    struct Failure: Error {
+        let message: String
+        let retryable: Bool
+    }
+
+    /// Fills the config, checks it, and runs the node within its timeout, stopping it when the
+    /// run is canceled.
+    func attempt(_ definition: Workflow.Node, of run: Run, attempt: Int, workflow: Workflow) async -> Result<NodeOutcome, Failure> {
+        guard let type = registry[definition.type] else {
+            return .failure(Failure(message: "no node type '\(definition.type)' in this worker", retryable: false))
+        }
+        let config: [String: JSONValue]
+        do {
+            config = try Self.fill(definition, of: type, in: run, workflow: workflow)
+        } catch {
+            return .failure(Failure(message: "\(error)", retryable: false))
+        }
+        let context = NodeContext(run: run, node: definition, attempt: attempt, config: config) { level, text, data in
+            await log(run, node: definition.id, level, text, data, attempt: attempt)
+        }
+        let limit = definition.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? type.defaultTimeout
+        let outcome: NodeOutcome?
+        do {
+            outcome = try await withThrowingTaskGroup(of: NodeOutcome?.self) { group in
+                group.addTask { try await type.execute(context) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    throw Failure(message: "timed out after \(limit.seconds) s", retryable: true)
+                }
+                group.addTask {
+                    // Cooperative cancel: nil once the run was canceled or this attempt given up.
+                    while true {
+                        try await Task.sleep(for: cancelPoll)
+                        guard let current = try? await runs.run(run.id, tenant: run.tenant) else { continue }
+                        if !current.isCurrent(definition.id, attempt: attempt) { return nil }
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch let error as PermanentNodeError {
+            return .failure(Failure(message: error.message, retryable: false))
+        } catch {
+            return .failure(Failure(message: "\(error)", retryable: true))
+        }
+        guard let outcome else { return .failure(Failure(message: "stopped: the run was canceled", retryable: false)) }
+        let size = (try? JSONEncoder().encode(outcome.output).count) ?? 0
+        guard size <= Self.maximumOutputBytes else {
+            return .failure(Failure(message: "output of \(size) bytes is over the \(Self.maximumOutputBytes)-byte limit", retryable: false))
+        }
+        return .success(outcome)
+    }
+
+    /// The node's config with its templates filled from the run, checked against its type's schema.
+    static func fill(_ definition: Workflow.Node, of type: any NodeType, in run: Run, workflow: Workflow) throws -> [String: JSONValue] {
+        var outputs: [String: JSONValue] = [:]
+        for (id, state) in run.nodes where state.status == .succeeded { outputs[id] = state.output ?? .null }
+        let context: JSONValue = .object([
+            "trigger": run.inputs, "nodes": .object(outputs),
+            "run": .object(["id": .string(run.id), "workflow_id": .string(run.workflowId), "workflow_version": .int(Int64(run.workflowVersion))]),
+        ])
+        let filled = try Template.render(.object(definition.config), in: context)
+        if let violation = SchemaCheck.firstViolation(of: filled, against: type.configSchema) {
+            throw PermanentNodeError("config \(violation)")
+        }
+        guard case .object(let config) = filled else { return [:] }
+        return config
+    }
+
+    /// Sends the run's outbox, then removes what was sent from it.
+    func send(_ run: Run, _ workflow: Workflow) async throws {
+        guard !run.outbox.isEmpty, !run.status.isFinished else { return }
+        let time = now()
+        for dispatch in run.outbox {
+            let queueName = workflow.node(dispatch.node).flatMap { registry[$0.type]?.queue } ?? Self.runStartQueue
+            let payload = try JSONEncoder().encode(NodePayload(tenant: run.tenant, run: run.id, node: dispatch.node, attempt: dispatch.attempt))
+            let wait = max(dispatch.notBefore?.timeIntervalSince(time) ?? 0, 0)
+            try await queue.enqueue(NewJob(queue: queueName, name: Self.nodeActor, payload: payload, maxAttempts: 20, messageID: run.messageID(dispatch),
+                                           delay: .milliseconds(Int64(wait * 1000))))
+        }
+        let sent = run.outbox
+        _ = try await runs.modifyRun(run.id, tenant: run.tenant) { $0.sent(sent) }
+    }
+
+    func finished(_ run: Run) {
+        switch run.status {
+        case .succeeded: Counter(label: "workflow_run_success_total").increment()
+        case .failed: Counter(label: "workflow_run_error_total").increment()
+        default: break
+        }
+        if let started = run.startedAt, let ended = run.finishedAt {
+            Recorder(label: "workflow_run_latency_ms", aggregate: true).record(ended.timeIntervalSince(started) * 1000)
+        }
+        logger.info("run ended", metadata: ["tenant": "\(run.tenant)", "run": "\(run.id)", "status": "\(run.status.rawValue)"])
+    }
+
+    func log(_ run: Run, node: String?, _ level: RunLog.Level, _ message: String, _ data: JSONValue? = nil, attempt: Int? = nil) async {
+        var fields: [String: JSONValue] = if case .object(let given) = data { given } else { data.map { ["value": $0] } ?? [:] }
+        if let attempt { fields["attempt"] = .int(Int64(attempt)) }
+        let entry = RunLog(id: Self.logID(now()), runId: run.id, tenant: run.tenant, node: node, time: now(), level: level, message: message,
+                           data: fields.isEmpty ? nil : .object(fields))
+        do {
+            try await runs.appendRunLog(entry)
+        } catch {
+            logger.warning("run log line not kept", metadata: ["run": "\(run.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Ids that sort by time: microseconds since 1970, then a random suffix for lines written in
+    /// the same microsecond.
+    static func logID(_ time: Date) -> String {
+        let micros = UInt64(max(time.timeIntervalSince1970, 0) * 1_000_000)
+        return String(format: "%016llx", micros) + "-" + UUID().uuidString.lowercased().prefix(8)
+    }
+}
+
+/// `run_node`'s keyword arguments (Docs/QUEUES.md).
+public struct NodePayload: Codable, Sendable, Equatable {
+    public var tenant: String
+    public var run: String
+    public var node: String
+    public var attempt: Int
+}
