@@ -72,6 +72,29 @@ struct JobQueueContractTests {
         #expect(try dead.first.map(Self.number) == 1)
     }
 
+    @Test("a message id is one message while the first waits or runs; a delayed job waits its delay", arguments: QueueBackend.allCases)
+    func messageIDsAndDelays(backend: QueueBackend) async throws {
+        let clock = TestClock()
+        let queue = try backend.makeQueues(clock: clock).first
+        var first = Self.job(1)
+        first.messageID = "run-1:fetch:1"
+        try await queue.enqueue(first)
+        try await queue.enqueue(first)
+        #expect(try await queue.depth(queue: "ingest") == 1, "the second enqueue of the same id added nothing")
+        let held = try #require(try await queue.dequeue(queue: "ingest", lease: .seconds(60)))
+        try await queue.enqueue(first)
+        #expect(try await queue.dequeue(queue: "ingest", lease: .seconds(60)) == nil, "not while the first is running")
+        try await queue.complete(held)
+        var other = Self.job(2)
+        other.messageID = "run-1:fetch:2"
+        other.delay = .seconds(30)
+        try await queue.enqueue(other)
+        #expect(try await queue.dequeue(queue: "ingest", lease: .seconds(60)) == nil, "a delayed job is not due before its delay")
+        clock.advance(31)
+        let delayed = try #require(try await queue.dequeue(queue: "ingest", lease: .seconds(60)))
+        #expect(try Self.number(delayed) == 2)
+    }
+
     @Test("queued jobs survive opening the queue anew", arguments: QueueBackend.allCases)
     func durable(backend: QueueBackend) async throws {
         let queues = try backend.makeQueues(clock: TestClock())

@@ -1,0 +1,253 @@
+import Foundation
+import QuarryCore
+import QuarryEmbedded
+import QuarryEngine
+import QuarryMongo
+import QuarryRedis
+import QuarryTestSupport
+import QuarryWorkflow
+import Synchronization
+import Testing
+
+/// The workflow engine on each deployment's back ends: SQLite for store and queue (embedded), and
+/// SecantusDB + Redis (production), with real workers taking the messages.
+@Suite("workflow engine", .serialized)
+struct WorkflowEngineTests {
+    enum Deployment: String, CaseIterable, CustomTestStringConvertible {
+        case embedded, production
+        var testDescription: String { rawValue }
+    }
+
+    /// A node whose effects the test counts: it records its config's `value` under its node id,
+    /// fails its first `fail` attempts, and sleeps `sleep` seconds (stopping early when canceled).
+    struct Probe: NodeType {
+        let name = "probe"
+        let queue = "actions"
+        let summary = "test node"
+        let configSchema: JSONValue = .object(["type": .string("object")])
+        let outputSchema: JSONValue = .object([:])
+        let effects: Effects
+
+        func execute(_ context: NodeContext) async throws -> NodeOutcome {
+            if let seconds = context.config["sleep"]?.int { try await Task.sleep(for: .seconds(seconds)) }
+            if let failures = context.config["fail"]?.int, context.attempt <= failures {
+                throw ProbeFailure(attempt: context.attempt)
+            }
+            effects.record(run: context.run.id, node: context.node.id, value: context.config["value"] ?? .null)
+            await context.log(.info, "probe ran", nil)
+            return NodeOutcome(output: .object(["value": context.config["value"] ?? .null, "attempt": .int(Int64(context.attempt))]))
+        }
+    }
+
+    struct ProbeFailure: Error, CustomStringConvertible {
+        let attempt: Int
+        var description: String { "probe failed on attempt \(attempt)" }
+    }
+
+    final class StopFlag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
+    }
+
+    final class Effects: Sendable {
+        private let entries = Mutex<[String]>([])
+        func record(run: String, node: String, value: JSONValue) { entries.withLock { $0.append("\(run)/\(node)") } }
+        func count(_ run: String, _ node: String) -> Int { entries.withLock { $0.filter { $0 == "\(run)/\(node)" }.count } }
+    }
+
+    struct Setup {
+        let engine: WorkflowEngine
+        let store: any WorkflowStore & RunStore
+        let queue: any JobQueue
+        let effects: Effects
+        /// The same queue as another worker sees it (on Redis, another worker id), for a worker that dies.
+        let otherWorker: @Sendable () -> any JobQueue
+
+        /// Takes the next message of `queue` as a worker would, and runs its actor.
+        func runNext(on name: String) async throws {
+            let job = try #require(try await queue.dequeue(queue: name, lease: .seconds(30)))
+            let actor = try #require(engine.actors[name]?[job.name])
+            try await actor(job)
+            try await queue.complete(job)
+        }
+
+        /// Workers on every queue with actors, until `done` holds or 30 s pass.
+        func work(until done: @escaping @Sendable () async -> Bool) async {
+            let workers = engine.actors.map { JobWorker(queue: queue, queueName: $0.key, actors: $0.value) }
+            await withTaskGroup(of: Void.self) { group in
+                let stop = StopFlag()
+                for worker in workers {
+                    group.addTask { await worker.run(concurrency: 2, polling: .milliseconds(20)) { stop.isSet } }
+                }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while await !done(), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+                stop.set()
+            }
+        }
+
+        func finished(_ run: Run) async -> Run {
+            await work { (try? await store.run(run.id, tenant: run.tenant))?.status.isFinished ?? false }
+            return (try? await store.run(run.id, tenant: run.tenant)) ?? run
+        }
+    }
+
+    static func setup(_ deployment: Deployment) throws -> Setup {
+        let effects = Effects()
+        let store: any WorkflowStore & RunStore
+        let queue: any JobQueue
+        let otherWorker: @Sendable () -> any JobQueue
+        switch deployment {
+        case .embedded:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path
+            let database = try SQLiteDatabase(path: path)
+            store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: path + ".files"))
+            queue = try SQLiteJobQueue(database: database)
+            otherWorker = { queue }
+        case .production:
+            store = try StoreBackend.mongodb.makeStore()
+            let redis = try SharedRedis.server.get()
+            let namespace = "engine-\(UUID().uuidString.prefix(8))"
+            // A worker silent for 2 s is dead here (60 s in production), so the crash test waits little.
+            let open: @Sendable () -> any JobQueue = {
+                RedisJobQueue(client: RedisClient(endpoint: RedisEndpoint(url: redis.url)!), namespace: namespace, heartbeatTimeout: .seconds(2))
+            }
+            queue = open()
+            otherWorker = open
+        }
+        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), Probe(effects: effects)])
+        let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100))
+        return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
+    }
+
+    /// trigger → fetch → (left, right) → join, the join's value built from both branches' outputs.
+    static func diamond(_ id: String = "wf", join: [String: JSONValue] = [:]) -> Workflow {
+        Workflow(id: id, tenant: "acme", name: "diamond", nodes: [
+            .init(id: "start", type: "trigger"),
+            .init(id: "fetch", type: "transform", config: ["value": .object(["city": .string("{{ trigger.city }}"), "n": .string("{{ trigger.n }}")])]),
+            .init(id: "left", type: "probe", config: ["value": .string("tides for {{ nodes.fetch.city }}")]),
+            .init(id: "right", type: "probe", config: ["value": .string("{{ nodes.fetch.n }}")]),
+            .init(id: "join", type: "probe", config: ["value": .string("{{ nodes.left.value }} / {{ nodes.right.value }}")].merging(join) { $1 }),
+        ], edges: [.init(from: "start", to: "fetch"), .init(from: "fetch", to: "left"), .init(from: "fetch", to: "right"),
+                   .init(from: "left", to: "join"), .init(from: "right", to: "join")])
+    }
+
+    @Test("a run goes end to end: templates carry outputs downstream, the join runs once, the log tells the story",
+          arguments: Deployment.allCases)
+    func endToEnd(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        let workflow = Self.diamond()
+        try setup.engine.check(workflow)
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)]))
+        let done = await setup.finished(run)
+        #expect(done.status == .succeeded, "\(done)")
+        #expect(done.nodes["fetch"]?.output == .object(["city": .string("Brest"), "n": .int(7)]), "a lone template keeps its type")
+        #expect(done.nodes["join"]?.output?.objectValue?["value"] == .string("tides for Brest / 7"))
+        #expect(setup.effects.count(run.id, "join") == 1 && setup.effects.count(run.id, "left") == 1)
+        #expect(done.outbox.isEmpty)
+        let log = try await setup.store.runLogs(run: run.id, tenant: "acme", limit: 100, offset: 0)
+        #expect(log.first?.message == "run started")
+        #expect(log.contains { $0.node == "join" && $0.message == "succeeded" })
+        #expect(log.contains { $0.node == "left" && $0.message == "probe ran" && $0.data?.objectValue?["attempt"] == .int(1) })
+    }
+
+    @Test("a failing node is retried after its backoff until it succeeds; without attempts left it fails the run and nothing after it runs",
+          arguments: Deployment.allCases)
+    func retries(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        var workflow = Self.diamond()
+        workflow.nodes[2].config["fail"] = .int(2)
+        workflow.nodes[2].retry = .init(maxAttempts: 3, backoffSeconds: 0.2, maxBackoffSeconds: 1)
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)]))
+        let done = await setup.finished(run)
+        #expect(done.status == .succeeded && done.nodes["left"]?.attempt == 3, "\(done)")
+        let log = try await setup.store.runLogs(run: run.id, tenant: "acme", limit: 100, offset: 0)
+        #expect(log.filter { $0.node == "left" && $0.level == .warning }.map(\.message)
+            == ["attempt 1 failed, trying again: probe failed on attempt 1", "attempt 2 failed, trying again: probe failed on attempt 2"])
+
+        var failing = Self.diamond("wf2")
+        failing.nodes[2].config["fail"] = .int(5)
+        failing.nodes[2].retry = .init(maxAttempts: 2, backoffSeconds: 0.1, maxBackoffSeconds: 1)
+        #expect(try await setup.store.createWorkflow(failing))
+        let second = await setup.finished(try await setup.engine.start(failing, inputs: .object(["city": .string("Brest"), "n": .int(7)])))
+        #expect(second.status == .failed && second.error == "node 'left' failed: probe failed on attempt 2", "\(second)")
+        #expect(second.nodes["join"]?.status == .canceled && setup.effects.count(second.id, "join") == 0)
+    }
+
+    @Test("a template naming nothing fails only its node, with the path; continue_on_error lets the run go on",
+          arguments: Deployment.allCases)
+    func templateErrors(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        var workflow = Self.diamond()
+        workflow.nodes[3].config["value"] = .string("{{ nodes.fetch.country }}")
+        workflow.nodes[3].continueOnError = true
+        workflow.nodes[4].join = .allSettled
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = await setup.finished(try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)])))
+        #expect(run.nodes["right"]?.status == .failed)
+        #expect(run.nodes["right"]?.error == "template {{ nodes.fetch.country }}: 'nodes.fetch' has no 'country' (it has: city, n)")
+        #expect(run.nodes["right"]?.attempt == 1, "a template error is not retried")
+        // The join reads the failed node's output: a template error of its own, so the run fails there.
+        #expect(run.status == .failed && run.error?.contains("nodes.right") == true, "\(run)")
+    }
+
+    @Test("cancel: a running node stops within the poll, nodes not begun never run, the run ends canceled", arguments: Deployment.allCases)
+    func cancel(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        var workflow = Self.diamond()
+        workflow.nodes[2].config["sleep"] = .int(20)
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)]))
+        await setup.work {
+            guard let current = try? await setup.store.run(run.id, tenant: "acme") else { return false }
+            if current.nodes["left"]?.status == .running, current.status == .running {
+                _ = try? await setup.engine.cancel(run.id, tenant: "acme")
+            }
+            if current.status == .canceled {
+                // Done once the canceled node's worker has let go of it (its log says so).
+                let log = (try? await setup.store.runLogs(run: run.id, tenant: "acme", limit: 100, offset: 0)) ?? []
+                if log.contains(where: { $0.node == "left" && $0.message.contains("stopped") }) || log.contains(where: { $0.message == "run canceled" }) {
+                    return true
+                }
+            }
+            return false
+        }
+        let done = try #require(try await setup.store.run(run.id, tenant: "acme"))
+        #expect(done.status == .canceled && done.nodes["join"]?.status == .canceled)
+        #expect(setup.effects.count(run.id, "join") == 0 && setup.effects.count(run.id, "left") == 0, "the 20 s node stopped before its end")
+        await #expect(throws: NotFound("run", id: run.id)) { try await setup.engine.cancel(run.id, tenant: "globex") }
+    }
+
+    @Test("a worker that died after writing a node's end but before sending what it made ready: the redelivery sends it, once",
+          arguments: Deployment.allCases)
+    func crashBetweenWriteAndSend(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        let workflow = Self.diamond()
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)]))
+        // run_start, then the trigger, by hand; then another worker takes fetch's message, writes
+        // fetch's success and dies before sending what it made ready.
+        try await setup.runNext(on: "default")
+        try await setup.runNext(on: "default")
+        let dying = setup.otherWorker()
+        let fetchJob = try #require(try await dying.dequeue(queue: "default", lease: .seconds(1)))
+        #expect(fetchJob.name == WorkflowEngine.nodeActor && String(decoding: fetchJob.payload, as: UTF8.self).contains(#""node":"fetch""#))
+        _ = try await setup.store.modifyRun(run.id, tenant: "acme") { run in
+            _ = run.claim("fetch", attempt: 1)
+            _ = run.succeed("fetch", attempt: 1, output: .object(["city": .string("Brest"), "n": .int(7)]), in: workflow)
+        }
+        #expect(try await setup.store.run(run.id, tenant: "acme")?.outbox.map(\.node) == ["left", "right"], "written, not sent")
+        #expect(try await setup.queue.depth(queue: "actions") == 0)
+        // Its lease runs out (the worker is dead): the message comes back, and the engine sends the outbox.
+        try await Task.sleep(for: .seconds(2.5))
+        let done = await setup.finished(run)
+        #expect(done.status == .succeeded, "\(done)")
+        #expect(setup.effects.count(run.id, "left") == 1 && setup.effects.count(run.id, "join") == 1)
+    }
+}
+
+extension JSONValue {
+    var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+}
