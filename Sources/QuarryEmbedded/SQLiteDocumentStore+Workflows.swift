@@ -15,6 +15,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
             tenant TEXT NOT NULL, id TEXT NOT NULL, workflow_id TEXT NOT NULL, revision INTEGER NOT NULL, created_at REAL NOT NULL,
             run TEXT NOT NULL, PRIMARY KEY (tenant, id));
         CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (tenant, workflow_id, created_at);
+        CREATE INDEX IF NOT EXISTS runs_by_age ON runs (tenant, created_at);
         CREATE TABLE IF NOT EXISTS run_logs (
             tenant TEXT NOT NULL, run_id TEXT NOT NULL, time REAL NOT NULL, id TEXT NOT NULL, entry TEXT NOT NULL,
             PRIMARY KEY (tenant, run_id, time, id));
@@ -93,9 +94,12 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         try database.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first.map { try Self.decode(Run.self, $0) }
     }
 
-    public func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run] {
-        try database.query("SELECT run FROM runs WHERE tenant = ? AND workflow_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                           [.text(tenant), .text(workflow), .integer(Int64(limit)), .integer(Int64(offset))]).map { try Self.decode(Run.self, $0) }
+    public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
+        try database.query("""
+            SELECT run FROM runs WHERE tenant = ?1 AND (?2 IS NULL OR workflow_id = ?2) AND (?3 IS NULL OR json_extract(run, '$.status') = ?3)
+            ORDER BY created_at DESC, id LIMIT ?4 OFFSET ?5
+            """, [.text(tenant), workflow.map { .text($0) } ?? .null, status.map { .text($0.rawValue) } ?? .null,
+                  .integer(Int64(limit)), .integer(Int64(offset))]).map { try Self.decode(Run.self, $0) }
     }
 
     public func updateRun(_ run: Run) async throws -> Bool {
@@ -109,9 +113,12 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
                            [.text(entry.tenant), .text(entry.runId), .real(entry.time.timeIntervalSince1970), .text(entry.id), .text(try Self.text(entry))])
     }
 
-    public func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog] {
-        try database.query("SELECT entry FROM run_logs WHERE tenant = ? AND run_id = ? ORDER BY time, id LIMIT ? OFFSET ?",
-                           [.text(tenant), .text(run), .integer(Int64(limit)), .integer(Int64(offset))]).map { try Self.decode(RunLog.self, $0) }
+    public func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {
+        try database.query("""
+            SELECT entry FROM run_logs WHERE tenant = ?1 AND run_id = ?2
+              AND (?3 IS NULL OR (time, id) > (SELECT time, id FROM run_logs WHERE tenant = ?1 AND run_id = ?2 AND id = ?3))
+            ORDER BY time, id LIMIT ?4
+            """, [.text(tenant), .text(run), after.map { .text($0) } ?? .null, .integer(Int64(limit))]).map { try Self.decode(RunLog.self, $0) }
     }
 
     // MARK: Coding

@@ -88,10 +88,11 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         }
     }
 
-    public func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run] {
+    public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
         try await prepare()
         return try await client.run { session in
-            try session.find(Self.runs, filter: RunsOf(tenant: tenant, workflowId: workflow), options: Self.newestFirst(limit: limit, offset: offset))
+            try session.find(Self.runs, filter: RunsOf(tenant: tenant, workflowId: workflow, status: status),
+                             options: Self.newestFirst(limit: limit, offset: offset))
                 .map { try $0.decode(StoredRun.self).run() }
         }
     }
@@ -110,11 +111,19 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         try await client.run { session in try session.replaceOne(Self.runLogs, filter: ByKey(_id: stored._id), with: stored, upsert: true) }
     }
 
-    public func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog] {
+    public func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {
         try await prepare()
-        let options = RawJSON(json: Data(#"{"sort": {"time": 1, "id": 1}, "skip": \#(max(offset, 0)), "limit": \#(max(limit, 0))}"#.utf8))
+        let options = RawJSON(json: Data(#"{"sort": {"time": 1, "id": 1}, "limit": \#(max(limit, 0))}"#.utf8))
         return try await client.run { session in
-            try session.find(Self.runLogs, filter: LogsOf(tenant: tenant, runId: run), options: options).map { try $0.decode(StoredRunLog.self).entry() }
+            var filter = LogsOf(tenant: tenant, runId: run)
+            if let after {
+                // The lines after the cursor's (time, id): later in time, or as late with a greater id.
+                guard let cursor = try session.find(Self.runLogs, filter: ByKey(_id: key(after, tenant: tenant)), options: Limit(limit: 1))
+                    .first.map({ try $0.decode(StoredRunLog.self) }), cursor.runId == run
+                else { return [] }
+                filter.after = [LogsOf.Later(time: Compare(gt: cursor.time)), LogsOf.Later(time: Compare(eq: cursor.time), id: Compare(gt: cursor.id))]
+            }
+            return try session.find(Self.runLogs, filter: filter, options: options).map { try $0.decode(StoredRunLog.self).entry() }
         }
     }
 }
@@ -236,12 +245,31 @@ struct ByKeyAndRevision: Encodable {
     let revision: Int
 }
 
+/// A tenant's runs; of one workflow and in one status when given (nil fields are left out).
 struct RunsOf: Encodable {
     let tenant: String
-    let workflowId: String
+    let workflowId: String?
+    let status: Run.Status?
 }
 
+/// A run's log lines; with `after`, those later than a cursor line.
 struct LogsOf: Encodable {
     let tenant: String
     let runId: String
+    var after: [Later]?
+
+    enum CodingKeys: String, CodingKey { case tenant, runId, after = "$or" }
+
+    struct Later: Encodable {
+        var time: Compare<Date>
+        var id: Compare<String>?
+    }
+}
+
+/// `{"$gt": …}` or `{"$eq": …}`.
+struct Compare<Value: Encodable>: Encodable {
+    var gt: Value?
+    var eq: Value?
+
+    enum CodingKeys: String, CodingKey { case gt = "$gt", eq = "$eq" }
 }

@@ -68,7 +68,7 @@ struct SchedulerCommandTests {
         #expect(!second.log.contains("leading"), "one leads: \(second.log)")
 
         // One run a minute (two if a minute turned during the test), each queued with its run_start.
-        let runs = try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0)
+        let runs = try await store.runs(tenant: "acme", workflow: "minutely", status: nil, limit: 10, offset: 0)
         #expect((1...2).contains(runs.count) && runs.allSatisfy { $0.status == .queued && $0.scheduledFor != nil }, "\(runs)")
         #expect(Set(runs.compactMap(\.scheduledFor)).count == runs.count, "each tick once")
         let queue = RedisJobQueue(client: RedisClient(endpoint: RedisEndpoint(url: redis.url)!))
@@ -82,7 +82,7 @@ struct SchedulerCommandTests {
         // The lease was given back: the follower takes it at its next try (a third of a lease, 10 s).
         #expect(try await second.waitFor("leading", seconds: 15), "\(second.log)")
         #expect(second.terminate() == 0)
-        #expect(try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0).count <= 2, "at most the next minute's run more")
+        #expect(try await store.runs(tenant: "acme", workflow: "minutely", status: nil, limit: 10, offset: 0).count <= 2, "at most the next minute's run more")
     }
 
     @Test("quarry serve on the embedded back ends runs the scheduler itself")
@@ -98,7 +98,7 @@ struct SchedulerCommandTests {
         var runs: [Run] = []
         for _ in 0..<100 where runs.isEmpty {
             try await Task.sleep(for: .milliseconds(100))
-            runs = try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0)
+            runs = try await store.runs(tenant: "acme", workflow: "minutely", status: nil, limit: 10, offset: 0)
         }
         #expect(!runs.isEmpty && runs.allSatisfy { $0.status == .queued }, "\(server.log)")
         let job = try #require(try await SQLiteJobQueue(database: database).dequeue(queue: "default", lease: .seconds(30)))

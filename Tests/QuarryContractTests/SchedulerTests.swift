@@ -110,8 +110,8 @@ struct SchedulerTests {
         #expect(hourly.emitted.map { "\($0.tenant)/\($0.workflowId)" } == ["acme/digest", "globex/report"])
         #expect(hourly.emitted.allSatisfy { $0.scheduledFor == Self.at("11:00:00") })
         #expect(try await deployment.takeRunStarts().map(\.tenant) == ["acme", "globex"])
-        #expect(try await store.runs(workflow: "digest", tenant: "acme", limit: 10, offset: 0).count == 2)
-        #expect(try await store.runs(workflow: "report", tenant: "acme", limit: 10, offset: 0).isEmpty, "runs stay in their tenant")
+        #expect(try await store.runs(tenant: "acme", workflow: "digest", status: nil, limit: 10, offset: 0).count == 2)
+        #expect(try await store.runs(tenant: "acme", workflow: "report", status: nil, limit: 10, offset: 0).isEmpty, "runs stay in their tenant")
     }
 
     @Test("late ticks: up to five minutes late they run, only the newest of several; none before the version was saved", arguments: Backend.allCases)
@@ -156,7 +156,7 @@ struct SchedulerTests {
         try await lease.release(Scheduler.leaseName, holder: first.holder)
         let takeover = try await second.pass()
         #expect(takeover.leading && takeover.emitted.map(\.id) == emitted.map(\.id), "the stored run, queued again since it has not started")
-        #expect(try await store.runs(workflow: "digest", tenant: "acme", limit: 10, offset: 0).count == 1)
+        #expect(try await store.runs(tenant: "acme", workflow: "digest", status: nil, limit: 10, offset: 0).count == 1)
         #expect(try await deployment.takeRunStarts().count == 1, "run_start queued again under the same message id is one message")
 
         _ = try await store.modifyRun(emitted[0].id, tenant: "acme") { $0.status = .running }
@@ -239,7 +239,7 @@ struct SchedulerTests {
         var runs: [Run] = []
         for _ in 0..<100 where runs.isEmpty {
             try await Task.sleep(for: .milliseconds(100))
-            runs = try await store.runs(workflow: "minutely", tenant: "acme", limit: 10, offset: 0)
+            runs = try await store.runs(tenant: "acme", workflow: "minutely", status: nil, limit: 10, offset: 0)
         }
         task.cancel()
         await task.value
@@ -277,12 +277,12 @@ final class RefusingRuns: RunStore {
     }
 
     func run(_ id: String, tenant: String) async throws -> Run? { try await store.run(id, tenant: tenant) }
-    func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run] {
-        try await store.runs(workflow: workflow, tenant: tenant, limit: limit, offset: offset)
+    func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
+        try await store.runs(tenant: tenant, workflow: workflow, status: status, limit: limit, offset: offset)
     }
     func updateRun(_ run: Run) async throws -> Bool { try await store.updateRun(run) }
     func appendRunLog(_ entry: RunLog) async throws { try await store.appendRunLog(entry) }
-    func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog] {
-        try await store.runLogs(run: run, tenant: tenant, limit: limit, offset: offset)
+    func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {
+        try await store.runLogs(run: run, tenant: tenant, after: after, limit: limit)
     }
 }

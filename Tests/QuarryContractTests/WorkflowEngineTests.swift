@@ -146,7 +146,7 @@ struct WorkflowEngineTests {
         #expect(done.nodes["join"]?.output?.objectValue?["value"] == .string("tides for Brest / 7"))
         #expect(setup.effects.count(run.id, "join") == 1 && setup.effects.count(run.id, "left") == 1)
         #expect(done.outbox.isEmpty)
-        let log = try await setup.store.runLogs(run: run.id, tenant: "acme", limit: 100, offset: 0)
+        let log = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 100)
         #expect(log.first?.message == "run started")
         #expect(log.contains { $0.node == "join" && $0.message == "succeeded" })
         #expect(log.contains { $0.node == "left" && $0.message == "probe ran" && $0.data?.objectValue?["attempt"] == .int(1) })
@@ -163,7 +163,7 @@ struct WorkflowEngineTests {
         let run = try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)]))
         let done = await setup.finished(run)
         #expect(done.status == .succeeded && done.nodes["left"]?.attempt == 3, "\(done)")
-        let log = try await setup.store.runLogs(run: run.id, tenant: "acme", limit: 100, offset: 0)
+        let log = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 100)
         #expect(log.filter { $0.node == "left" && $0.level == .warning }.map(\.message)
             == ["attempt 1 failed, trying again: probe failed on attempt 1", "attempt 2 failed, trying again: probe failed on attempt 2"])
 
@@ -207,7 +207,7 @@ struct WorkflowEngineTests {
             }
             if current.status == .canceled {
                 // Done once the canceled node's worker has let go of it (its log says so).
-                let log = (try? await setup.store.runLogs(run: run.id, tenant: "acme", limit: 100, offset: 0)) ?? []
+                let log = (try? await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 100)) ?? []
                 if log.contains(where: { $0.node == "left" && $0.message.contains("stopped") }) || log.contains(where: { $0.message == "run canceled" }) {
                     return true
                 }

@@ -78,10 +78,13 @@ struct WorkflowStoreContractTests {
         let scheduled = Run(id: "r4", workflow: workflow, createdAt: Self.date(3), scheduledFor: Self.date(2.875))
         #expect(try await store.createRun(scheduled))
         #expect(try await store.run("r4", tenant: "acme") == scheduled, "the tick a scheduled run was emitted for is kept")
-        #expect(try await store.runs(workflow: "w1", tenant: "acme", limit: 2, offset: 0).map(\.id) == ["r4", "r3"])
-        #expect(try await store.runs(workflow: "w1", tenant: "acme", limit: 2, offset: 1).map(\.id) == ["r3", "r2"])
-        #expect(try await store.runs(workflow: "w1", tenant: "globex", limit: 10, offset: 0).map(\.id) == ["r9"])
+        #expect(try await store.runs(tenant: "acme", workflow: "w1", status: nil, limit: 2, offset: 0).map(\.id) == ["r4", "r3"])
+        #expect(try await store.runs(tenant: "acme", workflow: "w1", status: nil, limit: 2, offset: 1).map(\.id) == ["r3", "r2"])
+        #expect(try await store.runs(tenant: "globex", workflow: "w1", status: nil, limit: 10, offset: 0).map(\.id) == ["r9"])
         #expect(try await store.run("r9", tenant: "acme") == nil)
+        #expect(try await store.createRun(Run(id: "r5", workflow: Self.workflow("w2"), createdAt: Self.date(4))))
+        #expect(try await store.runs(tenant: "acme", workflow: nil, status: nil, limit: 10, offset: 0).map(\.id) == ["r5", "r4", "r3", "r2", "r1"])
+        #expect(try await store.runs(tenant: "acme", workflow: nil, status: .running, limit: 10, offset: 0).isEmpty)
 
         var run = try #require(try await store.run("r1", tenant: "acme"))
         #expect(run == Run(id: "r1", workflow: workflow, createdAt: Self.date(0)))
@@ -96,6 +99,8 @@ struct WorkflowStoreContractTests {
         #expect(started == ["summarise", "translate"])
         #expect(try await store.run("r1", tenant: "acme")?.nodes["fetch"]?.output == .object(["documents": .array([.string("d1")])]))
         #expect(try await store.run("r1", tenant: "acme")?.revision == 2)
+        #expect(try await store.runs(tenant: "acme", workflow: nil, status: .running, limit: 10, offset: 0).map(\.id) == ["r1"])
+        #expect(try await store.runs(tenant: "acme", workflow: "w2", status: .running, limit: 10, offset: 0).isEmpty)
         #expect(try await store.modifyRun("nope", tenant: "acme") { _ in 1 } == nil)
     }
 
@@ -131,9 +136,12 @@ struct WorkflowStoreContractTests {
             RunLog(id: "e", runId: "r1", tenant: "globex", node: nil, time: Self.date(0), level: .info, message: "another tenant"),
         ]
         for entry in entries { try await store.appendRunLog(entry) }
-        let log = try await store.runLogs(run: "r1", tenant: "acme", limit: 10, offset: 0)
+        let log = try await store.runLogs(run: "r1", tenant: "acme", after: nil, limit: 10)
         #expect(log.map(\.id) == ["c", "a", "b"])
         #expect(log.last == entries[0])
-        #expect(try await store.runLogs(run: "r1", tenant: "acme", limit: 1, offset: 1).map(\.id) == ["a"])
+        #expect(try await store.runLogs(run: "r1", tenant: "acme", after: "c", limit: 1).map(\.id) == ["a"])
+        #expect(try await store.runLogs(run: "r1", tenant: "acme", after: "a", limit: 10).map(\.id) == ["b"], "same time, greater id")
+        #expect(try await store.runLogs(run: "r1", tenant: "acme", after: "b", limit: 10).isEmpty)
+        #expect(try await store.runLogs(run: "r1", tenant: "acme", after: "d", limit: 10).isEmpty, "a cursor of another run")
     }
 }

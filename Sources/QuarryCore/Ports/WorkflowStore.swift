@@ -24,14 +24,15 @@ public protocol RunStore: Sendable {
     /// ids made from their workflow and tick, so a tick emitted twice is stored once).
     func createRun(_ run: Run) async throws -> Bool
     func run(_ id: String, tenant: String) async throws -> Run?
-    /// The workflow's runs, newest first.
-    func runs(workflow: String, tenant: String, limit: Int, offset: Int) async throws -> [Run]
+    /// The tenant's runs, newest first; of one workflow and in one status when given.
+    func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run]
     /// Stores `run` if the stored one's revision is `run.revision - 1`; false when another
     /// writer came first (read again and redo: ``modifyRun(_:tenant:_:)``) or there is no such run.
     func updateRun(_ run: Run) async throws -> Bool
     func appendRunLog(_ entry: RunLog) async throws
-    /// The run's log, oldest first.
-    func runLogs(run: String, tenant: String, limit: Int, offset: Int) async throws -> [RunLog]
+    /// The run's log, oldest first (by time, then id); with `after`, the lines that follow the
+    /// line with that id (none when the run has no such line).
+    func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog]
 }
 
 /// Another writer kept winning: the change was not made.
