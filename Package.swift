@@ -80,6 +80,7 @@ let package = Package(
             dependencies: [
                 "QuarryCore",
                 "QuarryEngine",
+                "QuarryWorkflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -156,6 +157,7 @@ let package = Package(
                 "QuarryEmbedded",
                 "QuarryEngine",
                 "QuarryHTTP",
+                "QuarryWorkflow",
                 "QuarryTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,6 +3,7 @@ import Logging
 import Prometheus
 import QuarryCore
 import QuarryEngine
+import QuarryWorkflow
 
 /// What the HTTP layer needs from the composition root.
 public struct ServerDependencies: Sendable {
@@ -20,12 +21,15 @@ public struct ServerDependencies: Sendable {
         public var pipeline: IngestPipeline
         public var indexJobs: IndexJobs
         public var retriever: Retriever
+        /// Serves `/api/v1/workflows`, `/api/v1/runs` and `/api/v1/node-types`.
+        public var workflows: WorkflowEngine
         public var maximumUploadBytes: Int
 
-        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, maximumUploadBytes: Int) {
+        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, workflows: WorkflowEngine, maximumUploadBytes: Int) {
             self.pipeline = pipeline
             self.indexJobs = indexJobs
             self.retriever = retriever
+            self.workflows = workflows
             self.maximumUploadBytes = maximumUploadBytes
         }
     }
@@ -71,6 +75,8 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         DocumentRoutes(pipeline: engine.pipeline, maximumUploadBytes: engine.maximumUploadBytes).register(on: api)
         IndexJobRoutes(indexJobs: engine.indexJobs).register(on: api)
         QueryRoutes(retriever: engine.retriever).register(on: api)
+        WorkflowRoutes(engine: engine.workflows).register(on: api)
+        RunRoutes(engine: engine.workflows).register(on: api)
     }
 
     if let embedder = dependencies.embedder {

@@ -1,5 +1,6 @@
 import Foundation
 import QuarryCore
+import QuarryEngine
 
 /// What a workflow node does (Docs/WORKFLOWS.md): its name (a node's `type`), the queue its
 /// actor takes it from, JSON Schemas of its config and output (served at `GET /api/v1/node-types`;
@@ -77,6 +78,11 @@ public struct NodeRegistry: Sendable {
     }
 
     public subscript(name: String) -> (any NodeType)? { types[name] }
+
+    /// Every node type Quarry has, on `retriever` for `rag_query`.
+    public static func standard(retriever: Retriever) -> NodeRegistry {
+        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever)])
+    }
 
     /// The queues whose actors this registry's nodes need, `default` (run_start) first.
     public var queues: [String] {

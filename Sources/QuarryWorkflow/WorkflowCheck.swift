@@ -1,3 +1,4 @@
+import Foundation
 import QuarryCore
 
 extension WorkflowEngine {
@@ -10,6 +11,12 @@ extension WorkflowEngine {
     /// conditions choose, and retry and timeout settings in range. The error points at the
     /// field: `/nodes/2/config/top_k`.
     public func check(_ workflow: Workflow) throws(InvalidField) {
+        guard Self.isName(workflow.id, upTo: 100) else {
+            throw InvalidField("/id", "a workflow id is 1 to 100 letters, digits, '_' or '-'")
+        }
+        guard !workflow.name.trimmingCharacters(in: .whitespaces).isEmpty, workflow.name.count <= 200 else {
+            throw InvalidField("/name", "a name is 1 to 200 characters, not only spaces")
+        }
         guard workflow.nodes.count <= Self.maximumNodes else {
             throw InvalidField("/nodes", "a workflow has at most \(Self.maximumNodes) nodes, this one \(workflow.nodes.count)")
         }
@@ -20,6 +27,8 @@ extension WorkflowEngine {
         }
         for (position, node) in workflow.nodes.enumerated() {
             let at = "/nodes/\(position)"
+            // Templates name nodes by id: `{{ nodes.<id>.… }}`.
+            guard Self.isName(node.id, upTo: 64) else { throw InvalidField(at + "/id", "a node id is 1 to 64 letters, digits, '_' or '-'") }
             guard let type = registry[node.type] else {
                 throw InvalidField(at + "/type", "no node type '\(node.type)'; known: \(registry.types.keys.sorted().joined(separator: ", "))")
             }
@@ -46,6 +55,10 @@ extension WorkflowEngine {
                 throw InvalidField("/edges/\(position)/branch", "condition '\(from.id)' has no branch '\(branch)'; it has: \(known.sorted().joined(separator: ", "))")
             }
         }
+    }
+
+    static func isName(_ text: String, upTo length: Int) -> Bool {
+        (1...length).contains(text.count) && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
     }
 
     static func pointer(for error: WorkflowError, in workflow: Workflow) -> String {

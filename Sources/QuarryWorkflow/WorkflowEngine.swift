@@ -60,6 +60,10 @@ public struct WorkflowEngine: Sendable {
     /// Stores a queued run of `workflow` and queues its `run_start`. With `id` (made from an
     /// idempotency key), a run already stored under it is returned instead (queued again while
     /// it has not started, in case the first call died between storing and queueing).
+    ///
+    /// When the queue cannot take `run_start`, the error is thrown (503 at the API) and nothing
+    /// is left waiting for a message that never comes: a run without an id is marked failed; one
+    /// with an id stays queued, for the caller's retry with the same key to queue it.
     public func start(_ workflow: Workflow, inputs: JSONValue, id: String? = nil) async throws -> Run {
         var run = Run(id: id ?? "run-" + UUID().uuidString.lowercased(), workflow: workflow, inputs: inputs, createdAt: now())
         if try await !runs.createRun(run) {
@@ -67,7 +71,15 @@ public struct WorkflowEngine: Sendable {
             guard stored.status == .queued else { return stored }
             run = stored
         }
-        try await queue.enqueue(Self.runStartJob(run))
+        do {
+            try await queue.enqueue(Self.runStartJob(run))
+        } catch {
+            if id == nil {
+                let time = now()
+                _ = try? await runs.modifyRun(run.id, tenant: run.tenant) { $0.abandon("the run could not be queued: \(error)", at: time) }
+            }
+            throw error
+        }
         return run
     }
 
@@ -85,10 +97,15 @@ public struct WorkflowEngine: Sendable {
     /// Cancels the run: nodes not begun never start, running ones stop within ``cancelPoll``.
     public func cancel(_ id: String, tenant: String) async throws -> Run {
         let time = now()
-        guard let run = try await runs.modifyRun(id, tenant: tenant, { run -> Run in run.cancel(at: time); return run }) else {
+        guard let (run, canceled) = try await runs.modifyRun(id, tenant: tenant, { run -> (Run, Bool) in
+            let canceled = run.cancel(at: time)
+            return (run, canceled)
+        }) else {
             throw NotFound("run", id: id)
         }
+        guard canceled else { throw RunStateConflict(reason: "run \(id) already ended \(run.status.rawValue)") }
         await log(run, node: nil, .info, "run canceled")
+        finished(run)
         return run
     }
 
@@ -98,17 +115,7 @@ public struct WorkflowEngine: Sendable {
     func runStart(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(RunStartPayload.self, from: job.payload)
         guard let stored = try await runs.run(message.run, tenant: message.tenant) else { return }  // deleted meanwhile
-        guard let workflow = try await workflows.workflow(stored.workflowId, version: stored.workflowVersion, tenant: stored.tenant) else {
-            let time = now()
-            if let failed = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run -> Run in
-                if run.status == .queued { run.status = .running }
-                _ = run.cancel(at: time)
-                run.status = .failed
-                run.error = "workflow \(stored.workflowId) version \(stored.workflowVersion) no longer exists"
-                return run
-            }) { finished(failed) }
-            return
-        }
+        guard let workflow = try await pinnedWorkflow(of: stored) else { return }
         let time = now()
         guard let (run, started) = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run in
             let started = run.start(workflow, at: time)
@@ -122,12 +129,27 @@ public struct WorkflowEngine: Sendable {
         try await send(run, workflow)
     }
 
+    /// The version the run pinned; when it is gone (the workflow was deleted), the run fails
+    /// rather than wait for ever, and nil.
+    func pinnedWorkflow(of run: Run) async throws -> Workflow? {
+        if let workflow = try await workflows.workflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) { return workflow }
+        let time = now()
+        let reason = "workflow \(run.workflowId) version \(run.workflowVersion) no longer exists"
+        if let (failed, abandoned) = try await runs.modifyRun(run.id, tenant: run.tenant, { run -> (Run, Bool) in
+            let abandoned = run.abandon(reason, at: time)
+            return (run, abandoned)
+        }), abandoned {
+            await log(failed, node: nil, .error, reason)
+            finished(failed)
+        }
+        return nil
+    }
+
     /// `run_node`: one attempt of one node.
     func runNode(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(NodePayload.self, from: job.payload)
-        guard let stored = try await runs.run(message.run, tenant: message.tenant),
-              let workflow = try await workflows.workflow(stored.workflowId, version: stored.workflowVersion, tenant: stored.tenant)
-        else { return }
+        guard let stored = try await runs.run(message.run, tenant: message.tenant) else { return }
+        guard let workflow = try await pinnedWorkflow(of: stored) else { return }
         let time = now()
         guard let (run, claimed) = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run in
             let claimed = run.claim(message.node, attempt: message.attempt, at: time)

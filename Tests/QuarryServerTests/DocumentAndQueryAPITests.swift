@@ -7,6 +7,7 @@ import QuarryEmbedding
 import QuarryEngine
 import QuarryHTTP
 import QuarryServer
+import QuarryWorkflow
 import QuarryTestSupport
 import Testing
 
@@ -38,6 +39,8 @@ struct DocumentAndQueryAPITests {
         let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: indexJobs.actors)
         return Engine(pipeline: pipeline, indexJobs: indexJobs, worker: worker,
                       dependencies: ServerDependencies.Engine(pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
+                                                              workflows: WorkflowEngine(workflows: store, runs: store, queue: queue,
+                                                                                        registry: NodeRegistry.standard(retriever: retriever)),
                                                               maximumUploadBytes: maximumUploadBytes))
     }
 

@@ -6,7 +6,7 @@ import QuarryCore
 enum Down {
     static func error(_ backend: String) -> BackendUnavailable { BackendUnavailable(backend: backend, reason: "test server stopped") }
 
-    struct Store: DocumentStore, IndexJobStore {
+    struct Store: DocumentStore, IndexJobStore, WorkflowStore, RunStore {
         var backend: BackendIdentity { BackendIdentity(kind: "test", target: "store") }
         func problem() async -> String? { "stopped" }
         func record(_ id: String, tenant: String) async throws -> DocumentRecord? { throw error("mongodb") }
@@ -28,6 +28,18 @@ enum Down {
         func updateIndexJobItems(_ job: IndexJob) async throws { throw error("mongodb") }
         func indexJobCanceled(_ id: String, tenant: String) async throws -> Bool { throw error("mongodb") }
         func cancelIndexJob(_ id: String, tenant: String, at date: Date) async throws -> Bool { throw error("mongodb") }
+        func createWorkflow(_ workflow: Workflow) async throws -> Bool { throw error("mongodb") }
+        func updateWorkflow(_ workflow: Workflow) async throws -> Bool { throw error("mongodb") }
+        func workflow(_ id: String, version: Int?, tenant: String) async throws -> Workflow? { throw error("mongodb") }
+        func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] { throw error("mongodb") }
+        func scheduledWorkflows() async throws -> [Workflow] { throw error("mongodb") }
+        func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool { throw error("mongodb") }
+        func createRun(_ run: Run) async throws -> Bool { throw error("mongodb") }
+        func run(_ id: String, tenant: String) async throws -> Run? { throw error("mongodb") }
+        func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] { throw error("mongodb") }
+        func updateRun(_ run: Run) async throws -> Bool { throw error("mongodb") }
+        func appendRunLog(_ entry: RunLog) async throws { throw error("mongodb") }
+        func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] { throw error("mongodb") }
     }
 
     struct Index: VectorIndex {

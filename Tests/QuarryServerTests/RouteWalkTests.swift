@@ -5,6 +5,7 @@ import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
 import QuarryServer
+import QuarryWorkflow
 import QuarryTestSupport
 import Testing
 
@@ -21,15 +22,17 @@ struct RouteWalkTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
         let sqlite = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let store: any DocumentStore & IndexJobStore = down.contains(.store) ? Down.Store() : sqlite
+        let store: any DocumentStore & IndexJobStore & WorkflowStore & RunStore = down.contains(.store) ? Down.Store() : sqlite
         let index: any VectorIndex = down.contains(.index) ? Down.Index() : try EmbeddedVectorIndex(database: database)
         let queue: any JobQueue = down.contains(.queue) ? Down.Queue() : try SQLiteJobQueue(database: database)
         let embedder: any Embedder = down.contains(.embedder) ? Down.Embedder() : DocumentAndQueryAPITests.embedder
         let indexer = ChunkIndexer(chunker: Chunker(counter: DocumentAndQueryAPITests.embedder.tokenizer), embedder: embedder, index: index)
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: FixedPage())
+        let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
+        let workflows = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: NodeRegistry.standard(retriever: retriever))
         let engine = ServerDependencies.Engine(
             pipeline: pipeline, indexJobs: IndexJobs(store: store, pipeline: pipeline, root: nil, maximumBytes: 1_000_000),
-            retriever: Retriever(store: store, index: index, embedder: embedder, generation: { index.generation }), maximumUploadBytes: 1_000_000
+            retriever: retriever, workflows: workflows, maximumUploadBytes: 1_000_000
         )
         let checks: [any ReadinessCheck] = [
             BackendReadiness(name: "document_store", probe: store), BackendReadiness(name: "vector_store", probe: index),
@@ -72,7 +75,22 @@ struct RouteWalkTests {
         Call(route: "POST /api/v1/index-jobs/{id}/cancel", uri: "/api/v1/index-jobs/no-such-job/cancel"),
         Call(route: "POST /api/v1/rag/query", uri: "/api/v1/rag/query", body: #"{"query": "when is high water?"}"#, contentType: "application/json"),
         Call(route: "POST /v1/embeddings", uri: "/v1/embeddings", body: #"{"input": "high water"}"#, contentType: "application/json"),
+        Call(route: "GET /api/v1/node-types", uri: "/api/v1/node-types", usesBackends: false),
+        Call(route: "POST /api/v1/workflows", uri: "/api/v1/workflows", body: workflow, contentType: "application/json"),
+        Call(route: "GET /api/v1/workflows", uri: "/api/v1/workflows"),
+        Call(route: "GET /api/v1/workflows/{id}", uri: "/api/v1/workflows/walk"),
+        Call(route: "PUT /api/v1/workflows/{id}", uri: "/api/v1/workflows/walk", body: workflow, contentType: "application/json"),
+        Call(route: "GET /api/v1/workflows/{id}/versions", uri: "/api/v1/workflows/walk/versions"),
+        Call(route: "GET /api/v1/workflows/{id}/versions/{version}", uri: "/api/v1/workflows/walk/versions/1"),
+        Call(route: "POST /api/v1/workflows/{id}/run", uri: "/api/v1/workflows/walk/run", body: #"{"inputs": {"q": "tides"}}"#, contentType: "application/json"),
+        Call(route: "GET /api/v1/runs", uri: "/api/v1/runs?workflow_id=walk&status=queued"),
+        Call(route: "GET /api/v1/runs/{id}", uri: "/api/v1/runs/no-such-run"),
+        Call(route: "GET /api/v1/runs/{id}/logs", uri: "/api/v1/runs/no-such-run/logs?limit=10"),
+        Call(route: "POST /api/v1/runs/{id}/cancel", uri: "/api/v1/runs/no-such-run/cancel"),
+        Call(route: "DELETE /api/v1/workflows/{id}", uri: "/api/v1/workflows/walk"),
     ]
+
+    static let workflow = #"{"id": "walk", "name": "walk", "nodes": [{"id": "start", "type": "trigger", "config": {}}, {"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.q }}"}}], "edges": [{"from": "start", "to": "ask"}]}"#
 
     @Test("the walk calls every documented route")
     func coversEveryRoute() async throws {

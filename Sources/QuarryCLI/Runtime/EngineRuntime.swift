@@ -51,8 +51,7 @@ struct EngineRuntime: Sendable {
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
-            let nodeTypes = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever)])
-            let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue, registry: nodeTypes)
+            let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue, registry: .standard(retriever: retriever))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                  workflows: workflows)
         } catch let error as ConfigurationError {

@@ -24,7 +24,7 @@ struct ServerRuntime {
         let metrics = Observability.bootstrapMetrics()
         let checks = engine.readinessChecks
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
-                                            maximumUploadBytes: settings.maxUploadBytes)
+                                            workflows: engine.workflows, maximumUploadBytes: settings.maxUploadBytes)
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)

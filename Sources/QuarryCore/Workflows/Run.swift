@@ -198,6 +198,15 @@ extension Run {
         return true
     }
 
+    /// The run cannot go on for a reason outside its nodes (its `run_start` could not be queued,
+    /// its workflow version is gone): it fails with `reason`, and no node runs.
+    @discardableResult
+    public mutating func abandon(_ reason: String, at date: Date = Date()) -> Bool {
+        guard !status.isFinished else { return false }
+        finish(.failed, error: reason, at: date)
+        return true
+    }
+
     /// The dispatches now known to be on the queue leave the outbox.
     public mutating func sent(_ dispatches: [Dispatch]) {
         outbox.removeAll { dispatches.contains($0) }

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import QuarryCore
 import QuarryEngine
+import QuarryWorkflow
 
 /// The one place where errors become HTTP answers. Routes throw domain errors (the core's, the
 /// engine's) and the server's own (``RequestError``, ``APIError`` for authentication); every
@@ -25,6 +26,9 @@ enum ErrorMap {
         case let error as DocumentFetchError: apiError(error)
         case let error as IndexJobs.Refusal: apiError(error)
         case let error as IndexJobs.AlreadyCompleted: APIError(.conflict, code: "already_completed", message: error.description)
+        case let error as WorkflowExists: APIError(.conflict, code: "already_exists", message: error.description, field: "/id")
+        case let error as VersionConflict: APIError(.conflict, code: "version_conflict", message: error.description, field: "/version")
+        case let error as RunStateConflict: APIError(.conflict, code: "run_state_conflict", message: error.description)
         case let error as HTTPError:
             APIError(error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         case let error as any HTTPResponseError:

@@ -382,6 +382,189 @@ enum OpenAPISpec {
         },
         "additionalProperties": false,
         "required": ["object", "model", "data", "usage"]
+      },
+      "WorkflowNode": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "templates name the node by it: {{ nodes.<id>.… }}"},
+          "type": {"type": "string", "description": "a node type of GET /api/v1/node-types"},
+          "config": {"type": "object", "description": "checked against the type's config_schema; strings may hold {{ templates }}, checked once filled"},
+          "retry": {
+            "type": "object",
+            "properties": {
+              "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "attempts in all, the first included"},
+              "backoff_seconds": {"type": "number", "minimum": 0, "maximum": 86400, "description": "wait before the second attempt, doubling after each (default 1)"},
+              "max_backoff_seconds": {"type": "number", "minimum": 0, "maximum": 86400, "description": "the longest wait (default 300)"}
+            },
+            "additionalProperties": false,
+            "required": ["max_attempts"]
+          },
+          "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+          "continue_on_error": {"type": "boolean", "description": "a failure (retries spent) does not fail the run"},
+          "join": {"type": "string", "enum": ["all", "any", "all_settled"], "description": "how the node waits for several predecessors (default all)"}
+        },
+        "additionalProperties": false,
+        "required": ["id", "type", "config"]
+      },
+      "WorkflowEdge": {
+        "type": "object",
+        "properties": {
+          "from": {"type": "string"},
+          "to": {"type": "string"},
+          "branch": {"type": "string", "description": "only out of a condition: the edge is taken when the condition chose this branch"}
+        },
+        "additionalProperties": false,
+        "required": ["from", "to"]
+      },
+      "WorkflowRequest": {
+        "type": "object",
+        "description": "A workflow to create (POST) or a new version (PUT). An exported Workflow body is accepted as it is: version, created_at and updated_at are then read-only, except that version in a PUT body must be the current version (409 version_conflict otherwise).",
+        "properties": {
+          "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$", "description": "chosen by the server when left out (POST); the path's id (PUT)"},
+          "name": {"type": "string", "minLength": 1, "maxLength": 200},
+          "nodes": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"$ref": "#/components/schemas/WorkflowNode"}},
+          "edges": {"type": "array", "items": {"$ref": "#/components/schemas/WorkflowEdge"}},
+          "schedule": {"type": ["string", "null"], "description": "a cron expression (UTC) for the scheduler; null: runs only when asked"},
+          "version": {"type": "integer"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "updated_at": {"type": "string", "format": "date-time"}
+        },
+        "additionalProperties": false,
+        "required": ["name", "nodes"]
+      },
+      "Workflow": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"},
+          "name": {"type": "string"},
+          "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/WorkflowNode"}},
+          "edges": {"type": "array", "items": {"$ref": "#/components/schemas/WorkflowEdge"}},
+          "schedule": {"type": ["string", "null"]},
+          "version": {"type": "integer", "description": "1 when created, one more with every change"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "updated_at": {"type": "string", "format": "date-time"}
+        },
+        "additionalProperties": false,
+        "required": ["id", "name", "nodes", "edges", "schedule", "version", "created_at", "updated_at"]
+      },
+      "WorkflowList": {
+        "type": "object",
+        "properties": {
+          "workflows": {"type": "array", "items": {"$ref": "#/components/schemas/Workflow"}},
+          "limit": {"type": "integer"},
+          "offset": {"type": "integer"}
+        },
+        "additionalProperties": false,
+        "required": ["workflows", "limit", "offset"]
+      },
+      "WorkflowVersionList": {
+        "type": "object",
+        "properties": {
+          "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Workflow"}, "description": "newest first"},
+          "limit": {"type": "integer"},
+          "offset": {"type": "integer"}
+        },
+        "additionalProperties": false,
+        "required": ["versions", "limit", "offset"]
+      },
+      "RunRequest": {
+        "type": "object",
+        "properties": {"inputs": {"type": "object", "description": "the trigger's output: {{ trigger.… }} in templates"}},
+        "additionalProperties": false
+      },
+      "NodeState": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"},
+          "type": {"type": "string"},
+          "status": {"type": "string", "enum": ["waiting", "queued", "running", "succeeded", "failed", "skipped", "canceled"]},
+          "attempt": {"type": "integer", "description": "the attempt queued or running now, or the last; 0 before the node was queued"},
+          "started_at": {"type": "string", "format": "date-time"},
+          "finished_at": {"type": "string", "format": "date-time"},
+          "duration_ms": {"type": "number", "description": "from the first attempt's start to the end"},
+          "error": {"type": "string"},
+          "output": {"description": "what the node produced (its type's output_schema)"},
+          "branch": {"type": "string", "description": "the branch a condition chose"}
+        },
+        "additionalProperties": false,
+        "required": ["id", "status", "attempt"]
+      },
+      "Run": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"},
+          "workflow_id": {"type": "string"},
+          "workflow_version": {"type": "integer", "description": "the version the run pinned when it started"},
+          "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]},
+          "error": {"type": "string"},
+          "inputs": {"type": "object", "description": "left out of lists"},
+          "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/NodeState"}, "description": "in the workflow's order; left out of lists"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "scheduled_for": {"type": "string", "format": "date-time"},
+          "started_at": {"type": "string", "format": "date-time"},
+          "finished_at": {"type": "string", "format": "date-time"},
+          "duration_ms": {"type": "number"},
+          "status_url": {"type": "string"},
+          "logs_url": {"type": "string"}
+        },
+        "additionalProperties": false,
+        "required": ["id", "workflow_id", "workflow_version", "status", "created_at", "status_url", "logs_url"]
+      },
+      "RunList": {
+        "type": "object",
+        "properties": {
+          "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+          "limit": {"type": "integer"},
+          "offset": {"type": "integer"}
+        },
+        "additionalProperties": false,
+        "required": ["runs", "limit", "offset"]
+      },
+      "RunLogList": {
+        "type": "object",
+        "properties": {
+          "logs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {"type": "string", "description": "the cursor: ?after=<id> reads on from this line"},
+                "node": {"type": "string"},
+                "time": {"type": "string", "format": "date-time"},
+                "level": {"type": "string", "enum": ["debug", "info", "warning", "error"]},
+                "message": {"type": "string"},
+                "data": {}
+              },
+              "additionalProperties": false,
+              "required": ["id", "time", "level", "message"]
+            }
+          },
+          "next_after": {"type": "string", "description": "the after of the next page (absent before the first line)"}
+        },
+        "additionalProperties": false,
+        "required": ["logs"]
+      },
+      "NodeTypeList": {
+        "type": "object",
+        "properties": {
+          "node_types": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {"type": "string"},
+                "queue": {"type": "string"},
+                "summary": {"type": "string"},
+                "config_schema": {"type": "object"},
+                "output_schema": {"type": "object"}
+              },
+              "additionalProperties": false,
+              "required": ["name", "queue", "summary", "config_schema", "output_schema"]
+            }
+          }
+        },
+        "additionalProperties": false,
+        "required": ["node_types"]
       }
     },
     "responses": {
@@ -669,6 +852,116 @@ enum OpenAPISpec {
           "413": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
+      }
+    },
+    "/api/v1/workflows": {
+      "post": {
+        "summary": "Create a workflow (editor), or import an exported one",
+        "description": "422 points at the node and field: a cycle, an unknown node type, a config that breaks its type's schema, a branch out of a non-condition; 409 already_exists.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkflowRequest"}}}},
+        "responses": {
+          "201": {"description": "created, version 1", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workflow"}}}, "headers": {"Location": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      },
+      "get": {
+        "summary": "List workflows (current versions), newest first",
+        "parameters": [
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+        ],
+        "responses": {"200": {"description": "a page of workflows", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkflowList"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/workflows/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "A workflow's current version: also its export, which POST takes back as it is",
+        "responses": {"200": {"description": "the workflow", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workflow"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      },
+      "put": {
+        "summary": "Save a new version (editor); runs keep the version they started on",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkflowRequest"}}}},
+        "responses": {"200": {"description": "the new version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workflow"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      },
+      "delete": {
+        "summary": "Delete a workflow and its versions (editor); its runs stay readable",
+        "responses": {"204": {"description": "deleted"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/workflows/{id}/versions": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "Every version of a workflow, newest first",
+        "parameters": [
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+        ],
+        "responses": {"200": {"description": "a page of versions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkflowVersionList"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/workflows/{id}/versions/{version}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+      "get": {
+        "summary": "One version of a workflow",
+        "responses": {"200": {"description": "the version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workflow"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/workflows/{id}/run": {
+      "parameters": [
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "minLength": 1, "maxLength": 200}, "description": "the same key starts one run: later calls answer with it"}
+      ],
+      "post": {
+        "summary": "Start a run of the current version (editor); follow it at the Location",
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunRequest"}}}},
+        "responses": {
+          "202": {"description": "queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}, "headers": {"Location": {"schema": {"type": "string"}, "description": "the status URL"}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/api/v1/node-types": {
+      "get": {
+        "summary": "The node types: name, queue, and JSON Schemas of config and output",
+        "responses": {"200": {"description": "every node type", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NodeTypeList"}}}}, "401": {"$ref": "#/components/responses/Error"}}
+      }
+    },
+    "/api/v1/runs": {
+      "get": {
+        "summary": "List runs, newest first, by workflow and status",
+        "parameters": [
+          {"name": "workflow_id", "in": "query", "schema": {"type": "string"}},
+          {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+        ],
+        "responses": {"200": {"description": "a page of runs (without nodes and inputs)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunList"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/runs/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "A run: status, and each node's state, attempt, timings, error and output",
+        "responses": {"200": {"description": "the run", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/runs/{id}/logs": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "A run's log, oldest first, paged by cursor",
+        "parameters": [
+          {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "the id of the last line read"},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+        ],
+        "responses": {"200": {"description": "log lines", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunLogList"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/runs/{id}/cancel": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {
+        "summary": "Cancel a run (editor): nodes not begun never start, running ones stop within a second",
+        "responses": {"200": {"description": "canceled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       }
     }
   }

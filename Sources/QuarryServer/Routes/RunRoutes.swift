@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import QuarryCore
+import QuarryWorkflow
+
+/// `/api/v1/runs`: list (by workflow and status), follow one (each node's state, attempts,
+/// timings and output), page through its log, cancel it. Viewers read, editors cancel.
+struct RunRoutes {
+    let engine: WorkflowEngine
+
+    func register(on api: RouterGroup<QuarryRequestContext>) {
+        api.get("/runs") { request, context in
+            let principal = try context.require(.viewer)
+            let page = try Paging(request, defaultLimit: 20, maximumLimit: 100)
+            let parameters = request.uri.queryParameters
+            var status: Run.Status?
+            if let text = parameters.get("status") {
+                guard let known = Run.Status(rawValue: text) else {
+                    throw RequestError.malformed("query parameter status must be one of \(Run.Status.allCases.map(\.rawValue).joined(separator: ", "))",
+                                                 field: "status")
+                }
+                status = known
+            }
+            let runs = try await engine.runs(tenant: principal.tenant, workflow: parameters.get("workflow_id"), status: status,
+                                             limit: page.limit, offset: page.offset)
+            return RunList(runs: runs.map { RunBody($0, workflow: nil, detailed: false) }, limit: page.limit, offset: page.offset)
+        }
+
+        api.get("/runs/{id}") { _, context in
+            let principal = try context.require(.viewer)
+            let run = try await engine.run(context.parameters.get("id") ?? "", tenant: principal.tenant)
+            let workflow = try? await engine.workflow(run.workflowId, version: run.workflowVersion, tenant: principal.tenant)
+            return RunBody(run, workflow: workflow)
+        }
+
+        api.get("/runs/{id}/logs") { request, context in
+            let principal = try context.require(.viewer)
+            let limit = try Paging.integer(request, "limit", default: 100, in: 1...1000)
+            let after = request.uri.queryParameters.get("after")
+            let lines = try await engine.logs(of: context.parameters.get("id") ?? "", tenant: principal.tenant, after: after, limit: limit)
+            return RunLogList(logs: lines.map(RunLogBody.init), nextAfter: lines.last?.id ?? after)
+        }
+
+        api.post("/runs/{id}/cancel") { _, context in
+            let principal = try context.require(.editor)
+            let run = try await engine.cancel(context.parameters.get("id") ?? "", tenant: principal.tenant)
+            return RunBody(run, workflow: try? await engine.workflow(run.workflowId, version: run.workflowVersion, tenant: principal.tenant))
+        }
+    }
+}
