@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import QuarryCore
 import QuarryEngine
+import QuarryHTTP
 import QuarryServer
 import QuarryTestSupport
 import QuarryWorkflow
@@ -72,7 +73,10 @@ struct WorkflowAPITests {
                 #expect(response.status == .created, "\(String(buffer: response.body))")
                 let copy = try DocumentAndQueryAPITests.json(response.body)
                 let original = try #require(try JSONSerialization.jsonObject(with: Data(exported.utf8)) as? [String: Any])
-                #expect(NSDictionary(dictionary: ["n": copy["nodes"]!, "e": copy["edges"]!]).isEqual(to: ["n": original["nodes"]!, "e": original["edges"]!]))
+                func graph(_ body: [String: Any]) throws -> Data {
+                    try JSONSerialization.data(withJSONObject: [body["nodes"] ?? [], body["edges"] ?? []], options: .sortedKeys)
+                }
+                #expect(try graph(copy) == graph(original), "the same nodes and edges")
             }
             let renamed = Self.workflow.replacingOccurrences(of: #""name": "Tides""#, with: #""name": "Tides v2", "version": 1"#)
             try await client.execute(uri: "/api/v1/workflows/tides", method: .put, headers: headers, body: Self.json(renamed)) { (response) throws in
@@ -246,6 +250,43 @@ struct WorkflowAPITests {
                 let body = try DocumentAndQueryAPITests.json(response.body)
                 #expect(body["status"] as? String == "canceled")
                 #expect((body["nodes"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "canceled" } == true, "run_start found it canceled")
+            }
+        }
+    }
+}
+
+extension WorkflowAPITests {
+    @Test("the log as a live stream: every line as an event with its id, then end with the status; Last-Event-ID reads on")
+    func logStream() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let setup = try Self.setup()
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            _ = try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(Self.workflow))
+            let started = try await client.execute(uri: "/api/v1/workflows/tides/run", method: .post, headers: headers,
+                                                   body: Self.json(#"{"inputs": {"name": "Ada", "n": 4}}"#))
+            let runID = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
+            try await setup.drain()
+            var stream = headers
+            stream[.accept] = "text/event-stream"
+            let response = try await client.execute(uri: "/api/v1/runs/\(runID)/logs", method: .get, headers: stream)
+            #expect(response.status == .ok && response.headers[.contentType] == "text/event-stream")
+            var reader = ServerSentEventReader()
+            let events = reader.feed(Data(buffer: response.body))
+            // n = 4 takes the `default` branch, whose node names a missing output: the run fails there.
+            #expect(events.last?.name == "end" && events.last?.data == #"{"status":"failed"}"#)
+            let lines = events.filter { $0.name == "log" }
+            #expect(lines.count == 9, "run started, and two lines for each of the four nodes that ran: \(events.map(\.data))")
+            #expect(lines.last?.data.contains("template {{ nodes.missing.value }}") == true)
+            let third = try #require(try JSONSerialization.jsonObject(with: Data(lines[2].data.utf8)) as? [String: Any])
+            var resume = stream
+            resume[HTTPField.Name("Last-Event-ID")!] = try #require(third["id"] as? String)
+            let rest = try await client.execute(uri: "/api/v1/runs/\(runID)/logs", method: .get, headers: resume)
+            var again = ServerSentEventReader()
+            #expect(again.feed(Data(buffer: rest.body)).filter { $0.name == "log" }.map(\.data) == lines.dropFirst(3).map(\.data))
+            try await client.execute(uri: "/api/v1/runs/nope/logs", method: .get, headers: stream) { (response) throws in
+                #expect(response.status == .notFound, "an unknown run is a 404 before any stream opens")
             }
         }
     }

@@ -949,12 +949,16 @@ enum OpenAPISpec {
     "/api/v1/runs/{id}/logs": {
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "get": {
-        "summary": "A run's log, oldest first, paged by cursor",
+        "summary": "A run's log, oldest first, paged by cursor; with Accept: text/event-stream, followed live",
+        "description": "The stream sends each line as an event log (SSE id: the line's id; a reconnect's Last-Event-ID reads on after it), then end {status} once the run has ended, or error (the Error body).",
         "parameters": [
           {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "the id of the last line read"},
           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
         ],
-        "responses": {"200": {"description": "log lines", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunLogList"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+        "responses": {"200": {"description": "log lines", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunLogList"}},
+          "text/event-stream": {"schema": {"type": "object", "required": ["event", "data"], "properties": {
+            "event": {"type": "string", "enum": ["log", "end", "error"]}, "id": {"type": "string"},
+            "data": {"type": "string", "description": "JSON: log, one line as in RunLogList; end {status}; error, the Error body"}}}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       }
     },
     "/api/v1/runs/{id}/cancel": {

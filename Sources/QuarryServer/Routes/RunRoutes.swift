@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import QuarryCore
 import QuarryWorkflow
@@ -36,9 +37,13 @@ struct RunRoutes {
         api.get("/runs/{id}/logs") { request, context in
             let principal = try context.require(.viewer)
             let limit = try Paging.integer(request, "limit", default: 100, in: 1...1000)
-            let after = request.uri.queryParameters.get("after")
+            let after = request.uri.queryParameters.get("after") ?? request.headers[HTTPField.Name("Last-Event-ID")!]
+            if request.headers[.accept]?.contains("text/event-stream") == true {
+                let run = try await engine.run(context.parameters.get("id") ?? "", tenant: principal.tenant)  // 404 before the stream opens
+                return RunLogStream.response(engine: engine, run: run.id, tenant: principal.tenant, after: after, logger: context.logger)
+            }
             let lines = try await engine.logs(of: context.parameters.get("id") ?? "", tenant: principal.tenant, after: after, limit: limit)
-            return RunLogList(logs: lines.map(RunLogBody.init), nextAfter: lines.last?.id ?? after)
+            return try await RunLogList(logs: lines.map(RunLogBody.init), nextAfter: lines.last?.id ?? after).response(from: request, context: context)
         }
 
         api.post("/runs/{id}/cancel") { _, context in

@@ -1,0 +1,58 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import QuarryCore
+import QuarryWorkflow
+
+/// `GET /api/v1/runs/{id}/logs` with `Accept: text/event-stream`: the run's log as it is written.
+/// Events: `log` (one line, as in the JSON list; its `id` is the SSE event id, so a client that
+/// reconnects sends it back as `Last-Event-ID` and reads on from there), then `end`
+/// (`{"status": …}`) once the run has ended and every line is sent; or `error` (the Error body).
+enum RunLogStream {
+    /// How often the store is read for new lines while the run goes on.
+    static let poll: Duration = .milliseconds(250)
+
+    static func response(engine: WorkflowEngine, run id: String, tenant: String, after start: String?, logger: Logger) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"  // nginx would buffer the stream otherwise
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var after = start
+            do {
+                while true {
+                    let lines = try await engine.logs(of: id, tenant: tenant, after: after, limit: 200)
+                    for line in lines {
+                        try await writer.write(ByteBuffer(bytes: frame("log", RunLogBody(line), id: line.id)))
+                        after = line.id
+                    }
+                    if lines.count == 200 { continue }
+                    // Ended and read to the end: the lines the ending wrote are in before the status.
+                    let run = try await engine.run(id, tenant: tenant)
+                    if run.status.isFinished {
+                        let rest = try await engine.logs(of: id, tenant: tenant, after: after, limit: 1000)
+                        for line in rest { try await writer.write(ByteBuffer(bytes: frame("log", RunLogBody(line), id: line.id))) }
+                        struct End: Encodable { let status: Run.Status }
+                        try await writer.write(ByteBuffer(bytes: frame("end", End(status: run.status), id: nil)))
+                        break
+                    }
+                    try await Task.sleep(for: poll)
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                try await writer.write(ByteBuffer(bytes: frame("error", ErrorMap.apiError(for: error, logger: logger).body, id: nil)))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func frame(_ name: String, _ value: some Encodable, id: String?) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        let json = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Data(((id.map { "id: \($0)\n" } ?? "") + "event: \(name)\ndata: ").utf8) + json + Data("\n\n".utf8)
+    }
+}
