@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "QuarryContractTests",
             dependencies: [
-                "QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryMongo", "QuarryQdrant", "QuarryRedis", "QuarryWorkflow", "QuarryTestSupport",
+                "QuarryCore", "QuarryEmbedded", "QuarryEngine", "QuarryHTTP", "QuarryMongo", "QuarryQdrant", "QuarryRedis", "QuarryWorkflow", "QuarryTestSupport",
             ],
             swiftSettings: strict
         ),

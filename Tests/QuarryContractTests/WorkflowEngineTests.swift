@@ -2,6 +2,7 @@ import Foundation
 import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
+import QuarryHTTP
 import QuarryMongo
 import QuarryRedis
 import QuarryTestSupport
@@ -115,7 +116,8 @@ struct WorkflowEngineTests {
             queue = open()
             otherWorker = open
         }
-        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), Probe(effects: effects)])
+        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), Probe(effects: effects),
+                                     HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100))
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
     }
@@ -245,6 +247,42 @@ struct WorkflowEngineTests {
         let done = await setup.finished(run)
         #expect(done.status == .succeeded, "\(done)")
         #expect(setup.effects.count(run.id, "left") == 1 && setup.effects.count(run.id, "join") == 1)
+    }
+}
+
+extension WorkflowEngineTests {
+    @Test("http_request: JSON body and the same Idempotency-Key on every attempt; 503 retried, 404 not; a private address refused unless allowed",
+          arguments: Deployment.allCases)
+    func httpRequest(deployment: Deployment) async throws {
+        let recorder = try EffectRecorder()
+        defer { recorder.stop() }
+        let setup = try Self.setup(deployment)
+        let workflow = Workflow(id: "hook", tenant: "acme", name: "hook", nodes: [
+            .init(id: "start", type: "trigger"),
+            .init(id: "post", type: "http_request",
+                  config: ["url": .string(recorder.url + "/fail/2/hook"), "json": .object(["city": .string("{{ trigger.city }}")]),
+                           "headers": .object(["X-Quarry-Test": .string("yes")])],
+                  retry: .init(maxAttempts: 3, backoffSeconds: 0.1, maxBackoffSeconds: 0.2)),
+            .init(id: "missing", type: "http_request", config: ["url": .string(recorder.url + "/status/404/nothing"), "method": .string("GET")],
+                  retry: .init(maxAttempts: 5, backoffSeconds: 0.1), continueOnError: true),
+        ], edges: [.init(from: "start", to: "post"), .init(from: "start", to: "missing")])
+        try setup.engine.check(workflow)
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = await setup.finished(try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest")])))
+        #expect(run.status == .succeeded, "\(run)")
+        #expect(run.nodes["post"]?.attempt == 3)
+        #expect(run.nodes["post"]?.output?.objectValue?["body"]?.objectValue?["seen"] == .int(3))
+        #expect(run.nodes["missing"]?.status == .failed && run.nodes["missing"]?.attempt == 1, "a 404 is not retried")
+        #expect(run.nodes["missing"]?.error?.contains("answered 404") == true)
+        let effects = try recorder.effects()
+        #expect(effects.keys["\(run.id):post"] == 3, "one key for every attempt")
+        let sent = try #require(effects.requests.first { $0.key == "\(run.id):post" })
+        #expect(sent.method == "POST" && sent.body == #"{"city":"Brest"}"# && sent.contentType == "application/json")
+
+        let guarded = HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: false)))
+        let context = NodeContext(run: run, node: workflow.nodes[1], attempt: 1, config: ["url": .string(recorder.url + "/x")]) { _, _, _ in }
+        await #expect(throws: PermanentNodeError.self) { try await guarded.execute(context) }
+        #expect(try recorder.effects().requests.count == effects.requests.count, "nothing was sent")
     }
 }
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
+import QuarryHTTP
 import QuarryServer
 import QuarryWorkflow
 import QuarryTestSupport
@@ -29,7 +30,7 @@ struct RouteWalkTests {
         let indexer = ChunkIndexer(chunker: Chunker(counter: DocumentAndQueryAPITests.embedder.tokenizer), embedder: embedder, index: index)
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: FixedPage())
         let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
-        let workflows = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: NodeRegistry.standard(retriever: retriever))
+        let workflows = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: NodeRegistry.standard(retriever: retriever, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true))))
         let engine = ServerDependencies.Engine(
             pipeline: pipeline, indexJobs: IndexJobs(store: store, pipeline: pipeline, root: nil, maximumBytes: 1_000_000),
             retriever: retriever, workflows: workflows, maximumUploadBytes: 1_000_000

@@ -51,7 +51,9 @@ struct EngineRuntime: Sendable {
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
-            let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue, registry: .standard(retriever: retriever))
+            let outbound = GuardedHTTP(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs))
+            let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
+                                           registry: .standard(retriever: retriever, http: outbound))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                  workflows: workflows)
         } catch let error as ConfigurationError {

@@ -5,10 +5,11 @@ import QuarryWorkflow
 /// Which actors run on which queue (Docs/QUEUES.md): the one table `serve`, `worker` and `index`
 /// build their workers from. `ingest`: the ingest pipeline's and index jobs' actors (and, with
 /// workflows' ingest nodes, theirs); `default`: `run_start` and the light nodes (trigger,
-/// transform, condition); `ai`: `rag_query` nodes.
+/// transform, condition); `ai`: `rag_query` nodes; `actions`: `http_request` nodes (and the
+/// connectors to come).
 enum QueueActors {
     /// The queues that have actors.
-    static let queues = [IngestPipeline.queueName, WorkflowEngine.runStartQueue, "ai"]
+    static let queues = [IngestPipeline.queueName, WorkflowEngine.runStartQueue, "ai", "actions"]
 
     /// Each queue's actors, by name.
     static func table(_ runtime: EngineRuntime) -> [String: [String: JobWorker.Actor]] {

@@ -1,0 +1,33 @@
+import Foundation
+import QuarryCore
+
+/// ``OutboundHTTP`` on libcurl: the URL is checked by ``URLGuard`` (private and loopback
+/// addresses refused unless allowed) and fetched from the address checked, so a name cannot
+/// resolve elsewhere between check and connect; no redirect followed, nothing retried here.
+public struct GuardedHTTP: OutboundHTTP {
+    let urlGuard: URLGuard
+    let client: HTTPClient
+
+    public init(urlGuard: URLGuard, client: HTTPClient = HTTPClient(retries: 0)) {
+        self.urlGuard = urlGuard
+        self.client = client
+    }
+
+    public func send(_ request: OutboundRequest) async throws(OutboundHTTPError) -> OutboundResponse {
+        let target: URLGuard.Target
+        do { target = try urlGuard.check(request.url) } catch { throw .refused(error.description) }
+        let address = target.address.contains(":") ? "[\(target.address)]" : target.address
+        let outgoing = HTTPRequest(method: request.method, url: target.url.absoluteString, headers: request.headers, body: request.body,
+                                   timeout: request.timeout, resolve: ["\(target.host):\(target.port):\(address)"], maximumBytes: request.maximumBytes)
+        do {
+            let response = try await client.send(outgoing)
+            return OutboundResponse(status: response.status, contentType: response.contentType, body: response.body)
+        } catch {
+            switch error {
+            case .unreachable(_, let reason): throw .unreachable(reason)
+            case .status(_, let code, let body): return OutboundResponse(status: code, contentType: nil, body: Data(body.utf8))
+            case .tooLarge(_, let limit): throw .tooLarge(limit: limit)
+            }
+        }
+    }
+}

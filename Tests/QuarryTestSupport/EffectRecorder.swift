@@ -1,0 +1,40 @@
+import Foundation
+
+/// A local HTTP endpoint (scripts/testservers/effect_recorder.py) that records what workflow
+/// nodes send it, by idempotency key: how tests see a side effect happen once, or not at all.
+public final class EffectRecorder: @unchecked Sendable {
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
+    private var service: ServiceProcess?
+
+    public init() throws {
+        port = try freePort()
+        let url = url
+        service = try ServiceProcess(Venv.python, [repositoryRoot.path + "/scripts/testservers/effect_recorder.py", "--port", String(port)]) {
+            answersOK(url + "/healthz")
+        }
+    }
+
+    public struct Request: Decodable, Sendable {
+        public let method: String
+        public let path: String
+        public let key: String?
+        public let body: String
+        public let contentType: String?
+
+        enum CodingKeys: String, CodingKey { case method, path, key, body, contentType = "content_type" }
+    }
+
+    public struct Effects: Decodable, Sendable {
+        public let requests: [Request]
+        /// Requests per idempotency key.
+        public let keys: [String: Int]
+    }
+
+    public func effects() throws -> Effects {
+        let text = try run("/usr/bin/curl", ["-sS", "-m", "5", url + "/_effects"])
+        return try JSONDecoder().decode(Effects.self, from: Data(text.utf8))
+    }
+
+    public func stop() { service?.stop() }
+}
