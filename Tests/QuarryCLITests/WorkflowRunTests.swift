@@ -1,0 +1,115 @@
+import Foundation
+import QuarryTestSupport
+import Testing
+
+/// The six steps of a workflow run, over HTTP as a user makes them, on the release binary: on the
+/// embedded defaults (`quarry serve` alone) and on the production topology (`quarry serve` and two
+/// `quarry worker` processes on Redis, MongoDB and Qdrant); then the crash suite.
+@Suite("workflow runs end to end", .serialized)
+struct WorkflowRunEndToEndTests {
+    /// trigger → ask the documents → post the answer and its first citation to `hook`.
+    static func askAndPost(hook: String) -> String {
+        #"""
+        {"id": "ask-and-post", "name": "Ask and post", "nodes": [
+          {"id": "start", "type": "trigger", "config": {}},
+          {"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.question }}", "top_k": 3}},
+          {"id": "post", "type": "http_request", "retry": {"max_attempts": 3, "backoff_seconds": 0.2},
+           "config": {"url": "\#(hook)", "json": {"answer": "{{ nodes.ask.answer.text }}", "page": "{{ nodes.ask.citations[0].page }}",
+                      "source": "{{ nodes.ask.citations[0].source }}"}}}],
+         "edges": [{"from": "start", "to": "ask"}, {"from": "ask", "to": "post"}]}
+        """#
+    }
+
+    static func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(500))")
+    }
+
+    /// Polls `path` until `done` holds of its body (or `seconds` pass); returns the last body.
+    static func poll(_ server: ServeProcess, _ path: String, token: String, seconds: Double = 60,
+                     until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var body: [String: Any] = [:]
+        repeat {
+            body = try object(try server.get(path, token: token).body)
+            if done(body) { return body }
+            try await Task.sleep(for: .milliseconds(200))
+        } while Date() < deadline
+        return body
+    }
+
+    /// Upload → indexed; create the workflow; run it (202); follow the run to `succeeded`; read its
+    /// log; the hook got the answer with its citation, once.
+    static func sixSteps(_ server: ServeProcess, token: String, recorder: EffectRecorder) async throws {
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("tides-\(UUID().uuidString).txt")
+        try "The harbour of Brest has high water at 06:10 and 18:32 on spring tides.\n\nThe warranty period is two years from delivery."
+            .write(to: text, atomically: true, encoding: .utf8)
+        let upload = try server.upload("/api/v1/documents", token: token, file: text.path)
+        #expect(upload.status == 202, "\(upload.body)")
+        let document = try #require(try object(upload.body)["id"] as? String)
+        let indexed = try await poll(server, "/api/v1/documents/\(document)", token: token) { $0["status"] as? String == "indexed" }
+        #expect(indexed["status"] as? String == "indexed", "\(indexed)")
+
+        let created = try server.post("/api/v1/workflows", token: token, body: askAndPost(hook: recorder.url + "/hooks/answers"))
+        #expect(created.status == 201, "\(created.body)")
+        // 1–2: the run is stored queued and run_start sent.
+        let started = try server.post("/api/v1/workflows/ask-and-post/run", token: token,
+                                      body: #"{"inputs": {"question": "what is the warranty period?"}}"#)
+        #expect(started.status == 202, "\(started.body)")
+        let runID = try #require(try object(started.body)["id"] as? String)
+        // 3–6: the nodes run, and the client follows the run to its end.
+        let run = try await poll(server, "/api/v1/runs/\(runID)", token: token) {
+            ["succeeded", "failed", "canceled"].contains($0["status"] as? String ?? "")
+        }
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+        let nodes = try #require(run["nodes"] as? [[String: Any]])
+        #expect(nodes.map { $0["status"] as? String } == ["succeeded", "succeeded", "succeeded"])
+        let answer = try #require((nodes[1]["output"] as? [String: Any])?["answer"] as? [String: Any])
+        #expect((answer["text"] as? String)?.contains("two years") == true, "\(answer)")
+        let logs = try object(try server.get("/api/v1/runs/\(runID)/logs", token: token).body)["logs"] as? [[String: Any]] ?? []
+        #expect(logs.first?["message"] as? String == "run started" && logs.contains { $0["node"] as? String == "post" && $0["message"] as? String == "succeeded" })
+
+        let effects = try recorder.effects()
+        #expect(effects.keys["\(runID):post"] == 1, "the hook heard once: \(effects.keys)")
+        let sent = try #require(effects.requests.first { $0.key == "\(runID):post" })
+        let body = try object(sent.body)
+        #expect((body["answer"] as? String)?.contains("two years") == true && body["page"] as? Int == 1, "\(body)")
+        #expect((body["source"] as? String)?.hasSuffix(text.lastPathComponent) == true, "\(body)")
+    }
+
+    @Test("embedded: quarry serve alone runs the six steps")
+    func embedded() async throws {
+        let recorder = try EffectRecorder()
+        defer { recorder.stop() }
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: ["QUARRY_ALLOW_PRIVATE_URLS": "true"])
+        defer { _ = server.terminate() }
+        try await Self.sixSteps(server, token: try #require(server.firstAdminToken), recorder: recorder)
+    }
+
+    static func startWorker(_ environment: [String: String], queues: String = "ingest,default,ai,actions") throws -> Process {
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: QuarryBinary.path)
+        worker.arguments = ["worker", "--queues", queues, "--concurrency", "2", "--port", "0", "--data", ServeCommandTests.temporaryData()]
+        worker.environment = QuarryBinary.environment(environment)
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        return worker
+    }
+
+    @Test("production topology: quarry serve and two quarry worker processes on Redis, MongoDB and Qdrant run the six steps")
+    func production() async throws {
+        let (redis, mongo, qdrant) = (try RedisTestServer(), try MongoTestServer(), try QdrantTestServer())
+        let recorder = try EffectRecorder()
+        defer { recorder.stop() }
+        let environment = [
+            "QUARRY_QUEUE": "redis", "QUARRY_REDIS_URL": redis.url,
+            "QUARRY_DOCUMENT_STORE": "mongodb", "QUARRY_MONGODB_URI": mongo.uri(),
+            "QUARRY_VECTOR_STORE": "qdrant", "QUARRY_QDRANT_URL": qdrant.url, "QUARRY_ALLOW_PRIVATE_URLS": "true",
+        ]
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: environment)
+        defer { _ = server.terminate() }
+        let workers = [try Self.startWorker(environment), try Self.startWorker(environment)]
+        defer { for worker in workers where worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        try await Self.sixSteps(server, token: try #require(server.firstAdminToken), recorder: recorder)
+    }
+}
