@@ -24,17 +24,17 @@ struct WorkflowRunEndToEndTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(500))")
     }
 
-    /// Polls `path` until `done` holds of its body (or `seconds` pass); returns the last body.
-    static func poll(_ server: ServeProcess, _ path: String, token: String, seconds: Double = 60,
+    /// Polls `path` until `done` holds of its body (or `seconds` pass); returns the last body. The
+    /// body is read once more after the deadline: in the full suite this task can sleep far past
+    /// it while other tests hold both cores, and a stale body would blame the server.
+    static func poll(_ server: ServeProcess, _ path: String, token: String, seconds: Double = 240,
                      until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(seconds)
-        var body: [String: Any] = [:]
-        repeat {
-            body = try object(try server.get(path, token: token).body)
-            if done(body) { return body }
+        while true {
+            let body = try object(try server.get(path, token: token).body)
+            if done(body) || Date() >= deadline { return body }
             try await Task.sleep(for: .milliseconds(200))
-        } while Date() < deadline
-        return body
+        }
     }
 
     /// Upload → indexed; create the workflow; run it (202); follow the run to `succeeded`; read its

@@ -73,7 +73,8 @@ struct WorkflowEngineTests {
             try await queue.complete(job)
         }
 
-        /// Workers on every queue with actors, until `done` holds or 30 s pass.
+        /// Workers on every queue with actors, until `done` holds or 180 s pass (in the full suite
+        /// the first run shares two cores with every other test; a healthy run ends in under a second).
         func work(until done: @escaping @Sendable () async -> Bool) async {
             let workers = engine.actors.map { JobWorker(queue: queue, queueName: $0.key, actors: $0.value) }
             await withTaskGroup(of: Void.self) { group in
@@ -81,7 +82,7 @@ struct WorkflowEngineTests {
                 for worker in workers {
                     group.addTask { await worker.run(concurrency: 2, polling: .milliseconds(20)) { stop.isSet } }
                 }
-                let deadline = ContinuousClock.now + .seconds(30)
+                let deadline = ContinuousClock.now + .seconds(180)
                 while await !done(), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
                 stop.set()
             }
@@ -93,7 +94,10 @@ struct WorkflowEngineTests {
         }
     }
 
-    static func setup(_ deployment: Deployment) throws -> Setup {
+    /// `heartbeat`: how long a silent Redis worker counts as alive. Long by default, so a worker
+    /// slowed by the rest of the suite is not taken for dead and its node run twice; the crash
+    /// test shortens it to see a dead worker's message come back soon.
+    static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60)) throws -> Setup {
         let effects = Effects()
         let store: any WorkflowStore & RunStore
         let queue: any JobQueue
@@ -109,9 +113,8 @@ struct WorkflowEngineTests {
             store = try StoreBackend.mongodb.makeStore()
             let redis = try SharedRedis.server.get()
             let namespace = "engine-\(UUID().uuidString.prefix(8))"
-            // A worker silent for 2 s is dead here (60 s in production), so the crash test waits little.
             let open: @Sendable () -> any JobQueue = {
-                RedisJobQueue(client: RedisClient(endpoint: RedisEndpoint(url: redis.url)!), namespace: namespace, heartbeatTimeout: .seconds(2))
+                RedisJobQueue(client: RedisClient(endpoint: RedisEndpoint(url: redis.url)!), namespace: namespace, heartbeatTimeout: heartbeat)
             }
             queue = open()
             otherWorker = open
@@ -225,7 +228,7 @@ struct WorkflowEngineTests {
     @Test("a worker that died after writing a node's end but before sending what it made ready: the redelivery sends it, once",
           arguments: Deployment.allCases)
     func crashBetweenWriteAndSend(deployment: Deployment) async throws {
-        let setup = try Self.setup(deployment)
+        let setup = try Self.setup(deployment, heartbeat: .seconds(2))
         let workflow = Self.diamond()
         #expect(try await setup.store.createWorkflow(workflow))
         let run = try await setup.engine.start(workflow, inputs: .object(["city": .string("Brest"), "n": .int(7)]))
