@@ -1,7 +1,8 @@
 import Foundation
 import QuarryCore
 
-/// Workflows (`workflows`: the current version; `workflow_versions`: every one), runs (`runs`,
+/// Workflows (`workflows`: the current version; `workflow_versions`: every one; `workflow_hooks`:
+/// the digest of each one's webhook secret), runs (`runs`,
 /// with the revision in a column for compare-and-set writes) and run logs (`run_logs`).
 extension SQLiteDocumentStore: WorkflowStore, RunStore {
     static let workflowSchema = """
@@ -11,6 +12,8 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         CREATE INDEX IF NOT EXISTS workflows_by_age ON workflows (tenant, created_at);
         CREATE TABLE IF NOT EXISTS workflow_versions (
             tenant TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, workflow TEXT NOT NULL, PRIMARY KEY (tenant, id, version));
+        CREATE TABLE IF NOT EXISTS workflow_hooks (
+            digest TEXT PRIMARY KEY, tenant TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (tenant, id));
         CREATE TABLE IF NOT EXISTS runs (
             tenant TEXT NOT NULL, id TEXT NOT NULL, workflow_id TEXT NOT NULL, revision INTEGER NOT NULL, created_at REAL NOT NULL,
             run TEXT NOT NULL, PRIMARY KEY (tenant, id));
@@ -71,8 +74,26 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     public func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool {
         try database.transaction { transaction in
             try transaction.query("DELETE FROM workflow_versions WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+            try transaction.query("DELETE FROM workflow_hooks WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
             return try !transaction.query("DELETE FROM workflows WHERE tenant = ? AND id = ? RETURNING id", [.text(tenant), .text(id)]).isEmpty
         }
+    }
+
+    public func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool {
+        try database.transaction { transaction in
+            guard try !transaction.query("SELECT 1 FROM workflows WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).isEmpty else { return false }
+            try transaction.query("DELETE FROM workflow_hooks WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+            if let digest {
+                try transaction.query("INSERT INTO workflow_hooks (digest, tenant, id) VALUES (?, ?, ?)", [.text(digest), .text(tenant), .text(id)])
+            }
+            return true
+        }
+    }
+
+    public func workflowHook(digest: String) async throws -> WorkflowHook? {
+        guard let row = try database.query("SELECT tenant, id FROM workflow_hooks WHERE digest = ?", [.text(digest)]).first,
+              let tenant = row.first?.text, let id = row.last?.text else { return nil }
+        return WorkflowHook(tenant: tenant, workflow: id)
     }
 
     static func insertVersion(_ workflow: Workflow, json: String, _ transaction: SQLiteDatabase.Transaction) throws {

@@ -9,6 +9,8 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
     static let workflows = "workflows"
     static let runs = "runs"
     static let runLogs = "run_logs"
+    /// One document per workflow with a webhook (its key), holding the secret's digest.
+    static let workflowHooks = "workflow_hooks"
 
     // MARK: Workflows
 
@@ -59,7 +61,34 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
 
     public func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool {
         try await prepare()
-        return try await client.run { session in try session.deleteMany(Self.workflows, filter: ByKey(_id: key(id, tenant: tenant))) > 0 }
+        return try await client.run { session in
+            _ = try session.deleteMany(Self.workflowHooks, filter: ByKey(_id: key(id, tenant: tenant)))
+            return try session.deleteMany(Self.workflows, filter: ByKey(_id: key(id, tenant: tenant))) > 0
+        }
+    }
+
+    /// One replace, keyed by the workflow: a new secret takes the old one's place in one step.
+    public func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool {
+        try await prepare()
+        guard try await storedWorkflow(id, tenant: tenant) != nil else { return false }
+        let filter = ByKey(_id: key(id, tenant: tenant))
+        try await client.run { session in
+            if let digest {
+                _ = try session.replaceOne(Self.workflowHooks, filter: filter,
+                                           with: StoredHook(_id: filter._id, tenant: tenant, workflowId: id, digest: digest), upsert: true)
+            } else {
+                _ = try session.deleteMany(Self.workflowHooks, filter: filter)
+            }
+        }
+        return true
+    }
+
+    public func workflowHook(digest: String) async throws -> WorkflowHook? {
+        try await prepare()
+        return try await client.run { session in
+            try session.find(Self.workflowHooks, filter: ByDigest(digest: digest), options: Limit(limit: 1)).first
+                .map { try $0.decode(StoredHook.self) }.map { WorkflowHook(tenant: $0.tenant, workflow: $0.workflowId) }
+        }
     }
 
     func storedWorkflow(_ id: String, tenant: String) async throws -> StoredWorkflow? {
@@ -157,6 +186,16 @@ struct StoredWorkflow: Codable, Sendable {
     func decodedVersions() throws -> [Workflow] { try versions.map { try ExtendedJSON.decoder.decode(Workflow.self, from: Data($0.utf8)) } }
 }
 
+/// A workflow's webhook: the digest of its secret, never the secret.
+struct StoredHook: Codable, Sendable {
+    let _id: String
+    let tenant: String
+    let workflowId: String
+    let digest: String
+}
+
+struct ByDigest: Encodable { let digest: String }
+
 /// A run as stored: what lists, sorts and guards writes at the top level; the nodes' states
 /// (outputs of any shape, keys with `$` and `.` included), the inputs and the outbox as JSON text.
 struct StoredRun: Codable, Sendable {
@@ -172,13 +211,14 @@ struct StoredRun: Codable, Sendable {
     let startedAt: Date?
     let finishedAt: Date?
     let error: String?
-    /// `{nodes, inputs, outbox}` as JSON.
+    /// `{nodes, inputs, outbox, rerun_of}` as JSON.
     let state: String
 
     struct State: Codable {
         let nodes: [String: Run.NodeRun]
         let inputs: JSONValue
         let outbox: [Run.Dispatch]
+        let rerunOf: String?
     }
 
     init(_ run: Run) throws {
@@ -194,14 +234,14 @@ struct StoredRun: Codable, Sendable {
         startedAt = run.startedAt
         finishedAt = run.finishedAt
         error = run.error
-        state = String(decoding: try ExtendedJSON.encoder.encode(State(nodes: run.nodes, inputs: run.inputs, outbox: run.outbox)), as: UTF8.self)
+        state = String(decoding: try ExtendedJSON.encoder.encode(State(nodes: run.nodes, inputs: run.inputs, outbox: run.outbox, rerunOf: run.rerunOf)), as: UTF8.self)
     }
 
     func run() throws -> Run {
         let state = try ExtendedJSON.decoder.decode(State.self, from: Data(state.utf8))
         return Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
                    nodes: state.nodes, inputs: state.inputs, outbox: state.outbox, revision: revision,
-                   createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error)
+                   createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error, rerunOf: state.rerunOf)
     }
 }
 

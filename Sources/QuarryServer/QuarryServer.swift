@@ -52,7 +52,8 @@ public struct ServerDependencies: Sendable {
 }
 
 /// Builds Quarry's router: public `/health`, `/ready`, `/metrics`; everything under `/api/v1` and the
-/// OpenAI-compatible `/v1` needs a token.
+/// OpenAI-compatible `/v1` needs a token, but webhooks (`/api/v1/hooks/…`), whose secret URL is
+/// their credential.
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
     let router = Router(context: QuarryRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -68,6 +69,8 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPISpec.json)))
     }
 
+    if let engine = dependencies.engine { HookRoutes(engine: engine.workflows).registerPublic(on: router) }
+
     let api = router.group("/api/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
         .register(on: api)
@@ -77,6 +80,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         QueryRoutes(retriever: engine.retriever).register(on: api)
         WorkflowRoutes(engine: engine.workflows).register(on: api)
         RunRoutes(engine: engine.workflows).register(on: api)
+        HookRoutes(engine: engine.workflows).register(on: api)
     }
 
     if let embedder = dependencies.embedder {

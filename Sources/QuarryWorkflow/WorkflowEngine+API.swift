@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import QuarryCore
 
@@ -80,12 +81,76 @@ extension WorkflowEngine {
         guard try await workflows.deleteWorkflow(id, tenant: tenant) else { throw NotFound("workflow", id: id) }
     }
 
+    /// Gives the workflow a new webhook secret (the old one stops working) and returns it: the
+    /// only time it is told, since only its digest is kept.
+    public func newHookSecret(_ id: String, tenant: String) async throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        guard try await workflows.setWorkflowHook(id, tenant: tenant, digest: Self.hookDigest(secret)) else { throw NotFound("workflow", id: id) }
+        return secret
+    }
+
+    /// Takes the workflow's webhook away.
+    public func deleteHook(_ id: String, tenant: String) async throws {
+        guard try await workflows.setWorkflowHook(id, tenant: tenant, digest: nil) else { throw NotFound("workflow", id: id) }
+    }
+
+    /// Starts a run of the workflow whose webhook `secret` is, with `body` as the trigger's
+    /// output. A wrong secret, or one of another workflow, is the same ``NotFound`` as a workflow
+    /// that does not exist: the caller learns nothing of what exists.
+    public func runHook(workflow workflowID: String, secret: String, body: JSONValue, idempotencyKey: String?) async throws -> Run {
+        guard secret.count <= 100, let hook = try await workflows.workflowHook(digest: Self.hookDigest(secret)), hook.workflow == workflowID else {
+            throw NotFound("webhook", id: workflowID)
+        }
+        return try await run(hook.workflow, tenant: hook.tenant, inputs: body, idempotencyKey: idempotencyKey.map { "hook:" + $0 })
+    }
+
+    static func hookDigest(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Data(secret.utf8))) }
+
     /// Starts a run of the workflow's current version. With an idempotency key, the same key
     /// returns the run it started the first time.
     public func run(_ workflowID: String, tenant: String, inputs: JSONValue, idempotencyKey: String?) async throws -> Run {
         let workflow = try await workflow(workflowID, tenant: tenant)
         let id = idempotencyKey.map { Self.runID(tenant: tenant, workflow: workflowID, idempotencyKey: $0) }
         return try await start(workflow, inputs: inputs, id: id)
+    }
+
+    /// Where a rerun begins.
+    public enum RerunStart: String, Sendable, CaseIterable {
+        /// Every node runs again.
+        case start
+        /// Nodes that succeeded keep their outputs; the failed, canceled and skipped ones run.
+        case failed
+    }
+
+    /// Which version a rerun runs.
+    public enum RerunVersion: String, Sendable, CaseIterable {
+        /// The version the first run ran.
+        case pinned
+        /// The workflow's current version (a fix saved since); nodes it changed run again.
+        case latest
+    }
+
+    /// Starts a new run with the inputs of run `id`, which must have ended; from its failed nodes,
+    /// it must not have succeeded.
+    public func rerun(_ id: String, tenant: String, from beginning: RerunStart, version: RerunVersion) async throws -> Run {
+        let previous = try await run(id, tenant: tenant)
+        guard previous.status.isFinished else {
+            throw RunStateConflict(reason: "run \(id) is \(previous.status.rawValue); cancel it or wait for its end before rerunning it")
+        }
+        if beginning == .failed, previous.status == .succeeded {
+            throw RunStateConflict(reason: "run \(id) succeeded: no node failed; rerun it from the start instead")
+        }
+        let ran = try await workflow(previous.workflowId, version: previous.workflowVersion, tenant: tenant)
+        let target = version == .pinned ? ran : try await workflow(previous.workflowId, tenant: tenant)
+        let newID = "run-" + UUID().uuidString.lowercased()
+        var rerun = Run(id: newID, workflow: target, inputs: previous.inputs, createdAt: now())
+        if beginning == .failed { rerun = Run(id: newID, rerunning: previous, ran: ran, on: target, createdAt: now()) }
+        rerun.rerunOf = previous.id
+        return try await start(rerun)
     }
 
     public func run(_ id: String, tenant: String) async throws -> Run {

@@ -65,16 +65,24 @@ public struct WorkflowEngine: Sendable {
     /// is left waiting for a message that never comes: a run without an id is marked failed; one
     /// with an id stays queued, for the caller's retry with the same key to queue it.
     public func start(_ workflow: Workflow, inputs: JSONValue, id: String? = nil) async throws -> Run {
-        var run = Run(id: id ?? "run-" + UUID().uuidString.lowercased(), workflow: workflow, inputs: inputs, createdAt: now())
+        try await start(Run(id: id ?? "run-" + UUID().uuidString.lowercased(), workflow: workflow, inputs: inputs, createdAt: now()),
+                        keyed: id != nil)
+    }
+
+    /// Stores `run` (queued) and queues its `run_start`; `keyed`: its id was made from an
+    /// idempotency key, and a run already stored under it is the answer.
+    func start(_ run: Run, keyed: Bool = false) async throws -> Run {
+        var run = run
         if try await !runs.createRun(run) {
-            guard let stored = try await runs.run(run.id, tenant: workflow.tenant) else { throw NotFound("run", id: run.id) }
+            guard keyed else { throw RunStateConflict(reason: "a run with id \(run.id) exists") }
+            guard let stored = try await runs.run(run.id, tenant: run.tenant) else { throw NotFound("run", id: run.id) }
             guard stored.status == .queued else { return stored }
             run = stored
         }
         do {
             try await queue.enqueue(Self.runStartJob(run))
         } catch {
-            if id == nil {
+            if !keyed {
                 let time = now()
                 _ = try? await runs.modifyRun(run.id, tenant: run.tenant) { $0.abandon("the run could not be queued: \(error)", at: time) }
             }
@@ -123,7 +131,12 @@ public struct WorkflowEngine: Sendable {
         })
         else { return }
         if started {
-            await log(run, node: nil, .info, "run started", .object(["workflow_version": .int(Int64(run.workflowVersion))]))
+            var data: [String: JSONValue] = ["workflow_version": .int(Int64(run.workflowVersion))]
+            if let previous = run.rerunOf {
+                data["rerun_of"] = .string(previous)
+                data["reused"] = .array(run.reusedNodes.map(JSONValue.string))
+            }
+            await log(run, node: nil, .info, "run started", .object(data))
             if run.status.isFinished { finished(run) }
         }
         try await send(run, workflow)

@@ -13,9 +13,9 @@ import Testing
 struct SchedulerCommandTests {
     /// Every minute, saved three minutes ago: the minute just begun is due at once (it is within the
     /// five minutes a late tick may run), so a scheduler emits its run as soon as it starts.
-    static func minutely(tenant: String = "acme") -> Workflow {
+    static func minutely(tenant: String = "acme", type: String = "noop") -> Workflow {
         let saved = Date().addingTimeInterval(-180)
-        return Workflow(id: "minutely", tenant: tenant, name: "every minute", nodes: [.init(id: "only", type: "noop")], edges: [],
+        return Workflow(id: "minutely", tenant: tenant, name: "every minute", nodes: [.init(id: "only", type: type)], edges: [],
                         schedule: "* * * * *", createdAt: saved, updatedAt: saved)
     }
 
@@ -85,23 +85,23 @@ struct SchedulerCommandTests {
         #expect(try await store.runs(tenant: "acme", workflow: "minutely", status: nil, limit: 10, offset: 0).count <= 2, "at most the next minute's run more")
     }
 
-    @Test("quarry serve on the embedded back ends runs the scheduler itself")
+    @Test("quarry serve on the embedded back ends runs the scheduler itself, and the runs it emits")
     func embeddedServe() async throws {
         let data = ServeCommandTests.temporaryData()
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: data + "/quarry.sqlite")
         let store = try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: data + "/files"))
-        #expect(try await store.createWorkflow(Self.minutely()))
+        #expect(try await store.createWorkflow(Self.minutely(type: "trigger")))
 
         let server = try ServeProcess(data: data)
         defer { _ = server.terminate() }
+        // The missed tick's run is emitted at start, and serve's own workers run it to its end.
+        let deadline = Date().addingTimeInterval(120)
         var runs: [Run] = []
-        for _ in 0..<100 where runs.isEmpty {
+        while runs.first?.status.isFinished != true, Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
             runs = try await store.runs(tenant: "acme", workflow: "minutely", status: nil, limit: 10, offset: 0)
         }
-        #expect(!runs.isEmpty && runs.allSatisfy { $0.status == .queued }, "\(server.log)")
-        let job = try #require(try await SQLiteJobQueue(database: database).dequeue(queue: "default", lease: .seconds(30)))
-        #expect(job.name == "run_start")
+        #expect(runs.first?.status == .succeeded && runs.first?.scheduledFor != nil, "\(runs)\n\(server.log)")
     }
 }

@@ -68,6 +68,28 @@ struct WorkflowStoreContractTests {
         #expect(try await store.workflow("w1", version: nil, tenant: "globex") != nil)
     }
 
+    @Test("webhooks: one per workflow, found by its digest from any tenant, replaced, removed, gone with the workflow", arguments: StoreBackend.allCases)
+    func hooks(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let (first, second, other) = (UUID().uuidString, UUID().uuidString, UUID().uuidString)
+        #expect(try await store.setWorkflowHook("nowhere", tenant: "acme", digest: first) == false, "no such workflow")
+        #expect(try await store.createWorkflow(Self.workflow("hooked")))
+        #expect(try await store.createWorkflow(Self.workflow("hooked", tenant: "globex")))
+        #expect(try await store.setWorkflowHook("hooked", tenant: "acme", digest: first))
+        #expect(try await store.setWorkflowHook("hooked", tenant: "globex", digest: other))
+        #expect(try await store.workflowHook(digest: first) == WorkflowHook(tenant: "acme", workflow: "hooked"))
+        #expect(try await store.workflowHook(digest: other) == WorkflowHook(tenant: "globex", workflow: "hooked"))
+        #expect(try await store.setWorkflowHook("hooked", tenant: "acme", digest: second), "a new secret")
+        #expect(try await store.workflowHook(digest: first) == nil, "the old secret starts nothing")
+        #expect(try await store.workflowHook(digest: second) == WorkflowHook(tenant: "acme", workflow: "hooked"))
+        #expect(try await store.setWorkflowHook("hooked", tenant: "globex", digest: nil))
+        #expect(try await store.workflowHook(digest: other) == nil)
+        #expect(try await store.deleteWorkflow("hooked", tenant: "acme"))
+        #expect(try await store.workflowHook(digest: second) == nil, "deleted with its workflow")
+        #expect(try await store.createWorkflow(Self.workflow("hooked")))
+        #expect(try await store.workflowHook(digest: second) == nil, "a new workflow of that name does not inherit the hook")
+    }
+
     @Test("runs: listed newest first per workflow; a write over a revision already replaced is refused", arguments: StoreBackend.allCases)
     func runs(backend: StoreBackend) async throws {
         let store = try backend.makeStore()

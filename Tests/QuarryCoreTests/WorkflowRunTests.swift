@@ -153,4 +153,37 @@ struct WorkflowRunTests {
         strict.fail("summarise", attempt: 1, error: "quota", in: workflow)
         #expect(strict.nodes["post"]?.status == .skipped, "join all: a failed predecessor skips the node")
     }
+
+    @Test("a rerun keeps what succeeded and is defined the same, and what only such nodes fed; a changed node and all below it run again")
+    func rerunKeeps() {
+        let workflow = Self.diamond
+        var first = Run(id: "r1", workflow: workflow, inputs: .object(["city": .string("Brest")]))
+        first.start(workflow)
+        first.complete("fetch", in: workflow, output: .string("page"))
+        first.complete("summarise", in: workflow, output: .string("short"))
+        _ = first.claim("translate", attempt: 1)
+        first.fail("translate", attempt: 1, error: "quota", in: workflow)
+        #expect(first.status == .failed && first.nodes["post"]?.status == .canceled)
+
+        var same = Run(id: "r2", rerunning: first, ran: workflow, on: workflow)
+        #expect(same.rerunOf == "r1" && same.inputs == first.inputs && same.reusedNodes == ["fetch", "summarise"])
+        #expect(same.nodes["summarise"]?.output == .string("short") && same.nodes["translate"]?.status == .waiting)
+        same.start(workflow)
+        #expect(same.queuedNodes == ["translate"], "only the failed node runs; post waits for it")
+
+        // A changed config below fetch: summarise (changed) and post (below it) run again; fetch is kept.
+        var changed = workflow
+        changed.nodes[1].config = ["words": .int(50)]
+        changed.version = 2
+        var fixed = Run(id: "r3", rerunning: first, ran: workflow, on: changed)
+        #expect(fixed.reusedNodes == ["fetch"] && fixed.workflowVersion == 2)
+        fixed.start(changed)
+        #expect(fixed.queuedNodes == ["summarise", "translate"])
+
+        // A new edge into summarise: its inputs may differ, so it runs again too.
+        var rewired = workflow
+        rewired.nodes.append(.init(id: "weather", type: "http_request"))
+        rewired.edges.append(.init(from: "weather", to: "summarise"))
+        #expect(Run(id: "r4", rerunning: first, ran: workflow, on: rewired).reusedNodes == ["fetch"])
+    }
 }

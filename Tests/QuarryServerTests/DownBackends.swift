@@ -34,6 +34,8 @@ enum Down {
         func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] { throw error("mongodb") }
         func scheduledWorkflows() async throws -> [Workflow] { throw error("mongodb") }
         func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool { throw error("mongodb") }
+        func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool { throw error("mongodb") }
+        func workflowHook(digest: String) async throws -> WorkflowHook? { throw error("mongodb") }
         func createRun(_ run: Run) async throws -> Bool { throw error("mongodb") }
         func run(_ id: String, tenant: String) async throws -> Run? { throw error("mongodb") }
         func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] { throw error("mongodb") }

@@ -88,6 +88,11 @@ struct RouteWalkTests {
         Call(route: "GET /api/v1/runs/{id}", uri: "/api/v1/runs/no-such-run"),
         Call(route: "GET /api/v1/runs/{id}/logs", uri: "/api/v1/runs/no-such-run/logs?limit=10"),
         Call(route: "POST /api/v1/runs/{id}/cancel", uri: "/api/v1/runs/no-such-run/cancel"),
+        Call(route: "POST /api/v1/runs/{id}/rerun", uri: "/api/v1/runs/no-such-run/rerun", body: #"{"from": "start"}"#, contentType: "application/json"),
+        Call(route: "POST /api/v1/workflows/{id}/hook", uri: "/api/v1/workflows/walk/hook"),
+        Call(route: "DELETE /api/v1/workflows/{id}/hook", uri: "/api/v1/workflows/walk/hook"),
+        Call(route: "POST /api/v1/hooks/{workflow}/{secret}", uri: "/api/v1/hooks/walk/not-the-secret", body: #"{"q": "tides"}"#,
+             contentType: "application/json"),
         Call(route: "DELETE /api/v1/workflows/{id}", uri: "/api/v1/workflows/walk"),
     ]
 

@@ -219,7 +219,7 @@ struct WorkflowAPITests {
                 ("/api/v1/workflows/tides", .get, nil), ("/api/v1/workflows/tides", .put, Self.workflow), ("/api/v1/workflows/tides", .delete, nil),
                 ("/api/v1/workflows/tides/versions", .get, nil), ("/api/v1/workflows/tides/versions/1", .get, nil),
                 ("/api/v1/workflows/tides/run", .post, "{}"), ("/api/v1/runs/\(runID)", .get, nil), ("/api/v1/runs/\(runID)/logs", .get, nil),
-                ("/api/v1/runs/\(runID)/cancel", .post, nil),
+                ("/api/v1/runs/\(runID)/cancel", .post, nil), ("/api/v1/runs/\(runID)/rerun", .post, "{}"),
             ]
             for (uri, method, body) in calls {
                 try await client.execute(uri: uri, method: method, headers: other, body: body.map(Self.json)) { (response) throws in
@@ -236,7 +236,8 @@ struct WorkflowAPITests {
                 #expect(types.map { $0["name"] as? String } == ["condition", "http_request", "rag_query", "transform", "trigger"])
                 #expect(types.allSatisfy { $0["config_schema"] is [String: Any] && $0["queue"] is String })
             }
-            for (uri, method) in [("/api/v1/workflows/tides/run", HTTPRequest.Method.post), ("/api/v1/workflows/tides", .delete), ("/api/v1/runs/\(runID)/cancel", .post)] {
+            for (uri, method) in [("/api/v1/workflows/tides/run", HTTPRequest.Method.post), ("/api/v1/workflows/tides", .delete), ("/api/v1/runs/\(runID)/cancel", .post),
+                                 ("/api/v1/runs/\(runID)/rerun", .post)] {
                 try await client.execute(uri: uri, method: method, headers: reader, body: Self.json("{}")) { (response) throws in
                     #expect(response.status == .forbidden, "\(method) \(uri)")
                 }
@@ -256,6 +257,139 @@ struct WorkflowAPITests {
 }
 
 extension WorkflowAPITests {
+    @Test("rerun: from the failed nodes on the pinned version (fails again, the rest kept) or on the latest (fixed); from the start; refusals")
+    func rerun() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let setup = try Self.setup()
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(Self.workflow)) { (response) throws in
+                #expect(response.status == .created)
+            }
+            /// Starts a run (or a rerun) with `body` at `uri`, works it off, and returns it read back.
+            func started(_ uri: String, _ body: String) async throws -> [String: Any] {
+                let response = try await client.execute(uri: uri, method: .post, headers: headers, body: Self.json(body))
+                #expect(response.status == .accepted, "\(uri): \(String(buffer: response.body))")
+                let id = try #require(try DocumentAndQueryAPITests.json(response.body)["id"] as? String)
+                try await setup.drain()
+                return try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body)
+            }
+            func states(_ run: [String: Any]) -> [String] {
+                (run["nodes"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "")=\($0["status"] ?? "")\($0["reused"] as? Bool == true ? "*" : "")" }
+            }
+            // n = 4 takes the default branch, whose node reads a node that does not exist.
+            let failed = try await started("/api/v1/workflows/tides/run", #"{"inputs": {"name": "Ada", "n": 4}}"#)
+            let failedID = try #require(failed["id"] as? String)
+            #expect(failed["status"] as? String == "failed" && states(failed) == ["start=succeeded", "shape=succeeded", "check=succeeded", "three=skipped", "other=failed"])
+
+            let again = try await started("/api/v1/runs/\(failedID)/rerun", "{}")
+            #expect(again["status"] as? String == "failed" && again["rerun_of"] as? String == failedID && again["workflow_version"] as? Int == 1)
+            #expect(states(again) == ["start=succeeded*", "shape=succeeded*", "check=succeeded*", "three=skipped", "other=failed"], "\(states(again))")
+            #expect((again["inputs"] as? [String: Any])?["n"] as? Int == 4, "the first run's inputs")
+
+            // Fix the failing node in version 2; a rerun on the latest version runs it, and only it.
+            let fixed = Self.workflow.replacingOccurrences(of: "{{ nodes.missing.value }}", with: "{{ nodes.shape.greeting }}")
+            try await client.execute(uri: "/api/v1/workflows/tides", method: .put, headers: headers, body: Self.json(fixed)) { (response) throws in
+                #expect(response.status == .ok)
+            }
+            let latest = try await started("/api/v1/runs/\(failedID)/rerun", #"{"from": "failed", "version": "latest"}"#)
+            let latestID = try #require(latest["id"] as? String)
+            #expect(latest["status"] as? String == "succeeded" && latest["workflow_version"] as? Int == 2, "\(latest)")
+            #expect(states(latest) == ["start=succeeded*", "shape=succeeded*", "check=succeeded*", "three=skipped", "other=succeeded"], "\(states(latest))")
+            #expect((latest["nodes"] as? [[String: Any]])?.last?["output"] as? String == "Hello, Ada")
+            let log = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(latestID)/logs", method: .get, headers: headers).body)
+            let first = try #require((log["logs"] as? [[String: Any]])?.first)
+            #expect((first["data"] as? [String: Any])?["rerun_of"] as? String == failedID)
+            #expect((first["data"] as? [String: Any])?["reused"] as? [String] == ["check", "shape", "start"])
+
+            let fresh = try await started("/api/v1/runs/\(latestID)/rerun", #"{"from": "start"}"#)
+            #expect(fresh["status"] as? String == "succeeded" && !states(fresh).contains { $0.hasSuffix("*") }, "\(states(fresh))")
+
+            // Refusals: nothing failed in a run that succeeded; a run not ended; unknown words.
+            try await client.execute(uri: "/api/v1/runs/\(latestID)/rerun", method: .post, headers: headers, body: Self.json("{}")) { (response) throws in
+                #expect(try response.status == .conflict && (Fixture.errorBody(response)).code == "run_state_conflict")
+            }
+            let queued = try await client.execute(uri: "/api/v1/workflows/tides/run", method: .post, headers: headers, body: Self.json("{}"))
+            let queuedID = try #require(try DocumentAndQueryAPITests.json(queued.body)["id"] as? String)
+            try await client.execute(uri: "/api/v1/runs/\(queuedID)/rerun", method: .post, headers: headers, body: Self.json(#"{"from": "start"}"#)) {
+                (response) throws in
+                #expect(try response.status == .conflict && (Fixture.errorBody(response)).message.contains("queued"))
+            }
+            for (body, field) in [(#"{"from": "middle"}"#, "/from"), (#"{"version": 2}"#, "/version"), (#"{"form": "start"}"#, "/form")] {
+                try await client.execute(uri: "/api/v1/runs/\(failedID)/rerun", method: .post, headers: headers, body: Self.json(body)) { (response) throws in
+                    #expect(try response.status == .badRequest && (Fixture.errorBody(response)).field == field, "\(body)")
+                }
+            }
+        }
+    }
+
+    @Test("webhook: the secret URL starts a run with the body as the trigger's output, without a token; wrong, old or removed secrets are 404 like no workflow")
+    func webhook() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let viewer = try await Fixture.token(authority, role: .viewer)
+        let stranger = try await Fixture.token(authority, tenant: "globex", role: .admin)
+        let setup = try Self.setup()
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(Self.workflow)) { (response) throws in
+                #expect(response.status == .created)
+            }
+            for (token, status) in [(viewer, HTTPResponse.Status.forbidden), (stranger, .notFound)] {
+                let response = try await client.execute(uri: "/api/v1/workflows/tides/hook", method: .post, headers: DocumentAndQueryAPITests.headers(token, json: true))
+                #expect(response.status == status)
+            }
+            let made = try await client.execute(uri: "/api/v1/workflows/tides/hook", method: .post, headers: headers)
+            #expect(made.status == .created)
+            let url = try #require(try DocumentAndQueryAPITests.json(made.body)["url"] as? String)
+            #expect(url.hasPrefix("/api/v1/hooks/tides/") && url.count > "/api/v1/hooks/tides/".count + 40, "\(url)")
+
+            /// POSTs `body` to `uri` as a webhook sender does: no token.
+            func hook(_ uri: String, _ body: String, type: String = "application/json", key: String? = nil) async throws -> TestResponse {
+                var fields = HTTPFields()
+                fields[.contentType] = type
+                if let key { fields[HTTPField.Name("Idempotency-Key")!] = key }
+                return try await client.execute(uri: uri, method: .post, headers: fields, body: Self.json(body))
+            }
+            func inputs(of response: TestResponse) async throws -> [String: Any] {
+                #expect(response.status == .accepted, "\(String(buffer: response.body))")
+                let id = try #require(try DocumentAndQueryAPITests.json(response.body)["run_id"] as? String)
+                try await setup.drain()
+                let run = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body)
+                return run["inputs"] as? [String: Any] ?? ["status": run["status"] ?? ""]
+            }
+            let json = try await hook(url, #"{"name": "Ada", "n": 3}"#, key: "delivery-1")
+            let runID = try DocumentAndQueryAPITests.json(json.body)["run_id"] as? String
+            #expect(try await inputs(of: json)["name"] as? String == "Ada")
+            let run = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(runID ?? "")", method: .get, headers: headers).body)
+            #expect(run["status"] as? String == "succeeded" && (run["nodes"] as? [[String: Any]])?[3]["output"] as? String == "three it is", "\(run)")
+            let redelivered = try await hook(url, #"{"name": "Ada", "n": 3}"#, key: "delivery-1")
+            #expect(try DocumentAndQueryAPITests.json(redelivered.body)["run_id"] as? String == runID, "a redelivery with its key starts nothing new")
+            let form = try await inputs(of: try await hook(url, "From=%2B33612345678&Body=high+water%3F", type: "application/x-www-form-urlencoded"))
+            #expect(form["From"] as? String == "+33612345678" && form["Body"] as? String == "high water?", "\(form)")
+            #expect(try await inputs(of: try await hook(url, "tides at Brest", type: "text/plain; charset=utf-8"))["text"] as? String == "tides at Brest")
+            #expect(try await hook(url, "\u{0}\u{1}", type: "application/octet-stream").status == .unsupportedMediaType)
+            #expect(try await hook(url, "{not json").status == .badRequest)
+
+            // Wrong secret, a workflow that does not exist: the same answer.
+            let wrong = try await hook("/api/v1/hooks/tides/guessed", "{}")
+            let unknown = try await hook("/api/v1/hooks/nothing/guessed", "{}")
+            #expect(wrong.status == .notFound && unknown.status == .notFound)
+            #expect(try Fixture.errorBody(wrong).code == Fixture.errorBody(unknown).code)
+            #expect(try await hook(url.replacingOccurrences(of: "/tides/", with: "/other/"), "{}").status == .notFound, "the secret is this workflow's only")
+
+            // A new URL replaces the old; a removed hook starts nothing.
+            let remade = try await client.execute(uri: "/api/v1/workflows/tides/hook", method: .post, headers: headers)
+            let newURL = try #require(try DocumentAndQueryAPITests.json(remade.body)["url"] as? String)
+            #expect(newURL != url)
+            #expect(try await hook(url, "{}").status == .notFound)
+            #expect(try await hook(newURL, "{}").status == .accepted)
+            #expect(try await client.execute(uri: "/api/v1/workflows/tides/hook", method: .delete, headers: headers).status == .noContent)
+            #expect(try await hook(newURL, "{}").status == .notFound)
+        }
+    }
+
     @Test("the log as a live stream: every line as an event with its id, then end with the status; Last-Event-ID reads on")
     func logStream() async throws {
         let authority = try await Fixture.authority()

@@ -14,8 +14,25 @@ public protocol WorkflowStore: Sendable {
     func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow]
     /// Every tenant's workflows whose current version has a schedule: what the scheduler reads.
     func scheduledWorkflows() async throws -> [Workflow]
-    /// Removes the workflow and all its versions (its runs stay); false when there was none.
+    /// Removes the workflow, all its versions and its webhook (its runs stay); false when there was none.
     func deleteWorkflow(_ id: String, tenant: String) async throws -> Bool
+    /// Gives the workflow a webhook whose secret has the SHA-256 `digest` (hex), replacing the one
+    /// it had; with nil, takes it away. Only the digest is kept: a stolen database starts no run.
+    /// False when the tenant has no such workflow.
+    func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool
+    /// The workflow whose webhook secret has `digest`, of any tenant.
+    func workflowHook(digest: String) async throws -> WorkflowHook?
+}
+
+/// Which workflow a webhook starts.
+public struct WorkflowHook: Sendable, Equatable {
+    public var tenant: String
+    public var workflow: String
+
+    public init(tenant: String, workflow: String) {
+        self.tenant = tenant
+        self.workflow = workflow
+    }
 }
 
 /// Where runs and their logs are kept: SQLite, or MongoDB's `runs` and `run_logs`.

@@ -36,9 +36,11 @@ public struct Run: Sendable, Codable, Equatable {
         public var output: JSONValue?
         /// The branch a condition chose.
         public var branch: String?
+        /// True when the node did not run in this run: a rerun kept what it did in the run before.
+        public var reused: Bool?
 
         public init(status: Status = .waiting, attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil,
-                    output: JSONValue? = nil, branch: String? = nil) {
+                    output: JSONValue? = nil, branch: String? = nil, reused: Bool? = nil) {
             self.status = status
             self.attempt = attempt
             self.startedAt = startedAt
@@ -46,6 +48,7 @@ public struct Run: Sendable, Codable, Equatable {
             self.error = error
             self.output = output
             self.branch = branch
+            self.reused = reused
         }
     }
 
@@ -86,10 +89,12 @@ public struct Run: Sendable, Codable, Equatable {
     public var finishedAt: Date?
     /// Why the run failed, for a person.
     public var error: String?
+    /// The run this one reruns, when it is a rerun.
+    public var rerunOf: String?
 
     public init(id: String, tenant: String, workflowId: String, workflowVersion: Int, status: Status = .queued, nodes: [String: NodeRun],
                 inputs: JSONValue = .object([:]), outbox: [Dispatch] = [], revision: Int = 0, createdAt: Date = Date(),
-                scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) {
+                scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil, rerunOf: String? = nil) {
         self.id = id
         self.tenant = tenant
         self.workflowId = workflowId
@@ -104,6 +109,7 @@ public struct Run: Sendable, Codable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.error = error
+        self.rerunOf = rerunOf
     }
 
     /// A queued run of `workflow`, every node waiting.
@@ -112,6 +118,28 @@ public struct Run: Sendable, Codable, Equatable {
                   nodes: Dictionary(uniqueKeysWithValues: workflow.nodes.map { ($0.id, NodeRun()) }), inputs: inputs, createdAt: createdAt,
                   scheduledFor: scheduledFor)
     }
+
+    /// A queued run of `workflow` that picks up where `previous` (a run of `ran`) ended: each node
+    /// that succeeded there keeps its output and does not run again, provided `workflow` defines
+    /// it as `ran` did (same type, config and settings, same incoming edges) and every node it
+    /// waits for is kept too; so nothing kept was computed from inputs that changed. The rest
+    /// wait, as in a new run. The inputs are `previous`'s.
+    public init(id: String, rerunning previous: Run, ran: Workflow, on workflow: Workflow, createdAt: Date = Date()) {
+        self.init(id: id, workflow: workflow, inputs: previous.inputs, createdAt: createdAt)
+        rerunOf = previous.id
+        let order = (try? workflow.validate()) ?? workflow.nodes.map(\.id)
+        for id in order {
+            guard let before = previous.nodes[id], before.status == .succeeded, let node = workflow.node(id), ran.node(id) == node,
+                  Set(ran.incoming(id)) == Set(workflow.incoming(id)),
+                  workflow.predecessors(of: id).allSatisfy({ nodes[$0]?.status == .succeeded }) else { continue }
+            var kept = before
+            kept.reused = true
+            nodes[id] = kept
+        }
+    }
+
+    /// The nodes a rerun keeps from the run before.
+    public var reusedNodes: [String] { nodes.filter { $0.value.reused == true }.map(\.key).sorted() }
 
     /// The id of the message that carries `dispatch` of this run.
     public func messageID(_ dispatch: Dispatch) -> String { "\(id):\(dispatch.node):\(dispatch.attempt)" }

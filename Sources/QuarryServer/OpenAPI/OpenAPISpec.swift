@@ -472,6 +472,26 @@ enum OpenAPISpec {
         "properties": {"inputs": {"type": "object", "description": "the trigger's output: {{ trigger.… }} in templates"}},
         "additionalProperties": false
       },
+      "Hook": {
+        "type": "object",
+        "properties": {"url": {"type": "string", "description": "the path to POST to, secret included; told once"}},
+        "additionalProperties": false,
+        "required": ["url"]
+      },
+      "HookRun": {
+        "type": "object",
+        "properties": {"run_id": {"type": "string"}, "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]}},
+        "additionalProperties": false,
+        "required": ["run_id", "status"]
+      },
+      "RerunRequest": {
+        "type": "object",
+        "properties": {
+          "from": {"type": "string", "enum": ["failed", "start"], "default": "failed", "description": "failed: nodes that succeeded keep their outputs; start: every node runs"},
+          "version": {"type": "string", "enum": ["pinned", "latest"], "default": "pinned", "description": "pinned: the version the run ran; latest: the current version (changed nodes run again)"}
+        },
+        "additionalProperties": false
+      },
       "NodeState": {
         "type": "object",
         "properties": {
@@ -484,7 +504,8 @@ enum OpenAPISpec {
           "duration_ms": {"type": "number", "description": "from the first attempt's start to the end"},
           "error": {"type": "string"},
           "output": {"description": "what the node produced (its type's output_schema)"},
-          "branch": {"type": "string", "description": "the branch a condition chose"}
+          "branch": {"type": "string", "description": "the branch a condition chose"},
+          "reused": {"type": "boolean", "description": "true: a rerun kept this node's output from the run before; it did not run"}
         },
         "additionalProperties": false,
         "required": ["id", "status", "attempt"]
@@ -497,6 +518,7 @@ enum OpenAPISpec {
           "workflow_version": {"type": "integer", "description": "the version the run pinned when it started"},
           "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]},
           "error": {"type": "string"},
+          "rerun_of": {"type": "string", "description": "the run this one reruns"},
           "inputs": {"type": "object", "description": "left out of lists"},
           "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/NodeState"}, "description": "in the workflow's order; left out of lists"},
           "created_at": {"type": "string", "format": "date-time"},
@@ -921,6 +943,35 @@ enum OpenAPISpec {
         }
       }
     },
+    "/api/v1/workflows/{id}/hook": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {
+        "summary": "Make the workflow's webhook URL (editor); a new one replaces the old, which stops working",
+        "description": "The URL's secret is told only in this answer: Quarry keeps its SHA-256 digest.",
+        "responses": {"201": {"description": "the webhook URL", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Hook"}}}}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      },
+      "delete": {
+        "summary": "Take the workflow's webhook away (editor)",
+        "responses": {"204": {"description": "removed"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/hooks/{workflow}/{secret}": {
+      "parameters": [
+        {"name": "workflow", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "secret", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "minLength": 1, "maxLength": 200}, "description": "the same key starts one run"}
+      ],
+      "post": {
+        "summary": "Start a run from a webhook: the body is the trigger's output (no token: the secret URL is the credential)",
+        "description": "JSON as it is; a form as an object of its fields; text as {text}; an empty body as {}. A wrong secret answers 404, as an unknown workflow does.",
+        "security": [],
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {}}, "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}, "text/plain": {"schema": {"type": "string"}}}},
+        "responses": {
+          "202": {"description": "queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HookRun"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
     "/api/v1/node-types": {
       "get": {
         "summary": "The node types: name, queue, and JSON Schemas of config and output",
@@ -959,6 +1010,17 @@ enum OpenAPISpec {
           "text/event-stream": {"schema": {"type": "object", "required": ["event", "data"], "properties": {
             "event": {"type": "string", "enum": ["log", "end", "error"]}, "id": {"type": "string"},
             "data": {"type": "string", "description": "JSON: log, one line as in RunLogList; end {status}; error, the Error body"}}}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/runs/{id}/rerun": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {
+        "summary": "Start a new run with a finished run's inputs (editor), from its failed nodes or the start, on the pinned or the latest version",
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RerunRequest"}}}},
+        "responses": {
+          "202": {"description": "queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}, "headers": {"Location": {"schema": {"type": "string"}, "description": "the new run's status URL"}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
+        }
       }
     },
     "/api/v1/runs/{id}/cancel": {

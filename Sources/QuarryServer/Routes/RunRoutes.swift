@@ -5,7 +5,8 @@ import QuarryCore
 import QuarryWorkflow
 
 /// `/api/v1/runs`: list (by workflow and status), follow one (each node's state, attempts,
-/// timings and output), page through its log, cancel it. Viewers read, editors cancel.
+/// timings and output), page through its log, cancel it, rerun it. Viewers read, editors cancel
+/// and rerun.
 struct RunRoutes {
     let engine: WorkflowEngine
 
@@ -44,6 +45,19 @@ struct RunRoutes {
             }
             let lines = try await engine.logs(of: context.parameters.get("id") ?? "", tenant: principal.tenant, after: after, limit: limit)
             return try await RunLogList(logs: lines.map(RunLogBody.init), nextAfter: lines.last?.id ?? after).response(from: request, context: context)
+        }
+
+        api.post("/runs/{id}/rerun") { request, context in
+            let principal = try context.require(.editor)
+            let body: RerunRequestBody = if let length = request.headers[.contentLength].flatMap(Int.init), length == 0 {
+                RerunRequestBody()
+            } else {
+                try await request.decodeJSON(RerunRequestBody.self, limit: 4096)
+            }
+            let run = try await engine.rerun(context.parameters.get("id") ?? "", tenant: principal.tenant, from: body.from, version: body.version)
+            var headers = HTTPFields()
+            headers[.location] = "/api/v1/runs/\(run.id)"
+            return EditedResponse(status: .accepted, headers: headers, response: RunBody(run, workflow: nil, detailed: false))
         }
 
         api.post("/runs/{id}/cancel") { _, context in

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import QuarryCore
+import QuarryWorkflow
 
 /// A run as clients follow it: status, the version it runs, and each node's state, attempt,
 /// timings, error and output (left out of lists).
@@ -10,6 +11,7 @@ struct RunBody: ResponseEncodable {
     let workflowVersion: Int
     let status: Run.Status
     let error: String?
+    let rerunOf: String?
     let inputs: JSONValue?
     let nodes: [NodeStateBody]?
     let createdAt: Date
@@ -21,7 +23,7 @@ struct RunBody: ResponseEncodable {
     let logsUrl: String
 
     enum CodingKeys: String, CodingKey {
-        case id, workflowId = "workflow_id", workflowVersion = "workflow_version", status, error, inputs, nodes
+        case id, workflowId = "workflow_id", workflowVersion = "workflow_version", status, error, rerunOf = "rerun_of", inputs, nodes
         case createdAt = "created_at", scheduledFor = "scheduled_for", startedAt = "started_at", finishedAt = "finished_at"
         case durationMs = "duration_ms", statusUrl = "status_url", logsUrl = "logs_url"
     }
@@ -33,6 +35,7 @@ struct RunBody: ResponseEncodable {
         workflowVersion = run.workflowVersion
         status = run.status
         error = run.error
+        rerunOf = run.rerunOf
         inputs = detailed ? run.inputs : nil
         if detailed {
             let order = workflow?.nodes.map(\.id) ?? run.nodes.keys.sorted()
@@ -62,9 +65,10 @@ struct NodeStateBody: Encodable {
     let durationMs: Double?
     let output: JSONValue?
     let branch: String?
+    let reused: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case id, type, status, attempt, startedAt = "started_at", finishedAt = "finished_at", durationMs = "duration_ms", error, output, branch
+        case id, type, status, attempt, startedAt = "started_at", finishedAt = "finished_at", durationMs = "duration_ms", error, output, branch, reused
     }
 
     init(id: String, type: String?, state: Run.NodeRun) {
@@ -78,6 +82,7 @@ struct NodeStateBody: Encodable {
         error = state.error
         output = state.output
         branch = state.branch
+        reused = state.reused
     }
 }
 
@@ -117,4 +122,22 @@ struct RunLogBody: Encodable {
 func milliseconds(from start: Date?, to end: Date?) -> Double? {
     guard let start, let end else { return nil }
     return (end.timeIntervalSince(start) * 1_000_000).rounded() / 1000
+}
+
+/// `POST /api/v1/runs/{id}/rerun`: from the failed nodes (default) or the start, on the pinned
+/// version (default) or the latest.
+struct RerunRequestBody: Decodable {
+    var from: WorkflowEngine.RerunStart = .failed
+    var version: WorkflowEngine.RerunVersion = .pinned
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case from, version }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        from = try container.decodeChoice(WorkflowEngine.RerunStart.self, forKey: .from) ?? .failed
+        version = try container.decodeChoice(WorkflowEngine.RerunVersion.self, forKey: .version) ?? .pinned
+    }
+
+    init() {}
 }
