@@ -80,8 +80,9 @@ public struct NodeRegistry: Sendable {
     public subscript(name: String) -> (any NodeType)? { types[name] }
 
     /// Every node type Quarry has: `rag_query` on `retriever`, `http_request` through `http`.
-    public static func standard(retriever: Retriever, http: any OutboundHTTP) -> NodeRegistry {
-        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), HTTPRequestNode(http: http)])
+    public static func standard(retriever: Retriever, pipeline: IngestPipeline, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
+        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
+                      IngestNode(pipeline: pipeline), HTTPRequestNode(http: http)])
     }
 
     /// The queues whose actors this registry's nodes need, `default` (run_start) first.

@@ -122,3 +122,46 @@ struct LLMAnswerTests {
         }
     }
 }
+
+extension LLMAnswerTests {
+    @Test("an llm node writes its reply with llama-server from a templated prompt; without an LLM, or with one down, the node fails saying why")
+    func llmNode() async throws {
+        let server = try await offPool { try LlamaServer() }
+        defer { server.stop() }
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let workflow = #"""
+            {"id": "greet", "name": "greet", "nodes": [
+              {"id": "start", "type": "trigger", "config": {}},
+              {"id": "write", "type": "llm", "config": {"system": "You are brief.", "prompt": "Say hello to {{ trigger.name }} in one sentence.", "max_tokens": 24}}],
+             "edges": [{"from": "start", "to": "write"}]}
+            """#
+        let closed = try freePort()
+        let models: [(any ChatModel)?] = [OpenAIChatModel(baseURL: server.baseURL, model: "smollm2"), nil,
+                                          OpenAIChatModel(baseURL: "http://127.0.0.1:\(closed)/v1", model: "none", client: HTTPClient(retries: 0))]
+        var outcomes: [[String: Any]] = []
+        for model in models {
+            let setup = try WorkflowAPITests.setup(llm: model.map(LLMAnswerer.init))
+            let body = try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+                let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+                try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: ByteBuffer(string: workflow)) { (response) throws in
+                    #expect(response.status == .created, "\(String(buffer: response.body))")
+                }
+                let started = try await client.execute(uri: "/api/v1/workflows/greet/run", method: .post, headers: headers,
+                                                       body: ByteBuffer(string: #"{"inputs": {"name": "Ada"}}"#))
+                let id = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
+                try await setup.drain()
+                return try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body
+            }
+            outcomes.append(try DocumentAndQueryAPITests.json(body))
+        }
+        let written = outcomes[0]["nodes"] as? [[String: Any]]
+        #expect(outcomes[0]["status"] as? String == "succeeded", "\(outcomes[0])")
+        let text = (written?.last?["output"] as? [String: Any])?["text"] as? String ?? ""
+        #expect(!text.isEmpty && text == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text)")
+        let unconfigured = (outcomes[1]["nodes"] as? [[String: Any]])?.last
+        #expect(outcomes[1]["status"] as? String == "failed" && (unconfigured?["error"] as? String)?.contains("llm_url") == true, "\(outcomes[1])")
+        let down = (outcomes[2]["nodes"] as? [[String: Any]])?.last
+        #expect(outcomes[2]["status"] as? String == "failed" && (down?["error"] as? String)?.contains("unreachable") == true, "\(outcomes[2])")
+    }
+}

@@ -28,10 +28,13 @@ struct WorkflowAPITests {
         }
     }
 
-    static func setup() throws -> Setup {
-        let engine = try DocumentAndQueryAPITests.engine()
+    static func setup(llm: LLMAnswerer? = nil) throws -> Setup {
+        let engine = try DocumentAndQueryAPITests.engine(llm: llm)
         let workflows = engine.dependencies.workflows
-        let workers = workflows.actors.map { JobWorker(queue: engine.worker.queue, queueName: $0.key, actors: $0.value) }
+        // As `quarry serve` has them: the ingest queue's worker runs documents' jobs and ingest nodes.
+        var table = workflows.actors
+        table[IngestPipeline.queueName, default: [:]].merge(engine.indexJobs.actors) { node, _ in node }
+        let workers = table.map { JobWorker(queue: engine.worker.queue, queueName: $0.key, actors: $0.value) }
         return Setup(engine: engine, workers: workers)
     }
 
@@ -233,7 +236,7 @@ struct WorkflowAPITests {
             try await client.execute(uri: "/api/v1/workflows/tides", method: .get, headers: reader) { (response) throws in #expect(response.status == .ok) }
             try await client.execute(uri: "/api/v1/node-types", method: .get, headers: reader) { (response) throws in
                 let types = try #require(try DocumentAndQueryAPITests.json(response.body)["node_types"] as? [[String: Any]])
-                #expect(types.map { $0["name"] as? String } == ["condition", "http_request", "rag_query", "transform", "trigger"])
+                #expect(types.map { $0["name"] as? String } == ["condition", "http_request", "ingest", "llm", "rag_query", "transform", "trigger"])
                 #expect(types.allSatisfy { $0["config_schema"] is [String: Any] && $0["queue"] is String })
             }
             for (uri, method) in [("/api/v1/workflows/tides/run", HTTPRequest.Method.post), ("/api/v1/workflows/tides", .delete), ("/api/v1/runs/\(runID)/cancel", .post),
@@ -387,6 +390,63 @@ extension WorkflowAPITests {
             #expect(try await hook(newURL, "{}").status == .accepted)
             #expect(try await client.execute(uri: "/api/v1/workflows/tides/hook", method: .delete, headers: headers).status == .noContent)
             #expect(try await hook(newURL, "{}").status == .notFound)
+        }
+    }
+
+    @Test("ingest: text from the trigger is indexed before the question after it, which cites it; the same text again is unchanged; bad configs and fetches fail the node")
+    func ingestThenAsk() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let setup = try Self.setup()
+        let workflow = #"""
+            {"id": "learn", "name": "Learn and ask", "nodes": [
+              {"id": "start", "type": "trigger", "config": {}},
+              {"id": "learn", "type": "ingest", "config": {"text": "{{ trigger.note }}", "filename": "harbour-note.txt"}},
+              {"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.question }}", "top_k": 3, "document_ids": ["{{ nodes.learn.document_id }}"]}}],
+             "edges": [{"from": "start", "to": "learn"}, {"from": "learn", "to": "ask"}]}
+            """#
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(workflow)) { (response) throws in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+            }
+            func run(_ inputs: String, workflow: String = "learn") async throws -> [String: Any] {
+                let started = try await client.execute(uri: "/api/v1/workflows/\(workflow)/run", method: .post, headers: headers, body: Self.json(inputs))
+                let id = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
+                try await setup.drain()
+                return try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body)
+            }
+            let inputs = #"{"inputs": {"note": "The pilot boards inbound ships two miles off the breakwater.\n\nThe harbour office closes at noon on Sundays.", "question": "when does the harbour office close?"}}"#
+            let first = try await run(inputs)
+            #expect(first["status"] as? String == "succeeded", "\(first)")
+            let nodes = try #require(first["nodes"] as? [[String: Any]])
+            let learned = try #require(nodes[1]["output"] as? [String: Any])
+            #expect(learned["status"] as? String == "indexed" && learned["unchanged"] as? Bool == false && (learned["chunks"] as? Int ?? 0) >= 1, "\(learned)")
+            let document = try #require(learned["document_id"] as? String)
+            let asked = try #require(nodes[2]["output"] as? [String: Any])
+            let citations = try #require(asked["citations"] as? [[String: Any]])
+            #expect(citations.first?["document_id"] as? String == document && (citations.first?["snippet"] as? String)?.contains("noon") == true, "\(asked)")
+            try await client.execute(uri: "/api/v1/documents/\(document)", method: .get, headers: headers) { (response) throws in
+                let body = try DocumentAndQueryAPITests.json(response.body)
+                #expect(body["status"] as? String == "indexed" && (body["source"] as? [String: Any])?["filename"] as? String == "harbour-note.txt")
+            }
+            let again = try await run(inputs)
+            #expect(((again["nodes"] as? [[String: Any]])?[1]["output"] as? [String: Any])?["unchanged"] as? Bool == true, "\(again)")
+
+            // Both a URL and text: a config error, not retried. A URL that cannot be fetched: the fetch's reason.
+            let broken = #"""
+                {"id": "broken", "name": "broken", "nodes": [{"id": "both", "type": "ingest", "config": {"url": "https://example.org/a.pdf", "text": "a"},
+                  "retry": {"max_attempts": 3}, "continue_on_error": true},
+                 {"id": "fetch", "type": "ingest", "config": {"url": "https://example.org/tides.pdf"}, "continue_on_error": true}], "edges": []}
+                """#
+            try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(broken)) { (response) throws in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+            }
+            let failed = try await run("{}", workflow: "broken")
+            let states = try #require(failed["nodes"] as? [[String: Any]])
+            #expect(states.map { $0["status"] as? String } == ["failed", "failed"], "\(failed)")
+            #expect((states[0]["error"] as? String)?.contains("either url or text") == true && states[0]["attempt"] as? Int == 1, "not retried")
+            #expect((states[1]["error"] as? String)?.contains(NoNetwork.reason) == true, "\(states[1])")
         }
     }
 

@@ -19,7 +19,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ConfigurationOptions
-    @Option(help: "Queues to consume, comma-separated.") var queues = "ingest"
+    @Option(help: "Queues to consume, comma-separated (default: every queue with actors).") var queues = QueueActors.queues.joined(separator: ",")
     @Option(help: "Jobs run at once per queue.") var concurrency = 2
     @Option(help: ArgumentHelp("Address of /health, /ready and /metrics (default 127.0.0.1).", valueName: "host")) var host: String?
     @Option(help: ArgumentHelp("Port of /health, /ready and /metrics (0 picks a free one).", valueName: "port")) var port = 8421

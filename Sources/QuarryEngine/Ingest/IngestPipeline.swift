@@ -50,10 +50,7 @@ public struct IngestPipeline: Sendable {
     /// from the bytes and the file name; `declaredType` (a fetched URL's `Content-Type`) decides
     /// when they do not.
     public func submit(_ data: Data, tenant: String, uri: String, filename: String?, declaredType: MediaType? = nil) async throws -> Submission {
-        guard !data.isEmpty else { throw DocumentError.empty }
-        guard let mediaType = DocumentParser.mediaType(of: data, filename: filename) ?? declaredType else {
-            throw DocumentError.unsupportedType(filename.map { "\($0) is neither PDF, HTML nor .txt" } ?? "neither PDF nor HTML")
-        }
+        let mediaType = try Self.mediaType(of: data, filename: filename, declaredType: declaredType)
         let id = ContentHash.sha256(data)
         if let existing = try await store.record(id, tenant: tenant), existing.status != .failed, existing.status != .canceled {
             return .unchanged(existing)
@@ -70,6 +67,43 @@ public struct IngestPipeline: Sendable {
             throw error
         }
         return .queued(record)
+    }
+
+    /// Stores `data` as ``submit(_:tenant:uri:filename:declaredType:)`` does, but indexes it in
+    /// the calling task rather than on the queue: a workflow's `ingest` node, on an `ingest`
+    /// worker, ends when its document is searchable. Bytes already indexed (or found to need OCR)
+    /// are left as they are (`unchanged`); a document an interrupted call left half-done is
+    /// indexed again, writing the same chunk ids. A document that cannot be read ends `failed`
+    /// and its ``DocumentError`` is thrown.
+    public func ingestNow(_ data: Data, tenant: String, uri: String, filename: String?, declaredType: MediaType? = nil) async throws
+        -> (record: DocumentRecord, unchanged: Bool)
+    {
+        let mediaType = try Self.mediaType(of: data, filename: filename, declaredType: declaredType)
+        let id = ContentHash.sha256(data)
+        if let existing = try await store.record(id, tenant: tenant), existing.status == .indexed || existing.status == .needsOCR {
+            return (existing, true)
+        }
+        try await store.saveBytes(data, document: id, tenant: tenant)
+        var record = DocumentRecord(id: id, tenant: tenant, source: Document.Source(uri: uri, filename: filename, mediaType: mediaType))
+        try await store.save(record)
+        do {
+            try await ingest(&record)
+        } catch let error as DocumentError {
+            record.status = .failed
+            record.error = error.description
+            try await save(&record)
+            throw error
+        }
+        return (record, false)
+    }
+
+    /// What the bytes are, by their content and file name; `declaredType` when those do not say.
+    static func mediaType(of data: Data, filename: String?, declaredType: MediaType?) throws -> MediaType {
+        guard !data.isEmpty else { throw DocumentError.empty }
+        guard let mediaType = DocumentParser.mediaType(of: data, filename: filename) ?? declaredType else {
+            throw DocumentError.unsupportedType(filename.map { "\($0) is neither PDF, HTML nor .txt" } ?? "neither PDF nor HTML")
+        }
+        return mediaType
     }
 
     /// The tenant's document of that id, or ``NotFound``.
