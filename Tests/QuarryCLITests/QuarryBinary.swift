@@ -42,7 +42,8 @@ final class ServeProcess {
         var lines: [String] = []
         var buffer = Data()
         let reader = output.fileHandleForReading
-        while !Self.isComplete(lines) {
+        let deadline = Date().addingTimeInterval(180)
+        while !Self.isComplete(lines), Self.readable(reader, until: deadline) {
             let chunk = reader.availableData
             if chunk.isEmpty { break }  // the process ended
             buffer.append(chunk)
@@ -56,6 +57,18 @@ final class ServeProcess {
         url = String(first.dropFirst("Quarry is listening on ".count))
     }
 
+    /// Whether `handle` has something to read (or its end) before `deadline`: a server that hangs
+    /// before its announcement fails the test instead of holding it forever.
+    private static func readable(_ handle: FileHandle, until deadline: Date) -> Bool {
+        var descriptor = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let milliseconds = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready > 0 { return true }
+            if ready == 0 || errno != EINTR { return false }
+        }
+    }
+
     private static func isComplete(_ lines: [String]) -> Bool {
         lines.contains { $0.hasPrefix("Mint a token with:") } || lines.contains { $0.split(separator: ".").count == 3 && !$0.contains(" ") }
     }
@@ -65,9 +78,13 @@ final class ServeProcess {
         announcement.first { $0.split(separator: ".").count == 3 && !$0.contains(" ") }
     }
 
-    /// SIGTERM, then the exit status (a graceful shutdown exits 0).
+    /// SIGTERM, then the exit status (a graceful shutdown exits 0). A server still running a
+    /// minute later is killed, and its status (SIGKILL's) fails any test that expects 0.
     func terminate() -> Int32 {
         process.terminate()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
@@ -90,7 +107,8 @@ final class ServeProcess {
     }
 
     private func request(_ path: String, token: String?, extra: [String]) throws -> Reply {
-        var arguments = ["-sS", "-o", "-", "-w", "\n%{http_code}"] + extra
+        // A server that never answers fails the request (curl's 28) rather than holding the test.
+        var arguments = ["-sS", "-m", "120", "-o", "-", "-w", "\n%{http_code}"] + extra
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         let output = try QuarryTestSupport.run("/usr/bin/curl", arguments + [url + path])
         let status = Int(output.split(separator: "\n").last ?? "") ?? 0
