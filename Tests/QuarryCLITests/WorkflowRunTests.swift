@@ -85,6 +85,47 @@ struct WorkflowRunEndToEndTests {
         try await Self.sixSteps(server, token: try #require(server.firstAdminToken), recorder: recorder)
     }
 
+    @Test("a live log tail does not hold a stopping server: the stream ends without `end`, and SIGTERM exits 0 while the run goes on")
+    func tailDuringShutdown() async throws {
+        let recorder = try EffectRecorder()
+        defer { recorder.stop() }
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: ["QUARRY_ALLOW_PRIVATE_URLS": "true"])
+        defer { _ = server.terminate() }
+        let token = try #require(server.firstAdminToken)
+        // The hook answers 503 and the node waits 5 s between its ten attempts: the run outlasts the test.
+        let workflow = #"""
+            {"id": "slow", "name": "Slow", "nodes": [
+              {"id": "start", "type": "trigger", "config": {}},
+              {"id": "post", "type": "http_request", "retry": {"max_attempts": 10, "backoff_seconds": 5},
+               "config": {"url": "\#(recorder.url)/status/503/slow", "json": {}}}],
+             "edges": [{"from": "start", "to": "post"}]}
+            """#
+        #expect(try server.post("/api/v1/workflows", token: token, body: workflow).status == 201)
+        let runID = try #require(try Self.object(try server.post("/api/v1/workflows/slow/run", token: token, body: "{}").body)["id"] as? String)
+
+        let stream = FileManager.default.temporaryDirectory.appendingPathComponent("tail-\(UUID().uuidString).txt")
+        FileManager.default.createFile(atPath: stream.path, contents: nil)
+        let tail = Process()
+        tail.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        tail.arguments = ["-sSN", "-m", "150", "-H", "Accept: text/event-stream", "-H", "Authorization: Bearer \(token)",
+                          server.url + "/api/v1/runs/\(runID)/logs"]
+        tail.standardOutput = try FileHandle(forWritingTo: stream)
+        tail.standardError = FileHandle.nullDevice
+        try tail.run()
+        defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
+        func streamed() -> String { (try? String(contentsOf: stream, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(120)
+        while !streamed().contains("attempt"), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(streamed().contains("event: log"), "the tail is open and has lines: \(streamed())")
+
+        // Held by the stream, the server would be killed after the minute terminate() waits (status 9).
+        #expect(server.terminate() == 0, "\(server.log.suffix(2000))")
+        let ended = Date().addingTimeInterval(10)
+        while tail.isRunning, Date() < ended { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!tail.isRunning && tail.terminationStatus == 0, "the stream ended cleanly")
+        #expect(!streamed().contains("event: end"), "the run had not ended: \(streamed())")
+    }
+
     static func startWorker(_ environment: [String: String], queues: String = "ingest,default,ai,actions") throws -> Process {
         let worker = Process()
         worker.executableURL = URL(fileURLWithPath: QuarryBinary.path)
@@ -109,7 +150,7 @@ struct WorkflowRunEndToEndTests {
         let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: environment)
         defer { _ = server.terminate() }
         let workers = [try Self.startWorker(environment), try Self.startWorker(environment)]
-        defer { for worker in workers where worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        defer { for worker in workers { worker.stop() } }
         try await Self.sixSteps(server, token: try #require(server.firstAdminToken), recorder: recorder)
     }
 

@@ -4,11 +4,15 @@ import Hummingbird
 import Logging
 import QuarryCore
 import QuarryWorkflow
+import ServiceLifecycle
 
 /// `GET /api/v1/runs/{id}/logs` with `Accept: text/event-stream`: the run's log as it is written.
 /// Events: `log` (one line, as in the JSON list; its `id` is the SSE event id, so a client that
 /// reconnects sends it back as `Last-Event-ID` and reads on from there), then `end`
 /// (`{"status": …}`) once the run has ended and every line is sent; or `error` (the Error body).
+/// When the server begins a graceful shutdown the stream ends without `end`: a run can outlast
+/// any grace period, and an open stream would hold the server until it is killed. The client
+/// reconnects (to another instance) with `Last-Event-ID` and misses nothing.
 enum RunLogStream {
     /// How often the store is read for new lines while the run goes on.
     static let poll: Duration = .milliseconds(250)
@@ -37,6 +41,7 @@ enum RunLogStream {
                         try await writer.write(ByteBuffer(bytes: frame("end", End(status: run.status), id: nil)))
                         break
                     }
+                    if Task.isShuttingDownGracefully { break }
                     try await Task.sleep(for: poll)
                 }
             } catch is CancellationError {
