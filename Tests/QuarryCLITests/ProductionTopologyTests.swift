@@ -62,9 +62,7 @@ struct ProductionTopologyTests {
         let workerReady = try run("/usr/bin/curl", ["-sS", metricsURL.replacingOccurrences(of: "/metrics", with: "/ready")])
         #expect(workerReady.contains(#""kind":"redis""#) && workerReady.contains(#""status":"ready""#), "\(workerReady)")
 
-        worker.terminate()
-        worker.waitUntilExit()
-        #expect(worker.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(worker.stop() == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         #expect(try String(contentsOf: log, encoding: .utf8).contains("stopped"))
     }
 
@@ -94,9 +92,12 @@ struct ProductionTopologyTests {
         follower.executableURL = URL(fileURLWithPath: QuarryBinary.path)
         follower.arguments = ["index", "--server", server.url, folder.path]
         follower.environment = QuarryBinary.environment(["QUARRY_TOKEN": admin])
-        let followed = Pipe(), progress = Pipe()
-        follower.standardOutput = followed
-        follower.standardError = progress
+        // Files, not pipes: nobody reads while it runs, and a full pipe would stall it.
+        let followed = FileManager.default.temporaryDirectory.appendingPathComponent("follower-\(UUID().uuidString).out")
+        let progress = followed.appendingPathExtension("err")
+        for file in [followed, progress] { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        follower.standardOutput = try FileHandle(forWritingTo: followed)
+        follower.standardError = try FileHandle(forWritingTo: progress)
         try follower.run()
         defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
 
@@ -139,8 +140,8 @@ struct ProductionTopologyTests {
 
         // The follower ends when the job does.
         try await wait(until: { !follower.isRunning }, seconds: 180)
-        let summary = String(decoding: followed.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: progress.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let summary = (try? String(contentsOf: followed, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: progress, encoding: .utf8)) ?? ""
         #expect(follower.terminationStatus == 0 && summary.contains("indexed 1000, unchanged 0, failed 0"), "\(summary)\n\(stderr.suffix(2000))")
         #expect(stderr.contains("1000/1000 done"), "\(stderr.suffix(500))")
         let jobs = try JSONSerialization.jsonObject(with: Data(try server.get("/api/v1/index-jobs", token: admin).body.utf8)) as? [String: Any]
@@ -164,9 +165,7 @@ struct ProductionTopologyTests {
         #expect(try points() == 1000, "one point per chunk: none missing, none twice")
         let answer = try server.post("/api/v1/rag/query", token: admin, body: #"{"query": "tide tables for harbour 417"}"#)
         #expect(answer.status == 200 && answer.body.contains("harbour 417"), "\(answer.body.prefix(500))")
-        second.terminate()
-        second.waitUntilExit()
-        #expect(second.terminationStatus == 0)
+        #expect(second.stop() == 0)
     }
 }
 

@@ -80,14 +80,7 @@ final class ServeProcess {
 
     /// SIGTERM, then the exit status (a graceful shutdown exits 0). A server still running a
     /// minute later is killed, and its status (SIGKILL's) fails any test that expects 0.
-    func terminate() -> Int32 {
-        process.terminate()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
+    func terminate() -> Int32 { process.stop() }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 

@@ -45,9 +45,7 @@ struct SchedulerCommandTests {
         }
 
         func terminate() -> Int32 {
-            process.terminate()
-            process.waitUntilExit()
-            return process.terminationStatus
+            process.stop()
         }
 
         deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

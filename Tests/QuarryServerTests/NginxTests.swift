@@ -110,8 +110,7 @@ final class NginxProxy: @unchecked Sendable {
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        process.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -38,9 +38,12 @@ public struct ProgramResult: Sendable {
     public let standardError: String
 }
 
-/// Runs a program to completion with optional standard input and environment.
+/// Runs a program to completion with optional standard input and environment. A program still
+/// running after `timeLimit` seconds is killed (its result then says so), so a test that waits for
+/// one fails instead of holding one of the few threads every test shares, forever.
 public func execute(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil,
+    timeLimit: TimeInterval = 900
 ) throws -> ProgramResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -55,6 +58,10 @@ public func execute(
     process.standardError = try FileHandle(forWritingTo: errorFile)
     process.standardInput = stdin
     try process.run()
+    let pid = process.processIdentifier
+    let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit, execute: killer)
+    defer { killer.cancel() }
     if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
     let out = output.fileHandleForReading.readDataToEndOfFile()
@@ -85,5 +92,19 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
 public func offPool<T: Sendable>(_ body: @Sendable @escaping () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+extension Process {
+    /// SIGTERM, then the exit status once it ends; still running after `grace` seconds, it is
+    /// killed (and the status, SIGKILL's, fails a test that expects a graceful 0).
+    @discardableResult
+    public func stop(grace: TimeInterval = 60) -> Int32 {
+        if isRunning { terminate() }
+        let deadline = Date().addingTimeInterval(grace)
+        while isRunning, Date() < deadline { usleep(20_000) }
+        if isRunning { kill(processIdentifier, SIGKILL) }
+        waitUntilExit()
+        return terminationStatus
     }
 }
