@@ -62,8 +62,18 @@ public func execute(
     let killer = DispatchWorkItem { kill(pid, SIGKILL) }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit, execute: killer)
     defer { killer.cancel() }
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
+    // The input is written from a thread of its own while the output is read here: a program
+    // that answers line by line fills the output pipe while it still has input to read, and
+    // writing all the input first then waits for ever (a test tokenizing this repository's
+    // docs hung that way once they grew past the pipes' 64 KB).
+    // A program that ends before reading all its input makes the write fail (EPIPE), not end
+    // the test process with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN)
+    let writer = Thread {
+        if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
+    }
+    writer.start()
     let out = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let err = (try? Data(contentsOf: errorFile)) ?? Data()
