@@ -18,11 +18,16 @@ public protocol NodeType: Sendable {
     var outputSchema: JSONValue { get }
     /// How long one attempt may take when the node does not say.
     var defaultTimeout: Duration { get }
+    /// How long after the node is ready its first attempt may start, from its filled config:
+    /// the delay of its message on the queue, so the wait holds no worker (`delay`). Zero for
+    /// the others; a config that cannot say throws, and the attempt then fails saying why.
+    func startDelay(_ config: [String: JSONValue], at time: Date) throws -> Duration
     func execute(_ context: NodeContext) async throws -> NodeOutcome
 }
 
 extension NodeType {
     public var defaultTimeout: Duration { .seconds(300) }
+    public func startDelay(_ config: [String: JSONValue], at time: Date) throws -> Duration { .zero }
 }
 
 /// One attempt of one node, as its type sees it.
@@ -81,7 +86,7 @@ public struct NodeRegistry: Sendable {
 
     /// Every node type Quarry has: `rag_query` on `retriever`, `http_request` through `http`.
     public static func standard(retriever: Retriever, pipeline: IngestPipeline, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
-        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
+        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
                       IngestNode(pipeline: pipeline), HTTPRequestNode(http: http)])
     }
 

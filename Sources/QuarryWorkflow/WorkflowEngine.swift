@@ -285,11 +285,19 @@ public struct WorkflowEngine: Sendable {
         guard !run.outbox.isEmpty, !run.status.isFinished else { return }
         let time = now()
         for dispatch in run.outbox {
-            let queueName = workflow.node(dispatch.node).flatMap { registry[$0.type]?.queue } ?? Self.runStartQueue
+            let definition = workflow.node(dispatch.node)
+            let type = definition.flatMap { registry[$0.type] }
+            let queueName = type?.queue ?? Self.runStartQueue
             let payload = try JSONEncoder().encode(NodePayload(tenant: run.tenant, run: run.id, node: dispatch.node, attempt: dispatch.attempt))
-            let wait = max(dispatch.notBefore?.timeIntervalSince(time) ?? 0, 0)
+            var wait = Duration.milliseconds(Int64(max(dispatch.notBefore?.timeIntervalSince(time) ?? 0, 0) * 1000))
+            if dispatch.attempt == 1, let definition, let type {
+                // A config that cannot be filled or read waits nothing: its attempt fails and says why.
+                let asked = try? type.startDelay(try Self.fill(definition, of: type, in: run, workflow: workflow), at: time)
+                wait = max(wait, asked ?? .zero)
+            }
+            // Sent again after a crash, the message keeps its id, and the queue keeps the first one's delay.
             try await queue.enqueue(NewJob(queue: queueName, name: Self.nodeActor, payload: payload, maxAttempts: 20, messageID: run.messageID(dispatch),
-                                           delay: .milliseconds(Int64(wait * 1000))))
+                                           delay: wait))
         }
         let sent = run.outbox
         _ = try await runs.modifyRun(run.id, tenant: run.tenant) { $0.sent(sent) }

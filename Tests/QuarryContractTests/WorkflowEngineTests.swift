@@ -119,7 +119,7 @@ struct WorkflowEngineTests {
             queue = open()
             otherWorker = open
         }
-        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), Probe(effects: effects),
+        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), Probe(effects: effects),
                                      HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100))
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
@@ -266,7 +266,7 @@ extension WorkflowEngineTests {
                   config: ["url": .string(recorder.url + "/fail/2/hook"), "json": .object(["city": .string("{{ trigger.city }}")]),
                            "headers": .object(["X-Quarry-Test": .string("yes")])],
                   retry: .init(maxAttempts: 3, backoffSeconds: 0.1, maxBackoffSeconds: 0.2)),
-            .init(id: "missing", type: "http_request", config: ["url": .string(recorder.url + "/status/404/nothing"), "method": .string("GET")],
+            .init(id: "missing", type: "http_request", config: ["url": .string(recorder.url + "/status/404/nothing?token=s3cret"), "method": .string("GET")],
                   retry: .init(maxAttempts: 5, backoffSeconds: 0.1), continueOnError: true),
         ], edges: [.init(from: "start", to: "post"), .init(from: "start", to: "missing")])
         try setup.engine.check(workflow)
@@ -276,7 +276,9 @@ extension WorkflowEngineTests {
         #expect(run.nodes["post"]?.attempt == 3)
         #expect(run.nodes["post"]?.output?.objectValue?["body"]?.objectValue?["seen"] == .int(3))
         #expect(run.nodes["missing"]?.status == .failed && run.nodes["missing"]?.attempt == 1, "a 404 is not retried")
-        #expect(run.nodes["missing"]?.error?.contains("answered 404") == true)
+        #expect(run.nodes["missing"]?.error?.contains("/status/404/nothing?… answered 404") == true, "\(run.nodes["missing"]?.error ?? "")")
+        let lines = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 1000)
+        #expect(!"\(lines)\(run)".contains("s3cret"), "a token in the URL's query stays out of errors and the log")
         let effects = try recorder.effects()
         #expect(effects.keys["\(run.id):post"] == 3, "one key for every attempt")
         let sent = try #require(effects.requests.first { $0.key == "\(run.id):post" })
@@ -286,6 +288,49 @@ extension WorkflowEngineTests {
         let context = NodeContext(run: run, node: workflow.nodes[1], attempt: 1, config: ["url": .string(recorder.url + "/x")]) { _, _, _ in }
         await #expect(throws: PermanentNodeError.self) { try await guarded.execute(context) }
         #expect(try recorder.effects().requests.count == effects.requests.count, "nothing was sent")
+    }
+}
+
+extension WorkflowEngineTests {
+    @Test("delay: the node after it starts no sooner than the templated seconds; canceled while it waits, nothing after it runs",
+          arguments: Deployment.allCases)
+    func delay(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        let workflow = Workflow(id: "later", tenant: "acme", name: "later", nodes: [
+            .init(id: "start", type: "trigger"),
+            .init(id: "wait", type: "delay", config: ["seconds": .string("{{ trigger.seconds }}")]),
+            .init(id: "after", type: "probe", config: ["value": .string("{{ nodes.wait.resumed_at }}")]),
+        ], edges: [.init(from: "start", to: "wait"), .init(from: "wait", to: "after")])
+        try setup.engine.check(workflow)
+        #expect(try await setup.store.createWorkflow(workflow))
+
+        let run = try await setup.engine.start(workflow, inputs: .object(["seconds": .int(2)]))
+        let done = await setup.finished(run)
+        #expect(done.status == .succeeded, "\(done)")
+        let ready = try #require(done.nodes["start"]?.finishedAt), began = try #require(done.nodes["wait"]?.startedAt)
+        // The message was sent after the trigger ended, and may not be delivered before its delay.
+        #expect(began.timeIntervalSince(ready) >= 1.99, "the delay node began \(began.timeIntervalSince(ready)) s after it was ready")
+        #expect(setup.effects.count(run.id, "after") == 1)
+
+        let waiting = try await setup.engine.start(workflow, inputs: .object(["seconds": .int(600)]))
+        await setup.work { (try? await setup.store.run(waiting.id, tenant: "acme"))?.nodes["start"]?.status == .succeeded }
+        let canceled = try await setup.engine.cancel(waiting.id, tenant: "acme")
+        #expect(canceled.status == .canceled && canceled.nodes["after"]?.status != .succeeded, "\(canceled)")
+        #expect(setup.effects.count(waiting.id, "after") == 0)
+    }
+
+    @Test("delay: until a time (a past one waits nothing), at most 30 days; a config that cannot say how long fails the node and says why")
+    func delayConfig() throws {
+        let node = DelayNode()
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-12-06T10:00:00Z"))
+        #expect(try node.startDelay(["until": .string("2026-12-06T10:01:30Z")], at: now) == .seconds(90))
+        #expect(try node.startDelay(["until": .string("2026-12-06T10:00:00.500Z")], at: now) == .milliseconds(500))
+        #expect(try node.startDelay(["until": .string("2020-01-01T00:00:00Z")], at: now) == .zero)
+        #expect(try node.startDelay(["seconds": .double(1.5)], at: now) == .milliseconds(1500))
+        for config: [String: JSONValue] in [[:], ["seconds": .int(1), "until": .string("2026-12-06T10:01:30Z")], ["until": .string("tomorrow")],
+                                            ["until": .string("2027-02-01T00:00:00Z")], ["seconds": .int(-1)]] {
+            #expect(throws: PermanentNodeError.self, "\(config)") { try node.startDelay(config, at: now) }
+        }
     }
 }
 

@@ -36,5 +36,14 @@ public enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
+    /// Any number, as a Double.
+    public var number: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .double(let value): value
+        default: nil
+        }
+    }
+
     public var string: String? { if case .string(let value) = self { value } else { nil } }
 }

@@ -55,9 +55,9 @@ public enum SchemaCheck {
             if let least = rules["minLength"]?.int, length < least { return Violation(pointer: pointer, message: "needs at least \(least) characters") }
             if let most = rules["maxLength"]?.int, length > most { return Violation(pointer: pointer, message: "takes at most \(most) characters") }
         case .int, .double:
-            let number = number(value) ?? 0
-            if let least = rules["minimum"].flatMap(Self.number), number < least { return Violation(pointer: pointer, message: "must be at least \(Template.textOf(rules["minimum"]!))") }
-            if let most = rules["maximum"].flatMap(Self.number), number > most { return Violation(pointer: pointer, message: "must be at most \(Template.textOf(rules["maximum"]!))") }
+            let number = value.number ?? 0
+            if let least = rules["minimum"]?.number, number < least { return Violation(pointer: pointer, message: "must be at least \(Template.textOf(rules["minimum"]!))") }
+            if let most = rules["maximum"]?.number, number > most { return Violation(pointer: pointer, message: "must be at most \(Template.textOf(rules["maximum"]!))") }
         default: break
         }
         return nil
@@ -81,14 +81,6 @@ public enum SchemaCheck {
         case .string(let name): name == "object" || name == "array" || name == "integer" ? "an \(name)" : "a \(name)"
         case .array(let names): names.map(describe).joined(separator: " or ")
         default: "valid"
-        }
-    }
-
-    static func number(_ value: JSONValue) -> Double? {
-        switch value {
-        case .int(let number): Double(number)
-        case .double(let number): number
-        default: nil
         }
     }
 

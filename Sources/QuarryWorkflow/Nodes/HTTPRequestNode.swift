@@ -60,6 +60,7 @@ public struct HTTPRequestNode: NodeType {
         if config["idempotency_key"] != .bool(false) { headers.append(("Idempotency-Key", context.idempotencyKey)) }
         let method = config["method"]?.string ?? "POST"
         let url = config["url"]?.string ?? ""
+        let shown = Self.shown(url)
         let response: OutboundResponse
         do {
             response = try await http.send(OutboundRequest(method: method, url: url, headers: headers, body: body,
@@ -67,16 +68,16 @@ public struct HTTPRequestNode: NodeType {
                                                            maximumBytes: Self.maximumResponseBytes))
         } catch {
             switch error {
-            case .refused, .tooLarge: throw PermanentNodeError("\(method) \(url): \(error)")
-            case .unreachable: throw error
+            case .refused, .tooLarge: throw PermanentNodeError("\(method) \(shown): \(error)")
+            case .unreachable: throw HTTPStatusFailure(message: "\(method) \(shown): \(error)")
             }
         }
         let text = String(decoding: response.body.prefix(500), as: UTF8.self)
         if response.status == 429 || response.status >= 500 {
-            throw HTTPStatusFailure(message: "\(method) \(url) answered \(response.status): \(text)")
+            throw HTTPStatusFailure(message: "\(method) \(shown) answered \(response.status): \(text)")
         }
-        if response.status >= 400 { throw PermanentNodeError("\(method) \(url) answered \(response.status): \(text)") }
-        await context.log(.info, "\(method) \(url) answered \(response.status)", nil)
+        if response.status >= 400 { throw PermanentNodeError("\(method) \(shown) answered \(response.status): \(text)") }
+        await context.log(.info, "\(method) \(shown) answered \(response.status)", nil)
         let isJSON = response.contentType?.lowercased().contains("json") == true
         let parsed = isJSON ? (try? JSONDecoder().decode(JSONValue.self, from: response.body)) : nil
         return NodeOutcome(output: .object([
@@ -86,6 +87,18 @@ public struct HTTPRequestNode: NodeType {
     }
 
     /// 429 or 5xx: worth another attempt.
+    /// The URL as errors and the run log show it: without a user and password, query or
+    /// fragment, where tokens travel (`?key=…`); the path stays, as it tells what was called.
+    static func shown(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "(a URL that does not parse)" }
+        let hadQuery = components.percentEncodedQuery != nil
+        components.user = nil
+        components.password = nil
+        components.percentEncodedQuery = nil
+        components.fragment = nil
+        return (components.string ?? "(a URL)") + (hadQuery ? "?…" : "")
+    }
+
     struct HTTPStatusFailure: Error, CustomStringConvertible {
         let message: String
         var description: String { message }
