@@ -137,7 +137,7 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
     public func appendRunLog(_ entry: RunLog) async throws {
         try await prepare()
         let stored = try StoredRunLog(entry)
-        try await client.run { session in try session.replaceOne(Self.runLogs, filter: ByKey(_id: stored._id), with: stored, upsert: true) }
+        _ = try await client.run { session in try session.replaceOne(Self.runLogs, filter: ByKey(_id: stored._id), with: stored, upsert: true) }
     }
 
     public func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {

@@ -85,6 +85,54 @@ struct WorkflowRunEndToEndTests {
         try await Self.sixSteps(server, token: try #require(server.firstAdminToken), recorder: recorder)
     }
 
+    /// README's workflow: index the page at `trigger.url`, ask it `trigger.question`, post the
+    /// answer and its citations to `hook`.
+    static func askAPage(hook: String) -> String {
+        #"""
+        {"id": "ask-a-page", "name": "Ask a page and post the answer", "nodes": [
+          {"id": "start", "type": "trigger", "config": {}},
+          {"id": "fetch", "type": "ingest", "config": {"url": "{{ trigger.url }}"}},
+          {"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.question }}", "top_k": 3,
+                                                        "document_ids": ["{{ nodes.fetch.document_id }}"]}},
+          {"id": "post", "type": "http_request", "retry": {"max_attempts": 5, "backoff_seconds": 1},
+           "config": {"url": "\#(hook)", "json": {"question": "{{ trigger.question }}",
+                      "answer": "{{ nodes.ask.answer.text }}", "citations": "{{ nodes.ask.citations }}"}}}],
+         "edges": [{"from": "start", "to": "fetch"}, {"from": "fetch", "to": "ask"}, {"from": "ask", "to": "post"}]}
+        """#
+    }
+
+    @Test("README's workflow on quarry serve: a URL is indexed, asked, and the answer posted with citations that name its document")
+    func askAPageFromTheReadme() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "Terms of sale.\n\nThe warranty period is two years from delivery.\n\nReturns are accepted within thirty days."
+            .write(to: folder.appendingPathComponent("terms.txt"), atomically: true, encoding: .utf8)
+        let recorder = try EffectRecorder(documents: folder)
+        defer { recorder.stop() }
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: ["QUARRY_ALLOW_PRIVATE_URLS": "true"])
+        defer { _ = server.terminate() }
+        let token = try #require(server.firstAdminToken)
+        let created = try server.post("/api/v1/workflows", token: token, body: Self.askAPage(hook: recorder.url + "/hooks/answers"))
+        #expect(created.status == 201, "\(created.body)")
+        let inputs = #"{"inputs": {"url": "\#(recorder.url)/documents/terms.txt", "question": "how long is the warranty?"}}"#
+        let started = try server.post("/api/v1/workflows/ask-a-page/run", token: token, body: inputs)
+        let runID = try #require(try Self.object(started.body)["id"] as? String, "\(started.body)")
+        let run = try await Self.poll(server, "/api/v1/runs/\(runID)", token: token) {
+            ["succeeded", "failed", "canceled"].contains($0["status"] as? String ?? "")
+        }
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+        let nodes = run["nodes"] as? [[String: Any]] ?? []
+        let document = (nodes.first { $0["id"] as? String == "fetch" }?["output"] as? [String: Any])?["document_id"] as? String
+        #expect(document?.isEmpty == false, "\(nodes)")
+
+        let sent = try #require(try recorder.effects().requests.first { $0.key == "\(runID):post" })
+        let body = try Self.object(sent.body)
+        #expect((body["answer"] as? String)?.contains("two years") == true, "\(body)")
+        let citations = body["citations"] as? [[String: Any]] ?? []
+        #expect(!citations.isEmpty && citations.allSatisfy { $0["document_id"] as? String == document }, "\(body)")
+        #expect((citations.first?["source"] as? String)?.hasSuffix("/documents/terms.txt") == true, "\(citations.first ?? [:])")
+    }
+
     @Test("a live log tail does not hold a stopping server: the stream ends without `end`, and SIGTERM exits 0 while the run goes on")
     func tailDuringShutdown() async throws {
         let recorder = try EffectRecorder()

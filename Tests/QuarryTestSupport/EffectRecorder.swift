@@ -7,10 +7,12 @@ public final class EffectRecorder: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
     private var service: ServiceProcess?
 
-    public init() throws {
+    /// `documents`: a folder whose files it also serves, at `/documents/<name>`.
+    public init(documents: URL? = nil) throws {
         port = try freePort()
         let url = url
-        service = try ServiceProcess(Venv.python, [repositoryRoot.path + "/scripts/testservers/effect_recorder.py", "--port", String(port)]) {
+        let arguments = ["--port", String(port)] + (documents.map { ["--documents", $0.path] } ?? [])
+        service = try ServiceProcess(Venv.python, [repositoryRoot.path + "/scripts/testservers/effect_recorder.py"] + arguments) {
             answersOK(url + "/healthz")
         }
     }

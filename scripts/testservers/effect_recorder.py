@@ -7,9 +7,11 @@ service that deduplicates by the key would act; the tests read how often each ke
   .../status/<code>/...                   -> always <code>
   GET /_effects                           -> {"requests": [...], "keys": {key: count}}
   GET /healthz                            -> 200
+  GET /documents/<name>                   -> the file <name> of --documents (text/plain), not recorded
 """
 import argparse
 import json
+import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 lock = threading.Lock()
 requests = []
 keys = {}
+documents = None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,9 +36,23 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def document(self, name):
+        path = os.path.join(documents, os.path.basename(name))
+        if not os.path.isfile(path):
+            return self.answer(404, {"error": "no such document"})
+        with open(path, "rb") as file:
+            data = file.read()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def handle_any(self):
         if self.path == "/healthz":
             return self.answer(200, {"ok": True})
+        if self.command == "GET" and self.path.startswith("/documents/") and documents:
+            return self.document(self.path[len("/documents/"):])
         if self.path == "/_effects":
             with lock:
                 return self.answer(200, {"requests": list(requests), "keys": dict(keys)})
@@ -62,7 +79,10 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--documents", help="a folder served at /documents/")
     arguments = parser.parse_args()
+    global documents
+    documents = arguments.documents
     ThreadingHTTPServer(("127.0.0.1", arguments.port), Handler).serve_forever()
 
 

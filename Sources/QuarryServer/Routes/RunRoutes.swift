@@ -44,7 +44,7 @@ struct RunRoutes {
                 return RunLogStream.response(engine: engine, run: run.id, tenant: principal.tenant, after: after, logger: context.logger)
             }
             let lines = try await engine.logs(of: context.parameters.get("id") ?? "", tenant: principal.tenant, after: after, limit: limit)
-            return try await RunLogList(logs: lines.map(RunLogBody.init), nextAfter: lines.last?.id ?? after).response(from: request, context: context)
+            return try RunLogList(logs: lines.map(RunLogBody.init), nextAfter: lines.last?.id ?? after).response(from: request, context: context)
         }
 
         api.post("/runs/{id}/rerun") { request, context in
