@@ -22,11 +22,15 @@ public protocol NodeType: Sendable {
     /// the delay of its message on the queue, so the wait holds no worker (`delay`). Zero for
     /// the others; a config that cannot say throws, and the attempt then fails saying why.
     func startDelay(_ config: [String: JSONValue], at time: Date) throws -> Duration
+    /// The branches the node chooses among (edges out of it may name one), from its config;
+    /// nil for a node that chooses none.
+    func branches(_ config: [String: JSONValue]) -> Set<String>?
     func execute(_ context: NodeContext) async throws -> NodeOutcome
 }
 
 extension NodeType {
     public var defaultTimeout: Duration { .seconds(300) }
+    public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }
     public func startDelay(_ config: [String: JSONValue], at time: Date) throws -> Duration { .zero }
 }
 
@@ -56,13 +60,17 @@ public struct NodeContext: Sendable {
 }
 
 /// What an attempt produced: the output kept with the run, and for a condition the branch taken.
+/// `awaitsDecision`: the node does not end yet but waits for a person (`approval`), keeping
+/// `output` (what the person is asked) until the decision.
 public struct NodeOutcome: Sendable, Equatable {
     public var output: JSONValue
     public var branch: String?
+    public var awaitsDecision: Bool
 
-    public init(output: JSONValue, branch: String? = nil) {
+    public init(output: JSONValue, branch: String? = nil, awaitsDecision: Bool = false) {
         self.output = output
         self.branch = branch
+        self.awaitsDecision = awaitsDecision
     }
 }
 
@@ -86,7 +94,7 @@ public struct NodeRegistry: Sendable {
 
     /// Every node type Quarry has: `rag_query` on `retriever`, `http_request` through `http`.
     public static func standard(retriever: Retriever, pipeline: IngestPipeline, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
-        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
+        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), ApprovalNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
                       IngestNode(pipeline: pipeline), HTTPRequestNode(http: http)])
     }
 

@@ -8,7 +8,7 @@ extension WorkflowEngine {
     /// Checks that `workflow` can run here, before it is saved: a graph without cycles
     /// (``Workflow/validate()``), node types this server knows, configs that fit their types'
     /// schemas (strings holding templates are checked when the node runs), branches that only
-    /// conditions choose, and retry and timeout settings in range. The error points at the
+    /// nodes choosing among them name (a condition, an approval), and retry and timeout settings in range. The error points at the
     /// field: `/nodes/2/config/top_k`.
     public func check(_ workflow: Workflow) throws(InvalidField) {
         guard Self.isName(workflow.id, upTo: 100) else {
@@ -47,12 +47,11 @@ extension WorkflowEngine {
         }
         for (position, edge) in workflow.edges.enumerated() {
             guard let branch = edge.branch else { continue }
-            guard let from = workflow.node(edge.from), from.type == "condition" else {
-                throw InvalidField("/edges/\(position)/branch", "only edges out of a condition name a branch")
+            guard let from = workflow.node(edge.from), let known = registry[from.type]?.branches(from.config) else {
+                throw InvalidField("/edges/\(position)/branch", "only edges out of a node that chooses a branch (condition, approval) name one")
             }
-            let known = ConditionNode.branches(from.config)
             guard known.contains(branch) else {
-                throw InvalidField("/edges/\(position)/branch", "condition '\(from.id)' has no branch '\(branch)'; it has: \(known.sorted().joined(separator: ", "))")
+                throw InvalidField("/edges/\(position)/branch", "\(from.type) '\(from.id)' has no branch '\(branch)'; it has: \(known.sorted().joined(separator: ", "))")
             }
         }
     }

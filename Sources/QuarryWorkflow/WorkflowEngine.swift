@@ -117,6 +117,37 @@ public struct WorkflowEngine: Sendable {
         return run
     }
 
+    /// A person's decision on a node that awaits one (`approval`): it succeeds on the branch
+    /// `approved` or `rejected`, its output what it asked plus `approved`, `by`, `comment` and
+    /// `decided_at`, and the run goes on. ``RunStateConflict`` when the node does not await a
+    /// decision (not yet asked, decided already, the run ended).
+    public func decide(run id: String, node: String, approved: Bool, by person: String, comment: String?, tenant: String) async throws -> Run {
+        guard let stored = try await runs.run(id, tenant: tenant) else { throw NotFound("run", id: id) }
+        guard stored.nodes[node] != nil else { throw NotFound("node", id: node) }
+        guard let workflow = try await pinnedWorkflow(of: stored) else {
+            throw RunStateConflict(reason: "run \(id) ended: its workflow version is gone")
+        }
+        let time = now()
+        guard let (run, decided) = try await runs.modifyRun(id, tenant: tenant, { run -> (Run, Bool) in
+            var output: [String: JSONValue] = if case .object(let asked) = run.nodes[node]?.output { asked } else { [:] }
+            output["approved"] = .bool(approved)
+            output["by"] = .string(person)
+            output["comment"] = comment.map(JSONValue.string) ?? .null
+            output["decided_at"] = .string(ISO8601DateFormatter().string(from: time))
+            let decided = run.decide(node, approved: approved, output: .object(output), in: workflow, at: time)
+            return (run, decided)
+        }) else {
+            throw NotFound("run", id: id)
+        }
+        guard decided else {
+            throw RunStateConflict(reason: "node \(node) of run \(id) does not await a decision (it is \(run.nodes[node]?.status.rawValue ?? "unknown"))")
+        }
+        await log(run, node: node, .info, (approved ? "approved by " : "rejected by ") + person, comment.map { .object(["comment": .string($0)]) })
+        if run.status.isFinished { finished(run) }
+        try await send(run, workflow)
+        return run
+    }
+
     // MARK: Actors
 
     /// `run_start`: the run begins, and its first nodes are queued.
@@ -184,11 +215,14 @@ public struct WorkflowEngine: Sendable {
         switch result {
         case .success(let outcome):
             change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                let applied = run.succeed(definition.id, attempt: message.attempt, output: outcome.output, branch: outcome.branch, in: workflow, at: ended)
+                let applied = outcome.awaitsDecision
+                    ? run.awaitDecision(definition.id, attempt: message.attempt, output: outcome.output)
+                    : run.succeed(definition.id, attempt: message.attempt, output: outcome.output, branch: outcome.branch, in: workflow, at: ended)
                 return (run, applied)
             }
             if change?.1 == true {
-                await log(run, node: definition.id, .info, "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? ""), nil, attempt: message.attempt)
+                let text = outcome.awaitsDecision ? "awaits a decision: approve or reject" : "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
+                await log(run, node: definition.id, .info, text, nil, attempt: message.attempt)
             }
         case .failure(let failure):
             change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in

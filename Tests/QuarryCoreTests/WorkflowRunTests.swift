@@ -186,4 +186,31 @@ struct WorkflowRunTests {
         rewired.edges.append(.init(from: "weather", to: "summarise"))
         #expect(Run(id: "r4", rerunning: first, ran: workflow, on: rewired).reusedNodes == ["fetch"])
     }
+
+    @Test("an awaiting node holds the run until a person decides: then the chosen branch runs and the other is skipped; a second decision, or one on a canceled run, changes nothing")
+    func decision() {
+        let workflow = Workflow(id: "w", tenant: "acme", name: "w", nodes: [
+            .init(id: "start", type: "trigger"), .init(id: "ask", type: "approval"),
+            .init(id: "ship", type: "transform"), .init(id: "refund", type: "transform"),
+        ], edges: [.init(from: "start", to: "ask"), .init(from: "ask", to: "ship", branch: "approved"), .init(from: "ask", to: "refund", branch: "rejected")])
+        var run = Run(id: "r", workflow: workflow)
+        run.start(workflow)
+        _ = run.complete("start", in: workflow)
+        do { let holds = run.claim("ask", attempt: 1) && run.awaitDecision("ask", attempt: 1, output: .object(["message": .string("ship?")])); #expect(holds) }
+        #expect(run.nodes["ask"]?.status == .awaiting && run.status == .running && !run.nodes["ask"]!.status.isFinished)
+        do { let holds = !run.claim("ask", attempt: 1); #expect(holds, "a redelivered message does not run an awaiting node again") }
+        run.sent(run.outbox)
+        do { let holds = run.decide("ask", approved: true, output: .object(["approved": .bool(true)]), in: workflow); #expect(holds) }
+        #expect(run.nodes["ask"]?.status == .succeeded && run.nodes["ask"]?.branch == "approved")
+        #expect(run.queuedNodes == ["ship"] && run.nodes["refund"]?.status == .skipped)
+        do { let holds = !run.decide("ask", approved: false, output: .null, in: workflow); #expect(holds, "decided once") }
+
+        var other = Run(id: "r2", workflow: workflow)
+        other.start(workflow)
+        _ = other.complete("start", in: workflow)
+        _ = other.claim("ask", attempt: 1) && other.awaitDecision("ask", attempt: 1, output: .null)
+        other.cancel()
+        #expect(other.nodes["ask"]?.status == .canceled)
+        do { let holds = !other.decide("ask", approved: true, output: .null, in: workflow); #expect(holds, "a canceled run takes no decision") }
+    }
 }

@@ -122,7 +122,7 @@ struct WorkflowAPITests {
                 (#"{"name": "c", "nodes": [{"id": "a", "type": "rag_query", "config": {"question": "tides"}}]}"#, "/nodes/0/config/query", "required"),
                 (#"{"name": "c", "nodes": [{"id": "a b", "type": "trigger", "config": {}}]}"#, "/nodes/0/id", "node id"),
                 (#"{"name": "c", "nodes": [{"id": "a", "type": "trigger", "config": {}}, {"id": "b", "type": "transform", "config": {"value": 1}}], "edges": [{"from": "a", "to": "b", "branch": "yes"}]}"#,
-                 "/edges/0/branch", "only edges out of a condition"),
+                 "/edges/0/branch", "only edges out of a node that chooses a branch"),
                 (#"{"name": "c", "nodes": [{"id": "a", "type": "trigger", "config": {}, "retry": {"max_attempts": 0}}]}"#, "/nodes/0/retry/max_attempts", "between"),
                 (#"{"name": "c", "schedule": "61 * * * *", "nodes": [{"id": "a", "type": "trigger", "config": {}}]}"#, "/schedule", "minute"),
             ]
@@ -236,7 +236,7 @@ struct WorkflowAPITests {
             try await client.execute(uri: "/api/v1/workflows/tides", method: .get, headers: reader) { (response) throws in #expect(response.status == .ok) }
             try await client.execute(uri: "/api/v1/node-types", method: .get, headers: reader) { (response) throws in
                 let types = try #require(try DocumentAndQueryAPITests.json(response.body)["node_types"] as? [[String: Any]])
-                #expect(types.map { $0["name"] as? String } == ["condition", "delay", "http_request", "ingest", "llm", "rag_query", "transform", "trigger"])
+                #expect(types.map { $0["name"] as? String } == ["approval", "condition", "delay", "http_request", "ingest", "llm", "rag_query", "transform", "trigger"])
                 #expect(types.allSatisfy { $0["config_schema"] is [String: Any] && $0["queue"] is String })
             }
             for (uri, method) in [("/api/v1/workflows/tides/run", HTTPRequest.Method.post), ("/api/v1/workflows/tides", .delete), ("/api/v1/runs/\(runID)/cancel", .post),
@@ -482,6 +482,82 @@ extension WorkflowAPITests {
             try await client.execute(uri: "/api/v1/runs/nope/logs", method: .get, headers: stream) { (response) throws in
                 #expect(response.status == .notFound, "an unknown run is a 404 before any stream opens")
             }
+        }
+    }
+
+}
+
+extension WorkflowAPITests {
+    static let refund = #"""
+        {"id": "refund", "name": "Refund", "nodes": [
+          {"id": "start", "type": "trigger", "config": {}},
+          {"id": "ask", "type": "approval", "config": {"message": "Refund {{ trigger.amount }} EUR?"}},
+          {"id": "pay", "type": "transform", "config": {"value": "paid {{ trigger.amount }}"}},
+          {"id": "tell", "type": "transform", "config": {"value": "refused: {{ nodes.ask.comment }}"}}],
+         "edges": [{"from": "start", "to": "ask"}, {"from": "ask", "to": "pay", "branch": "approved"}, {"from": "ask", "to": "tell", "branch": "rejected"}]}
+        """#
+
+    @Test("approval: the run waits at the node with no worker; an editor approves (not a viewer, not another tenant) and that branch runs; a rejection runs the other; deciding twice is 409")
+    func approval() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let viewer = try await Fixture.token(authority, role: .viewer)
+        let stranger = try await Fixture.token(authority, tenant: "globex", role: .admin)
+        let setup = try Self.setup()
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(Self.refund)) { (response) throws in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+            }
+            func start(_ amount: Int) async throws -> String {
+                let started = try await client.execute(uri: "/api/v1/workflows/refund/run", method: .post, headers: headers,
+                                                       body: Self.json(#"{"inputs": {"amount": \#(amount)}}"#))
+                let id = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
+                try await setup.drain()
+                return id
+            }
+            func nodes(_ id: String) async throws -> (String?, [String: [String: Any]]) {
+                let body = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body)
+                let list = body["nodes"] as? [[String: Any]] ?? []
+                return (body["status"] as? String, Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as? String ?? "", $0) }))
+            }
+            func decide(_ id: String, _ node: String, _ action: String, token: String = editor, body: String? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let response = try await client.execute(uri: "/api/v1/runs/\(id)/nodes/\(node)/\(action)", method: .post,
+                                                        headers: DocumentAndQueryAPITests.headers(token, json: true), body: body.map(Self.json))
+                return (response.status, (try? DocumentAndQueryAPITests.json(response.body)) ?? [:])
+            }
+
+            let first = try await start(40)
+            var (status, states) = try await nodes(first)
+            #expect(status == "running" && states["ask"]?["status"] as? String == "awaiting", "drained, and still waiting: \(states)")
+            #expect((states["ask"]?["output"] as? [String: Any])?["message"] as? String == "Refund 40 EUR?")
+            #expect(try await decide(first, "ask", "approve", token: viewer).0 == .forbidden)
+            #expect(try await decide(first, "ask", "approve", token: stranger).0 == .notFound)
+            #expect(try await decide(first, "nope", "approve").0 == .notFound)
+            #expect(try await decide(first, "ask", "approve", body: #"{"note": "x"}"#).0 == .badRequest)
+            let approved = try await decide(first, "ask", "approve", body: #"{"comment": "fine"}"#)
+            #expect(approved.0 == .ok, "\(approved.1)")
+            try await setup.drain()
+            (status, states) = try await nodes(first)
+            #expect(status == "succeeded" && states["pay"]?["output"] as? String == "paid 40" && states["tell"]?["status"] as? String == "skipped", "\(states)")
+            let decided = states["ask"]?["output"] as? [String: Any] ?? [:]
+            #expect(decided["approved"] as? Bool == true && decided["by"] as? String == "tester" && decided["comment"] as? String == "fine", "\(decided)")
+            let again = try await decide(first, "ask", "reject")
+            #expect(again.0 == .conflict && (again.1["error"] as? [String: Any])?["code"] as? String == "run_state_conflict", "\(again.1)")
+            #expect(try await decide(first, "pay", "approve").0 == .conflict, "a node that never awaited")
+
+            let second = try await start(900)
+            #expect(try await decide(second, "ask", "reject", body: #"{"comment": "too much"}"#).0 == .ok)
+            try await setup.drain()
+            (status, states) = try await nodes(second)
+            #expect(status == "succeeded" && states["tell"]?["output"] as? String == "refused: too much" && states["pay"]?["status"] as? String == "skipped", "\(states)")
+            let logs = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(second)/logs", method: .get, headers: headers).body)
+            let messages = (logs["logs"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+            #expect(messages.contains("awaits a decision: approve or reject") && messages.contains("rejected by tester"), "\(messages)")
+
+            let third = try await start(5)
+            try await client.execute(uri: "/api/v1/runs/\(third)/cancel", method: .post, headers: headers) { (response) throws in #expect(response.status == .ok) }
+            #expect(try await decide(third, "ask", "approve").0 == .conflict, "a canceled run takes no decision")
         }
     }
 }

@@ -18,12 +18,15 @@ public struct Run: Sendable, Codable, Equatable {
             case waiting
             /// A message for its attempt is due (or is waiting out a retry's backoff).
             case queued, running, succeeded, failed
+            /// Ran, and waits for a person to approve or reject (an `approval` node); no message
+            /// is due and no worker holds it.
+            case awaiting
             /// Never run: a predecessor did not succeed, or a condition took another branch.
             case skipped
             /// Never run or stopped: the run failed or was canceled first.
             case canceled
 
-            public var isFinished: Bool { ![.waiting, .queued, .running].contains(self) }
+            public var isFinished: Bool { ![.waiting, .queued, .running, .awaiting].contains(self) }
         }
 
         public var status: Status
@@ -193,6 +196,30 @@ extension Run {
         return true
     }
 
+    /// `node`'s `attempt` ran and now waits for a person's decision (``decide(_:approved:output:in:at:)``),
+    /// keeping `output` (what the person is asked) meanwhile. False when the report is stale.
+    @discardableResult
+    public mutating func awaitDecision(_ node: String, attempt: Int, output: JSONValue) -> Bool {
+        guard isCurrent(node, attempt: attempt) else { return false }
+        nodes[node]?.status = .awaiting
+        nodes[node]?.output = output
+        return true
+    }
+
+    /// A person decided on `node`, which awaits: it succeeds with `output`, on the branch
+    /// `approved` or `rejected`, and the run goes on. False when the node does not await (never
+    /// asked, decided already, or the run ended).
+    @discardableResult
+    public mutating func decide(_ node: String, approved: Bool, output: JSONValue, in workflow: Workflow, at date: Date = Date()) -> Bool {
+        guard status == .running, nodes[node]?.status == .awaiting else { return false }
+        nodes[node]?.status = .succeeded
+        nodes[node]?.finishedAt = date
+        nodes[node]?.output = output
+        nodes[node]?.branch = approved ? "approved" : "rejected"
+        advance(workflow, at: date)
+        return true
+    }
+
     /// `node`'s `attempt` failed. With attempts left (and `retryable`), the next attempt is
     /// queued after the policy's backoff; otherwise the node fails, and so does the run unless
     /// the node continues on error. False when the report is stale.
@@ -288,7 +315,7 @@ extension Run {
         for edge in incoming {
             guard let from = nodes[edge.from] else { passed += 1; continue }
             switch from.status {
-            case .waiting, .queued, .running: pending += 1
+            case .waiting, .queued, .running, .awaiting: pending += 1
             case .succeeded: if edge.branch == nil || edge.branch == from.branch { taken += 1 } else { passed += 1 }
             case .failed: failed += 1
             case .skipped, .canceled: passed += 1

@@ -6,7 +6,16 @@ extension Request {
     /// The body read as `T`, at most `limit` bytes: 413 past it, 400 with the field at fault when
     /// it is not `T` (``RequestError``).
     func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
+        try Self.decode(T.self, from: try await collectBody(limit: limit))
+    }
+
+    /// The body decoded, or `empty` when there is none (a POST whose body is optional).
+    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int, orWhenEmpty empty: T) async throws -> T {
         let data = try await collectBody(limit: limit)
+        return data.isEmpty ? empty : try Self.decode(T.self, from: data)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {

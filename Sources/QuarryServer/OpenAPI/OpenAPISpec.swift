@@ -492,12 +492,17 @@ enum OpenAPISpec {
         },
         "additionalProperties": false
       },
+      "DecisionRequest": {
+        "type": "object",
+        "properties": {"comment": {"type": "string", "maxLength": 2000, "description": "kept in the node's output and the run's log"}},
+        "additionalProperties": false
+      },
       "NodeState": {
         "type": "object",
         "properties": {
           "id": {"type": "string"},
           "type": {"type": "string"},
-          "status": {"type": "string", "enum": ["waiting", "queued", "running", "succeeded", "failed", "skipped", "canceled"]},
+          "status": {"type": "string", "enum": ["waiting", "queued", "running", "awaiting", "succeeded", "failed", "skipped", "canceled"]},
           "attempt": {"type": "integer", "description": "the attempt queued or running now, or the last; 0 before the node was queued"},
           "started_at": {"type": "string", "format": "date-time"},
           "finished_at": {"type": "string", "format": "date-time"},
@@ -1021,6 +1026,22 @@ enum OpenAPISpec {
           "202": {"description": "queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}, "headers": {"Location": {"schema": {"type": "string"}, "description": "the new run's status URL"}}},
           "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
         }
+      }
+    },
+    "/api/v1/runs/{id}/nodes/{node}/approve": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "node", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {
+        "summary": "Approve a node that awaits a decision (an approval node; editor): the nodes on the branch 'approved' run",
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecisionRequest"}}}},
+        "responses": {"200": {"description": "decided", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/runs/{id}/nodes/{node}/reject": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "node", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {
+        "summary": "Reject a node that awaits a decision (an approval node; editor): the nodes on the branch 'rejected' run",
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecisionRequest"}}}},
+        "responses": {"200": {"description": "decided", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       }
     },
     "/api/v1/runs/{id}/cancel": {

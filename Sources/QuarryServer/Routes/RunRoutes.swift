@@ -5,8 +5,8 @@ import QuarryCore
 import QuarryWorkflow
 
 /// `/api/v1/runs`: list (by workflow and status), follow one (each node's state, attempts,
-/// timings and output), page through its log, cancel it, rerun it. Viewers read, editors cancel
-/// and rerun.
+/// timings and output), page through its log, cancel it, rerun it, approve or reject a node
+/// that awaits a decision. Viewers read, editors act.
 struct RunRoutes {
     let engine: WorkflowEngine
 
@@ -49,15 +49,21 @@ struct RunRoutes {
 
         api.post("/runs/{id}/rerun") { request, context in
             let principal = try context.require(.editor)
-            let body: RerunRequestBody = if let length = request.headers[.contentLength].flatMap(Int.init), length == 0 {
-                RerunRequestBody()
-            } else {
-                try await request.decodeJSON(RerunRequestBody.self, limit: 4096)
-            }
+            let body = try await request.decodeJSON(RerunRequestBody.self, limit: 4096, orWhenEmpty: RerunRequestBody())
             let run = try await engine.rerun(context.parameters.get("id") ?? "", tenant: principal.tenant, from: body.from, version: body.version)
             var headers = HTTPFields()
             headers[.location] = "/api/v1/runs/\(run.id)"
             return EditedResponse(status: .accepted, headers: headers, response: RunBody(run, workflow: nil, detailed: false))
+        }
+
+        for (action, approved) in [("approve", true), ("reject", false)] {
+            api.post("/runs/{id}/nodes/{node}/\(action)") { request, context in
+                let principal = try context.require(.editor)
+                let body = try await request.decodeJSON(DecisionRequestBody.self, limit: 16384, orWhenEmpty: DecisionRequestBody())
+                let run = try await engine.decide(run: context.parameters.get("id") ?? "", node: context.parameters.get("node") ?? "", approved: approved,
+                                                  by: principal.subject, comment: body.comment, tenant: principal.tenant)
+                return RunBody(run, workflow: try? await engine.workflow(run.workflowId, version: run.workflowVersion, tenant: principal.tenant))
+            }
         }
 
         api.post("/runs/{id}/cancel") { _, context in

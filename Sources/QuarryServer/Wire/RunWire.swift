@@ -141,3 +141,19 @@ struct RerunRequestBody: Decodable {
 
     init() {}
 }
+
+/// `POST /api/v1/runs/{id}/nodes/{node}/approve` and `/reject`: an optional comment for the run's log and the node's output.
+struct DecisionRequestBody: Decodable {
+    var comment: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case comment }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        comment = try container.decodeOptional(String.self, forKey: .comment)
+        if let comment, comment.unicodeScalars.count > 2000 { throw InvalidField("/comment", "comment takes at most 2000 characters") }
+    }
+
+    init() {}
+}

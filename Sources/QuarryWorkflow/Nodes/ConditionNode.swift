@@ -37,7 +37,7 @@ public struct ConditionNode: NodeType {
     }
 
     /// The branches edges out of a condition may name: `true`, `false`, each case's and `default`.
-    public static func branches(_ config: [String: JSONValue]) -> Set<String> {
+    public func branches(_ config: [String: JSONValue]) -> Set<String>? {
         guard case .array(let cases) = config["cases"] else { return ["true", "false"] }
         var names: Set<String> = ["default"]
         for case .object(let fields) in cases { if let branch = fields["branch"]?.string { names.insert(branch) } }
