@@ -119,7 +119,7 @@ struct WorkflowEngineTests {
             queue = open()
             otherWorker = open
         }
-        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), Probe(effects: effects),
+        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), ApprovalNode(), Probe(effects: effects),
                                      HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100))
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
@@ -317,6 +317,31 @@ extension WorkflowEngineTests {
         let canceled = try await setup.engine.cancel(waiting.id, tenant: "acme")
         #expect(canceled.status == .canceled && canceled.nodes["after"]?.status != .succeeded, "\(canceled)")
         #expect(setup.effects.count(waiting.id, "after") == 0)
+    }
+
+    @Test("approval: the run stops at the node, the workers idle; a decision written on the run's store sends the chosen branch on",
+          arguments: Deployment.allCases)
+    func approval(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        let workflow = Workflow(id: "ask", tenant: "acme", name: "ask", nodes: [
+            .init(id: "start", type: "trigger"),
+            .init(id: "ask", type: "approval", config: ["message": .string("go?")]),
+            .init(id: "yes", type: "probe", config: ["value": .string("{{ nodes.ask.by }}")]),
+            .init(id: "no", type: "probe", config: ["value": .string("no")]),
+        ], edges: [.init(from: "start", to: "ask"), .init(from: "ask", to: "yes", branch: "approved"), .init(from: "ask", to: "no", branch: "rejected")])
+        try setup.engine.check(workflow)
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = try await setup.engine.start(workflow, inputs: .object([:]))
+        await setup.work { (try? await setup.store.run(run.id, tenant: "acme"))?.nodes["ask"]?.status == .awaiting }
+        #expect(try await setup.store.run(run.id, tenant: "acme")?.status == .running)
+        let decided = try await setup.engine.decide(run: run.id, node: "ask", approved: true, by: "ada", comment: nil, tenant: "acme")
+        #expect(decided.nodes["ask"]?.branch == "approved" && decided.nodes["no"]?.status == .skipped)
+        let done = await setup.finished(decided)
+        #expect(done.status == .succeeded && done.nodes["yes"]?.output?.objectValue?["value"] == .string("ada"), "\(done)")
+        #expect(setup.effects.count(run.id, "yes") == 1 && setup.effects.count(run.id, "no") == 0)
+        await #expect(throws: RunStateConflict.self) {
+            try await setup.engine.decide(run: run.id, node: "ask", approved: false, by: "bob", comment: nil, tenant: "acme")
+        }
     }
 
     @Test("delay: until a time (a past one waits nothing), at most 30 days; a config that cannot say how long fails the node and says why")
