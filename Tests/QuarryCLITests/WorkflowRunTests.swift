@@ -83,6 +83,12 @@ struct WorkflowRunEndToEndTests {
         let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: ["QUARRY_ALLOW_PRIVATE_URLS": "true"])
         defer { _ = server.terminate() }
         try await Self.sixSteps(server, token: try #require(server.firstAdminToken), recorder: recorder)
+        // The run counted, its latency in buckets that reach past the default 10 s (a run can wait days).
+        let metrics = try server.get("/metrics").body
+        #expect(metrics.contains("workflow_run_success_total 1"), "\(metrics.prefix(3000))")
+        #expect(metrics.contains(#"workflow_run_latency_ms_bucket{le="86400000"#), "\(metrics.components(separatedBy: "\n").filter { $0.contains("workflow_") })")
+        #expect(metrics.contains(#"workflow_node_latency_ms_bucket{type="rag_query",le="2.5"#) || metrics.contains(#"le="2.5",type="rag_query""#),
+                "\(metrics.components(separatedBy: "\n").filter { $0.contains("workflow_node") }.prefix(20))")
     }
 
     /// README's workflow: index the page at `trigger.url`, ask it `trigger.question`, post the
