@@ -92,10 +92,10 @@ public struct NodeRegistry: Sendable {
 
     public subscript(name: String) -> (any NodeType)? { types[name] }
 
-    /// Every node type Quarry has: `rag_query` on `retriever`, `http_request` through `http`.
-    public static func standard(retriever: Retriever, pipeline: IngestPipeline, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
+    /// Every node type Quarry has: `rag_query` on `retriever`, `ingest` through `indexJobs` (its pipeline, its index_root), `llm` on `chat`, `http_request` through `http`.
+    public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
         NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), ApprovalNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
-                      IngestNode(pipeline: pipeline), HTTPRequestNode(http: http)])
+                      IngestNode(indexJobs: indexJobs), HTTPRequestNode(http: http)])
     }
 
     /// The queues whose actors this registry's nodes need, `default` (run_start) first.

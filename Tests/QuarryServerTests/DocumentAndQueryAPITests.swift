@@ -40,7 +40,7 @@ struct DocumentAndQueryAPITests {
         return Engine(pipeline: pipeline, indexJobs: indexJobs, worker: worker,
                       dependencies: ServerDependencies.Engine(pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                                               workflows: WorkflowEngine(workflows: store, runs: store, queue: queue,
-                                                                                        registry: NodeRegistry.standard(retriever: retriever, pipeline: pipeline, chat: llm?.model, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))),
+                                                                                        registry: NodeRegistry.standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))),
                                                               maximumUploadBytes: maximumUploadBytes))
     }
 

@@ -30,9 +30,10 @@ struct RouteWalkTests {
         let indexer = ChunkIndexer(chunker: Chunker(counter: DocumentAndQueryAPITests.embedder.tokenizer), embedder: embedder, index: index)
         let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: FixedPage())
         let retriever = Retriever(store: store, index: index, embedder: embedder, generation: { index.generation })
-        let workflows = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: NodeRegistry.standard(retriever: retriever, pipeline: pipeline, chat: nil, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true))))
+        let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: nil, maximumBytes: 1_000_000)
+        let workflows = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: NodeRegistry.standard(retriever: retriever, indexJobs: indexJobs, chat: nil, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true))))
         let engine = ServerDependencies.Engine(
-            pipeline: pipeline, indexJobs: IndexJobs(store: store, pipeline: pipeline, root: nil, maximumBytes: 1_000_000),
+            pipeline: pipeline, indexJobs: indexJobs,
             retriever: retriever, workflows: workflows, maximumUploadBytes: 1_000_000
         )
         let checks: [any ReadinessCheck] = [

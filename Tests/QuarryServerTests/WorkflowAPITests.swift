@@ -28,8 +28,8 @@ struct WorkflowAPITests {
         }
     }
 
-    static func setup(llm: LLMAnswerer? = nil) throws -> Setup {
-        let engine = try DocumentAndQueryAPITests.engine(llm: llm)
+    static func setup(llm: LLMAnswerer? = nil, indexRoot: IndexRoot? = nil) throws -> Setup {
+        let engine = try DocumentAndQueryAPITests.engine(llm: llm, indexRoot: indexRoot)
         let workflows = engine.dependencies.workflows
         // As `quarry serve` has them: the ingest queue's worker runs documents' jobs and ingest nodes.
         var table = workflows.actors
@@ -445,7 +445,7 @@ extension WorkflowAPITests {
             let failed = try await run("{}", workflow: "broken")
             let states = try #require(failed["nodes"] as? [[String: Any]])
             #expect(states.map { $0["status"] as? String } == ["failed", "failed"], "\(failed)")
-            #expect((states[0]["error"] as? String)?.contains("either url or text") == true && states[0]["attempt"] as? Int == 1, "not retried")
+            #expect((states[0]["error"] as? String)?.contains("one of url, path and text") == true && states[0]["attempt"] as? Int == 1, "not retried")
             #expect((states[1]["error"] as? String)?.contains(NoNetwork.reason) == true, "\(states[1])")
         }
     }
@@ -558,6 +558,47 @@ extension WorkflowAPITests {
             let third = try await start(5)
             try await client.execute(uri: "/api/v1/runs/\(third)/cancel", method: .post, headers: headers) { (response) throws in #expect(response.status == .ok) }
             #expect(try await decide(third, "ask", "approve").0 == .conflict, "a canceled run takes no decision")
+        }
+    }
+}
+
+extension WorkflowAPITests {
+    @Test("ingest from a path inside index_root: indexed and citable; a path outside it, or a server without one, fails the node saying why")
+    func ingestPath() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("root-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("notes"), withIntermediateDirectories: true)
+        try "Ferry tickets are sold at the kiosk by gate four.".write(to: root.appendingPathComponent("notes/ferry.txt"), atomically: true, encoding: .utf8)
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString).txt")
+        try "secret".write(to: outside, atomically: true, encoding: .utf8)
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let workflow = #"""
+            {"id": "file", "name": "File", "nodes": [
+              {"id": "start", "type": "trigger", "config": {}},
+              {"id": "read", "type": "ingest", "config": {"path": "{{ trigger.path }}"}}],
+             "edges": [{"from": "start", "to": "read"}]}
+            """#
+        for (rooted, path, expected) in [(true, "notes/ferry.txt", "indexed"), (true, outside.path, "outside the folder"),
+                                         (true, "notes/../../" + outside.lastPathComponent, "outside the folder"), (false, "notes/ferry.txt", "set index_root")] {
+            let setup = try Self.setup(indexRoot: rooted ? IndexRoot(root.path) : nil)
+            let body = try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+                let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+                _ = try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(workflow))
+                let started = try await client.execute(uri: "/api/v1/workflows/file/run", method: .post, headers: headers,
+                                                       body: Self.json(#"{"inputs": {"path": "\#(path)"}}"#))
+                let id = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
+                try await setup.drain()
+                return try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body
+            }
+            let run = try DocumentAndQueryAPITests.json(body)
+            let read = (run["nodes"] as? [[String: Any]])?.first { $0["id"] as? String == "read" } ?? [:]
+            if expected == "indexed" {
+                let output = read["output"] as? [String: Any] ?? [:]
+                #expect(run["status"] as? String == "succeeded" && output["status"] as? String == "indexed", "\(run)")
+                #expect((output["source"] as? String)?.hasPrefix("file://") == true && (output["source"] as? String)?.hasSuffix("/notes/ferry.txt") == true, "\(output)")
+            } else {
+                #expect(run["status"] as? String == "failed" && (read["error"] as? String)?.contains(expected) == true && read["attempt"] as? Int == 1, "\(path): \(read)")
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ struct EngineRuntime: Sendable {
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
             let outbound = GuardedHTTP(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs))
             let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
-                                           registry: .standard(retriever: retriever, pipeline: pipeline, chat: llm?.model, http: outbound))
+                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                  workflows: workflows)
         } catch let error as ConfigurationError {

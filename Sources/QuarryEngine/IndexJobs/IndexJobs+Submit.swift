@@ -4,8 +4,9 @@ import QuarryCore
 /// The actor `index_job_submit`: reads each item of a job and submits it as a document.
 extension IndexJobs {
     /// An item that cannot become a document; recorded on the item, the job goes on.
-    struct Unreadable: Error, CustomStringConvertible {
-        let description: String
+    /// A path that cannot be indexed: no index root, outside it, missing, too large, unreadable.
+    public struct Unreadable: Error, CustomStringConvertible {
+        public let description: String
     }
 
     func submitItems(_ leased: LeasedJob) async throws {
@@ -96,10 +97,10 @@ extension IndexJobs {
         return item
     }
 
-    /// A path item's file name and bytes, read inside the index root and within the upload limit.
-    /// Its document's source is the path's file URL (what `quarry index` has always written, so a
-    /// new version replaces the old).
-    func readPath(_ source: String) throws -> (name: String, data: Data) {
+    /// A path's resolved form, file name and bytes, read inside the index root and within the
+    /// upload limit. Its document's source is the path's file URL (what `quarry index` has always
+    /// written, so a new version replaces the old). Refusals are ``Unreadable``.
+    public func readPath(_ source: String) throws -> (path: String, name: String, data: Data) {
         guard let root else { throw Unreadable(description: "this worker reads no local paths: set index_root") }
         let path: String
         do { path = try root.resolve(source) } catch { throw Unreadable(description: error.description) }
@@ -111,6 +112,6 @@ extension IndexJobs {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Unreadable(description: "cannot be read (permissions, or not a regular file)")
         }
-        return ((path as NSString).lastPathComponent, data)
+        return (path, (path as NSString).lastPathComponent, data)
     }
 }

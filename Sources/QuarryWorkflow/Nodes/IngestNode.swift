@@ -2,18 +2,20 @@ import Foundation
 import QuarryCore
 import QuarryEngine
 
-/// Adds a document to the tenant's index, from a URL (fetched through the SSRF guard) or from
-/// text made by the nodes before; the node ends when the document is searchable, so the nodes
-/// after it can ask about it. It runs on `ingest`, the queue whose workers parse and embed.
+/// Adds a document to the tenant's index, from a URL (fetched through the SSRF guard), a file
+/// inside the server's `index_root`, or text made by the nodes before; the node ends when the
+/// document is searchable, so the nodes after it can ask about it. It runs on `ingest`, the queue
+/// whose workers parse and embed.
 public struct IngestNode: NodeType {
     public let name = "ingest"
     public let queue = IngestPipeline.queueName
-    public let summary = "Indexes a document from a URL or from text; ends when it is searchable, with its id, status, pages and chunks."
+    public let summary = "Indexes a document from a URL, a path inside index_root, or text; ends when it is searchable, with its id, status, pages and chunks."
     public let configSchema = schema(#"""
         {"type": "object", "additionalProperties": false,
          "properties": {
            "url": {"type": "string", "minLength": 1, "maxLength": 4096, "description": "a PDF, HTML or text document to fetch"},
-           "text": {"type": "string", "minLength": 1, "maxLength": 10000000, "description": "the document's text, when there is no URL"},
+           "path": {"type": "string", "minLength": 1, "maxLength": 4096, "description": "a file inside the server's index_root (absolute, or relative to it)"},
+           "text": {"type": "string", "minLength": 1, "maxLength": 10000000, "description": "the document's text, when there is no URL or path"},
            "filename": {"type": "string", "minLength": 1, "maxLength": 255, "description": "the name the text is kept under (default: <run>-<node>.txt)"}}}
         """#)
     public let outputSchema = schema(#"""
@@ -25,28 +27,36 @@ public struct IngestNode: NodeType {
         """#)
     public let defaultTimeout: Duration = .seconds(600)
 
-    let pipeline: IngestPipeline
+    /// Index jobs' reading of paths (the root, the size limit) and their pipeline.
+    let indexJobs: IndexJobs
+    var pipeline: IngestPipeline { indexJobs.pipeline }
 
-    public init(pipeline: IngestPipeline) {
-        self.pipeline = pipeline
+    public init(indexJobs: IndexJobs) {
+        self.indexJobs = indexJobs
     }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
         let config = context.config
         let result: (record: DocumentRecord, unchanged: Bool)
         do {
-            switch (config["url"]?.string, config["text"]?.string) {
-            case (let url?, nil):
+            switch (config["url"]?.string, config["path"]?.string, config["text"]?.string) {
+            case (let url?, nil, nil):
                 let fetched = try await pipeline.fetcher.fetchDocument(url)
                 result = try await pipeline.ingestNow(fetched.data, tenant: context.tenant, uri: url, filename: fetched.filename,
                                                       declaredType: fetched.declaredType)
-            case (nil, let text?):
+            case (nil, let path?, nil):
+                let file = try indexJobs.readPath(path)
+                result = try await pipeline.ingestNow(file.data, tenant: context.tenant, uri: URL(fileURLWithPath: file.path).standardizedFileURL.absoluteString,
+                                                      filename: file.name)
+            case (nil, nil, let text?):
                 let filename = config["filename"]?.string ?? "\(context.run.id)-\(context.node.id).txt"
                 result = try await pipeline.ingestNow(Data(text.utf8), tenant: context.tenant, uri: "workflow:\(context.run.workflowId)/\(filename)",
                                                       filename: filename, declaredType: .plainText)
             default:
-                throw PermanentNodeError("config needs either url or text, not both and not neither")
+                throw PermanentNodeError("config needs one of url, path and text")
             }
+        } catch let error as IndexJobs.Unreadable {
+            throw PermanentNodeError(error.description)  // it names the path
         } catch let error as DocumentError {
             throw PermanentNodeError("the document cannot be indexed: \(error)")
         } catch let error as DocumentFetchError {
