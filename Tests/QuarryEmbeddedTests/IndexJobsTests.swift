@@ -81,6 +81,8 @@ struct IndexJobsTests {
         #expect(await refusal(paths: ["link.txt"]) == .path(.outside("link.txt"), index: 0), "a link is judged by where it leads")
         #expect(await refusal(paths: ["a.txt", "linked"]) == .path(.outside("linked"), index: 1), "the refused entry's place is named")
         #expect(await refusal(paths: ["nope.pdf"]) == .path(.missing("nope.pdf"), index: 0))
+        let absent = "../\(outside.lastPathComponent)/absent.txt"
+        #expect(await refusal(paths: [absent]) == .path(.outside(absent), index: 0), "outside, whether there or not: nothing is told of what lies beyond")
         #expect(await refusal(paths: ["empty"]) == .noDocuments("empty", index: 0))
         for url in ["ftp://example.org/a.pdf", "file:///etc/passwd", "example.org/a.pdf", "https://"] {
             #expect(await refusal(urls: ["https://example.org/fine.pdf", url]) == .url(url, index: 1), "\(url)")

@@ -27,12 +27,20 @@ public struct IndexRoot: Sendable, Equatable {
         self.path = resolved
     }
 
-    /// `path` (absolute, or relative to the root) resolved, when it exists inside the root.
+    /// `path` (absolute, or relative to the root) resolved, when it exists inside the root. A
+    /// missing path that is outside by its spelling is refused as outside, like one that exists
+    /// there, so the refusals tell nothing of what lies beyond the root.
     public func resolve(_ path: String) throws(Refusal) -> String {
         let absolute = path.hasPrefix("/") ? path : self.path + "/" + path
-        guard let resolved = Self.resolved(absolute), FileManager.default.fileExists(atPath: resolved) else { throw .missing(path) }
-        guard self.path == "/" || resolved == self.path || resolved.hasPrefix(self.path + "/") else { throw .outside(path) }
+        guard let resolved = Self.resolved(absolute), FileManager.default.fileExists(atPath: resolved) else {
+            throw contains(URL(fileURLWithPath: absolute).standardizedFileURL.path) ? .missing(path) : .outside(path)
+        }
+        guard contains(resolved) else { throw .outside(path) }
         return resolved
+    }
+
+    private func contains(_ absolute: String) -> Bool {
+        self.path == "/" || absolute == self.path || absolute.hasPrefix(self.path + "/")
     }
 
     static func resolved(_ path: String) -> String? {
