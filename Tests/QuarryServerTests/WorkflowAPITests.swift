@@ -445,7 +445,7 @@ extension WorkflowAPITests {
             let failed = try await run("{}", workflow: "broken")
             let states = try #require(failed["nodes"] as? [[String: Any]])
             #expect(states.map { $0["status"] as? String } == ["failed", "failed"], "\(failed)")
-            #expect((states[0]["error"] as? String)?.contains("one of url, path and text") == true && states[0]["attempt"] as? Int == 1, "not retried")
+            #expect((states[0]["error"] as? String)?.contains("one of document_id, url, path and text") == true && states[0]["attempt"] as? Int == 1, "not retried")
             #expect((states[1]["error"] as? String)?.contains(NoNetwork.reason) == true, "\(states[1])")
         }
     }
@@ -602,3 +602,37 @@ extension WorkflowAPITests {
         }
     }
 }
+
+extension WorkflowAPITests {
+    @Test("ingest by document_id waits while an uploaded document is queued and ends once it is indexed; an unknown or failed document fails the node")
+    func ingestUploaded() async throws {
+        let setup = try Self.setup()
+        let pipeline = setup.engine.pipeline
+        let node = IngestNode(indexJobs: setup.engine.indexJobs)
+        let workflow = Workflow(id: "w", tenant: "acme", name: "w", nodes: [.init(id: "wait", type: "ingest")], edges: [])
+        func context(_ id: String) -> NodeContext {
+            NodeContext(run: Run(id: "r", workflow: workflow), node: workflow.nodes[0], attempt: 1, config: ["document_id": .string(id)]) { _, _, _ in }
+        }
+        guard case .queued(let queued) = try await pipeline.submit(Data("The lighthouse is lit at dusk.".utf8), tenant: "acme", uri: "upload:lighthouse.txt",
+                                                                   filename: "lighthouse.txt") else { throw CancellationError() }
+        #expect(try await pipeline.document(queued.id, tenant: "acme").status == .queued)
+        let waiting = Task { try await node.execute(context(queued.id)) }
+        try await Task.sleep(for: .milliseconds(700))  // the node reads the status, finds it queued, and waits
+        try await setup.drain()  // the document's own job, while the node waits for it
+        let output = try await waiting.value.output
+        guard case .object(let fields) = output else { throw CancellationError() }
+        #expect(fields["document_id"] == .string(queued.id) && fields["status"] == .string("indexed"), "\(output)")
+
+        await #expect(throws: PermanentNodeError.self) { try await node.execute(context("no-such-document")) }
+        guard case .queued(let broken) = try await pipeline.submit(Data("%PDF-1.7 this is no PDF".utf8), tenant: "acme", uri: "upload:broken.pdf",
+                                                                   filename: "broken.pdf") else { throw CancellationError() }
+        try await setup.drain()
+        do {
+            _ = try await node.execute(context(broken.id))
+            Issue.record("a failed document passed")
+        } catch let error as PermanentNodeError {
+            #expect(error.message.contains("failed"), "\(error)")
+        }
+    }
+}
+
