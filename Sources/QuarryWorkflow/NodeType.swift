@@ -20,8 +20,9 @@ public protocol NodeType: Sendable {
     var defaultTimeout: Duration { get }
     /// How long after the node is ready its first attempt may start, from its filled config:
     /// the delay of its message on the queue, so the wait holds no worker (`delay`). Zero for
-    /// the others; a config that cannot say throws, and the attempt then fails saying why.
-    func startDelay(_ config: [String: JSONValue], at time: Date) throws -> Duration
+    /// the others, which never call `config` (filling it costs a template rendering per node);
+    /// a config that cannot say throws, and the attempt then fails saying why.
+    func startDelay(_ config: () throws -> [String: JSONValue], at time: Date) throws -> Duration
     /// The branches the node chooses among (edges out of it may name one), from its config;
     /// nil for a node that chooses none.
     func branches(_ config: [String: JSONValue]) -> Set<String>?
@@ -31,7 +32,7 @@ public protocol NodeType: Sendable {
 extension NodeType {
     public var defaultTimeout: Duration { .seconds(300) }
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }
-    public func startDelay(_ config: [String: JSONValue], at time: Date) throws -> Duration { .zero }
+    public func startDelay(_ config: () throws -> [String: JSONValue], at time: Date) throws -> Duration { .zero }
 }
 
 /// One attempt of one node, as its type sees it.

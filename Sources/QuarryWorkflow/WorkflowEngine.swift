@@ -326,7 +326,7 @@ public struct WorkflowEngine: Sendable {
             var wait = Duration.milliseconds(Int64(max(dispatch.notBefore?.timeIntervalSince(time) ?? 0, 0) * 1000))
             if dispatch.attempt == 1, let definition, let type {
                 // A config that cannot be filled or read waits nothing: its attempt fails and says why.
-                let asked = try? type.startDelay(try Self.fill(definition, of: type, in: run, workflow: workflow), at: time)
+                let asked = try? type.startDelay({ try Self.fill(definition, of: type, in: run, workflow: workflow) }, at: time)
                 wait = max(wait, asked ?? .zero)
             }
             // Sent again after a crash, the message keeps its id, and the queue keeps the first one's delay.
