@@ -211,7 +211,7 @@ struct StoredRun: Codable, Sendable {
     let startedAt: Date?
     let finishedAt: Date?
     let error: String?
-    /// `{nodes, inputs, outbox, rerun_of}` as JSON.
+    /// `{nodes, inputs, outbox, rerun_of, parent, parent_pending}` as JSON.
     let state: String
 
     struct State: Codable {
@@ -219,6 +219,8 @@ struct StoredRun: Codable, Sendable {
         let inputs: JSONValue
         let outbox: [Run.Dispatch]
         let rerunOf: String?
+        let parent: Run.Parent?
+        let parentPending: Bool?
     }
 
     init(_ run: Run) throws {
@@ -234,14 +236,16 @@ struct StoredRun: Codable, Sendable {
         startedAt = run.startedAt
         finishedAt = run.finishedAt
         error = run.error
-        state = String(decoding: try ExtendedJSON.encoder.encode(State(nodes: run.nodes, inputs: run.inputs, outbox: run.outbox, rerunOf: run.rerunOf)), as: UTF8.self)
+        state = String(decoding: try ExtendedJSON.encoder.encode(State(nodes: run.nodes, inputs: run.inputs, outbox: run.outbox, rerunOf: run.rerunOf,
+                                                                           parent: run.parent, parentPending: run.parentPending)), as: UTF8.self)
     }
 
     func run() throws -> Run {
         let state = try ExtendedJSON.decoder.decode(State.self, from: Data(state.utf8))
         return Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
                    nodes: state.nodes, inputs: state.inputs, outbox: state.outbox, revision: revision,
-                   createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error, rerunOf: state.rerunOf)
+                   createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error, rerunOf: state.rerunOf,
+                   parent: state.parent, parentPending: state.parentPending)
     }
 }
 

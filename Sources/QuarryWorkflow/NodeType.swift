@@ -26,12 +26,21 @@ public protocol NodeType: Sendable {
     /// The branches the node chooses among (edges out of it may name one), from its config;
     /// nil for a node that chooses none.
     func branches(_ config: [String: JSONValue]) -> Set<String>?
+    /// Config fields whose templates the engine leaves unfilled, for the node to fill itself with
+    /// more to name (a `map` fills its `node` once per item, naming `item` and `index`). Empty
+    /// for the others.
+    var filledByNode: Set<String> { get }
+    /// What the config schema cannot say, checked when a workflow is saved (a `map`'s inner node
+    /// config against its own type's schema); nil when nothing is wrong.
+    func violation(in config: [String: JSONValue]) -> SchemaCheck.Violation?
     func execute(_ context: NodeContext) async throws -> NodeOutcome
 }
 
 extension NodeType {
     public var defaultTimeout: Duration { .seconds(300) }
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }
+    public var filledByNode: Set<String> { [] }
+    public func violation(in config: [String: JSONValue]) -> SchemaCheck.Violation? { nil }
     public func startDelay(_ config: () throws -> [String: JSONValue], at time: Date) throws -> Duration { .zero }
 }
 
@@ -61,17 +70,25 @@ public struct NodeContext: Sendable {
 }
 
 /// What an attempt produced: the output kept with the run, and for a condition the branch taken.
-/// `awaitsDecision`: the node does not end yet but waits for a person (`approval`), keeping
-/// `output` (what the person is asked) until the decision.
+/// With `waitsFor`, the node does not end yet but waits, holding no worker, keeping `output`
+/// (what a person is asked) until then.
 public struct NodeOutcome: Sendable, Equatable {
+    public enum Wait: Sendable, Equatable {
+        /// A person approves or rejects (`approval`).
+        case decision
+        /// A run of the tenant's workflow `workflow` (its current version) started with `inputs`
+        /// ends (`sub_workflow`); its end is the node's.
+        case childRun(workflow: String, inputs: JSONValue)
+    }
+
     public var output: JSONValue
     public var branch: String?
-    public var awaitsDecision: Bool
+    public var waitsFor: Wait?
 
-    public init(output: JSONValue, branch: String? = nil, awaitsDecision: Bool = false) {
+    public init(output: JSONValue, branch: String? = nil, waitsFor: Wait? = nil) {
         self.output = output
         self.branch = branch
-        self.awaitsDecision = awaitsDecision
+        self.waitsFor = waitsFor
     }
 }
 
@@ -93,14 +110,30 @@ public struct NodeRegistry: Sendable {
 
     public subscript(name: String) -> (any NodeType)? { types[name] }
 
-    /// Every node type Quarry has: `rag_query` on `retriever`, `ingest` through `indexJobs` (its pipeline, its index_root), `llm` on `chat`, `http_request` through `http`.
+    /// Every node type Quarry has: `rag_query` on `retriever`, `ingest` through `indexJobs` (its
+    /// pipeline, its index_root), `llm` on `chat`, `http_request` through `http`; a `map` runs any of
+    /// those that end in one attempt (not trigger, delay, approval, sub_workflow or map).
     public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
-        NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), ApprovalNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
-                      IngestNode(indexJobs: indexJobs), HTTPRequestNode(http: http)])
+        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat), IngestNode(indexJobs: indexJobs),
+                                         HTTPRequestNode(http: http)]
+        return NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
     }
 
     /// The queues whose actors this registry's nodes need, `default` (run_start) first.
     public var queues: [String] {
         [WorkflowEngine.runStartQueue] + Set(types.values.map(\.queue)).subtracting([WorkflowEngine.runStartQueue]).sorted()
+    }
+}
+
+extension Run {
+    /// What a node's templates may name: `trigger` (the run's inputs), `nodes.<id>` (each
+    /// succeeded node's output) and `run` (its id, workflow and version).
+    public var templateContext: JSONValue {
+        var outputs: [String: JSONValue] = [:]
+        for (id, state) in nodes where state.status == .succeeded { outputs[id] = state.output ?? .null }
+        return .object([
+            "trigger": inputs, "nodes": .object(outputs),
+            "run": .object(["id": .string(id), "workflow_id": .string(workflowId), "workflow_version": .int(Int64(workflowVersion))]),
+        ])
     }
 }

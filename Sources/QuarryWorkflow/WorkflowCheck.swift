@@ -32,7 +32,8 @@ extension WorkflowEngine {
             guard let type = registry[node.type] else {
                 throw InvalidField(at + "/type", "no node type '\(node.type)'; known: \(registry.types.keys.sorted().joined(separator: ", "))")
             }
-            if let violation = SchemaCheck.firstViolation(of: .object(node.config), against: type.configSchema, templated: true) {
+            if let violation = SchemaCheck.firstViolation(of: .object(node.config), against: type.configSchema, templated: true)
+                ?? type.violation(in: node.config) {
                 throw InvalidField(at + "/config" + violation.pointer, "node '\(node.id)': config \(violation)")
             }
             if let retry = node.retry {

@@ -23,6 +23,7 @@ public struct WorkflowEngine: Sendable {
     public static let runStartQueue = "default"
     public static let runStartActor = "run_start"
     public static let nodeActor = "run_node"
+    public static let childEndedActor = "run_child_ended"
     /// A node's output kept inline with the run, at most.
     public static let maximumOutputBytes = 256 * 1024
 
@@ -49,6 +50,7 @@ public struct WorkflowEngine: Sendable {
     public var actors: [String: [String: @Sendable (LeasedJob) async throws -> Void]] {
         var table: [String: [String: @Sendable (LeasedJob) async throws -> Void]] = [:]
         table[Self.runStartQueue, default: [:]][Self.runStartActor] = { job in try await runStart(job) }
+        table[Self.runStartQueue, default: [:]][Self.childEndedActor] = { job in try await childEnded(job) }
         for name in Set(registry.types.values.map(\.queue)) {
             table[name, default: [:]][Self.nodeActor] = { job in try await runNode(job) }
         }
@@ -113,7 +115,7 @@ public struct WorkflowEngine: Sendable {
         }
         guard canceled else { throw RunStateConflict(reason: "run \(id) already ended \(run.status.rawValue)") }
         await log(run, node: nil, .info, "run canceled")
-        finished(run)
+        await finished(run)
         return run
     }
 
@@ -143,8 +145,11 @@ public struct WorkflowEngine: Sendable {
             throw RunStateConflict(reason: "node \(node) of run \(id) does not await a decision (it is \(run.nodes[node]?.status.rawValue ?? "unknown"))")
         }
         await log(run, node: node, .info, (approved ? "approved by " : "rejected by ") + person, comment.map { .object(["comment": .string($0)]) })
-        if run.status.isFinished { finished(run) }
-        try await send(run, workflow)
+        if run.status.isFinished {
+            await finished(run)
+        } else {
+            try await send(run, workflow)
+        }
         return run
     }
 
@@ -168,7 +173,7 @@ public struct WorkflowEngine: Sendable {
                 data["reused"] = .array(run.reusedNodes.map(JSONValue.string))
             }
             await log(run, node: nil, .info, "run started", .object(data))
-            if run.status.isFinished { finished(run) }
+            if run.status.isFinished { return await finished(run) }
         }
         try await send(run, workflow)
     }
@@ -184,7 +189,7 @@ public struct WorkflowEngine: Sendable {
             return (run, abandoned)
         }), abandoned {
             await log(failed, node: nil, .error, reason)
-            finished(failed)
+            await finished(failed)
         }
         return nil
     }
@@ -214,16 +219,7 @@ public struct WorkflowEngine: Sendable {
         let change: (Run, Bool)?
         switch result {
         case .success(let outcome):
-            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                let applied = outcome.awaitsDecision
-                    ? run.awaitDecision(definition.id, attempt: message.attempt, output: outcome.output)
-                    : run.succeed(definition.id, attempt: message.attempt, output: outcome.output, branch: outcome.branch, in: workflow, at: ended)
-                return (run, applied)
-            }
-            if change?.1 == true {
-                let text = outcome.awaitsDecision ? "awaits a decision: approve or reject" : "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
-                await log(run, node: definition.id, .info, text, nil, attempt: message.attempt)
-            }
+            change = try await settle(outcome, of: definition, attempt: message.attempt, in: run, workflow: workflow, at: ended)
         case .failure(let failure):
             change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
                 let applied = run.fail(definition.id, attempt: message.attempt, error: failure.message, retryable: failure.retryable, in: workflow, at: ended)
@@ -238,8 +234,35 @@ public struct WorkflowEngine: Sendable {
             }
         }
         guard let (after, applied) = change else { return }
-        if applied, after.status.isFinished { finished(after) }
+        if applied, after.status.isFinished { return await finished(after) }
         try await send(after, workflow)
+    }
+
+    /// Writes what a successful attempt says: the node succeeded, or it waits for a decision or
+    /// for the run it starts now. The run after the write, and whether it applied.
+    func settle(_ outcome: NodeOutcome, of definition: Workflow.Node, attempt: Int, in run: Run, workflow: Workflow,
+                at time: Date) async throws -> (Run, Bool)? {
+        let change: (Run, Bool)?
+        let text: String
+        switch outcome.waitsFor {
+        case nil:
+            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                let applied = run.succeed(definition.id, attempt: attempt, output: outcome.output, branch: outcome.branch, in: workflow, at: time)
+                return (run, applied)
+            }
+            text = "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
+        case .decision:
+            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                let applied = run.suspend(definition.id, attempt: attempt, output: outcome.output)
+                return (run, applied)
+            }
+            text = "awaits a decision: approve or reject"
+        case .childRun(let workflowID, let inputs):
+            return try await startChild(of: run, node: definition, attempt: attempt, workflowID: workflowID, inputs: inputs, workflow: workflow,
+                                        at: time)
+        }
+        if change?.1 == true { await log(run, node: definition.id, .info, text, nil, attempt: attempt) }
+        return change
     }
 
     /// Why an attempt failed, and whether another could succeed.
@@ -298,24 +321,23 @@ public struct WorkflowEngine: Sendable {
         return .success(outcome)
     }
 
-    /// The node's config with its templates filled from the run, checked against its type's schema.
+    /// The node's config with its templates filled from the run (but those its type fills
+    /// itself), checked against its type's schema.
     static func fill(_ definition: Workflow.Node, of type: any NodeType, in run: Run, workflow: Workflow) throws -> [String: JSONValue] {
-        var outputs: [String: JSONValue] = [:]
-        for (id, state) in run.nodes where state.status == .succeeded { outputs[id] = state.output ?? .null }
-        let context: JSONValue = .object([
-            "trigger": run.inputs, "nodes": .object(outputs),
-            "run": .object(["id": .string(run.id), "workflow_id": .string(run.workflowId), "workflow_version": .int(Int64(run.workflowVersion))]),
-        ])
-        let filled = try Template.render(.object(definition.config), in: context)
-        if let violation = SchemaCheck.firstViolation(of: filled, against: type.configSchema) {
+        let later = type.filledByNode
+        let filled = try Template.render(.object(definition.config.filter { !later.contains($0.key) }), in: run.templateContext)
+        guard case .object(var config) = filled else { return [:] }
+        for key in later { config[key] = definition.config[key] }
+        if let violation = SchemaCheck.firstViolation(of: .object(config), against: type.configSchema) {
             throw PermanentNodeError("config \(violation)")
         }
-        guard case .object(let config) = filled else { return [:] }
         return config
     }
 
-    /// Sends the run's outbox, then removes what was sent from it.
+    /// Sends the run's outbox, then removes what was sent from it; for a child run that ended
+    /// and whose parent was not yet told (its writer died first), tells the parent.
     func send(_ run: Run, _ workflow: Workflow) async throws {
+        if run.status.isFinished, run.parentPending == true { return try await tellParent(run) }
         guard !run.outbox.isEmpty, !run.status.isFinished else { return }
         let time = now()
         for dispatch in run.outbox {
@@ -337,7 +359,18 @@ public struct WorkflowEngine: Sendable {
         _ = try await runs.modifyRun(run.id, tenant: run.tenant) { $0.sent(sent) }
     }
 
-    func finished(_ run: Run) {
+    /// Counts the run's end, tells its parent (when it is a child run), and cancels the runs its
+    /// canceled nodes were waiting for.
+    func finished(_ run: Run) async {
+        if run.parentPending == true {
+            do {
+                try await tellParent(run)
+            } catch {
+                // The redelivered message of the node that ended the run tells it (send).
+                logger.warning("parent run not told yet", metadata: ["run": "\(run.id)", "error": "\(error)"])
+            }
+        }
+        await cancelChildren(of: run)
         switch run.status {
         case .succeeded: Counter(label: "workflow_run_success_total").increment()
         case .failed: Counter(label: "workflow_run_error_total").increment()

@@ -20,7 +20,8 @@ struct WorkflowEngineTests {
     }
 
     /// A node whose effects the test counts: it records its config's `value` under its node id,
-    /// fails its first `fail` attempts, and sleeps `sleep` seconds (stopping early when canceled).
+    /// fails its first `fail` attempts (or the first time any run sees its `fail_once` key), counts
+    /// how many probes with `track` run at once, and sleeps `sleep` seconds (stopping early when canceled).
     struct Probe: NodeType {
         let name = "probe"
         let queue = "actions"
@@ -31,9 +32,11 @@ struct WorkflowEngineTests {
 
         func execute(_ context: NodeContext) async throws -> NodeOutcome {
             if let seconds = context.config["sleep"]?.int { try await Task.sleep(for: .seconds(seconds)) }
+            if context.config["track"] != nil { try await effects.tracked { try await Task.sleep(for: .milliseconds(100)) } }
             if let failures = context.config["fail"]?.int, context.attempt <= failures {
                 throw ProbeFailure(attempt: context.attempt)
             }
+            if let key = context.config["fail_once"]?.string, effects.firstTime(key) { throw ProbeFailure(attempt: context.attempt) }
             effects.record(run: context.run.id, node: context.node.id, value: context.config["value"] ?? .null)
             await context.log(.info, "probe ran", nil)
             return NodeOutcome(output: .object(["value": context.config["value"] ?? .null, "attempt": .int(Int64(context.attempt))]))
@@ -55,6 +58,19 @@ struct WorkflowEngineTests {
         private let entries = Mutex<[String]>([])
         func record(run: String, node: String, value: JSONValue) { entries.withLock { $0.append("\(run)/\(node)") } }
         func count(_ run: String, _ node: String) -> Int { entries.withLock { $0.filter { $0 == "\(run)/\(node)" }.count } }
+        private let running = Mutex((now: 0, most: 0))
+        /// The most probes with `track` that ran at once.
+        var mostAtOnce: Int { running.withLock { $0.most } }
+        func tracked(_ work: () async throws -> Void) async throws {
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            defer { running.withLock { $0.now -= 1 } }
+            try await work()
+        }
+        /// True the first time it is asked about `key`.
+        func firstTime(_ key: String) -> Bool { entries.withLock { seen in
+            defer { seen.append("once:" + key) }
+            return !seen.contains("once:" + key)
+        } }
     }
 
     struct Setup {
@@ -119,8 +135,9 @@ struct WorkflowEngineTests {
             queue = open()
             otherWorker = open
         }
-        let registry = NodeRegistry([TriggerNode(), TransformNode(), ConditionNode(), DelayNode(), ApprovalNode(), Probe(effects: effects),
-                                     HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))])
+        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects),
+                                         HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))]
+        let registry = NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100))
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
     }

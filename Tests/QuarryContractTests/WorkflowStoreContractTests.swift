@@ -100,12 +100,18 @@ struct WorkflowStoreContractTests {
         let scheduled = Run(id: "r4", workflow: workflow, createdAt: Self.date(3), scheduledFor: Self.date(2.875))
         #expect(try await store.createRun(scheduled))
         #expect(try await store.run("r4", tenant: "acme") == scheduled, "the tick a scheduled run was emitted for is kept")
+        var child = Run(id: "c1", workflow: workflow, createdAt: Self.date(-1))
+        child.parent = Run.Parent(run: "r1", node: "fetch", attempt: 2, depth: 1)
+        child.parentPending = true
+        child.nodes["fetch"]?.childRun = "c0"
+        #expect(try await store.createRun(child))
+        #expect(try await store.run("c1", tenant: "acme") == child, "a child run keeps its parent, what it owes it, and its own children")
         #expect(try await store.runs(tenant: "acme", workflow: "w1", status: nil, limit: 2, offset: 0).map(\.id) == ["r4", "r3"])
         #expect(try await store.runs(tenant: "acme", workflow: "w1", status: nil, limit: 2, offset: 1).map(\.id) == ["r3", "r2"])
         #expect(try await store.runs(tenant: "globex", workflow: "w1", status: nil, limit: 10, offset: 0).map(\.id) == ["r9"])
         #expect(try await store.run("r9", tenant: "acme") == nil)
         #expect(try await store.createRun(Run(id: "r5", workflow: Self.workflow("w2"), createdAt: Self.date(4))))
-        #expect(try await store.runs(tenant: "acme", workflow: nil, status: nil, limit: 10, offset: 0).map(\.id) == ["r5", "r4", "r3", "r2", "r1"])
+        #expect(try await store.runs(tenant: "acme", workflow: nil, status: nil, limit: 10, offset: 0).map(\.id) == ["r5", "r4", "r3", "r2", "r1", "c1"])
         #expect(try await store.runs(tenant: "acme", workflow: nil, status: .running, limit: 10, offset: 0).isEmpty)
 
         var run = try #require(try await store.run("r1", tenant: "acme"))

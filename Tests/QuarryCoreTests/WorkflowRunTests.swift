@@ -196,7 +196,7 @@ struct WorkflowRunTests {
         var run = Run(id: "r", workflow: workflow)
         run.start(workflow)
         _ = run.complete("start", in: workflow)
-        do { let holds = run.claim("ask", attempt: 1) && run.awaitDecision("ask", attempt: 1, output: .object(["message": .string("ship?")])); #expect(holds) }
+        do { let holds = run.claim("ask", attempt: 1) && run.suspend("ask", attempt: 1, output: .object(["message": .string("ship?")])); #expect(holds) }
         #expect(run.nodes["ask"]?.status == .awaiting && run.status == .running && !run.nodes["ask"]!.status.isFinished)
         do { let holds = !run.claim("ask", attempt: 1); #expect(holds, "a redelivered message does not run an awaiting node again") }
         run.sent(run.outbox)
@@ -208,9 +208,43 @@ struct WorkflowRunTests {
         var other = Run(id: "r2", workflow: workflow)
         other.start(workflow)
         _ = other.complete("start", in: workflow)
-        _ = other.claim("ask", attempt: 1) && other.awaitDecision("ask", attempt: 1, output: .null)
+        _ = other.claim("ask", attempt: 1) && other.suspend("ask", attempt: 1, output: .null)
         other.cancel()
         #expect(other.nodes["ask"]?.status == .canceled)
         do { let holds = !other.decide("ask", approved: true, output: .null, in: workflow); #expect(holds, "a canceled run takes no decision") }
+    }
+
+    @Test("a node waiting for its child run ends with it, once: success goes on, failure is retried by the node's policy; the child's end, however reached, is owed to its parent")
+    func childRuns() {
+        var workflow = Workflow(id: "w", tenant: "acme", name: "w", nodes: [
+            .init(id: "start", type: "trigger"), .init(id: "sub", type: "sub_workflow"), .init(id: "after", type: "transform"),
+        ], edges: [.init(from: "start", to: "sub"), .init(from: "sub", to: "after")])
+        workflow.nodes[1].retry = .init(maxAttempts: 2, backoffSeconds: 1)
+        var run = Run(id: "r", workflow: workflow)
+        run.start(workflow)
+        _ = run.complete("start", in: workflow)
+        _ = run.claim("sub", attempt: 1)
+        do { let holds = run.suspend("sub", attempt: 1, output: nil, childRun: "c1"); #expect(holds) }
+        #expect(run.nodes["sub"]?.status == .awaiting && run.nodes["sub"]?.childRun == "c1")
+        do { let holds = run.childEnded("sub", attempt: 1, child: "c1", output: nil, error: "child failed", retryable: true, in: workflow); #expect(holds) }
+        #expect(run.nodes["sub"]?.status == .queued && run.nodes["sub"]?.attempt == 2, "retried as an attempt would be")
+        do { let holds = !run.childEnded("sub", attempt: 1, child: "c1", output: .null, error: nil, retryable: true, in: workflow); #expect(holds, "the same news twice") }
+        run.sent(run.outbox)
+        // The second child ends before its node's wait is written: the news is taken while the node runs.
+        _ = run.claim("sub", attempt: 2)
+        do { let holds = run.childEnded("sub", attempt: 2, child: "c2", output: .object(["nodes": .object([:])]), error: nil, retryable: true, in: workflow); #expect(holds) }
+        #expect(run.nodes["sub"]?.status == .succeeded && run.nodes["sub"]?.childRun == "c2" && run.queuedNodes == ["after"])
+        do { let holds = !run.suspend("sub", attempt: 2, output: nil, childRun: "c2"); #expect(holds, "the late wait changes nothing") }
+        #expect(run.parentPending == nil, "a run without a parent owes nothing")
+
+        var child = Run(id: "c2", workflow: TestWorkflows.diamond)
+        child.parent = Run.Parent(run: "r", node: "sub", attempt: 2, depth: 1)
+        child.start(TestWorkflows.diamond)
+        for node in ["fetch", "summarise", "translate", "post"] { _ = child.complete(node, in: TestWorkflows.diamond) }
+        #expect(child.status == .succeeded && child.parentPending == true)
+        var canceled = Run(id: "c3", workflow: TestWorkflows.diamond)
+        canceled.parent = child.parent
+        canceled.cancel()
+        #expect(canceled.parentPending == true)
     }
 }

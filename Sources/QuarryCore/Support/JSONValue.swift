@@ -46,4 +46,6 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 
     public var string: String? { if case .string(let value) = self { value } else { nil } }
+
+    public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
 }

@@ -41,9 +41,11 @@ public struct Run: Sendable, Codable, Equatable {
         public var branch: String?
         /// True when the node did not run in this run: a rerun kept what it did in the run before.
         public var reused: Bool?
+        /// The run this node started and waits for (a `sub_workflow`).
+        public var childRun: String?
 
         public init(status: Status = .waiting, attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil,
-                    output: JSONValue? = nil, branch: String? = nil, reused: Bool? = nil) {
+                    output: JSONValue? = nil, branch: String? = nil, reused: Bool? = nil, childRun: String? = nil) {
             self.status = status
             self.attempt = attempt
             self.startedAt = startedAt
@@ -52,6 +54,7 @@ public struct Run: Sendable, Codable, Equatable {
             self.output = output
             self.branch = branch
             self.reused = reused
+            self.childRun = childRun
         }
     }
 
@@ -67,6 +70,22 @@ public struct Run: Sendable, Codable, Equatable {
             self.node = node
             self.attempt = attempt
             self.notBefore = notBefore
+        }
+    }
+
+    /// Where a sub-workflow's run came from: the run and the node (its attempt) that started it,
+    /// and how deeply it is nested (1 for a child of a run nobody started).
+    public struct Parent: Sendable, Codable, Equatable {
+        public var run: String
+        public var node: String
+        public var attempt: Int
+        public var depth: Int
+
+        public init(run: String, node: String, attempt: Int, depth: Int) {
+            self.run = run
+            self.node = node
+            self.attempt = attempt
+            self.depth = depth
         }
     }
 
@@ -94,10 +113,17 @@ public struct Run: Sendable, Codable, Equatable {
     public var error: String?
     /// The run this one reruns, when it is a rerun.
     public var rerunOf: String?
+    /// The run whose `sub_workflow` node started this one; nil for a run started otherwise.
+    public var parent: Parent?
+    /// True from the write that ended this child run until its parent is known to have been told
+    /// (a `run_child_ended` message on the queue): like the outbox, what a crash in between
+    /// leaves for the redelivered message to send.
+    public var parentPending: Bool?
 
     public init(id: String, tenant: String, workflowId: String, workflowVersion: Int, status: Status = .queued, nodes: [String: NodeRun],
                 inputs: JSONValue = .object([:]), outbox: [Dispatch] = [], revision: Int = 0, createdAt: Date = Date(),
-                scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil, rerunOf: String? = nil) {
+                scheduledFor: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil, rerunOf: String? = nil,
+                parent: Parent? = nil, parentPending: Bool? = nil) {
         self.id = id
         self.tenant = tenant
         self.workflowId = workflowId
@@ -113,6 +139,8 @@ public struct Run: Sendable, Codable, Equatable {
         self.finishedAt = finishedAt
         self.error = error
         self.rerunOf = rerunOf
+        self.parent = parent
+        self.parentPending = parentPending
     }
 
     /// A queued run of `workflow`, every node waiting.
@@ -196,13 +224,16 @@ extension Run {
         return true
     }
 
-    /// `node`'s `attempt` ran and now waits for a person's decision (``decide(_:approved:output:in:at:)``),
-    /// keeping `output` (what the person is asked) meanwhile. False when the report is stale.
+    /// `node`'s `attempt` ran and now waits, holding no worker: for a person's decision
+    /// (``decide(_:approved:output:in:at:)``) or for the run it started to end
+    /// (``childEnded(_:attempt:child:output:error:retryable:in:at:)``), keeping `output` (what the person
+    /// is asked) and the `childRun` meanwhile. False when the report is stale.
     @discardableResult
-    public mutating func awaitDecision(_ node: String, attempt: Int, output: JSONValue) -> Bool {
+    public mutating func suspend(_ node: String, attempt: Int, output: JSONValue?, childRun: String? = nil) -> Bool {
         guard isCurrent(node, attempt: attempt) else { return false }
         nodes[node]?.status = .awaiting
         nodes[node]?.output = output
+        nodes[node]?.childRun = childRun
         return true
     }
 
@@ -218,6 +249,22 @@ extension Run {
         nodes[node]?.branch = approved ? "approved" : "rejected"
         advance(workflow, at: date)
         return true
+    }
+
+    /// The run that `node`'s `attempt` started (a `sub_workflow`) ended: the node succeeds with
+    /// `output`, or, given an `error`, fails as an attempt does (retried when its policy allows
+    /// and `retryable`). False when the node's attempt is no longer the one waiting for it (a
+    /// report sent twice, another attempt, a run that ended); it may still be `running`, when
+    /// the child ended before the wait was written.
+    @discardableResult
+    public mutating func childEnded(_ node: String, attempt: Int, child: String, output: JSONValue?, error message: String?, retryable: Bool,
+                                    in workflow: Workflow, at date: Date = Date()) -> Bool {
+        guard status == .running, let state = nodes[node], state.attempt == attempt, state.status == .running || state.status == .awaiting
+        else { return false }
+        nodes[node]?.status = .running
+        nodes[node]?.childRun = child
+        if let message { return fail(node, attempt: attempt, error: message, retryable: retryable, in: workflow, at: date) }
+        return succeed(node, attempt: attempt, output: output ?? .null, in: workflow, at: date)
     }
 
     /// `node`'s `attempt` failed. With attempts left (and `retryable`), the next attempt is
@@ -272,6 +319,7 @@ extension Run {
         self.error = error
         finishedAt = date
         outbox = []
+        if parent != nil { parentPending = true }
         for (id, state) in nodes where !state.status.isFinished {
             nodes[id]?.status = .canceled
             nodes[id]?.finishedAt = date
@@ -302,6 +350,7 @@ extension Run {
         if nodes.values.allSatisfy({ $0.status.isFinished }) {
             status = .succeeded
             finishedAt = date
+            if parent != nil { parentPending = true }
         }
     }
 

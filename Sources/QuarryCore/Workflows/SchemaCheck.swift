@@ -11,6 +11,11 @@ public enum SchemaCheck {
         public let pointer: String
         public let message: String
         public var description: String { "\(pointer.isEmpty ? "/" : pointer): \(message)" }
+
+        public init(pointer: String, message: String) {
+            self.pointer = pointer
+            self.message = message
+        }
     }
 
     /// The first violation, or nil. With `templated`, a string holding `{{` passes for any type

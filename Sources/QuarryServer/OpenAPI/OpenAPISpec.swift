@@ -510,7 +510,8 @@ enum OpenAPISpec {
           "error": {"type": "string"},
           "output": {"description": "what the node produced (its type's output_schema)"},
           "branch": {"type": "string", "description": "the branch a condition chose"},
-          "reused": {"type": "boolean", "description": "true: a rerun kept this node's output from the run before; it did not run"}
+          "reused": {"type": "boolean", "description": "true: a rerun kept this node's output from the run before; it did not run"},
+          "child_run": {"type": "string", "description": "the run a sub_workflow node started and waits for (its last attempt's)"}
         },
         "additionalProperties": false,
         "required": ["id", "status", "attempt"]
@@ -524,6 +525,8 @@ enum OpenAPISpec {
           "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]},
           "error": {"type": "string"},
           "rerun_of": {"type": "string", "description": "the run this one reruns"},
+          "parent_run": {"type": "string", "description": "the run whose sub_workflow node started this one"},
+          "parent_node": {"type": "string", "description": "that sub_workflow node's id"},
           "inputs": {"type": "object", "description": "left out of lists"},
           "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/NodeState"}, "description": "in the workflow's order; left out of lists"},
           "created_at": {"type": "string", "format": "date-time"},

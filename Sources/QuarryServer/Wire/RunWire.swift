@@ -12,6 +12,8 @@ struct RunBody: ResponseEncodable {
     let status: Run.Status
     let error: String?
     let rerunOf: String?
+    let parentRun: String?
+    let parentNode: String?
     let inputs: JSONValue?
     let nodes: [NodeStateBody]?
     let createdAt: Date
@@ -24,6 +26,7 @@ struct RunBody: ResponseEncodable {
 
     enum CodingKeys: String, CodingKey {
         case id, workflowId = "workflow_id", workflowVersion = "workflow_version", status, error, rerunOf = "rerun_of", inputs, nodes
+        case parentRun = "parent_run", parentNode = "parent_node"
         case createdAt = "created_at", scheduledFor = "scheduled_for", startedAt = "started_at", finishedAt = "finished_at"
         case durationMs = "duration_ms", statusUrl = "status_url", logsUrl = "logs_url"
     }
@@ -36,6 +39,8 @@ struct RunBody: ResponseEncodable {
         status = run.status
         error = run.error
         rerunOf = run.rerunOf
+        parentRun = run.parent?.run
+        parentNode = run.parent?.node
         inputs = detailed ? run.inputs : nil
         if detailed {
             let order = workflow?.nodes.map(\.id) ?? run.nodes.keys.sorted()
@@ -66,9 +71,11 @@ struct NodeStateBody: Encodable {
     let output: JSONValue?
     let branch: String?
     let reused: Bool?
+    let childRun: String?
 
     enum CodingKeys: String, CodingKey {
         case id, type, status, attempt, startedAt = "started_at", finishedAt = "finished_at", durationMs = "duration_ms", error, output, branch, reused
+        case childRun = "child_run"
     }
 
     init(id: String, type: String?, state: Run.NodeRun) {
@@ -83,6 +90,7 @@ struct NodeStateBody: Encodable {
         output = state.output
         branch = state.branch
         reused = state.reused
+        childRun = state.childRun
     }
 }
 

@@ -24,6 +24,6 @@ public struct ApprovalNode: NodeType {
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { ["approved", "rejected"] }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
-        NodeOutcome(output: .object(["message": .string(context.config["message"]?.string ?? "")]), awaitsDecision: true)
+        NodeOutcome(output: .object(["message": .string(context.config["message"]?.string ?? "")]), waitsFor: .decision)
     }
 }

@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+import QuarryCore
+
+/// Sub-workflows (`sub_workflow` nodes): a node starts a run of another workflow of its tenant
+/// and waits, holding no worker, until that child run ends; the child's end is the node's.
+///
+/// Durability, as for nodes: the child's id is made of the parent run, node and attempt, so an
+/// attempt run twice starts one child. The write that ends the child also marks it
+/// ``Run/parentPending``; the parent is then told by a `run_child_ended` message (id
+/// `child:ended`) and the mark cleared. A worker that dies in between leaves the mark, and the
+/// redelivery of the message that ended the child sends the news again. The parent takes it
+/// once: only while its node's attempt still waits for that child.
+extension WorkflowEngine {
+    /// Deepest nesting of sub-workflows: a workflow that starts itself stops here, failing its node.
+    public static let maximumDepth = 8
+
+    /// The id of the run that `node`'s `attempt` of `run` starts.
+    static func childRunID(of run: String, node: String, attempt: Int) -> String {
+        let digest = SHA256.hash(data: Data("\(run)\u{0}\(node)\u{0}\(attempt)".utf8))
+        return "run-" + Hex.encode(digest.prefix(16))
+    }
+
+    /// Starts the child run that `node`'s `attempt` asks for, then writes that the node waits for
+    /// it. A workflow that does not exist, or nesting too deep, fails the node at once.
+    func startChild(of run: Run, node: Workflow.Node, attempt: Int, workflowID: String, inputs: JSONValue, workflow: Workflow,
+                    at time: Date) async throws -> (Run, Bool)? {
+        let depth = (run.parent?.depth ?? 0) + 1
+        let childWorkflow = depth > Self.maximumDepth ? nil : try await workflows.workflow(workflowID, version: nil, tenant: run.tenant)
+        guard let childWorkflow else {
+            let refusal = depth > Self.maximumDepth
+                ? "sub-workflows nest at most \(Self.maximumDepth) deep; this one would be \(depth) (does a workflow start itself?)"
+                : "there is no workflow '\(workflowID)'"
+            let change = try await runs.modifyRun(run.id, tenant: run.tenant) { run -> (Run, Bool) in
+                let applied = run.fail(node.id, attempt: attempt, error: refusal, retryable: false, in: workflow, at: time)
+                return (run, applied)
+            }
+            if change?.1 == true { await log(run, node: node.id, .error, "failed: \(refusal)", nil, attempt: attempt) }
+            return change
+        }
+        var child = Run(id: Self.childRunID(of: run.id, node: node.id, attempt: attempt), workflow: childWorkflow, inputs: inputs, createdAt: now())
+        child.parent = Run.Parent(run: run.id, node: node.id, attempt: attempt, depth: depth)
+        child = try await start(child, keyed: true)
+        let change = try await runs.modifyRun(run.id, tenant: run.tenant) { run -> (Run, Bool) in
+            let applied = run.suspend(node.id, attempt: attempt, output: nil, childRun: child.id)
+            return (run, applied)
+        }
+        if change?.1 == true {
+            await log(run, node: node.id, .info, "waits for run \(child.id) of workflow '\(workflowID)' version \(child.workflowVersion)",
+                      .object(["child_run": .string(child.id)]), attempt: attempt)
+        }
+        return change
+    }
+
+    /// Queues the news that `child` ended for its parent, then clears the mark that says it is owed.
+    func tellParent(_ child: Run) async throws {
+        guard child.parentPending == true, child.parent != nil else { return }
+        let payload = try JSONEncoder().encode(ChildEndedPayload(tenant: child.tenant, run: child.id))
+        try await queue.enqueue(NewJob(queue: Self.runStartQueue, name: Self.childEndedActor, payload: payload, maxAttempts: 20,
+                                       messageID: "\(child.id):ended"))
+        _ = try await runs.modifyRun(child.id, tenant: child.tenant) { $0.parentPending = false }
+    }
+
+    /// `run_child_ended`: a child run ended; its parent's node ends with it — succeeded with the
+    /// child's outputs, or failed (and retried, starting a new child, when its policy allows).
+    func childEnded(_ job: LeasedJob) async throws {
+        let message = try JSONDecoder().decode(ChildEndedPayload.self, from: job.payload)
+        guard let child = try await runs.run(message.run, tenant: message.tenant), child.status.isFinished, let link = child.parent,
+              let parent = try await runs.run(link.run, tenant: child.tenant), let workflow = try await pinnedWorkflow(of: parent) else { return }
+        var output: JSONValue?
+        var failure: String?
+        var retryable = true
+        switch child.status {
+        case .succeeded:
+            var outputs: [String: JSONValue] = [:]
+            for (id, state) in child.nodes where state.status == .succeeded { outputs[id] = state.output ?? .null }
+            let value: JSONValue = .object(["run_id": .string(child.id), "workflow_id": .string(child.workflowId),
+                                            "workflow_version": .int(Int64(child.workflowVersion)), "nodes": .object(outputs)])
+            let size = (try? JSONEncoder().encode(value).count) ?? 0
+            if size <= Self.maximumOutputBytes {
+                output = value
+            } else {
+                (failure, retryable) = ("the outputs of run \(child.id), \(size) bytes, are over the \(Self.maximumOutputBytes)-byte limit", false)
+            }
+        case .canceled:
+            (failure, retryable) = ("sub-workflow run \(child.id) was canceled", false)
+        default:
+            failure = "sub-workflow run \(child.id) failed: \(child.error ?? "no reason given")"
+        }
+        let time = now()
+        guard let (after, applied) = try await runs.modifyRun(parent.id, tenant: parent.tenant, { run -> (Run, Bool) in
+            let applied = run.childEnded(link.node, attempt: link.attempt, child: child.id, output: output, error: failure, retryable: retryable,
+                                         in: workflow, at: time)
+            return (run, applied)
+        }) else { return }
+        if applied {
+            let retrying = after.nodes[link.node]?.status == .queued
+            let text = failure.map { retrying ? "attempt \(link.attempt) failed, trying again: \($0)" : "failed: \($0)" } ?? "succeeded"
+            await log(after, node: link.node, failure == nil ? .info : retrying ? .warning : .error, text, nil, attempt: link.attempt)
+            if after.status.isFinished { return await finished(after) }
+        }
+        try await send(after, workflow)
+    }
+
+    /// The child runs that `run`'s nodes were waiting for when the run ended are canceled with it.
+    func cancelChildren(of run: Run) async {
+        for (node, state) in run.nodes where state.status == .canceled {
+            guard let child = state.childRun else { continue }
+            do {
+                _ = try await cancel(child, tenant: run.tenant)
+                await log(run, node: node, .info, "canceled its run \(child)")
+            } catch is RunStateConflict {
+                // It had ended already.
+            } catch {
+                logger.warning("child run not canceled", metadata: ["run": "\(run.id)", "child": "\(child)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// `run_child_ended`'s keyword arguments (Docs/QUEUES.md): the child run that ended.
+public struct ChildEndedPayload: Codable, Sendable, Equatable {
+    public var tenant: String
+    public var run: String
+}
