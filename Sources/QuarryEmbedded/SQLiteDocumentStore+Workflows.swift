@@ -142,6 +142,22 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
             """, [.text(tenant), .text(run), after.map { .text($0) } ?? .null, .integer(Int64(limit))]).map { try Self.decode(RunLog.self, $0) }
     }
 
+    public func saveRunOutput(_ data: Data, key: String, tenant: String) async throws {
+        let target = outputFile(key, tenant: tenant)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: target, options: .atomic)
+    }
+
+    public func runOutput(key: String, tenant: String) async throws -> Data? {
+        try? Data(contentsOf: outputFile(key, tenant: tenant))
+    }
+
+    /// `files/<tenant as hex>/run-outputs/<key as hex>`, beside the tenant's documents (whose
+    /// names are hex, so never `run-outputs`).
+    func outputFile(_ key: String, tenant: String) -> URL {
+        files.appendingPathComponent(Hex.encode(tenant.utf8)).appendingPathComponent("run-outputs").appendingPathComponent(Hex.encode(key.utf8))
+    }
+
     // MARK: Coding
 
     static func text(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }

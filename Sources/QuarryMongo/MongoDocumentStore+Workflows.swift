@@ -9,6 +9,8 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
     static let workflows = "workflows"
     static let runs = "runs"
     static let runLogs = "run_logs"
+    /// The GridFS bucket of node outputs too large for their run.
+    static let runOutputs = "run_outputs"
     /// One document per workflow with a webhook (its key), holding the secret's digest.
     static let workflowHooks = "workflow_hooks"
 
@@ -154,6 +156,16 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
             }
             return try session.find(Self.runLogs, filter: filter, options: options).map { try $0.decode(StoredRunLog.self).entry() }
         }
+    }
+}
+
+extension MongoDocumentStore {
+    public func saveRunOutput(_ data: Data, key: String, tenant: String) async throws {
+        try await client.run { session in try session.upload(bucket: Self.runOutputs, id: QuarryMongo.key(key, tenant: tenant), data: data) }
+    }
+
+    public func runOutput(key: String, tenant: String) async throws -> Data? {
+        try await client.run { session in try session.download(bucket: Self.runOutputs, id: QuarryMongo.key(key, tenant: tenant)) }
     }
 }
 

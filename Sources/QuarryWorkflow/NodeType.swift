@@ -22,7 +22,7 @@ public protocol NodeType: Sendable {
     /// the delay of its message on the queue, so the wait holds no worker (`delay`). Zero for
     /// the others, which never call `config` (filling it costs a template rendering per node);
     /// a config that cannot say throws, and the attempt then fails saying why.
-    func startDelay(_ config: () throws -> [String: JSONValue], at time: Date) throws -> Duration
+    func startDelay(_ config: () async throws -> [String: JSONValue], at time: Date) async throws -> Duration
     /// The branches the node chooses among (edges out of it may name one), from its config;
     /// nil for a node that chooses none.
     func branches(_ config: [String: JSONValue]) -> Set<String>?
@@ -41,7 +41,7 @@ extension NodeType {
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }
     public var filledByNode: Set<String> { [] }
     public func violation(in config: [String: JSONValue]) -> SchemaCheck.Violation? { nil }
-    public func startDelay(_ config: () throws -> [String: JSONValue], at time: Date) throws -> Duration { .zero }
+    public func startDelay(_ config: () async throws -> [String: JSONValue], at time: Date) async throws -> Duration { .zero }
 }
 
 /// One attempt of one node, as its type sees it.
@@ -51,6 +51,9 @@ public struct NodeContext: Sendable {
     public let attempt: Int
     /// The node's config with its templates filled, checked against the type's schema.
     public let config: [String: JSONValue]
+    /// What the templates could name (`trigger`, `nodes`, `run`): for a node that fills more
+    /// templates itself (``NodeType/filledByNode``).
+    public let templateContext: JSONValue
     /// Appends a line to the run's log for this node.
     public let log: @Sendable (RunLog.Level, String, JSONValue?) async -> Void
 
@@ -59,12 +62,13 @@ public struct NodeContext: Sendable {
     /// requests gets, so a retried or redelivered node does not act twice.
     public var idempotencyKey: String { "\(run.id):\(node.id)" }
 
-    public init(run: Run, node: Workflow.Node, attempt: Int, config: [String: JSONValue],
+    public init(run: Run, node: Workflow.Node, attempt: Int, config: [String: JSONValue], templateContext: JSONValue = .object([:]),
                 log: @escaping @Sendable (RunLog.Level, String, JSONValue?) async -> Void) {
         self.run = run
         self.node = node
         self.attempt = attempt
         self.config = config
+        self.templateContext = templateContext
         self.log = log
     }
 }
@@ -122,18 +126,5 @@ public struct NodeRegistry: Sendable {
     /// The queues whose actors this registry's nodes need, `default` (run_start) first.
     public var queues: [String] {
         [WorkflowEngine.runStartQueue] + Set(types.values.map(\.queue)).subtracting([WorkflowEngine.runStartQueue]).sorted()
-    }
-}
-
-extension Run {
-    /// What a node's templates may name: `trigger` (the run's inputs), `nodes.<id>` (each
-    /// succeeded node's output) and `run` (its id, workflow and version).
-    public var templateContext: JSONValue {
-        var outputs: [String: JSONValue] = [:]
-        for (id, state) in nodes where state.status == .succeeded { outputs[id] = state.output ?? .null }
-        return .object([
-            "trigger": inputs, "nodes": .object(outputs),
-            "run": .object(["id": .string(id), "workflow_id": .string(workflowId), "workflow_version": .int(Int64(workflowVersion))]),
-        ])
     }
 }

@@ -158,6 +158,14 @@ extension WorkflowEngine {
         return run
     }
 
+    /// What `node` of the run produced, read back when it is kept apart from the run;
+    /// ``NotFound`` for a node that has no output (yet).
+    public func nodeOutput(run id: String, node: String, tenant: String) async throws -> JSONValue {
+        guard let state = try await run(id, tenant: tenant).nodes[node] else { throw NotFound("node", id: node) }
+        guard let output = try await output(of: state, tenant: tenant) else { throw NotFound("output of node", id: node) }
+        return output
+    }
+
     public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
         try await runs.runs(tenant: tenant, workflow: workflow, status: status, limit: limit, offset: offset)
     }

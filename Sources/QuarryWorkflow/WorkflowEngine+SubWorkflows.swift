@@ -68,19 +68,17 @@ extension WorkflowEngine {
         guard let child = try await runs.run(message.run, tenant: message.tenant), child.status.isFinished, let link = child.parent,
               let parent = try await runs.run(link.run, tenant: child.tenant), let workflow = try await pinnedWorkflow(of: parent) else { return }
         var output: JSONValue?
+        var reference: Run.OutputReference?
         var failure: String?
         var retryable = true
         switch child.status {
         case .succeeded:
-            var outputs: [String: JSONValue] = [:]
-            for (id, state) in child.nodes where state.status == .succeeded { outputs[id] = state.output ?? .null }
             let value: JSONValue = .object(["run_id": .string(child.id), "workflow_id": .string(child.workflowId),
-                                            "workflow_version": .int(Int64(child.workflowVersion)), "nodes": .object(outputs)])
-            let size = (try? JSONEncoder().encode(value).count) ?? 0
-            if size <= Self.maximumOutputBytes {
-                output = value
-            } else {
-                (failure, retryable) = ("the outputs of run \(child.id), \(size) bytes, are over the \(Self.maximumOutputBytes)-byte limit", false)
+                                            "workflow_version": .int(Int64(child.workflowVersion)), "nodes": .object(try await outputs(of: child))])
+            switch try await keep(value, of: parent, node: link.node, attempt: link.attempt) {
+            case .inline(let kept): output = kept
+            case .reference(let kept): reference = kept
+            case .refused(let reason): (failure, retryable) = ("the outputs of run \(child.id): \(reason)", false)
             }
         case .canceled:
             (failure, retryable) = ("sub-workflow run \(child.id) was canceled", false)
@@ -89,8 +87,8 @@ extension WorkflowEngine {
         }
         let time = now()
         guard let (after, applied) = try await runs.modifyRun(parent.id, tenant: parent.tenant, { run -> (Run, Bool) in
-            let applied = run.childEnded(link.node, attempt: link.attempt, child: child.id, output: output, error: failure, retryable: retryable,
-                                         in: workflow, at: time)
+            let applied = run.childEnded(link.node, attempt: link.attempt, child: child.id, output: output, reference: reference, error: failure,
+                                         retryable: retryable, in: workflow, at: time)
             return (run, applied)
         }) else { return }
         if applied {

@@ -34,15 +34,20 @@ public struct WorkflowEngine: Sendable {
     let now: @Sendable () -> Date
     /// How often a running node looks whether its run was canceled.
     let cancelPoll: Duration
+    /// The largest output, as JSON, a node may produce (kept apart from the run past
+    /// ``maximumOutputBytes``).
+    let outputLimit: Int
     let logger = Logger(label: "quarry.workflow")
 
     public init(workflows: any WorkflowStore, runs: any RunStore, queue: any JobQueue, registry: NodeRegistry,
-                cancelPoll: Duration = .milliseconds(500), now: @escaping @Sendable () -> Date = { Date() }) {
+                cancelPoll: Duration = .milliseconds(500), outputLimit: Int = WorkflowEngine.defaultOutputLimit,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.workflows = workflows
         self.runs = runs
         self.queue = queue
         self.registry = registry
         self.cancelPoll = cancelPoll
+        self.outputLimit = outputLimit
         self.now = now
     }
 
@@ -244,13 +249,31 @@ public struct WorkflowEngine: Sendable {
                 at time: Date) async throws -> (Run, Bool)? {
         let change: (Run, Bool)?
         let text: String
+        var level = RunLog.Level.info
         switch outcome.waitsFor {
         case nil:
-            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                let applied = run.succeed(definition.id, attempt: attempt, output: outcome.output, branch: outcome.branch, in: workflow, at: time)
-                return (run, applied)
+            switch try await keep(outcome.output, of: run, node: definition.id, attempt: attempt) {
+            case .refused(let reason):
+                change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                    let applied = run.fail(definition.id, attempt: attempt, error: reason, retryable: false, in: workflow, at: time)
+                    return (run, applied)
+                }
+                text = "failed: " + reason
+                level = .error
+            case .inline(let output):
+                change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                    let applied = run.succeed(definition.id, attempt: attempt, output: output, branch: outcome.branch, in: workflow, at: time)
+                    return (run, applied)
+                }
+                text = "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
+            case .reference(let reference):
+                change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
+                    let applied = run.succeed(definition.id, attempt: attempt, output: .null, reference: reference, branch: outcome.branch, in: workflow,
+                                              at: time)
+                    return (run, applied)
+                }
+                text = "succeeded; its output of \(reference.bytes) bytes is kept apart from the run"
             }
-            text = "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
         case .decision:
             change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
                 let applied = run.suspend(definition.id, attempt: attempt, output: outcome.output)
@@ -261,7 +284,7 @@ public struct WorkflowEngine: Sendable {
             return try await startChild(of: run, node: definition, attempt: attempt, workflowID: workflowID, inputs: inputs, workflow: workflow,
                                         at: time)
         }
-        if change?.1 == true { await log(run, node: definition.id, .info, text, nil, attempt: attempt) }
+        if change?.1 == true { await log(run, node: definition.id, level, text, nil, attempt: attempt) }
         return change
     }
 
@@ -277,13 +300,19 @@ public struct WorkflowEngine: Sendable {
         guard let type = registry[definition.type] else {
             return .failure(Failure(message: "no node type '\(definition.type)' in this worker", retryable: false))
         }
+        let names: JSONValue
+        do {
+            names = try await templateContext(for: run)
+        } catch {
+            return .failure(Failure(message: "upstream outputs could not be read: \(error)", retryable: true))
+        }
         let config: [String: JSONValue]
         do {
-            config = try Self.fill(definition, of: type, in: run, workflow: workflow)
+            config = try Self.fill(definition, of: type, in: names)
         } catch {
             return .failure(Failure(message: "\(error)", retryable: false))
         }
-        let context = NodeContext(run: run, node: definition, attempt: attempt, config: config) { level, text, data in
+        let context = NodeContext(run: run, node: definition, attempt: attempt, config: config, templateContext: names) { level, text, data in
             await log(run, node: definition.id, level, text, data, attempt: attempt)
         }
         let limit = definition.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? type.defaultTimeout
@@ -314,18 +343,14 @@ public struct WorkflowEngine: Sendable {
             return .failure(Failure(message: "\(error)", retryable: true))
         }
         guard let outcome else { return .failure(Failure(message: "stopped: the run was canceled", retryable: false)) }
-        let size = (try? JSONEncoder().encode(outcome.output).count) ?? 0
-        guard size <= Self.maximumOutputBytes else {
-            return .failure(Failure(message: "output of \(size) bytes is over the \(Self.maximumOutputBytes)-byte limit", retryable: false))
-        }
         return .success(outcome)
     }
 
-    /// The node's config with its templates filled from the run (but those its type fills
-    /// itself), checked against its type's schema.
-    static func fill(_ definition: Workflow.Node, of type: any NodeType, in run: Run, workflow: Workflow) throws -> [String: JSONValue] {
+    /// The node's config with its templates filled from `names` (``templateContext(for:)``; but
+    /// those its type fills itself), checked against its type's schema.
+    static func fill(_ definition: Workflow.Node, of type: any NodeType, in names: JSONValue) throws -> [String: JSONValue] {
         let later = type.filledByNode
-        let filled = try Template.render(.object(definition.config.filter { !later.contains($0.key) }), in: run.templateContext)
+        let filled = try Template.render(.object(definition.config.filter { !later.contains($0.key) }), in: names)
         guard case .object(var config) = filled else { return [:] }
         for key in later { config[key] = definition.config[key] }
         if let violation = SchemaCheck.firstViolation(of: .object(config), against: type.configSchema) {
@@ -348,7 +373,7 @@ public struct WorkflowEngine: Sendable {
             var wait = Duration.milliseconds(Int64(max(dispatch.notBefore?.timeIntervalSince(time) ?? 0, 0) * 1000))
             if dispatch.attempt == 1, let definition, let type {
                 // A config that cannot be filled or read waits nothing: its attempt fails and says why.
-                let asked = try? type.startDelay({ try Self.fill(definition, of: type, in: run, workflow: workflow) }, at: time)
+                let asked = try? await type.startDelay({ try Self.fill(definition, of: type, in: try await templateContext(for: run)) }, at: time)
                 wait = max(wait, asked ?? .zero)
             }
             // Sent again after a crash, the message keeps its id, and the queue keeps the first one's delay.

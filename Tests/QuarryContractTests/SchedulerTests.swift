@@ -285,4 +285,6 @@ final class RefusingRuns: RunStore {
     func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {
         try await store.runLogs(run: run, tenant: tenant, after: after, limit: limit)
     }
+    func saveRunOutput(_ data: Data, key: String, tenant: String) async throws { try await store.saveRunOutput(data, key: key, tenant: tenant) }
+    func runOutput(key: String, tenant: String) async throws -> Data? { try await store.runOutput(key: key, tenant: tenant) }
 }

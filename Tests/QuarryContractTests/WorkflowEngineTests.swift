@@ -21,7 +21,7 @@ struct WorkflowEngineTests {
 
     /// A node whose effects the test counts: it records its config's `value` under its node id,
     /// fails its first `fail` attempts (or the first time any run sees its `fail_once` key), counts
-    /// how many probes with `track` run at once, and sleeps `sleep` seconds (stopping early when canceled).
+    /// how many probes with `track` run at once, outputs `size` bytes of "x" when asked, and sleeps `sleep` seconds (stopping early when canceled).
     struct Probe: NodeType {
         let name = "probe"
         let queue = "actions"
@@ -39,7 +39,8 @@ struct WorkflowEngineTests {
             if let key = context.config["fail_once"]?.string, effects.firstTime(key) { throw ProbeFailure(attempt: context.attempt) }
             effects.record(run: context.run.id, node: context.node.id, value: context.config["value"] ?? .null)
             await context.log(.info, "probe ran", nil)
-            return NodeOutcome(output: .object(["value": context.config["value"] ?? .null, "attempt": .int(Int64(context.attempt))]))
+            let value = context.config["size"]?.int.map { JSONValue.string(String(repeating: "x", count: Int($0))) } ?? context.config["value"] ?? .null
+            return NodeOutcome(output: .object(["value": value, "attempt": .int(Int64(context.attempt))]))
         }
     }
 
@@ -112,7 +113,8 @@ struct WorkflowEngineTests {
 
     /// `heartbeat`: how long a silent Redis worker counts as alive. Long by default, so a worker
     /// slowed by the rest of the suite is not taken for dead and its node run twice; the crash
-    /// test shortens it to see a dead worker's message come back soon.
+    /// test shortens it to see a dead worker's message come back soon. Outputs are held to 1 MB
+    /// (64 MB in service), so a test can pass the limit cheaply.
     static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60)) throws -> Setup {
         let effects = Effects()
         let store: any WorkflowStore & RunStore
@@ -138,7 +140,7 @@ struct WorkflowEngineTests {
         let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects),
                                          HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))]
         let registry = NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
-        let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100))
+        let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100), outputLimit: 1_000_000)
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
     }
 

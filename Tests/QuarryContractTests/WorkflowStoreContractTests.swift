@@ -90,6 +90,19 @@ struct WorkflowStoreContractTests {
         #expect(try await store.workflowHook(digest: second) == nil, "a new workflow of that name does not inherit the hook")
     }
 
+    @Test("outputs kept apart from runs: read back as written, replaced by a second write, per tenant", arguments: StoreBackend.allCases)
+    func runOutputs(backend: StoreBackend) async throws {
+        let store = try backend.makeStore()
+        let key = "run-\(UUID().uuidString)/big/1"
+        #expect(try await store.runOutput(key: key, tenant: "acme") == nil)
+        let data = Data((0..<300_000).map { UInt8($0 % 251) })
+        try await store.saveRunOutput(data, key: key, tenant: "acme")
+        #expect(try await store.runOutput(key: key, tenant: "acme") == data)
+        #expect(try await store.runOutput(key: key, tenant: "globex") == nil)
+        try await store.saveRunOutput(Data("{}".utf8), key: key, tenant: "acme")
+        #expect(try await store.runOutput(key: key, tenant: "acme") == Data("{}".utf8))
+    }
+
     @Test("runs: listed newest first per workflow; a write over a revision already replaced is refused", arguments: StoreBackend.allCases)
     func runs(backend: StoreBackend) async throws {
         let store = try backend.makeStore()

@@ -42,6 +42,8 @@ enum Down {
         func updateRun(_ run: Run) async throws -> Bool { throw error("mongodb") }
         func appendRunLog(_ entry: RunLog) async throws { throw error("mongodb") }
         func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] { throw error("mongodb") }
+        func saveRunOutput(_ data: Data, key: String, tenant: String) async throws { throw error("mongodb") }
+        func runOutput(key: String, tenant: String) async throws -> Data? { throw error("mongodb") }
     }
 
     struct Index: VectorIndex {

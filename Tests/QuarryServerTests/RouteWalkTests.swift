@@ -88,6 +88,7 @@ struct RouteWalkTests {
         Call(route: "GET /api/v1/runs", uri: "/api/v1/runs?workflow_id=walk&status=queued"),
         Call(route: "GET /api/v1/runs/{id}", uri: "/api/v1/runs/no-such-run"),
         Call(route: "GET /api/v1/runs/{id}/logs", uri: "/api/v1/runs/no-such-run/logs?limit=10"),
+        Call(route: "GET /api/v1/runs/{id}/nodes/{node}/output", uri: "/api/v1/runs/no-such-run/nodes/ask/output"),
         Call(route: "POST /api/v1/runs/{id}/cancel", uri: "/api/v1/runs/no-such-run/cancel"),
         Call(route: "POST /api/v1/runs/{id}/nodes/{node}/approve", uri: "/api/v1/runs/no-such-run/nodes/ask/approve"),
         Call(route: "POST /api/v1/runs/{id}/nodes/{node}/reject", uri: "/api/v1/runs/no-such-run/nodes/ask/reject", body: #"{"comment": "no"}"#,

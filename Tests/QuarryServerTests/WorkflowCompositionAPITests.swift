@@ -74,4 +74,33 @@ extension WorkflowAPITests {
             }
         }
     }
+
+    @Test("an output over 256 KB: the run shows its size and URL instead, the URL answers it whole; another tenant, an unknown node: 404")
+    func largeOutput() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let stranger = try await Fixture.token(authority, tenant: "globex", role: .admin)
+        let setup = try Self.setup()
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            let workflow = #"{"id": "copy", "name": "Copy", "nodes": [{"id": "start", "type": "trigger"}, {"id": "copy", "type": "transform", "config": {"value": "{{ trigger.text }}"}}], "edges": [{"from": "start", "to": "copy"}]}"#
+            #expect(try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(workflow)).status == .created)
+            let text = String(repeating: "tide ", count: 60_000)
+            let started = try await client.execute(uri: "/api/v1/workflows/copy/run", method: .post, headers: headers,
+                                                   body: Self.json(#"{"inputs": {"text": "\#(text)"}}"#))
+            let id = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
+            try await setup.drain()
+            let run = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body)
+            let copy = (run["nodes"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "copy" } ?? [:]
+            let reference = try #require(copy["output_ref"] as? [String: Any], "\(copy)")
+            #expect(copy["output"] == nil && reference["bytes"] as? Int == text.utf8.count + 2)
+            let url = try #require(reference["url"] as? String)
+            #expect(url == "/api/v1/runs/\(id)/nodes/copy/output")
+            let whole = try await client.execute(uri: url, method: .get, headers: headers)
+            let wholeOutput = try DocumentAndQueryAPITests.json(whole.body)["output"] as? String
+            #expect(whole.status == .ok && wholeOutput == text)
+            #expect(try await client.execute(uri: url, method: .get, headers: DocumentAndQueryAPITests.headers(stranger)).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/runs/\(id)/nodes/nope/output", method: .get, headers: headers).status == .notFound)
+        }
+    }
 }

@@ -50,6 +50,12 @@ public protocol RunStore: Sendable {
     /// The run's log, oldest first (by time, then id); with `after`, the lines that follow the
     /// line with that id (none when the run has no such line).
     func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog]
+    /// Keeps a node's output too large to live in its run document (JSON bytes) under `key`
+    /// (``Run/OutputReference/key``), replacing what was kept under it: files beside SQLite, a
+    /// GridFS bucket in MongoDB.
+    func saveRunOutput(_ data: Data, key: String, tenant: String) async throws
+    /// The output kept under `key`, or nil.
+    func runOutput(key: String, tenant: String) async throws -> Data?
 }
 
 /// Another writer kept winning: the change was not made.

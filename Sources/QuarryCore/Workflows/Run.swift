@@ -43,6 +43,8 @@ public struct Run: Sendable, Codable, Equatable {
         public var reused: Bool?
         /// The run this node started and waits for (a `sub_workflow`).
         public var childRun: String?
+        /// Where the output is kept when it is too large for the run (then `output` is nil).
+        public var outputReference: OutputReference?
 
         public init(status: Status = .waiting, attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil,
                     output: JSONValue? = nil, branch: String? = nil, reused: Bool? = nil, childRun: String? = nil) {
@@ -55,6 +57,18 @@ public struct Run: Sendable, Codable, Equatable {
             self.branch = branch
             self.reused = reused
             self.childRun = childRun
+        }
+    }
+
+    /// A node's output kept apart from the run (``RunStore/runOutput(key:tenant:)``), being too large
+    /// to live in it: its key, `<run>/<node>/<attempt>`, and its size as JSON.
+    public struct OutputReference: Sendable, Codable, Equatable, Hashable {
+        public var key: String
+        public var bytes: Int
+
+        public init(key: String, bytes: Int) {
+            self.key = key
+            self.bytes = bytes
         }
     }
 
@@ -208,17 +222,18 @@ extension Run {
         status == .running && nodes[node]?.attempt == attempt && nodes[node]?.status == .running
     }
 
-    /// `node`'s `attempt` succeeded with `output` (a condition also names its `branch`): the
-    /// nodes this makes ready are queued, those it rules out skipped. False when the report is
-    /// stale (another attempt, a run that ended).
+    /// `node`'s `attempt` succeeded with `output`, or with its output kept apart under `reference`
+    /// (a condition also names its `branch`): the nodes this makes ready are queued, those it
+    /// rules out skipped. False when the report is stale (another attempt, a run that ended).
     @discardableResult
-    public mutating func succeed(_ node: String, attempt: Int, output: JSONValue, branch: String? = nil, in workflow: Workflow,
-                                 at date: Date = Date()) -> Bool {
+    public mutating func succeed(_ node: String, attempt: Int, output: JSONValue, reference: OutputReference? = nil, branch: String? = nil,
+                                 in workflow: Workflow, at date: Date = Date()) -> Bool {
         guard isCurrent(node, attempt: attempt) else { return false }
         nodes[node]?.status = .succeeded
         nodes[node]?.finishedAt = date
         nodes[node]?.error = nil
-        nodes[node]?.output = output
+        nodes[node]?.output = reference == nil ? output : nil
+        nodes[node]?.outputReference = reference
         nodes[node]?.branch = branch
         advance(workflow, at: date)
         return true
@@ -226,7 +241,7 @@ extension Run {
 
     /// `node`'s `attempt` ran and now waits, holding no worker: for a person's decision
     /// (``decide(_:approved:output:in:at:)``) or for the run it started to end
-    /// (``childEnded(_:attempt:child:output:error:retryable:in:at:)``), keeping `output` (what the person
+    /// (``childEnded(_:attempt:child:output:reference:error:retryable:in:at:)``), keeping `output` (what the person
     /// is asked) and the `childRun` meanwhile. False when the report is stale.
     @discardableResult
     public mutating func suspend(_ node: String, attempt: Int, output: JSONValue?, childRun: String? = nil) -> Bool {
@@ -252,19 +267,19 @@ extension Run {
     }
 
     /// The run that `node`'s `attempt` started (a `sub_workflow`) ended: the node succeeds with
-    /// `output`, or, given an `error`, fails as an attempt does (retried when its policy allows
+    /// `output` (or its `reference`), or, given an `error`, fails as an attempt does (retried when its policy allows
     /// and `retryable`). False when the node's attempt is no longer the one waiting for it (a
     /// report sent twice, another attempt, a run that ended); it may still be `running`, when
     /// the child ended before the wait was written.
     @discardableResult
-    public mutating func childEnded(_ node: String, attempt: Int, child: String, output: JSONValue?, error message: String?, retryable: Bool,
-                                    in workflow: Workflow, at date: Date = Date()) -> Bool {
+    public mutating func childEnded(_ node: String, attempt: Int, child: String, output: JSONValue?, reference: OutputReference? = nil,
+                                    error message: String?, retryable: Bool, in workflow: Workflow, at date: Date = Date()) -> Bool {
         guard status == .running, let state = nodes[node], state.attempt == attempt, state.status == .running || state.status == .awaiting
         else { return false }
         nodes[node]?.status = .running
         nodes[node]?.childRun = child
         if let message { return fail(node, attempt: attempt, error: message, retryable: retryable, in: workflow, at: date) }
-        return succeed(node, attempt: attempt, output: output ?? .null, in: workflow, at: date)
+        return succeed(node, attempt: attempt, output: output ?? .null, reference: reference, in: workflow, at: date)
     }
 
     /// `node`'s `attempt` failed. With attempts left (and `retryable`), the next attempt is

@@ -497,6 +497,12 @@ enum OpenAPISpec {
         "properties": {"comment": {"type": "string", "maxLength": 2000, "description": "kept in the node's output and the run's log"}},
         "additionalProperties": false
       },
+      "NodeOutput": {
+        "type": "object",
+        "properties": {"node": {"type": "string"}, "output": {"description": "what the node produced (its type's output_schema)"}},
+        "additionalProperties": false,
+        "required": ["node", "output"]
+      },
       "NodeState": {
         "type": "object",
         "properties": {
@@ -511,7 +517,10 @@ enum OpenAPISpec {
           "output": {"description": "what the node produced (its type's output_schema)"},
           "branch": {"type": "string", "description": "the branch a condition chose"},
           "reused": {"type": "boolean", "description": "true: a rerun kept this node's output from the run before; it did not run"},
-          "child_run": {"type": "string", "description": "the run a sub_workflow node started and waits for (its last attempt's)"}
+          "child_run": {"type": "string", "description": "the run a sub_workflow node started and waits for (its last attempt's)"},
+          "output_ref": {"type": "object", "description": "an output over 256 KB, kept apart from the run (output is then absent)",
+                         "properties": {"bytes": {"type": "integer"}, "url": {"type": "string", "description": "GET it for the output"}},
+                         "additionalProperties": false, "required": ["bytes", "url"]}
         },
         "additionalProperties": false,
         "required": ["id", "status", "attempt"]
@@ -1029,6 +1038,13 @@ enum OpenAPISpec {
           "202": {"description": "queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}, "headers": {"Location": {"schema": {"type": "string"}, "description": "the new run's status URL"}}},
           "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
         }
+      }
+    },
+    "/api/v1/runs/{id}/nodes/{node}/output": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "node", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "A node's whole output, also one too large for the run (its output_ref); 404 for a node without an output yet",
+        "responses": {"200": {"description": "the output", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NodeOutput"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       }
     },
     "/api/v1/runs/{id}/nodes/{node}/approve": {

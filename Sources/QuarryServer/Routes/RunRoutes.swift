@@ -5,7 +5,7 @@ import QuarryCore
 import QuarryWorkflow
 
 /// `/api/v1/runs`: list (by workflow and status), follow one (each node's state, attempts,
-/// timings and output), page through its log, cancel it, rerun it, approve or reject a node
+/// timings and output; an output too large for the run by its own URL), page through its log, cancel it, rerun it, approve or reject a node
 /// that awaits a decision. Viewers read, editors act.
 struct RunRoutes {
     let engine: WorkflowEngine
@@ -33,6 +33,12 @@ struct RunRoutes {
             let run = try await engine.run(context.parameters.get("id") ?? "", tenant: principal.tenant)
             let workflow = try? await engine.workflow(run.workflowId, version: run.workflowVersion, tenant: principal.tenant)
             return RunBody(run, workflow: workflow)
+        }
+
+        api.get("/runs/{id}/nodes/{node}/output") { _, context in
+            let principal = try context.require(.viewer)
+            let node = context.parameters.get("node") ?? ""
+            return NodeOutputBody(node: node, output: try await engine.nodeOutput(run: context.parameters.get("id") ?? "", node: node, tenant: principal.tenant))
         }
 
         api.get("/runs/{id}/logs") { request, context in

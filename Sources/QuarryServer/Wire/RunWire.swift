@@ -45,7 +45,7 @@ struct RunBody: ResponseEncodable {
         if detailed {
             let order = workflow?.nodes.map(\.id) ?? run.nodes.keys.sorted()
             let types = Dictionary(workflow?.nodes.map { ($0.id, $0.type) } ?? [], uniquingKeysWith: { first, _ in first })
-            nodes = order.compactMap { id in run.nodes[id].map { NodeStateBody(id: id, type: types[id], state: $0) } }
+            nodes = order.compactMap { id in run.nodes[id].map { NodeStateBody(id: id, type: types[id], state: $0, run: run.id) } }
         } else {
             nodes = nil
         }
@@ -72,13 +72,20 @@ struct NodeStateBody: Encodable {
     let branch: String?
     let reused: Bool?
     let childRun: String?
+    let outputRef: OutputReferenceBody?
 
     enum CodingKeys: String, CodingKey {
         case id, type, status, attempt, startedAt = "started_at", finishedAt = "finished_at", durationMs = "duration_ms", error, output, branch, reused
-        case childRun = "child_run"
+        case childRun = "child_run", outputRef = "output_ref"
     }
 
-    init(id: String, type: String?, state: Run.NodeRun) {
+    /// An output kept apart from the run: its size, and where to read it.
+    struct OutputReferenceBody: Encodable {
+        let bytes: Int
+        let url: String
+    }
+
+    init(id: String, type: String?, state: Run.NodeRun, run: String) {
         self.id = id
         self.type = type
         status = state.status
@@ -91,7 +98,14 @@ struct NodeStateBody: Encodable {
         branch = state.branch
         reused = state.reused
         childRun = state.childRun
+        outputRef = state.outputReference.map { OutputReferenceBody(bytes: $0.bytes, url: "/api/v1/runs/\(run)/nodes/\(id)/output") }
     }
+}
+
+/// `GET /api/v1/runs/{id}/nodes/{node}/output`: a node's whole output, wherever it is kept.
+struct NodeOutputBody: ResponseEncodable {
+    let node: String
+    let output: JSONValue
 }
 
 struct RunList: ResponseEncodable {

@@ -24,8 +24,8 @@ public struct DelayNode: NodeType {
     /// The longest wait: a mistyped `until` years ahead should fail, not park a run for ever.
     static let longest: Duration = .seconds(30 * 24 * 3600)
 
-    public func startDelay(_ config: () throws -> [String: JSONValue], at time: Date) throws -> Duration {
-        try startDelay(try config(), at: time)
+    public func startDelay(_ config: () async throws -> [String: JSONValue], at time: Date) async throws -> Duration {
+        try startDelay(try await config(), at: time)
     }
 
     /// The wait `config` asks for, counted from `time`.

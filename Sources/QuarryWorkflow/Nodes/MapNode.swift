@@ -67,7 +67,7 @@ public struct MapNode: NodeType {
         let collect = context.config["collect"]?.bool ?? true
         let parallelism = min(max(Int(context.config["parallelism"]?.int ?? 4), 1), Self.maximumParallelism)
         let stopOnError = !(context.config["continue_on_error"]?.bool ?? false)
-        let base = context.run.templateContext
+        let base = context.templateContext
 
         var results: [JSONValue] = collect ? Array(repeating: .null, count: items.count) : []
         var errors: [JSONValue] = []

@@ -1,0 +1,56 @@
+import Foundation
+import QuarryCore
+
+/// Node outputs: kept in the run document up to ``WorkflowEngine/maximumOutputBytes``; larger
+/// ones, up to the engine's `outputLimit` (64 MB unless told), apart in the run store under
+/// `<run>/<node>/<attempt>` (files beside SQLite, GridFS in MongoDB), the run holding the
+/// reference. Templates, sub-workflow results and `GET /runs/{id}/nodes/{node}/output` read them
+/// back, so a node downstream sees no difference.
+extension WorkflowEngine {
+    /// The largest output a node may produce, unless the engine is told otherwise.
+    public static let defaultOutputLimit = 64 * 1024 * 1024
+
+    enum KeptOutput {
+        case inline(JSONValue)
+        case reference(Run.OutputReference)
+        /// Why it is not kept.
+        case refused(String)
+    }
+
+    /// Keeps `output` of `node`'s `attempt` of `run`: inline when it fits, else apart.
+    func keep(_ output: JSONValue, of run: Run, node: String, attempt: Int) async throws -> KeptOutput {
+        let data = try JSONEncoder().encode(output)
+        if data.count <= Self.maximumOutputBytes { return .inline(output) }
+        guard data.count <= outputLimit else {
+            return .refused("output of \(data.count) bytes is over the \(outputLimit)-byte limit")
+        }
+        let reference = Run.OutputReference(key: "\(run.id)/\(node)/\(attempt)", bytes: data.count)
+        try await runs.saveRunOutput(data, key: reference.key, tenant: run.tenant)
+        return .reference(reference)
+    }
+
+    /// A node's output: inline, or read back from where it is kept; nil when it has none.
+    public func output(of state: Run.NodeRun, tenant: String) async throws -> JSONValue? {
+        guard let reference = state.outputReference else { return state.output }
+        guard let data = try await runs.runOutput(key: reference.key, tenant: tenant) else {
+            throw BackendUnavailable(backend: "run store", reason: "the output kept under \(reference.key) is missing")
+        }
+        return try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Each succeeded node's output, by node id.
+    func outputs(of run: Run) async throws -> [String: JSONValue] {
+        var outputs: [String: JSONValue] = [:]
+        for (id, state) in run.nodes where state.status == .succeeded { outputs[id] = try await output(of: state, tenant: run.tenant) ?? .null }
+        return outputs
+    }
+
+    /// What a node's templates may name: `trigger` (the run's inputs), `nodes.<id>` (each
+    /// succeeded node's output) and `run` (its id, workflow and version).
+    func templateContext(for run: Run) async throws -> JSONValue {
+        .object([
+            "trigger": run.inputs, "nodes": .object(try await outputs(of: run)),
+            "run": .object(["id": .string(run.id), "workflow_id": .string(run.workflowId), "workflow_version": .int(Int64(run.workflowVersion))]),
+        ])
+    }
+}
