@@ -288,10 +288,16 @@ public struct WorkflowEngine: Sendable {
         return change
     }
 
-    /// Why an attempt failed, and whether another could succeed.
+    /// Why an attempt failed, and whether another could succeed. The message is kept with the
+    /// run and served by the API, so it is redacted as the log is.
     struct Failure: Error {
         let message: String
         let retryable: Bool
+
+        init(message: String, retryable: Bool) {
+            self.message = Redaction.redact(message)
+            self.retryable = retryable
+        }
     }
 
     /// Fills the config, checks it, and runs the node within its timeout, stopping it when the
@@ -410,8 +416,9 @@ public struct WorkflowEngine: Sendable {
     func log(_ run: Run, node: String?, _ level: RunLog.Level, _ message: String, _ data: JSONValue? = nil, attempt: Int? = nil) async {
         var fields: [String: JSONValue] = if case .object(let given) = data { given } else { data.map { ["value": $0] } ?? [:] }
         if let attempt { fields["attempt"] = .int(Int64(attempt)) }
-        let entry = RunLog(id: Self.logID(now()), runId: run.id, tenant: run.tenant, node: node, time: now(), level: level, message: message,
-                           data: fields.isEmpty ? nil : .object(fields))
+        // What reaches the log never holds a secret that redaction can recognise (Docs/WORKFLOWS.md).
+        let entry = RunLog(id: Self.logID(now()), runId: run.id, tenant: run.tenant, node: node, time: now(), level: level,
+                           message: Redaction.redact(message), data: fields.isEmpty ? nil : Redaction.redact(.object(fields)))
         do {
             try await runs.appendRunLog(entry)
         } catch {

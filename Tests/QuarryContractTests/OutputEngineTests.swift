@@ -43,3 +43,24 @@ extension WorkflowEngineTests {
             && refused.error?.hasSuffix("bytes is over the 1000000-byte limit") == true, "\(refused.error ?? "")")
     }
 }
+
+extension WorkflowEngineTests {
+    @Test("what a node logs, and the error it fails with, are kept with their secrets redacted", arguments: Deployment.allCases)
+    func redactedLogs(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        let workflow = Workflow(id: "leaky", tenant: "acme", name: "leaky", nodes: [
+            .init(id: "start", type: "trigger"),
+            .init(id: "leak", type: "probe", config: [
+                "say": .string("calling https://bot:pa55word@hooks.example.com/x?token=t0k3n with Bearer abcdefgh12345678"),
+                "say_data": .object(["headers": .object(["Authorization": .string("Bearer abcdefgh12345678")]), "max_tokens": .int(5)]),
+                "fail_with": .string("401 from https://api.example.com/?api_key=k3y"),
+            ]),
+        ], edges: [.init(from: "start", to: "leak")])
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = await setup.finished(try await setup.engine.start(workflow, inputs: .object([:])))
+        #expect(run.nodes["leak"]?.error == "401 from https://api.example.com/?api_key=[redacted]", "\(run)")
+        let said = try #require(try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 100).first { $0.message.hasPrefix("calling") })
+        #expect(said.message == "calling https://[redacted]@hooks.example.com/x?token=[redacted] with Bearer [redacted]")
+        #expect(said.data == .object(["headers": .object(["Authorization": .string("[redacted]")]), "max_tokens": .int(5), "attempt": .int(1)]))
+    }
+}

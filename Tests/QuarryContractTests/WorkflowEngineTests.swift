@@ -21,7 +21,8 @@ struct WorkflowEngineTests {
 
     /// A node whose effects the test counts: it records its config's `value` under its node id,
     /// fails its first `fail` attempts (or the first time any run sees its `fail_once` key), counts
-    /// how many probes with `track` run at once, outputs `size` bytes of "x" when asked, and sleeps `sleep` seconds (stopping early when canceled).
+    /// how many probes with `track` run at once, outputs `size` bytes of "x" when asked,
+    /// logs `say` (with `say_data`), fails for good with `fail_with`, and sleeps `sleep` seconds (stopping early when canceled).
     struct Probe: NodeType {
         let name = "probe"
         let queue = "actions"
@@ -32,6 +33,8 @@ struct WorkflowEngineTests {
 
         func execute(_ context: NodeContext) async throws -> NodeOutcome {
             if let seconds = context.config["sleep"]?.int { try await Task.sleep(for: .seconds(seconds)) }
+            if let say = context.config["say"]?.string { await context.log(.info, say, context.config["say_data"]) }
+            if let secret = context.config["fail_with"]?.string { throw PermanentNodeError(secret) }
             if context.config["track"] != nil { try await effects.tracked { try await Task.sleep(for: .milliseconds(100)) } }
             if let failures = context.config["fail"]?.int, context.attempt <= failures {
                 throw ProbeFailure(attempt: context.attempt)

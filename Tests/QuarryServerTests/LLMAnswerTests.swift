@@ -124,7 +124,7 @@ struct LLMAnswerTests {
 }
 
 extension LLMAnswerTests {
-    @Test("an llm node writes its reply with llama-server from a templated prompt; without an LLM, or with one down, the node fails saying why")
+    @Test("an llm node writes its reply with llama-server from a templated prompt, streamed into the run's log; without an LLM, or with one down, the node fails saying why")
     func llmNode() async throws {
         let server = try await offPool { try LlamaServer() }
         defer { server.stop() }
@@ -140,6 +140,7 @@ extension LLMAnswerTests {
         let models: [(any ChatModel)?] = [OpenAIChatModel(baseURL: server.baseURL, model: "smollm2"), nil,
                                           OpenAIChatModel(baseURL: "http://127.0.0.1:\(closed)/v1", model: "none", client: HTTPClient(retries: 0))]
         var outcomes: [[String: Any]] = []
+        var streamed: [String] = []
         for model in models {
             let setup = try WorkflowAPITests.setup(llm: model.map(LLMAnswerer.init))
             let body = try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
@@ -151,14 +152,19 @@ extension LLMAnswerTests {
                                                        body: ByteBuffer(string: #"{"inputs": {"name": "Ada"}}"#))
                 let id = try #require(try DocumentAndQueryAPITests.json(started.body)["id"] as? String)
                 try await setup.drain()
-                return try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body
+                let logs = try DocumentAndQueryAPITests.json(try await client.execute(uri: "/api/v1/runs/\(id)/logs", method: .get, headers: headers).body)
+                let text = (logs["logs"] as? [[String: Any]] ?? []).filter { ($0["data"] as? [String: Any])?["stream"] as? String == "text" }
+                    .compactMap { $0["message"] as? String }.joined()
+                return (try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: headers).body, text)
             }
-            outcomes.append(try DocumentAndQueryAPITests.json(body))
+            outcomes.append(try DocumentAndQueryAPITests.json(body.0))
+            streamed.append(body.1)
         }
         let written = outcomes[0]["nodes"] as? [[String: Any]]
         #expect(outcomes[0]["status"] as? String == "succeeded", "\(outcomes[0])")
         let text = (written?.last?["output"] as? [String: Any])?["text"] as? String ?? ""
         #expect(!text.isEmpty && text == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text)")
+        #expect(streamed[0].trimmingCharacters(in: .whitespacesAndNewlines) == text, "the reply was streamed into the run's log: \(streamed[0])")
         let unconfigured = (outcomes[1]["nodes"] as? [[String: Any]])?.last
         #expect(outcomes[1]["status"] as? String == "failed" && (unconfigured?["error"] as? String)?.contains("llm_url") == true, "\(outcomes[1])")
         let down = (outcomes[2]["nodes"] as? [[String: Any]])?.last
