@@ -15,6 +15,9 @@ struct BenchCommandTests {
         (["bench", "concurrency", "--clients", "1,x"], "--clients takes whole numbers"),
         (["bench", "concurrency", "--load", "1.5"], "--load must be above 0 and at most 1"),
         (["bench", "concurrency", "--rounds", "0"], "--rounds must be at least 1"),
+        (["bench", "workflow", "--scenario", "chain", "--repeat", "0"], "--runs, --repeat and --items must be at least 1"),
+        (["bench", "workflow", "--scenario", "runs", "--redis", "http://x"], "--redis must be a redis:// URL"),
+        (["bench", "workflow", "--scenario", "everything"], "--scenario"),
     ])
     func refused(arguments: [String], message: String) throws {
         let result = try QuarryBinary.run(arguments)
