@@ -8,7 +8,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 # and warns on standard error before Quarry can route libmongoc's messages. Quarry reads none of them.
 export MONGOC_DISABLE_SHM := 1
 
-.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest
+.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow
 
 run: release
 	.build/release/quarry serve
@@ -24,7 +24,7 @@ release: bootstrap
 	swift build -c release --product quarry
 
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest
+bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow
 
 bench-parse: release
 	scripts/bootstrap --bench
@@ -54,6 +54,11 @@ bench-queue: release
 bench-ingest: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/ingest.py --quarry .build/release/quarry
+
+# The workflow engine beside Celery and Prefect on one scratch Redis: runs/s, a 40-node chain, fan-out 1→1000→1.
+bench-workflow: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/workflow.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
 fuzz:
