@@ -143,9 +143,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     }
 
     public func saveRunOutput(_ data: Data, key: String, tenant: String) async throws {
-        let target = outputFile(key, tenant: tenant)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: target, options: .atomic)
+        try Self.write(data, to: outputFile(key, tenant: tenant))
     }
 
     public func runOutput(key: String, tenant: String) async throws -> Data? {

@@ -141,7 +141,12 @@ public final class SQLiteDocumentStore: DocumentStore {
     }
 
     public func saveBytes(_ data: Data, document: String, tenant: String) async throws {
-        let target = file(document, tenant: tenant)
+        try Self.write(data, to: file(document, tenant: tenant))
+    }
+
+    /// Writes `data` to a temporary name and renames it over `target`, making its folder first:
+    /// a reader finds the old file or the new one, never half of one.
+    static func write(_ data: Data, to target: URL) throws {
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: target, options: .atomic)
     }
