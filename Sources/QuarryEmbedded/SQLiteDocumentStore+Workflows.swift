@@ -2,8 +2,9 @@ import Foundation
 import QuarryCore
 
 /// Workflows (`workflows`: the current version; `workflow_versions`: every one; `workflow_hooks`:
-/// the digest of each one's webhook secret), runs (`runs`,
-/// with the revision in a column for compare-and-set writes) and run logs (`run_logs`).
+/// the digest of each one's webhook secret), runs (`runs`: a run's own fields; `run_nodes`: each
+/// node's state in a row of its own, so a change reads and writes only the nodes it touches) and
+/// run logs (`run_logs`).
 extension SQLiteDocumentStore: WorkflowStore, RunStore {
     static let workflowSchema = """
         CREATE TABLE IF NOT EXISTS workflows (
@@ -17,6 +18,8 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         CREATE TABLE IF NOT EXISTS runs (
             tenant TEXT NOT NULL, id TEXT NOT NULL, workflow_id TEXT NOT NULL, revision INTEGER NOT NULL, created_at REAL NOT NULL,
             run TEXT NOT NULL, PRIMARY KEY (tenant, id));
+        CREATE TABLE IF NOT EXISTS run_nodes (
+            tenant TEXT NOT NULL, run_id TEXT NOT NULL, node TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (tenant, run_id, node));
         CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (tenant, workflow_id, created_at);
         CREATE INDEX IF NOT EXISTS runs_by_age ON runs (tenant, created_at);
         CREATE TABLE IF NOT EXISTS run_logs (
@@ -58,6 +61,11 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
             try database.query("SELECT workflow FROM workflows WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
         }
         return try rows.first.map { try Self.decode(Workflow.self, $0) }
+    }
+
+    public func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool {
+        try !database.query("SELECT 1 FROM workflow_versions WHERE tenant = ? AND id = ? AND version = ?",
+                            [.text(tenant), .text(id), .integer(Int64(version))]).isEmpty
     }
 
     public func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] {
@@ -104,29 +112,87 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     // MARK: Runs and their logs
 
     public func createRun(_ run: Run) async throws -> Bool {
-        try !database.query(
-            "INSERT INTO runs (tenant, id, workflow_id, revision, created_at, run) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-            [.text(run.tenant), .text(run.id), .text(run.workflowId), .integer(Int64(run.revision)),
-             .real(run.createdAt.timeIntervalSince1970), .text(try Self.text(run))]
-        ).isEmpty
+        var header = run
+        header.nodes = [:]
+        let json = try Self.text(header)
+        let nodes = try run.nodes.map { ($0.key, try Self.text($0.value)) }
+        return try database.transaction { transaction in
+            let created = try !transaction.query(
+                "INSERT INTO runs (tenant, id, workflow_id, revision, created_at, run) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                [.text(run.tenant), .text(run.id), .text(run.workflowId), .integer(Int64(run.revision)), .real(run.createdAt.timeIntervalSince1970),
+                 .text(json)]
+            ).isEmpty
+            if created { try Self.writeNodes(nodes, of: run, transaction) }
+            return created
+        }
     }
 
-    public func run(_ id: String, tenant: String) async throws -> Run? {
-        try database.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first.map { try Self.decode(Run.self, $0) }
+    public func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run? {
+        try database.transaction { transaction in
+            guard let row = try transaction.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first else { return nil }
+            var run = try Self.decode(Run.self, row)
+            if let nodes {
+                for node in nodes { run.nodes[node] = try Self.node(node, of: run, transaction) }
+            } else {
+                run.nodes = try Self.nodes(of: run, transaction)
+            }
+            return run
+        }
     }
 
     public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
-        try database.query("""
-            SELECT run FROM runs WHERE tenant = ?1 AND (?2 IS NULL OR workflow_id = ?2) AND (?3 IS NULL OR json_extract(run, '$.status') = ?3)
-            ORDER BY created_at DESC, id LIMIT ?4 OFFSET ?5
-            """, [.text(tenant), workflow.map { .text($0) } ?? .null, status.map { .text($0.rawValue) } ?? .null,
-                  .integer(Int64(limit)), .integer(Int64(offset))]).map { try Self.decode(Run.self, $0) }
+        try database.transaction { transaction in
+            try transaction.query("""
+                SELECT run FROM runs WHERE tenant = ?1 AND (?2 IS NULL OR workflow_id = ?2) AND (?3 IS NULL OR json_extract(run, '$.status') = ?3)
+                ORDER BY created_at DESC, id LIMIT ?4 OFFSET ?5
+                """, [.text(tenant), workflow.map { .text($0) } ?? .null, status.map { .text($0.rawValue) } ?? .null,
+                      .integer(Int64(limit)), .integer(Int64(offset))]).map { row in
+                var run = try Self.decode(Run.self, row)
+                run.nodes = try Self.nodes(of: run, transaction)
+                return run
+            }
+        }
     }
 
-    public func updateRun(_ run: Run) async throws -> Bool {
-        try !database.query("UPDATE runs SET revision = ?, run = ? WHERE tenant = ? AND id = ? AND revision = ? RETURNING id",
-                            [.integer(Int64(run.revision)), .text(try Self.text(run)), .text(run.tenant), .text(run.id),
-                             .integer(Int64(run.revision - 1))]).isEmpty
+    /// One transaction: the run's own fields are read, then each node the change asks for; the
+    /// fields and the nodes it set are written.
+    public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
+        try database.transaction { transaction -> T? in
+            guard let row = try transaction.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first else { return nil }
+            let header = try Self.decode(Run.self, row)
+            var draft = RunDraft(run: header, read: { try Self.node($0, of: header, transaction) }, readAll: { try Self.nodes(of: header, transaction) })
+            let result = try change(&draft)
+            if let error = draft.readError { throw error }
+            var run = draft.run
+            run.revision += 1
+            let nodes = try draft.changedNodes.compactMap { node in try run.nodes[node].map { (node, try Self.text($0)) } }
+            run.nodes = [:]
+            try transaction.query("UPDATE runs SET revision = ?, run = ? WHERE tenant = ? AND id = ?",
+                                  [.integer(Int64(run.revision)), .text(try Self.text(run)), .text(tenant), .text(id)])
+            try Self.writeNodes(nodes, of: run, transaction)
+            return result
+        }
+    }
+
+    static func node(_ node: String, of run: Run, _ transaction: SQLiteDatabase.Transaction) throws -> Run.NodeRun? {
+        try transaction.query("SELECT state FROM run_nodes WHERE tenant = ? AND run_id = ? AND node = ?", [.text(run.tenant), .text(run.id), .text(node)])
+            .first.map { try decode(Run.NodeRun.self, $0) }
+    }
+
+    static func nodes(of run: Run, _ transaction: SQLiteDatabase.Transaction) throws -> [String: Run.NodeRun] {
+        var nodes: [String: Run.NodeRun] = [:]
+        for row in try transaction.query("SELECT node, state FROM run_nodes WHERE tenant = ? AND run_id = ?", [.text(run.tenant), .text(run.id)]) {
+            guard let node = row.first?.text else { continue }
+            nodes[node] = try decode(Run.NodeRun.self, Array(row.dropFirst()))
+        }
+        return nodes
+    }
+
+    static func writeNodes(_ nodes: [(String, String)], of run: Run, _ transaction: SQLiteDatabase.Transaction) throws {
+        for (node, state) in nodes {
+            try transaction.query("INSERT OR REPLACE INTO run_nodes (tenant, run_id, node, state) VALUES (?, ?, ?, ?)",
+                                  [.text(run.tenant), .text(run.id), .text(node), .text(state)])
+        }
     }
 
     public func appendRunLog(_ entry: RunLog) async throws {

@@ -43,6 +43,12 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         return try stored.decodedVersions().first { $0.version == (version ?? stored.version) }
     }
 
+    public func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool {
+        try await prepare()
+        guard let stored = try await storedWorkflow(id, tenant: tenant) else { return false }
+        return (1...max(stored.version, 1)).contains(version)  // versions run from 1 to the current one, none skipped
+    }
+
     public func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] {
         try await prepare()
         return try await client.run { session in
@@ -112,11 +118,14 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         }
     }
 
-    public func run(_ id: String, tenant: String) async throws -> Run? {
+    /// A run is one document: read whole, then cut to the nodes asked for.
+    public func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run? {
         try await prepare()
-        return try await client.run { session in
+        var run = try await client.run { session in
             try session.find(Self.runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredRun.self).run() }
         }
+        if let nodes, let whole = run?.nodes { run?.nodes = whole.filter { nodes.contains($0.key) } }
+        return run
     }
 
     public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
@@ -128,12 +137,19 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         }
     }
 
-    /// One replace that matches only the revision the writer read: MongoDB checks and writes in one step.
-    public func updateRun(_ run: Run) async throws -> Bool {
-        try await prepare()
-        let stored = try StoredRun(run)
-        let filter = ByKeyAndRevision(_id: stored._id, revision: run.revision - 1)
-        return try await client.run { session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }
+    /// The run is one document, changed by one replace that matches only the revision the writer
+    /// read (MongoDB checks and writes in one step); when another writer came first, the change
+    /// is made again on a fresh read.
+    public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
+        for _ in 0..<100 {
+            guard var run = try await run(id, tenant: tenant) else { return nil }
+            let result = try run.change(change)
+            run.revision += 1
+            let stored = try StoredRun(run)
+            let filter = ByKeyAndRevision(_id: stored._id, revision: run.revision - 1)
+            if try await client.run({ session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }) { return result }
+        }
+        throw RunConflict(run: id)
     }
 
     public func appendRunLog(_ entry: RunLog) async throws {

@@ -150,7 +150,7 @@ public actor Scheduler {
     func emit(_ workflow: Workflow, tick: Date, at time: Date) async throws -> Run? {
         var run = Run(id: Self.runID(workflow: workflow, tick: tick), workflow: workflow, createdAt: time, scheduledFor: tick)
         if try await !runs.createRun(run) {
-            guard let stored = try await runs.run(run.id, tenant: run.tenant), stored.status == .queued else { return nil }
+            guard let stored = try await runs.run(run.id, tenant: run.tenant, nodes: []), stored.status == .queued else { return nil }
             run = stored
         }
         try await queue.enqueue(WorkflowEngine.runStartJob(run))

@@ -46,10 +46,17 @@ extension WorkflowEngine {
     }
 
     /// What a node's templates may name: `trigger` (the run's inputs), `nodes.<id>` (each
-    /// succeeded node's output) and `run` (its id, workflow and version).
-    func templateContext(for run: Run) async throws -> JSONValue {
-        .object([
-            "trigger": run.inputs, "nodes": .object(try await outputs(of: run)),
+    /// succeeded node's output) and `run` (its id, workflow and version). Of the nodes, only those
+    /// `config` names are read (all of them when it names `nodes` whole), so a node's attempt costs
+    /// the same in a run of ten nodes or of ten thousand.
+    func templateContext(for run: Run, naming config: [String: JSONValue]) async throws -> JSONValue {
+        let named = Template.namedNodes(in: .object(config))
+        var outputs: [String: JSONValue] = [:]
+        if named?.isEmpty != true, let read = try await runs.run(run.id, tenant: run.tenant, nodes: named.map { $0.sorted() }) {
+            outputs = try await self.outputs(of: read)
+        }
+        return .object([
+            "trigger": run.inputs, "nodes": .object(outputs),
             "run": .object(["id": .string(run.id), "workflow_id": .string(run.workflowId), "workflow_version": .int(Int64(run.workflowVersion))]),
         ])
     }

@@ -31,20 +31,16 @@ extension WorkflowEngine {
             let refusal = depth > Self.maximumDepth
                 ? "sub-workflows nest at most \(Self.maximumDepth) deep; this one would be \(depth) (does a workflow start itself?)"
                 : "there is no workflow '\(workflowID)'"
-            let change = try await runs.modifyRun(run.id, tenant: run.tenant) { run -> (Run, Bool) in
-                let applied = run.fail(node.id, attempt: attempt, error: refusal, retryable: false, in: workflow, at: time)
-                return (run, applied)
-            }
+            let change = try await runs.transition(run.id, tenant: run.tenant, {
+                $0.fail(node.id, attempt: attempt, error: refusal, retryable: false, in: workflow, at: time)
+            })
             if change?.1 == true { await log(run, node: node.id, .error, "failed: \(refusal)", nil, attempt: attempt) }
             return change
         }
         var child = Run(id: Self.childRunID(of: run.id, node: node.id, attempt: attempt), workflow: childWorkflow, inputs: inputs, createdAt: now())
         child.parent = Run.Parent(run: run.id, node: node.id, attempt: attempt, depth: depth)
         child = try await start(child, keyed: true)
-        let change = try await runs.modifyRun(run.id, tenant: run.tenant) { run -> (Run, Bool) in
-            let applied = run.suspend(node.id, attempt: attempt, output: nil, childRun: child.id)
-            return (run, applied)
-        }
+        let change = try await runs.transition(run.id, tenant: run.tenant, { $0.suspend(node.id, attempt: attempt, output: nil, childRun: child.id) })
         if change?.1 == true {
             await log(run, node: node.id, .info, "waits for run \(child.id) of workflow '\(workflowID)' version \(child.workflowVersion)",
                       .object(["child_run": .string(child.id)]), attempt: attempt)
@@ -58,7 +54,7 @@ extension WorkflowEngine {
         let payload = try JSONEncoder().encode(ChildEndedPayload(tenant: child.tenant, run: child.id))
         try await queue.enqueue(NewJob(queue: Self.runStartQueue, name: Self.childEndedActor, payload: payload, maxAttempts: 20,
                                        messageID: "\(child.id):ended"))
-        _ = try await runs.modifyRun(child.id, tenant: child.tenant) { $0.parentPending = false }
+        _ = try await runs.modifyRun(child.id, tenant: child.tenant) { $0.run.parentPending = false }
     }
 
     /// `run_child_ended`: a child run ended; its parent's node ends with it — succeeded with the
@@ -66,7 +62,7 @@ extension WorkflowEngine {
     func childEnded(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(ChildEndedPayload.self, from: job.payload)
         guard let child = try await runs.run(message.run, tenant: message.tenant), child.status.isFinished, let link = child.parent,
-              let parent = try await runs.run(link.run, tenant: child.tenant), let workflow = try await pinnedWorkflow(of: parent) else { return }
+              let parent = try await runs.run(link.run, tenant: child.tenant, nodes: []), let workflow = try await pinnedWorkflow(of: parent) else { return }
         var output: JSONValue?
         var reference: Run.OutputReference?
         var failure: String?
@@ -86,10 +82,9 @@ extension WorkflowEngine {
             failure = "sub-workflow run \(child.id) failed: \(child.error ?? "no reason given")"
         }
         let time = now()
-        guard let (after, applied) = try await runs.modifyRun(parent.id, tenant: parent.tenant, { run -> (Run, Bool) in
-            let applied = run.childEnded(link.node, attempt: link.attempt, child: child.id, output: output, reference: reference, error: failure,
-                                         retryable: retryable, in: workflow, at: time)
-            return (run, applied)
+        guard let (after, applied) = try await runs.transition(parent.id, tenant: parent.tenant, {
+            $0.childEnded(link.node, attempt: link.attempt, child: child.id, output: output, reference: reference, error: failure, retryable: retryable,
+                          in: workflow, at: time)
         }) else { return }
         if applied {
             let retrying = after.nodes[link.node]?.status == .queued

@@ -38,6 +38,8 @@ public struct WorkflowEngine: Sendable {
     /// ``maximumOutputBytes``).
     let outputLimit: Int
     let logger = Logger(label: "quarry.workflow")
+    /// The workflow versions this engine has read.
+    let pinned = PinnedWorkflows()
 
     public init(workflows: any WorkflowStore, runs: any RunStore, queue: any JobQueue, registry: NodeRegistry,
                 cancelPoll: Duration = .milliseconds(500), outputLimit: Int = WorkflowEngine.defaultOutputLimit,
@@ -112,10 +114,7 @@ public struct WorkflowEngine: Sendable {
     /// Cancels the run: nodes not begun never start, running ones stop within ``cancelPoll``.
     public func cancel(_ id: String, tenant: String) async throws -> Run {
         let time = now()
-        guard let (run, canceled) = try await runs.modifyRun(id, tenant: tenant, { run -> (Run, Bool) in
-            let canceled = run.cancel(at: time)
-            return (run, canceled)
-        }) else {
+        guard let (run, canceled) = try await runs.transition(id, tenant: tenant, { $0.cancel(at: time) }) else {
             throw NotFound("run", id: id)
         }
         guard canceled else { throw RunStateConflict(reason: "run \(id) already ended \(run.status.rawValue)") }
@@ -129,20 +128,19 @@ public struct WorkflowEngine: Sendable {
     /// `decided_at`, and the run goes on. ``RunStateConflict`` when the node does not await a
     /// decision (not yet asked, decided already, the run ended).
     public func decide(run id: String, node: String, approved: Bool, by person: String, comment: String?, tenant: String) async throws -> Run {
-        guard let stored = try await runs.run(id, tenant: tenant) else { throw NotFound("run", id: id) }
+        guard let stored = try await runs.run(id, tenant: tenant, nodes: [node]) else { throw NotFound("run", id: id) }
         guard stored.nodes[node] != nil else { throw NotFound("node", id: node) }
         guard let workflow = try await pinnedWorkflow(of: stored) else {
             throw RunStateConflict(reason: "run \(id) ended: its workflow version is gone")
         }
         let time = now()
-        guard let (run, decided) = try await runs.modifyRun(id, tenant: tenant, { run -> (Run, Bool) in
-            var output: [String: JSONValue] = if case .object(let asked) = run.nodes[node]?.output { asked } else { [:] }
+        guard let (run, decided) = try await runs.transition(id, tenant: tenant, { draft in
+            var output: [String: JSONValue] = if case .object(let asked) = draft.node(node)?.output { asked } else { [:] }
             output["approved"] = .bool(approved)
             output["by"] = .string(person)
             output["comment"] = comment.map(JSONValue.string) ?? .null
             output["decided_at"] = .string(ISO8601DateFormatter().string(from: time))
-            let decided = run.decide(node, approved: approved, output: .object(output), in: workflow, at: time)
-            return (run, decided)
+            return draft.decide(node, approved: approved, output: .object(output), in: workflow, at: time)
         }) else {
             throw NotFound("run", id: id)
         }
@@ -155,7 +153,7 @@ public struct WorkflowEngine: Sendable {
         } else {
             try await send(run, workflow)
         }
-        return run
+        return try await runs.run(id, tenant: tenant) ?? run
     }
 
     // MARK: Actors
@@ -163,14 +161,10 @@ public struct WorkflowEngine: Sendable {
     /// `run_start`: the run begins, and its first nodes are queued.
     func runStart(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(RunStartPayload.self, from: job.payload)
-        guard let stored = try await runs.run(message.run, tenant: message.tenant) else { return }  // deleted meanwhile
+        guard let stored = try await runs.run(message.run, tenant: message.tenant, nodes: []) else { return }  // deleted meanwhile
         guard let workflow = try await pinnedWorkflow(of: stored) else { return }
         let time = now()
-        guard let (run, started) = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run in
-            let started = run.start(workflow, at: time)
-            return (run, started)
-        })
-        else { return }
+        guard let (run, started) = try await runs.transition(stored.id, tenant: stored.tenant, { $0.start(workflow, at: time) }) else { return }
         if started {
             var data: [String: JSONValue] = ["workflow_version": .int(Int64(run.workflowVersion))]
             if let previous = run.rerunOf {
@@ -184,15 +178,18 @@ public struct WorkflowEngine: Sendable {
     }
 
     /// The version the run pinned; when it is gone (the workflow was deleted), the run fails
-    /// rather than wait for ever, and nil.
+    /// rather than wait for ever, and nil. A version never changes, so once read it is kept at
+    /// hand (``PinnedWorkflows``) and only asked after: still there?
     func pinnedWorkflow(of run: Run) async throws -> Workflow? {
-        if let workflow = try await workflows.workflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) { return workflow }
+        if let kept = pinned[run.tenant, run.workflowId, run.workflowVersion] {
+            if try await workflows.hasWorkflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) { return kept }
+        } else if let workflow = try await workflows.workflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) {
+            pinned.keep(workflow)
+            return workflow
+        }
         let time = now()
         let reason = "workflow \(run.workflowId) version \(run.workflowVersion) no longer exists"
-        if let (failed, abandoned) = try await runs.modifyRun(run.id, tenant: run.tenant, { run -> (Run, Bool) in
-            let abandoned = run.abandon(reason, at: time)
-            return (run, abandoned)
-        }), abandoned {
+        if let (failed, abandoned) = try await runs.transition(run.id, tenant: run.tenant, { $0.abandon(reason, at: time) }), abandoned {
             await log(failed, node: nil, .error, reason)
             await finished(failed)
         }
@@ -202,13 +199,11 @@ public struct WorkflowEngine: Sendable {
     /// `run_node`: one attempt of one node.
     func runNode(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(NodePayload.self, from: job.payload)
-        guard let stored = try await runs.run(message.run, tenant: message.tenant) else { return }
+        guard let stored = try await runs.run(message.run, tenant: message.tenant, nodes: []) else { return }
         guard let workflow = try await pinnedWorkflow(of: stored) else { return }
         let time = now()
-        guard let (run, claimed) = try await runs.modifyRun(stored.id, tenant: stored.tenant, { run in
-            let claimed = run.claim(message.node, attempt: message.attempt, at: time)
-            return (run, claimed)
-        }) else { return }
+        guard let (run, claimed) = try await runs.transition(stored.id, tenant: stored.tenant, { $0.claim(message.node, attempt: message.attempt, at: time) })
+        else { return }
         guard claimed, let definition = workflow.node(message.node) else {
             // A duplicate or stale message: only what a crashed writer left may need sending.
             return try await send(run, workflow)
@@ -226,10 +221,9 @@ public struct WorkflowEngine: Sendable {
         case .success(let outcome):
             change = try await settle(outcome, of: definition, attempt: message.attempt, in: run, workflow: workflow, at: ended)
         case .failure(let failure):
-            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                let applied = run.fail(definition.id, attempt: message.attempt, error: failure.message, retryable: failure.retryable, in: workflow, at: ended)
-                return (run, applied)
-            }
+            change = try await runs.transition(run.id, tenant: run.tenant, {
+                $0.fail(definition.id, attempt: message.attempt, error: failure.message, retryable: failure.retryable, in: workflow, at: ended)
+            })
             if let (after, applied) = change, applied {
                 let retrying = after.nodes[definition.id]?.status == .queued
                 if retrying { Counter(label: "node_retry_total", dimensions: [("queue", job.queue), ("actor", definition.type)]).increment() }
@@ -254,31 +248,24 @@ public struct WorkflowEngine: Sendable {
         case nil:
             switch try await keep(outcome.output, of: run, node: definition.id, attempt: attempt) {
             case .refused(let reason):
-                change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                    let applied = run.fail(definition.id, attempt: attempt, error: reason, retryable: false, in: workflow, at: time)
-                    return (run, applied)
-                }
+                change = try await runs.transition(run.id, tenant: run.tenant, {
+                    $0.fail(definition.id, attempt: attempt, error: reason, retryable: false, in: workflow, at: time)
+                })
                 text = "failed: " + reason
                 level = .error
             case .inline(let output):
-                change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                    let applied = run.succeed(definition.id, attempt: attempt, output: output, branch: outcome.branch, in: workflow, at: time)
-                    return (run, applied)
-                }
+                change = try await runs.transition(run.id, tenant: run.tenant, {
+                    $0.succeed(definition.id, attempt: attempt, output: output, branch: outcome.branch, in: workflow, at: time)
+                })
                 text = "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
             case .reference(let reference):
-                change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                    let applied = run.succeed(definition.id, attempt: attempt, output: .null, reference: reference, branch: outcome.branch, in: workflow,
-                                              at: time)
-                    return (run, applied)
-                }
+                change = try await runs.transition(run.id, tenant: run.tenant, {
+                    $0.succeed(definition.id, attempt: attempt, output: .null, reference: reference, branch: outcome.branch, in: workflow, at: time)
+                })
                 text = "succeeded; its output of \(reference.bytes) bytes is kept apart from the run"
             }
         case .decision:
-            change = try await runs.modifyRun(run.id, tenant: run.tenant) { run in
-                let applied = run.suspend(definition.id, attempt: attempt, output: outcome.output)
-                return (run, applied)
-            }
+            change = try await runs.transition(run.id, tenant: run.tenant, { $0.suspend(definition.id, attempt: attempt, output: outcome.output) })
             text = "awaits a decision: approve or reject"
         case .childRun(let workflowID, let inputs):
             return try await startChild(of: run, node: definition, attempt: attempt, workflowID: workflowID, inputs: inputs, workflow: workflow,
@@ -308,7 +295,7 @@ public struct WorkflowEngine: Sendable {
         }
         let names: JSONValue
         do {
-            names = try await templateContext(for: run)
+            names = try await templateContext(for: run, naming: definition.config)
         } catch {
             return .failure(Failure(message: "upstream outputs could not be read: \(error)", retryable: true))
         }
@@ -334,7 +321,7 @@ public struct WorkflowEngine: Sendable {
                     // Cooperative cancel: nil once the run was canceled or this attempt given up.
                     while true {
                         try await Task.sleep(for: cancelPoll)
-                        guard let current = try? await runs.run(run.id, tenant: run.tenant) else { continue }
+                        guard let current = try? await runs.run(run.id, tenant: run.tenant, nodes: [definition.id]) else { continue }
                         if !current.isCurrent(definition.id, attempt: attempt) { return nil }
                     }
                 }
@@ -352,7 +339,7 @@ public struct WorkflowEngine: Sendable {
         return .success(outcome)
     }
 
-    /// The node's config with its templates filled from `names` (``templateContext(for:)``; but
+    /// The node's config with its templates filled from `names` (``templateContext(for:naming:)``; but
     /// those its type fills itself), checked against its type's schema.
     static func fill(_ definition: Workflow.Node, of type: any NodeType, in names: JSONValue) throws -> [String: JSONValue] {
         let later = type.filledByNode
@@ -379,7 +366,9 @@ public struct WorkflowEngine: Sendable {
             var wait = Duration.milliseconds(Int64(max(dispatch.notBefore?.timeIntervalSince(time) ?? 0, 0) * 1000))
             if dispatch.attempt == 1, let definition, let type {
                 // A config that cannot be filled or read waits nothing: its attempt fails and says why.
-                let asked = try? await type.startDelay({ try Self.fill(definition, of: type, in: try await templateContext(for: run)) }, at: time)
+                let asked = try? await type.startDelay({
+                    try Self.fill(definition, of: type, in: try await templateContext(for: run, naming: definition.config))
+                }, at: time)
                 wait = max(wait, asked ?? .zero)
             }
             // Sent again after a crash, the message keeps its id, and the queue keeps the first one's delay.

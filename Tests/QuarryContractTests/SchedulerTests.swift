@@ -159,7 +159,7 @@ struct SchedulerTests {
         #expect(try await store.runs(tenant: "acme", workflow: "digest", status: nil, limit: 10, offset: 0).count == 1)
         #expect(try await deployment.takeRunStarts().count == 1, "run_start queued again under the same message id is one message")
 
-        _ = try await store.modifyRun(emitted[0].id, tenant: "acme") { $0.status = .running }
+        _ = try await store.modifyRun(emitted[0].id, tenant: "acme") { $0.run.status = .running }
         try await lease.release(Scheduler.leaseName, holder: second.holder)
         let third = try deployment.scheduler("third", clock: clock)
         let later = try await third.pass()
@@ -276,11 +276,13 @@ final class RefusingRuns: RunStore {
         return try await store.createRun(run)
     }
 
-    func run(_ id: String, tenant: String) async throws -> Run? { try await store.run(id, tenant: tenant) }
+    func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run? { try await store.run(id, tenant: tenant, nodes: nodes) }
     func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
         try await store.runs(tenant: tenant, workflow: workflow, status: status, limit: limit, offset: offset)
     }
-    func updateRun(_ run: Run) async throws -> Bool { try await store.updateRun(run) }
+    func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
+        try await store.modifyRun(id, tenant: tenant, change)
+    }
     func appendRunLog(_ entry: RunLog) async throws { try await store.appendRunLog(entry) }
     func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {
         try await store.runLogs(run: run, tenant: tenant, after: after, limit: limit)

@@ -129,17 +129,20 @@ struct WorkflowStoreContractTests {
 
         var run = try #require(try await store.run("r1", tenant: "acme"))
         #expect(run == Run(id: "r1", workflow: workflow, createdAt: Self.date(0)))
+        #expect(try await store.modifyRun("r1", tenant: "acme") { $0.start(workflow, at: Self.date(1)) } == true)
+        #expect(try await store.modifyRun("r1", tenant: "acme") { $0.start(workflow, at: Self.date(1)) } == false, "it started already")
         run.start(workflow, at: Self.date(1))
-        run.revision += 1
-        #expect(try await store.updateRun(run))
-        #expect(try await store.updateRun(run) == false, "revision 1 is already written")
+        run.revision += 2
         #expect(try await store.run("r1", tenant: "acme") == run && run.queuedNodes == ["fetch"])
+        let some = try #require(try await store.run("r1", tenant: "acme", nodes: ["fetch", "nope"]))
+        #expect(some.nodes == ["fetch": run.nodes["fetch"]!] && some.status == .running && some.outbox == run.outbox, "a run read with some nodes")
+        #expect(try await store.run("r1", tenant: "acme", nodes: [])?.nodes.isEmpty == true)
         let started = try await store.modifyRun("r1", tenant: "acme") {
             $0.complete("fetch", in: workflow, output: .object(["documents": .array([.string("d1")])]), at: Self.date(2))
         }
         #expect(started == ["summarise", "translate"])
         #expect(try await store.run("r1", tenant: "acme")?.nodes["fetch"]?.output == .object(["documents": .array([.string("d1")])]))
-        #expect(try await store.run("r1", tenant: "acme")?.revision == 2)
+        #expect(try await store.run("r1", tenant: "acme")?.revision == 3)
         #expect(try await store.runs(tenant: "acme", workflow: nil, status: .running, limit: 10, offset: 0).map(\.id) == ["r1"])
         #expect(try await store.runs(tenant: "acme", workflow: "w2", status: .running, limit: 10, offset: 0).isEmpty)
         #expect(try await store.modifyRun("nope", tenant: "acme") { _ in 1 } == nil)

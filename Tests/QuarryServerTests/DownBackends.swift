@@ -37,9 +37,9 @@ enum Down {
         func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool { throw error("mongodb") }
         func workflowHook(digest: String) async throws -> WorkflowHook? { throw error("mongodb") }
         func createRun(_ run: Run) async throws -> Bool { throw error("mongodb") }
-        func run(_ id: String, tenant: String) async throws -> Run? { throw error("mongodb") }
+        func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run? { throw error("mongodb") }
         func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] { throw error("mongodb") }
-        func updateRun(_ run: Run) async throws -> Bool { throw error("mongodb") }
+        func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? { throw error("mongodb") }
         func appendRunLog(_ entry: RunLog) async throws { throw error("mongodb") }
         func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] { throw error("mongodb") }
         func saveRunOutput(_ data: Data, key: String, tenant: String) async throws { throw error("mongodb") }

@@ -14,16 +14,25 @@ public enum TestWorkflows {
     )
 }
 
-extension Run {
+extension RunDraft {
     /// Claims `node`'s current attempt and reports it succeeded (what a worker does), returning
     /// the nodes this queued.
     @discardableResult
     public mutating func complete(_ node: String, in workflow: Workflow, output: JSONValue = .null, branch: String? = nil,
                                   at date: Date = Date()) -> [String] {
         let before = outbox
-        guard let attempt = nodes[node]?.attempt, claim(node, attempt: attempt, at: date) else { return [] }
+        guard let attempt = self.node(node)?.attempt, claim(node, attempt: attempt, at: date) else { return [] }
         succeed(node, attempt: attempt, output: output, branch: branch, in: workflow, at: date)
         return outbox.filter { !before.contains($0) }.map(\.node)
+    }
+}
+
+extension Run {
+    /// ``RunDraft/complete(_:in:output:branch:at:)`` on a run held whole.
+    @discardableResult
+    public mutating func complete(_ node: String, in workflow: Workflow, output: JSONValue = .null, branch: String? = nil,
+                                  at date: Date = Date()) -> [String] {
+        change { $0.complete(node, in: workflow, output: output, branch: branch, at: date) }
     }
 
     /// The nodes queued by `start`.

@@ -147,7 +147,7 @@ final class Bench: Sendable {
             group.addTask {
                 while !pending.isEmpty {
                     for id in pending.ids where sink.map({ noop.executions.count("\(id)/\($0)") > 0 }) ?? true {
-                        if let run = try? await store.run(id, tenant: "bench"), run.status.isFinished { pending.remove(id) }
+                        if let run = try? await store.run(id, tenant: "bench", nodes: []), run.status.isFinished { pending.remove(id) }
                     }
                     try? await Task.sleep(for: sink == nil ? .milliseconds(100) : .milliseconds(1))
                 }

@@ -10,6 +10,9 @@ public protocol WorkflowStore: Sendable {
     func updateWorkflow(_ workflow: Workflow) async throws -> Bool
     /// The current version, or with `version` that one.
     func workflow(_ id: String, version: Int?, tenant: String) async throws -> Workflow?
+    /// Whether that version of the workflow is still kept: what a worker that has the version at
+    /// hand asks, rather than read it again.
+    func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool
     /// The tenant's workflows (current versions), newest first.
     func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow]
     /// Every tenant's workflows whose current version has a schedule: what the scheduler reads.
@@ -22,6 +25,12 @@ public protocol WorkflowStore: Sendable {
     func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool
     /// The workflow whose webhook secret has `digest`, of any tenant.
     func workflowHook(digest: String) async throws -> WorkflowHook?
+}
+
+extension WorkflowStore {
+    public func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool {
+        try await workflow(id, version: version, tenant: tenant) != nil
+    }
 }
 
 /// Which workflow a webhook starts.
@@ -40,12 +49,16 @@ public protocol RunStore: Sendable {
     /// Stores a new run; false when the tenant has a run with that id (the scheduler's runs have
     /// ids made from their workflow and tick, so a tick emitted twice is stored once).
     func createRun(_ run: Run) async throws -> Bool
-    func run(_ id: String, tenant: String) async throws -> Run?
+    /// The run with every node's state, or with `nodes` only those (and none unnamed).
+    func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run?
     /// The tenant's runs, newest first; of one workflow and in one status when given.
     func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run]
-    /// Stores `run` if the stored one's revision is `run.revision - 1`; false when another
-    /// writer came first (read again and redo: ``modifyRun(_:tenant:_:)``) or there is no such run.
-    func updateRun(_ run: Run) async throws -> Bool
+    /// Applies `change` to the run and writes what it changed, atomically: no other change to the
+    /// run comes between the reads and the write (a transaction; or a write that holds only over
+    /// the revision it read, made again on a fresh read when another writer came first). Returns
+    /// `change`'s result, or nil when there is no such run. The draft reads node states as
+    /// `change` asks for them, so a store that keeps them apart reads and writes only those.
+    func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T?
     func appendRunLog(_ entry: RunLog) async throws
     /// The run's log, oldest first (by time, then id); with `after`, the lines that follow the
     /// line with that id (none when the run has no such line).
@@ -61,19 +74,24 @@ public protocol RunStore: Sendable {
 /// Another writer kept winning: the change was not made.
 public struct RunConflict: Error, CustomStringConvertible {
     public let run: String
+
+    public init(run: String) {
+        self.run = run
+    }
+
     public var description: String { "run \(run) kept changing under this writer; the change was not made" }
 }
 
 extension RunStore {
-    /// Reads the run, applies `change` and writes it back; when another writer came first, does
-    /// it again on a fresh read. Returns `change`'s result, or nil when there is no such run.
-    public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout Run) throws -> T) async throws -> T? {
-        for _ in 0..<100 {
-            guard var run = try await run(id, tenant: tenant) else { return nil }
-            let result = try change(&run)
-            run.revision += 1
-            if try await updateRun(run) { return result }
+    /// The run with every node's state.
+    public func run(_ id: String, tenant: String) async throws -> Run? { try await run(id, tenant: tenant, nodes: nil) }
+
+    /// Makes one step of the run's course (``RunDraft``): the run after it, holding the nodes the
+    /// step read, and whether it applied; nil when there is no such run.
+    public func transition(_ id: String, tenant: String, _ step: (inout RunDraft) -> Bool) async throws -> (Run, Bool)? {
+        try await modifyRun(id, tenant: tenant) { draft in
+            let applied = step(&draft)
+            return (draft.run, applied)
         }
-        throw RunConflict(run: id)
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
 
 /// One run of a workflow (DESIGN.md §4–5): its status, each node's state and output, and the
-/// messages its last change made due (``outbox``). `revision` counts the writes, so that two
-/// workers finishing nodes at once cannot undo each other (``RunStore/updateRun(_:)`` writes only
-/// over the revision it read): a node's state change and the list of what it made ready are one
-/// write, and a join is decided by exactly one writer.
+/// messages its last change made due (``outbox``). Every change goes through a ``RunDraft``
+/// that a store applies atomically (``RunStore/modifyRun(_:tenant:_:)``): a node's state change
+/// and the list of what it made ready are one write, and a join is decided by exactly one
+/// writer. `revision` counts the writes.
 public struct Run: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable, CaseIterable {
         case queued, running, succeeded, failed, canceled
@@ -45,6 +45,9 @@ public struct Run: Sendable, Codable, Equatable {
         public var childRun: String?
         /// Where the output is kept when it is too large for the run (then `output` is nil).
         public var outputReference: OutputReference?
+        /// How the edges into this node have ended so far; nil while none has. What its join
+        /// decides from, so that deciding never reads the nodes before it.
+        public var tally: Tally?
 
         public init(status: Status = .waiting, attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil,
                     output: JSONValue? = nil, branch: String? = nil, reused: Bool? = nil, childRun: String? = nil) {
@@ -58,6 +61,23 @@ public struct Run: Sendable, Codable, Equatable {
             self.reused = reused
             self.childRun = childRun
         }
+    }
+
+    /// The edges into a node that have ended, by how: `taken` (the node before succeeded, on this
+    /// edge's branch if it names one), `failed` (it failed), `passed` (skipped, canceled, or it took
+    /// another branch). The rest are pending.
+    public struct Tally: Sendable, Codable, Equatable {
+        public var taken = 0
+        public var failed = 0
+        public var passed = 0
+
+        public init(taken: Int = 0, failed: Int = 0, passed: Int = 0) {
+            self.taken = taken
+            self.failed = failed
+            self.passed = passed
+        }
+
+        public var ended: Int { taken + failed + passed }
     }
 
     /// A node's output kept apart from the run (``RunStore/runOutput(key:tenant:)``), being too large
@@ -109,7 +129,11 @@ public struct Run: Sendable, Codable, Equatable {
     /// The version of the workflow this run runs.
     public var workflowVersion: Int
     public var status: Status
+    /// Every node's state, when read whole (``RunStore/run(_:tenant:nodes:)``); inside a
+    /// ``RunDraft``, only those the change has read.
     public var nodes: [String: NodeRun]
+    /// How many nodes have not ended: the run succeeds when the last one does.
+    public var openNodes: Int
     /// What started the run: the inputs given to `run`, a webhook's body; the trigger's output.
     public var inputs: JSONValue
     /// Dispatches written by the last changes and not yet known to be on the queue. Whoever
@@ -144,6 +168,7 @@ public struct Run: Sendable, Codable, Equatable {
         self.workflowVersion = workflowVersion
         self.status = status
         self.nodes = nodes
+        self.openNodes = nodes.values.count { !$0.status.isFinished }
         self.inputs = inputs
         self.outbox = outbox
         self.revision = revision
@@ -179,8 +204,10 @@ public struct Run: Sendable, Codable, Equatable {
                   workflow.predecessors(of: id).allSatisfy({ nodes[$0]?.status == .succeeded }) else { continue }
             var kept = before
             kept.reused = true
+            kept.tally = nil
             nodes[id] = kept
         }
+        openNodes = nodes.values.count { !$0.status.isFinished }
     }
 
     /// The nodes a rerun keeps from the run before.
@@ -190,211 +217,3 @@ public struct Run: Sendable, Codable, Equatable {
     public func messageID(_ dispatch: Dispatch) -> String { "\(id):\(dispatch.node):\(dispatch.attempt)" }
 }
 
-// The run's course (DESIGN.md §5), pure: the caller writes the run, then sends its outbox.
-extension Run {
-    /// `run_start`: the nodes without predecessors are queued. False when the run has already
-    /// started or ended.
-    @discardableResult
-    public mutating func start(_ workflow: Workflow, at date: Date = Date()) -> Bool {
-        guard status == .queued else { return false }
-        status = .running
-        startedAt = date
-        advance(workflow, at: date)
-        return true
-    }
-
-    /// A message for `node`'s `attempt` arrived: true when it is the node's current attempt and
-    /// may run (the node is now `running`), false for a message to drop (a duplicate, an attempt
-    /// already over, a run that ended). A message whose attempt is already `running` is its own
-    /// redelivery after its worker died, and runs again.
-    public mutating func claim(_ node: String, attempt: Int, at date: Date = Date()) -> Bool {
-        guard status == .running, var state = nodes[node], state.attempt == attempt,
-              state.status == .queued || state.status == .running else { return false }
-        state.status = .running
-        state.startedAt = state.startedAt ?? date
-        nodes[node] = state
-        return true
-    }
-
-    /// Whether `node`'s `attempt` is still the one to run (a worker asks while it runs, to stop
-    /// early when the run was canceled or the attempt given up).
-    public func isCurrent(_ node: String, attempt: Int) -> Bool {
-        status == .running && nodes[node]?.attempt == attempt && nodes[node]?.status == .running
-    }
-
-    /// `node`'s `attempt` succeeded with `output`, or with its output kept apart under `reference`
-    /// (a condition also names its `branch`): the nodes this makes ready are queued, those it
-    /// rules out skipped. False when the report is stale (another attempt, a run that ended).
-    @discardableResult
-    public mutating func succeed(_ node: String, attempt: Int, output: JSONValue, reference: OutputReference? = nil, branch: String? = nil,
-                                 in workflow: Workflow, at date: Date = Date()) -> Bool {
-        guard isCurrent(node, attempt: attempt) else { return false }
-        nodes[node]?.status = .succeeded
-        nodes[node]?.finishedAt = date
-        nodes[node]?.error = nil
-        nodes[node]?.output = reference == nil ? output : nil
-        nodes[node]?.outputReference = reference
-        nodes[node]?.branch = branch
-        advance(workflow, at: date)
-        return true
-    }
-
-    /// `node`'s `attempt` ran and now waits, holding no worker: for a person's decision
-    /// (``decide(_:approved:output:in:at:)``) or for the run it started to end
-    /// (``childEnded(_:attempt:child:output:reference:error:retryable:in:at:)``), keeping `output` (what the person
-    /// is asked) and the `childRun` meanwhile. False when the report is stale.
-    @discardableResult
-    public mutating func suspend(_ node: String, attempt: Int, output: JSONValue?, childRun: String? = nil) -> Bool {
-        guard isCurrent(node, attempt: attempt) else { return false }
-        nodes[node]?.status = .awaiting
-        nodes[node]?.output = output
-        nodes[node]?.childRun = childRun
-        return true
-    }
-
-    /// A person decided on `node`, which awaits: it succeeds with `output`, on the branch
-    /// `approved` or `rejected`, and the run goes on. False when the node does not await (never
-    /// asked, decided already, or the run ended).
-    @discardableResult
-    public mutating func decide(_ node: String, approved: Bool, output: JSONValue, in workflow: Workflow, at date: Date = Date()) -> Bool {
-        guard status == .running, nodes[node]?.status == .awaiting else { return false }
-        nodes[node]?.status = .succeeded
-        nodes[node]?.finishedAt = date
-        nodes[node]?.output = output
-        nodes[node]?.branch = approved ? "approved" : "rejected"
-        advance(workflow, at: date)
-        return true
-    }
-
-    /// The run that `node`'s `attempt` started (a `sub_workflow`) ended: the node succeeds with
-    /// `output` (or its `reference`), or, given an `error`, fails as an attempt does (retried when its policy allows
-    /// and `retryable`). False when the node's attempt is no longer the one waiting for it (a
-    /// report sent twice, another attempt, a run that ended); it may still be `running`, when
-    /// the child ended before the wait was written.
-    @discardableResult
-    public mutating func childEnded(_ node: String, attempt: Int, child: String, output: JSONValue?, reference: OutputReference? = nil,
-                                    error message: String?, retryable: Bool, in workflow: Workflow, at date: Date = Date()) -> Bool {
-        guard status == .running, let state = nodes[node], state.attempt == attempt, state.status == .running || state.status == .awaiting
-        else { return false }
-        nodes[node]?.status = .running
-        nodes[node]?.childRun = child
-        if let message { return fail(node, attempt: attempt, error: message, retryable: retryable, in: workflow, at: date) }
-        return succeed(node, attempt: attempt, output: output ?? .null, reference: reference, in: workflow, at: date)
-    }
-
-    /// `node`'s `attempt` failed. With attempts left (and `retryable`), the next attempt is
-    /// queued after the policy's backoff; otherwise the node fails, and so does the run unless
-    /// the node continues on error. False when the report is stale.
-    @discardableResult
-    public mutating func fail(_ node: String, attempt: Int, error message: String, retryable: Bool = true, in workflow: Workflow,
-                              at date: Date = Date()) -> Bool {
-        guard isCurrent(node, attempt: attempt), let definition = workflow.node(node) else { return false }
-        if retryable, let policy = definition.retry, attempt < policy.maxAttempts {
-            nodes[node]?.status = .queued
-            nodes[node]?.attempt = attempt + 1
-            nodes[node]?.error = message
-            outbox.append(Dispatch(node: node, attempt: attempt + 1, notBefore: date.addingTimeInterval(policy.delay(afterAttempt: attempt))))
-            return true
-        }
-        nodes[node]?.status = .failed
-        nodes[node]?.finishedAt = date
-        nodes[node]?.error = message
-        if definition.continueOnError == true {
-            advance(workflow, at: date)
-        } else {
-            finish(.failed, error: "node '\(node)' failed: \(message)", at: date)
-        }
-        return true
-    }
-
-    /// Canceled by a person: nodes not begun never run, running ones are told to stop.
-    @discardableResult
-    public mutating func cancel(at date: Date = Date()) -> Bool {
-        guard !status.isFinished else { return false }
-        finish(.canceled, error: nil, at: date)
-        return true
-    }
-
-    /// The run cannot go on for a reason outside its nodes (its `run_start` could not be queued,
-    /// its workflow version is gone): it fails with `reason`, and no node runs.
-    @discardableResult
-    public mutating func abandon(_ reason: String, at date: Date = Date()) -> Bool {
-        guard !status.isFinished else { return false }
-        finish(.failed, error: reason, at: date)
-        return true
-    }
-
-    /// The dispatches now known to be on the queue leave the outbox.
-    public mutating func sent(_ dispatches: [Dispatch]) {
-        outbox.removeAll { dispatches.contains($0) }
-    }
-
-    private mutating func finish(_ outcome: Status, error: String?, at date: Date) {
-        status = outcome
-        self.error = error
-        finishedAt = date
-        outbox = []
-        if parent != nil { parentPending = true }
-        for (id, state) in nodes where !state.status.isFinished {
-            nodes[id]?.status = .canceled
-            nodes[id]?.finishedAt = date
-        }
-    }
-
-    /// Decides every waiting node whose predecessors allow it (queued, or skipped; a skip can
-    /// make another node's decision, so until nothing changes), then ends the run when every
-    /// node has ended.
-    private mutating func advance(_ workflow: Workflow, at date: Date) {
-        var changed = true
-        while changed {
-            changed = false
-            for node in workflow.nodes where nodes[node.id]?.status == .waiting {
-                switch decision(for: node, in: workflow) {
-                case .wait: continue
-                case .run:
-                    nodes[node.id]?.status = .queued
-                    nodes[node.id]?.attempt = 1
-                    outbox.append(Dispatch(node: node.id, attempt: 1))
-                case .skip:
-                    nodes[node.id]?.status = .skipped
-                    nodes[node.id]?.finishedAt = date
-                }
-                changed = true
-            }
-        }
-        if nodes.values.allSatisfy({ $0.status.isFinished }) {
-            status = .succeeded
-            finishedAt = date
-            if parent != nil { parentPending = true }
-        }
-    }
-
-    private enum Decision { case wait, run, skip }
-
-    /// What a waiting node's predecessors say, by its join mode.
-    private func decision(for node: Workflow.Node, in workflow: Workflow) -> Decision {
-        let incoming = workflow.incoming(node.id)
-        guard !incoming.isEmpty else { return .run }
-        var pending = 0, taken = 0, failed = 0, passed = 0
-        for edge in incoming {
-            guard let from = nodes[edge.from] else { passed += 1; continue }
-            switch from.status {
-            case .waiting, .queued, .running, .awaiting: pending += 1
-            case .succeeded: if edge.branch == nil || edge.branch == from.branch { taken += 1 } else { passed += 1 }
-            case .failed: failed += 1
-            case .skipped, .canceled: passed += 1
-            }
-        }
-        switch node.join ?? .all {
-        case .all:
-            if failed + passed > 0 { return .skip }
-            return pending == 0 ? .run : .wait
-        case .any:
-            if taken > 0 { return .run }
-            return pending == 0 ? .skip : .wait
-        case .allSettled:
-            if pending > 0 { return .wait }
-            return taken + failed > 0 ? .run : .skip
-        }
-    }
-}

@@ -25,6 +25,37 @@ public enum Template {
         }
     }
 
+    /// The nodes whose outputs the placeholders in `value` name (`nodes.<id>…`); nil when one
+    /// names `nodes` whole. A placeholder that does not read names nothing (rendering says why).
+    public static func namedNodes(in value: JSONValue) -> Set<String>? {
+        switch value {
+        case .string(let text):
+            guard isTemplated(text), let parts = try? split(text) else { return [] }
+            var named: Set<String> = []
+            for case .path(let path) in parts {
+                guard let steps = try? steps(path), steps.first == .key("nodes") else { continue }
+                switch steps.dropFirst().first {
+                case nil: return nil
+                case .key(let id)?: named.insert(id)
+                case .index(let position)?: named.insert(String(position))
+                }
+            }
+            return named
+        case .array(let items): return union(items.map(namedNodes))
+        case .object(let fields): return union(fields.values.map(namedNodes))
+        default: return []
+        }
+    }
+
+    private static func union(_ sets: [Set<String>?]) -> Set<String>? {
+        var all: Set<String> = []
+        for set in sets {
+            guard let set else { return nil }
+            all.formUnion(set)
+        }
+        return all
+    }
+
     /// Whether `text` holds a placeholder (what a config's schema check lets through unchecked).
     public static func isTemplated(_ text: String) -> Bool { text.contains("{{") }
 
