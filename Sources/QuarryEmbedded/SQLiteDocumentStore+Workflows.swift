@@ -63,11 +63,6 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         return try rows.first.map { try Self.decode(Workflow.self, $0) }
     }
 
-    public func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool {
-        try !database.query("SELECT 1 FROM workflow_versions WHERE tenant = ? AND id = ? AND version = ?",
-                            [.text(tenant), .text(id), .integer(Int64(version))]).isEmpty
-    }
-
     public func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] {
         try database.query("SELECT workflow FROM workflows WHERE tenant = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
                            [.text(tenant), .integer(Int64(limit)), .integer(Int64(offset))]).map { try Self.decode(Workflow.self, $0) }
@@ -155,7 +150,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     }
 
     /// One transaction: the run's own fields are read, then each node the change asks for; the
-    /// fields and the nodes it set are written.
+    /// fields, the nodes it set and its log lines are written.
     public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
         try database.transaction { transaction -> T? in
             guard let row = try transaction.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first else { return nil }
@@ -170,6 +165,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
             try transaction.query("UPDATE runs SET revision = ?, run = ? WHERE tenant = ? AND id = ?",
                                   [.integer(Int64(run.revision)), .text(try Self.text(run)), .text(tenant), .text(id)])
             try Self.writeNodes(nodes, of: run, transaction)
+            for entry in draft.logs { try Self.insertLog(entry, transaction) }
             return result
         }
     }
@@ -196,8 +192,12 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     }
 
     public func appendRunLog(_ entry: RunLog) async throws {
-        try database.query("INSERT OR REPLACE INTO run_logs (tenant, run_id, time, id, entry) VALUES (?, ?, ?, ?, ?)",
-                           [.text(entry.tenant), .text(entry.runId), .real(entry.time.timeIntervalSince1970), .text(entry.id), .text(try Self.text(entry))])
+        try database.transaction { transaction in try Self.insertLog(entry, transaction) }
+    }
+
+    static func insertLog(_ entry: RunLog, _ transaction: SQLiteDatabase.Transaction) throws {
+        try transaction.query("INSERT OR REPLACE INTO run_logs (tenant, run_id, time, id, entry) VALUES (?, ?, ?, ?, ?)",
+                              [.text(entry.tenant), .text(entry.runId), .real(entry.time.timeIntervalSince1970), .text(entry.id), .text(try text(entry))])
     }
 
     public func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] {

@@ -43,12 +43,6 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         return try stored.decodedVersions().first { $0.version == (version ?? stored.version) }
     }
 
-    public func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool {
-        try await prepare()
-        guard let stored = try await storedWorkflow(id, tenant: tenant) else { return false }
-        return (1...max(stored.version, 1)).contains(version)  // versions run from 1 to the current one, none skipped
-    }
-
     public func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow] {
         try await prepare()
         return try await client.run { session in
@@ -139,15 +133,19 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
 
     /// The run is one document, changed by one replace that matches only the revision the writer
     /// read (MongoDB checks and writes in one step); when another writer came first, the change
-    /// is made again on a fresh read.
+    /// is made again on a fresh read. Its log lines follow the replace.
     public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
         for _ in 0..<100 {
-            guard var run = try await run(id, tenant: tenant) else { return nil }
-            let result = try run.change(change)
+            guard let read = try await run(id, tenant: tenant) else { return nil }
+            var draft = RunDraft(whole: read)
+            let result = try change(&draft)
+            var run = draft.run
             run.revision += 1
             let stored = try StoredRun(run)
             let filter = ByKeyAndRevision(_id: stored._id, revision: run.revision - 1)
-            if try await client.run({ session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }) { return result }
+            guard try await client.run({ session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }) else { continue }
+            for entry in draft.logs { try await appendRunLog(entry) }
+            return result
         }
         throw RunConflict(run: id)
     }

@@ -76,9 +76,23 @@ extension WorkflowEngine {
         return versions
     }
 
-    /// Removes the workflow and its versions; its runs stay readable.
+    /// Removes the workflow and its versions; its runs stay readable, and those not ended are
+    /// canceled, saying why (a worker keeps the versions it read, so they would not stop of
+    /// themselves).
     public func delete(_ id: String, tenant: String) async throws {
         guard try await workflows.deleteWorkflow(id, tenant: tenant) else { throw NotFound("workflow", id: id) }
+        for status in [Run.Status.queued, .running] {
+            // Each run canceled leaves the status, so the first page is always the next.
+            while case let page = try await runs.runs(tenant: tenant, workflow: id, status: status, limit: 100, offset: 0), !page.isEmpty {
+                for run in page {
+                    do {
+                        _ = try await cancel(run.id, tenant: tenant, because: "its workflow was deleted")
+                    } catch is RunStateConflict {
+                        // It ended meanwhile.
+                    }
+                }
+            }
+        }
     }
 
     /// Gives the workflow a new webhook secret (the old one stops working) and returns it: the

@@ -23,29 +23,24 @@ extension WorkflowEngine {
 
     /// Starts the child run that `node`'s `attempt` asks for, then writes that the node waits for
     /// it. A workflow that does not exist, or nesting too deep, fails the node at once.
-    func startChild(of run: Run, node: Workflow.Node, attempt: Int, workflowID: String, inputs: JSONValue, workflow: Workflow,
-                    at time: Date) async throws -> (Run, Bool)? {
+    func startChild(of run: Run, node: Workflow.Node, _ running: RunningAttempt, workflowID: String, inputs: JSONValue, workflow: Workflow,
+                    at time: Date) async throws -> RunStep? {
+        let attempt = running.number
         let depth = (run.parent?.depth ?? 0) + 1
         let childWorkflow = depth > Self.maximumDepth ? nil : try await workflows.workflow(workflowID, version: nil, tenant: run.tenant)
         guard let childWorkflow else {
             let refusal = depth > Self.maximumDepth
                 ? "sub-workflows nest at most \(Self.maximumDepth) deep; this one would be \(depth) (does a workflow start itself?)"
                 : "there is no workflow '\(workflowID)'"
-            let change = try await runs.transition(run.id, tenant: run.tenant, {
-                $0.fail(node.id, attempt: attempt, error: refusal, retryable: false, in: workflow, at: time)
-            })
-            if change?.1 == true { await log(run, node: node.id, .error, "failed: \(refusal)", nil, attempt: attempt) }
-            return change
+            return try await failed(running, of: run, refusal, retryable: false, workflow: workflow, at: time)
         }
         var child = Run(id: Self.childRunID(of: run.id, node: node.id, attempt: attempt), workflow: childWorkflow, inputs: inputs, createdAt: now())
         child.parent = Run.Parent(run: run.id, node: node.id, attempt: attempt, depth: depth)
         child = try await start(child, keyed: true)
-        let change = try await runs.transition(run.id, tenant: run.tenant, { $0.suspend(node.id, attempt: attempt, output: nil, childRun: child.id) })
-        if change?.1 == true {
-            await log(run, node: node.id, .info, "waits for run \(child.id) of workflow '\(workflowID)' version \(child.workflowVersion)",
-                      .object(["child_run": .string(child.id)]), attempt: attempt)
-        }
-        return change
+        return try await end(running, of: run, { $0.suspend(node.id, attempt: attempt, output: nil, childRun: child.id) }, log: {
+            entry($0, node: node.id, .info, "waits for run \(child.id) of workflow '\(workflowID)' version \(child.workflowVersion)",
+                  .object(["child_run": .string(child.id)]), attempt: attempt)
+        })
     }
 
     /// Queues the news that `child` ended for its parent, then clears the mark that says it is owed.
@@ -82,17 +77,16 @@ extension WorkflowEngine {
             failure = "sub-workflow run \(child.id) failed: \(child.error ?? "no reason given")"
         }
         let time = now()
-        guard let (after, applied) = try await runs.transition(parent.id, tenant: parent.tenant, {
+        guard let step = try await runs.transition(parent.id, tenant: parent.tenant, {
             $0.childEnded(link.node, attempt: link.attempt, child: child.id, output: output, reference: reference, error: failure, retryable: retryable,
                           in: workflow, at: time)
+        }, log: { after in
+            guard let failure else { return entry(after, node: link.node, .info, "succeeded", attempt: link.attempt) }
+            return after.nodes[link.node]?.status == .queued
+                ? entry(after, node: link.node, .warning, "attempt \(link.attempt) failed, trying again: \(failure)", attempt: link.attempt)
+                : entry(after, node: link.node, .error, "failed: \(failure)", attempt: link.attempt)
         }) else { return }
-        if applied {
-            let retrying = after.nodes[link.node]?.status == .queued
-            let text = failure.map { retrying ? "attempt \(link.attempt) failed, trying again: \($0)" : "failed: \($0)" } ?? "succeeded"
-            await log(after, node: link.node, failure == nil ? .info : retrying ? .warning : .error, text, nil, attempt: link.attempt)
-            if after.status.isFinished { return await finished(after) }
-        }
-        try await send(after, workflow)
+        try await went(step, workflow)
     }
 
     /// The child runs that `run`'s nodes were waiting for when the run ended are canceled with it.

@@ -34,6 +34,9 @@ public struct WorkflowEngine: Sendable {
     let now: @Sendable () -> Date
     /// How often a running node looks whether its run was canceled.
     let cancelPoll: Duration
+    /// How long an attempt runs before its claim is written (one that ends sooner is claimed by
+    /// the write that ends it).
+    let claimDelay: Duration
     /// The largest output, as JSON, a node may produce (kept apart from the run past
     /// ``maximumOutputBytes``).
     let outputLimit: Int
@@ -42,13 +45,14 @@ public struct WorkflowEngine: Sendable {
     let pinned = PinnedWorkflows()
 
     public init(workflows: any WorkflowStore, runs: any RunStore, queue: any JobQueue, registry: NodeRegistry,
-                cancelPoll: Duration = .milliseconds(500), outputLimit: Int = WorkflowEngine.defaultOutputLimit,
+                cancelPoll: Duration = .milliseconds(500), claimDelay: Duration = .milliseconds(50), outputLimit: Int = WorkflowEngine.defaultOutputLimit,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.workflows = workflows
         self.runs = runs
         self.queue = queue
         self.registry = registry
         self.cancelPoll = cancelPoll
+        self.claimDelay = claimDelay
         self.outputLimit = outputLimit
         self.now = now
     }
@@ -112,15 +116,14 @@ public struct WorkflowEngine: Sendable {
     }
 
     /// Cancels the run: nodes not begun never start, running ones stop within ``cancelPoll``.
-    public func cancel(_ id: String, tenant: String) async throws -> Run {
+    public func cancel(_ id: String, tenant: String, because reason: String? = nil) async throws -> Run {
         let time = now()
-        guard let (run, canceled) = try await runs.transition(id, tenant: tenant, { $0.cancel(at: time) }) else {
-            throw NotFound("run", id: id)
-        }
-        guard canceled else { throw RunStateConflict(reason: "run \(id) already ended \(run.status.rawValue)") }
-        await log(run, node: nil, .info, "run canceled")
-        await finished(run)
-        return run
+        guard let step = try await runs.transition(id, tenant: tenant, { $0.cancel(at: time) }, log: {
+            entry($0, node: nil, .info, "run canceled" + (reason.map { ": " + $0 } ?? ""))
+        }) else { throw NotFound("run", id: id) }
+        guard step.applied else { throw RunStateConflict(reason: "run \(id) already ended \(step.run.status.rawValue)") }
+        await finished(step.run)
+        return step.run
     }
 
     /// A person's decision on a node that awaits one (`approval`): it succeeds on the branch
@@ -134,26 +137,22 @@ public struct WorkflowEngine: Sendable {
             throw RunStateConflict(reason: "run \(id) ended: its workflow version is gone")
         }
         let time = now()
-        guard let (run, decided) = try await runs.transition(id, tenant: tenant, { draft in
+        let decision = (approved ? "approved by " : "rejected by ") + person
+        guard let step = try await runs.transition(id, tenant: tenant, { draft in
             var output: [String: JSONValue] = if case .object(let asked) = draft.node(node)?.output { asked } else { [:] }
             output["approved"] = .bool(approved)
             output["by"] = .string(person)
             output["comment"] = comment.map(JSONValue.string) ?? .null
             output["decided_at"] = .string(ISO8601DateFormatter().string(from: time))
             return draft.decide(node, approved: approved, output: .object(output), in: workflow, at: time)
-        }) else {
+        }, log: { entry($0, node: node, .info, decision, comment.map { .object(["comment": .string($0)]) }) }) else {
             throw NotFound("run", id: id)
         }
-        guard decided else {
-            throw RunStateConflict(reason: "node \(node) of run \(id) does not await a decision (it is \(run.nodes[node]?.status.rawValue ?? "unknown"))")
+        guard step.applied else {
+            throw RunStateConflict(reason: "node \(node) of run \(id) does not await a decision (it is \(step.run.nodes[node]?.status.rawValue ?? "unknown"))")
         }
-        await log(run, node: node, .info, (approved ? "approved by " : "rejected by ") + person, comment.map { .object(["comment": .string($0)]) })
-        if run.status.isFinished {
-            await finished(run)
-        } else {
-            try await send(run, workflow)
-        }
-        return try await runs.run(id, tenant: tenant) ?? run
+        try await went(step, workflow)
+        return try await runs.run(id, tenant: tenant) ?? step.run
     }
 
     // MARK: Actors
@@ -164,115 +163,134 @@ public struct WorkflowEngine: Sendable {
         guard let stored = try await runs.run(message.run, tenant: message.tenant, nodes: []) else { return }  // deleted meanwhile
         guard let workflow = try await pinnedWorkflow(of: stored) else { return }
         let time = now()
-        guard let (run, started) = try await runs.transition(stored.id, tenant: stored.tenant, { $0.start(workflow, at: time) }) else { return }
-        if started {
+        guard let step = try await runs.transition(stored.id, tenant: stored.tenant, { $0.start(workflow, at: time) }, log: { run in
             var data: [String: JSONValue] = ["workflow_version": .int(Int64(run.workflowVersion))]
             if let previous = run.rerunOf {
                 data["rerun_of"] = .string(previous)
                 data["reused"] = .array(run.reusedNodes.map(JSONValue.string))
             }
-            await log(run, node: nil, .info, "run started", .object(data))
-            if run.status.isFinished { return await finished(run) }
-        }
-        try await send(run, workflow)
+            return entry(run, node: nil, .info, "run started", .object(data))
+        }) else { return }
+        try await went(step, workflow)
     }
 
-    /// The version the run pinned; when it is gone (the workflow was deleted), the run fails
-    /// rather than wait for ever, and nil. A version never changes, so once read it is kept at
-    /// hand (``PinnedWorkflows``) and only asked after: still there?
+    /// The version the run pinned; when it is gone (the workflow was deleted before this worker
+    /// read it), the run fails rather than wait for ever, and nil. A version never changes, so once
+    /// read it is kept at hand (``PinnedWorkflows``); deleting a workflow cancels its runs.
     func pinnedWorkflow(of run: Run) async throws -> Workflow? {
-        if let kept = pinned[run.tenant, run.workflowId, run.workflowVersion] {
-            if try await workflows.hasWorkflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) { return kept }
-        } else if let workflow = try await workflows.workflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) {
+        if let kept = pinned[run.tenant, run.workflowId, run.workflowVersion] { return kept }
+        if let workflow = try await workflows.workflow(run.workflowId, version: run.workflowVersion, tenant: run.tenant) {
             pinned.keep(workflow)
             return workflow
         }
         let time = now()
         let reason = "workflow \(run.workflowId) version \(run.workflowVersion) no longer exists"
-        if let (failed, abandoned) = try await runs.transition(run.id, tenant: run.tenant, { $0.abandon(reason, at: time) }), abandoned {
-            await log(failed, node: nil, .error, reason)
-            await finished(failed)
+        if let step = try await runs.transition(run.id, tenant: run.tenant, { $0.abandon(reason, at: time) }, log: { entry($0, node: nil, .error, reason) }),
+           step.applied {
+            await finished(step.run)
         }
         return nil
     }
 
-    /// `run_node`: one attempt of one node.
+    /// `run_node`: one attempt of one node. The message is checked against the run with a read;
+    /// the attempt is claimed (the node shown `running`) by a write ``claimDelay`` after it began,
+    /// or, when it ends sooner, by the write that ends it: a quick node costs one write.
     func runNode(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(NodePayload.self, from: job.payload)
-        guard let stored = try await runs.run(message.run, tenant: message.tenant, nodes: []) else { return }
-        guard let workflow = try await pinnedWorkflow(of: stored) else { return }
-        let time = now()
-        guard let (run, claimed) = try await runs.transition(stored.id, tenant: stored.tenant, { $0.claim(message.node, attempt: message.attempt, at: time) })
-        else { return }
-        guard claimed, let definition = workflow.node(message.node) else {
+        guard let run = try await runs.run(message.run, tenant: message.tenant, nodes: [message.node]) else { return }
+        guard run.mayRun(message.node, attempt: message.attempt) else {
             // A duplicate or stale message: only what a crashed writer left may need sending.
-            return try await send(run, workflow)
+            guard let workflow = try await pinnedWorkflow(of: run) else { return }
+            return try await went(RunStep(run: run, applied: false, made: []), workflow)
         }
-        await log(run, node: definition.id, .info, "attempt \(message.attempt) started", nil, attempt: message.attempt)
+        guard let workflow = try await pinnedWorkflow(of: run), let definition = workflow.node(message.node) else { return }
+        var running = RunningAttempt(node: definition.id, number: message.attempt, began: now())
+        let claim = Task { [running] in
+            try await Task.sleep(for: claimDelay)
+            return try await runs.transition(run.id, tenant: run.tenant, { $0.claim(running.node, attempt: running.number, at: running.began) },
+                                             log: { startedLine($0, running) })?.applied ?? false
+        }
 
         let clock = ContinuousClock()
         let began = clock.now
         let result = await attempt(definition, of: run, attempt: message.attempt, workflow: workflow)
         Recorder(label: "workflow_node_latency_ms", dimensions: [("type", definition.type)], aggregate: true).record((clock.now - began).milliseconds)
+        claim.cancel()
+        running.claimed = (try? await claim.value) ?? false
 
         let ended = now()
-        let change: (Run, Bool)?
+        let step: RunStep?
         switch result {
         case .success(let outcome):
-            change = try await settle(outcome, of: definition, attempt: message.attempt, in: run, workflow: workflow, at: ended)
+            step = try await settle(outcome, of: definition, running, in: run, workflow: workflow, at: ended)
         case .failure(let failure):
-            change = try await runs.transition(run.id, tenant: run.tenant, {
-                $0.fail(definition.id, attempt: message.attempt, error: failure.message, retryable: failure.retryable, in: workflow, at: ended)
-            })
-            if let (after, applied) = change, applied {
-                let retrying = after.nodes[definition.id]?.status == .queued
-                if retrying { Counter(label: "node_retry_total", dimensions: [("queue", job.queue), ("actor", definition.type)]).increment() }
-                await log(after, node: definition.id, retrying ? .warning : .error,
-                          retrying ? "attempt \(message.attempt) failed, trying again: \(failure.message)" : "failed: \(failure.message)", nil,
-                          attempt: message.attempt)
+            step = try await failed(running, of: run, failure.message, retryable: failure.retryable, workflow: workflow, at: ended)
+            if let step, step.applied, step.run.nodes[definition.id]?.status == .queued {
+                Counter(label: "node_retry_total", dimensions: [("queue", job.queue), ("actor", definition.type)]).increment()
             }
         }
-        guard let (after, applied) = change else { return }
-        if applied, after.status.isFinished { return await finished(after) }
-        try await send(after, workflow)
+        if let step { try await went(step, workflow) }
+    }
+
+    /// One attempt being run: its node and number, when it began, and whether its claim is written.
+    struct RunningAttempt: Sendable {
+        let node: String
+        let number: Int
+        let began: Date
+        var claimed = false
+    }
+
+    /// Writes the step that ends (or suspends) `running`, claiming it first when that is not
+    /// written yet; `log` makes the step's line from the run after it.
+    func end(_ running: RunningAttempt, of run: Run, _ step: (inout RunDraft) -> Bool, log: (Run) -> RunLog?) async throws -> RunStep? {
+        try await runs.transition(run.id, tenant: run.tenant, { draft in
+            if !running.claimed {
+                guard draft.claim(running.node, attempt: running.number, at: running.began) else { return false }
+                draft.logs.append(startedLine(draft.run, running))
+            }
+            return step(&draft)
+        }, log: log)
+    }
+
+    func startedLine(_ run: Run, _ running: RunningAttempt) -> RunLog {
+        entry(run, node: running.node, .info, "attempt \(running.number) started", attempt: running.number, at: running.began)
+    }
+
+    /// Writes that `running` failed, logging it as retried or failed for good.
+    func failed(_ running: RunningAttempt, of run: Run, _ message: String, retryable: Bool, workflow: Workflow, at time: Date) async throws -> RunStep? {
+        let (node, attempt) = (running.node, running.number)
+        return try await end(running, of: run, { $0.fail(node, attempt: attempt, error: message, retryable: retryable, in: workflow, at: time) },
+                             log: { after in
+            after.nodes[node]?.status == .queued
+                ? entry(after, node: node, .warning, "attempt \(attempt) failed, trying again: \(message)", attempt: attempt)
+                : entry(after, node: node, .error, "failed: \(message)", attempt: attempt)
+        })
     }
 
     /// Writes what a successful attempt says: the node succeeded, or it waits for a decision or
-    /// for the run it starts now. The run after the write, and whether it applied.
-    func settle(_ outcome: NodeOutcome, of definition: Workflow.Node, attempt: Int, in run: Run, workflow: Workflow,
-                at time: Date) async throws -> (Run, Bool)? {
-        let change: (Run, Bool)?
-        let text: String
-        var level = RunLog.Level.info
+    /// for the run it starts now.
+    func settle(_ outcome: NodeOutcome, of definition: Workflow.Node, _ running: RunningAttempt, in run: Run, workflow: Workflow, at time: Date)
+        async throws -> RunStep? {
+        let (id, attempt) = (definition.id, running.number)
         switch outcome.waitsFor {
         case nil:
-            switch try await keep(outcome.output, of: run, node: definition.id, attempt: attempt) {
+            switch try await keep(outcome.output, of: run, node: id, attempt: attempt) {
             case .refused(let reason):
-                change = try await runs.transition(run.id, tenant: run.tenant, {
-                    $0.fail(definition.id, attempt: attempt, error: reason, retryable: false, in: workflow, at: time)
-                })
-                text = "failed: " + reason
-                level = .error
+                return try await failed(running, of: run, reason, retryable: false, workflow: workflow, at: time)
             case .inline(let output):
-                change = try await runs.transition(run.id, tenant: run.tenant, {
-                    $0.succeed(definition.id, attempt: attempt, output: output, branch: outcome.branch, in: workflow, at: time)
-                })
-                text = "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? "")
+                return try await end(running, of: run, { $0.succeed(id, attempt: attempt, output: output, branch: outcome.branch, in: workflow, at: time) },
+                                     log: { entry($0, node: id, .info, "succeeded" + (outcome.branch.map { ", branch '\($0)'" } ?? ""), attempt: attempt) })
             case .reference(let reference):
-                change = try await runs.transition(run.id, tenant: run.tenant, {
-                    $0.succeed(definition.id, attempt: attempt, output: .null, reference: reference, branch: outcome.branch, in: workflow, at: time)
-                })
-                text = "succeeded; its output of \(reference.bytes) bytes is kept apart from the run"
+                return try await end(running, of: run, {
+                    $0.succeed(id, attempt: attempt, output: .null, reference: reference, branch: outcome.branch, in: workflow, at: time)
+                }, log: { entry($0, node: id, .info, "succeeded; its output of \(reference.bytes) bytes is kept apart from the run", attempt: attempt) })
             }
         case .decision:
-            change = try await runs.transition(run.id, tenant: run.tenant, { $0.suspend(definition.id, attempt: attempt, output: outcome.output) })
-            text = "awaits a decision: approve or reject"
+            return try await end(running, of: run, { $0.suspend(id, attempt: attempt, output: outcome.output) },
+                                 log: { entry($0, node: id, .info, "awaits a decision: approve or reject", attempt: attempt) })
         case .childRun(let workflowID, let inputs):
-            return try await startChild(of: run, node: definition, attempt: attempt, workflowID: workflowID, inputs: inputs, workflow: workflow,
-                                        at: time)
+            return try await startChild(of: run, node: definition, running, workflowID: workflowID, inputs: inputs, workflow: workflow, at: time)
         }
-        if change?.1 == true { await log(run, node: definition.id, level, text, nil, attempt: attempt) }
-        return change
     }
 
     /// Why an attempt failed, and whether another could succeed. The message is kept with the
@@ -322,7 +340,7 @@ public struct WorkflowEngine: Sendable {
                     while true {
                         try await Task.sleep(for: cancelPoll)
                         guard let current = try? await runs.run(run.id, tenant: run.tenant, nodes: [definition.id]) else { continue }
-                        if !current.isCurrent(definition.id, attempt: attempt) { return nil }
+                        if !current.mayRun(definition.id, attempt: attempt) { return nil }
                     }
                 }
                 defer { group.cancelAll() }
@@ -352,13 +370,28 @@ public struct WorkflowEngine: Sendable {
         return config
     }
 
-    /// Sends the run's outbox, then removes what was sent from it; for a child run that ended
-    /// and whose parent was not yet told (its writer died first), tells the parent.
-    func send(_ run: Run, _ workflow: Workflow) async throws {
+    /// What follows a step: when it ended the run, the end is counted (``finished(_:)``); else
+    /// its dispatches are sent (``send(_:_:)``).
+    func went(_ step: RunStep, _ workflow: Workflow) async throws {
+        if step.applied, step.run.status.isFinished { return await finished(step.run) }
+        try await send(step, workflow)
+    }
+
+    /// Sends what `step` made due; after a step that did not apply (a duplicate or stale
+    /// message), the whole outbox, which holds what a writer that died before sending left. For a
+    /// child run that ended and whose parent was not yet told (its writer died first), tells the
+    /// parent.
+    ///
+    /// A dispatch leaves the outbox when its message is claimed (``RunDraft/claim(_:attempt:at:)``),
+    /// which costs no write of its own; when a step made many at once (a fan-out), they leave it
+    /// in one write after sending, so the run's own fields stay small while they run.
+    func send(_ step: RunStep, _ workflow: Workflow) async throws {
+        let run = step.run
         if run.status.isFinished, run.parentPending == true { return try await tellParent(run) }
-        guard !run.outbox.isEmpty, !run.status.isFinished else { return }
+        let due = step.applied ? step.made : run.outbox
+        guard !due.isEmpty, !run.status.isFinished else { return }
         let time = now()
-        for dispatch in run.outbox {
+        for dispatch in due {
             let definition = workflow.node(dispatch.node)
             let type = definition.flatMap { registry[$0.type] }
             let queueName = type?.queue ?? Self.runStartQueue
@@ -375,9 +408,11 @@ public struct WorkflowEngine: Sendable {
             try await queue.enqueue(NewJob(queue: queueName, name: Self.nodeActor, payload: payload, maxAttempts: 20, messageID: run.messageID(dispatch),
                                            delay: wait))
         }
-        let sent = run.outbox
-        _ = try await runs.modifyRun(run.id, tenant: run.tenant) { $0.sent(sent) }
+        if due.count > Self.dispatchesLeftToClaim { _ = try await runs.modifyRun(run.id, tenant: run.tenant) { $0.sent(due) } }
     }
+
+    /// Dispatches sent at once that stay in the outbox until claimed, at most.
+    static let dispatchesLeftToClaim = 8
 
     /// Counts the run's end, tells its parent (when it is a child run), and cancels the runs its
     /// canceled nodes were waiting for.
@@ -402,17 +437,24 @@ public struct WorkflowEngine: Sendable {
         logger.info("run ended", metadata: ["tenant": "\(run.tenant)", "run": "\(run.id)", "status": "\(run.status.rawValue)"])
     }
 
+    /// Keeps a line in the run's log, on its own (a step's lines go with its write: ``entry(_:node:_:_:_:attempt:)``).
     func log(_ run: Run, node: String?, _ level: RunLog.Level, _ message: String, _ data: JSONValue? = nil, attempt: Int? = nil) async {
-        var fields: [String: JSONValue] = if case .object(let given) = data { given } else { data.map { ["value": $0] } ?? [:] }
-        if let attempt { fields["attempt"] = .int(Int64(attempt)) }
-        // What reaches the log never holds a secret that redaction can recognise (Docs/WORKFLOWS.md).
-        let entry = RunLog(id: Self.logID(now()), runId: run.id, tenant: run.tenant, node: node, time: now(), level: level,
-                           message: Redaction.redact(message), data: fields.isEmpty ? nil : Redaction.redact(.object(fields)))
         do {
-            try await runs.appendRunLog(entry)
+            try await runs.appendRunLog(entry(run, node: node, level, message, data, attempt: attempt))
         } catch {
             logger.warning("run log line not kept", metadata: ["run": "\(run.id)", "error": "\(error)"])
         }
+    }
+
+    /// A line of the run's log, with the attempt among its data. What reaches the log never holds
+    /// a secret that redaction can recognise (Docs/WORKFLOWS.md).
+    func entry(_ run: Run, node: String?, _ level: RunLog.Level, _ message: String, _ data: JSONValue? = nil, attempt: Int? = nil, at time: Date? = nil)
+        -> RunLog {
+        var fields: [String: JSONValue] = if case .object(let given) = data { given } else { data.map { ["value": $0] } ?? [:] }
+        if let attempt { fields["attempt"] = .int(Int64(attempt)) }
+        let time = time ?? now()
+        return RunLog(id: Self.logID(time), runId: run.id, tenant: run.tenant, node: node, time: time, level: level, message: Redaction.redact(message),
+                      data: fields.isEmpty ? nil : Redaction.redact(.object(fields)))
     }
 
     /// Ids that sort by time: microseconds since 1970, then a random suffix for lines written in

@@ -81,13 +81,27 @@ struct BenchNoop: NodeType {
     let executions = Executions()
 
     final class Executions: Sendable {
-        private let counts = Mutex<[String: Int]>([:])
-        func count(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
-        func add(_ key: String) { counts.withLock { $0[key, default: 0] += 1 } }
+        private struct Seen {
+            var counts: [String: Int] = [:]
+            /// The runs in which each node ran, in the order they ran.
+            var runs: [String: [String]] = [:]
+        }
+
+        private let seen = Mutex(Seen())
+        func count(_ key: String) -> Int { seen.withLock { $0.counts[key] ?? 0 } }
+        func add(run: String, node: String) {
+            seen.withLock {
+                $0.counts["\(run)/\(node)", default: 0] += 1
+                $0.runs[node, default: []].append(run)
+            }
+        }
+
+        /// The runs in which `node` ran, from the `after`-th on.
+        func runs(of node: String, after: Int) -> [String] { seen.withLock { Array(($0.runs[node] ?? []).dropFirst(after)) } }
     }
 
     func execute(_ context: NodeContext) async throws -> NodeOutcome {
-        executions.add("\(context.run.id)/\(context.node.id)")
+        executions.add(run: context.run.id, node: context.node.id)
         return NodeOutcome(output: .null)
     }
 }
@@ -145,9 +159,22 @@ final class Bench: Sendable {
             }
             let noop = noop
             group.addTask {
+                // Only the runs whose sink has run are read, each until it shows ended.
+                var sunk = 0
+                var watched: Set<String> = []
                 while !pending.isEmpty {
-                    for id in pending.ids where sink.map({ noop.executions.count("\(id)/\($0)") > 0 }) ?? true {
-                        if let run = try? await store.run(id, tenant: "bench", nodes: []), run.status.isFinished { pending.remove(id) }
+                    if let sink {
+                        let new = noop.executions.runs(of: sink, after: sunk)
+                        sunk += new.count
+                        watched.formUnion(new)
+                    } else {
+                        watched = Set(pending.ids)
+                    }
+                    for id in watched {
+                        if let run = try? await store.run(id, tenant: "bench", nodes: []), run.status.isFinished {
+                            pending.remove(id)
+                            watched.remove(id)
+                        }
                     }
                     try? await Task.sleep(for: sink == nil ? .milliseconds(100) : .milliseconds(1))
                 }

@@ -10,9 +10,6 @@ public protocol WorkflowStore: Sendable {
     func updateWorkflow(_ workflow: Workflow) async throws -> Bool
     /// The current version, or with `version` that one.
     func workflow(_ id: String, version: Int?, tenant: String) async throws -> Workflow?
-    /// Whether that version of the workflow is still kept: what a worker that has the version at
-    /// hand asks, rather than read it again.
-    func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool
     /// The tenant's workflows (current versions), newest first.
     func workflows(tenant: String, limit: Int, offset: Int) async throws -> [Workflow]
     /// Every tenant's workflows whose current version has a schedule: what the scheduler reads.
@@ -25,12 +22,6 @@ public protocol WorkflowStore: Sendable {
     func setWorkflowHook(_ id: String, tenant: String, digest: String?) async throws -> Bool
     /// The workflow whose webhook secret has `digest`, of any tenant.
     func workflowHook(digest: String) async throws -> WorkflowHook?
-}
-
-extension WorkflowStore {
-    public func hasWorkflow(_ id: String, version: Int, tenant: String) async throws -> Bool {
-        try await workflow(id, version: version, tenant: tenant) != nil
-    }
 }
 
 /// Which workflow a webhook starts.
@@ -86,12 +77,30 @@ extension RunStore {
     /// The run with every node's state.
     public func run(_ id: String, tenant: String) async throws -> Run? { try await run(id, tenant: tenant, nodes: nil) }
 
-    /// Makes one step of the run's course (``RunDraft``): the run after it, holding the nodes the
-    /// step read, and whether it applied; nil when there is no such run.
-    public func transition(_ id: String, tenant: String, _ step: (inout RunDraft) -> Bool) async throws -> (Run, Bool)? {
+    /// Makes one step of the run's course (``RunDraft``); when it applies, the line `log` makes
+    /// of the run after it is kept in the run's log with the same write. Nil when there is no such run.
+    public func transition(_ id: String, tenant: String, _ step: (inout RunDraft) -> Bool, log: (Run) -> RunLog? = { _ in nil }) async throws
+        -> RunStep? {
         try await modifyRun(id, tenant: tenant) { draft in
             let applied = step(&draft)
-            return (draft.run, applied)
+            if applied, let line = log(draft.run) { draft.logs.append(line) }
+            return RunStep(run: draft.run, applied: applied, made: draft.made)
         }
+    }
+}
+
+/// What one step of a run's course did.
+public struct RunStep: Sendable {
+    /// The run after it, holding the nodes the step read.
+    public var run: Run
+    /// False when the step did not apply (a duplicate or stale report, a run that ended).
+    public var applied: Bool
+    /// The dispatches it made due: what its writer sends.
+    public var made: [Run.Dispatch]
+
+    public init(run: Run, applied: Bool, made: [Run.Dispatch]) {
+        self.run = run
+        self.applied = applied
+        self.made = made
     }
 }

@@ -13,6 +13,10 @@ public struct RunDraft {
     public var run: Run
     /// The nodes this change set, to be written.
     public private(set) var changedNodes: Set<String> = []
+    /// The dispatches this change made due (also in the outbox): what its writer sends.
+    public private(set) var made: [Run.Dispatch] = []
+    /// Lines for the run's log, kept with this change: in its transaction, or right after its write.
+    public var logs: [RunLog] = []
     /// The first error reading a node: the store throws it and writes nothing.
     public private(set) var readError: (any Error)?
     private let read: (String) throws -> Run.NodeRun?
@@ -102,6 +106,8 @@ extension RunDraft {
             $0.status = .running
             $0.startedAt = $0.startedAt ?? date
         }
+        // Its message arrived, so it is on the queue.
+        run.outbox.removeAll { $0.node == node && $0.attempt == attempt }
         return true
     }
 
@@ -192,7 +198,7 @@ extension RunDraft {
                 $0.attempt = attempt + 1
                 $0.error = message
             }
-            run.outbox.append(Run.Dispatch(node: node, attempt: attempt + 1, notBefore: date.addingTimeInterval(policy.delay(afterAttempt: attempt))))
+            due(Run.Dispatch(node: node, attempt: attempt + 1, notBefore: date.addingTimeInterval(policy.delay(afterAttempt: attempt))))
             return true
         }
         set(node) {
@@ -224,6 +230,11 @@ extension RunDraft {
         guard !run.status.isFinished else { return false }
         finish(.failed, error: reason, at: date)
         return true
+    }
+
+    private mutating func due(_ dispatch: Run.Dispatch) {
+        run.outbox.append(dispatch)
+        made.append(dispatch)
     }
 
     /// The dispatches now known to be on the queue leave the outbox.
@@ -280,7 +291,7 @@ extension RunDraft {
                 $0.status = .queued
                 $0.attempt = 1
             }
-            run.outbox.append(Run.Dispatch(node: id, attempt: 1))
+            due(Run.Dispatch(node: id, attempt: 1))
         case false?:
             set(id) {
                 $0.status = .skipped
@@ -316,6 +327,13 @@ extension Run {
 
     public func isCurrent(_ node: String, attempt: Int) -> Bool {
         status == .running && nodes[node]?.attempt == attempt && nodes[node]?.status == .running
+    }
+
+    /// Whether a message for `node`'s `attempt` may run it: the run goes on and the attempt is
+    /// the node's current one, queued or (its message delivered again after a worker died) running.
+    public func mayRun(_ node: String, attempt: Int) -> Bool {
+        guard status == .running, let state = nodes[node], state.attempt == attempt else { return false }
+        return state.status == .queued || state.status == .running
     }
 
     @discardableResult
