@@ -366,6 +366,33 @@ extension WorkflowEngineTests {
         }
     }
 
+    @Test("deleting a workflow cancels its runs not ended, saying why, however far they got; ended runs stay as they were",
+          arguments: Deployment.allCases)
+    func deleteCancelsRuns(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        let workflow = Workflow(id: "gone", tenant: "acme", name: "gone", nodes: [
+            .init(id: "start", type: "trigger"), .init(id: "ask", type: "approval", config: ["message": .string("go?")]),
+        ], edges: [.init(from: "start", to: "ask")])
+        #expect(try await setup.store.createWorkflow(workflow))
+        let waiting = try await setup.engine.start(workflow, inputs: .object([:]))
+        await setup.work { (try? await setup.store.run(waiting.id, tenant: "acme"))?.nodes["ask"]?.status == .awaiting }
+        let queued = try await setup.engine.start(workflow, inputs: .object([:]))  // its run_start not yet taken
+        var ended = try await setup.engine.start(workflow, inputs: .object([:]))
+        ended = try await setup.engine.cancel(ended.id, tenant: "acme")
+
+        try await setup.engine.delete("gone", tenant: "acme")
+        for run in [waiting, queued] {
+            let after = try #require(try await setup.store.run(run.id, tenant: "acme"))
+            #expect(after.status == .canceled && after.nodes["ask"]?.status.isFinished == true, "\(run.id)")
+            let log = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 100)
+            #expect(log.contains { $0.message == "run canceled: its workflow was deleted" })
+        }
+        let endedLog = try await setup.store.runLogs(run: ended.id, tenant: "acme", after: nil, limit: 100)
+        #expect(endedLog.filter { $0.message.hasPrefix("run canceled") }.map(\.message) == ["run canceled"], "a run canceled before is left alone")
+        await setup.work { (try? await setup.queue.depth(queue: WorkflowEngine.runStartQueue)) == 0 }
+        #expect(try await setup.store.run(queued.id, tenant: "acme")?.status == .canceled, "its run_start, taken after, changes nothing")
+    }
+
     @Test("delay: until a time (a past one waits nothing), at most 30 days; a config that cannot say how long fails the node and says why")
     func delayConfig() throws {
         let node = DelayNode()

@@ -58,4 +58,17 @@ struct TemplateTests {
         #expect(check(.object(["query": .string("q"), "top_k": .string("{{ trigger.k }}")]), templated: true) == nil)
         #expect(check(.object(["query": .string("q"), "top_k": .string("{{ trigger.k }}")])) == "/top_k: must be an integer, not a string")
     }
+
+    @Test("the nodes a config's templates name: each `nodes.<id>`, wherever it stands; naming `nodes` whole names them all")
+    func namedNodes() {
+        let config: JSONValue = .object([
+            "url": .string("https://x/{{ nodes.fetch.url }}?q={{ trigger.q }}"),
+            "body": .array([.object(["a": .string("{{ nodes.search.citations[0].snippet }}")]), .int(3), .string("plain")]),
+            "run": .string("{{ run.id }}"),
+        ])
+        #expect(Template.namedNodes(in: config) == ["fetch", "search"])
+        #expect(Template.namedNodes(in: .object(["all": .string("{{ nodes }}"), "one": .string("{{ nodes.fetch }}")])) == nil)
+        #expect(Template.namedNodes(in: .string("no placeholder")) == [])
+        #expect(Template.namedNodes(in: .string("{{ nodes.broken")) == [], "a placeholder that does not read names nothing")
+    }
 }

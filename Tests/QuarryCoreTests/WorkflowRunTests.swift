@@ -247,4 +247,33 @@ struct WorkflowRunTests {
         canceled.cancel()
         #expect(canceled.parentPending == true)
     }
+
+    @Test("a step reads only the nodes it touches: a branch of a 1 → 300 → 1 fan-out ending reads itself and the join, and the join is queued once, by the last")
+    func stepsReadWhatTheyTouch() {
+        let width = 300
+        let branches = (0..<width).map { "b\($0)" }
+        let workflow = Workflow(id: "fan", tenant: "acme", name: "fan",
+                                nodes: [.init(id: "root", type: "noop")] + branches.map { .init(id: $0, type: "noop") } + [.init(id: "join", type: "noop")],
+                                edges: branches.flatMap { [Workflow.Edge(from: "root", to: $0), Workflow.Edge(from: $0, to: "join")] })
+        var stored = Run(id: "r", workflow: workflow)
+        stored.start(workflow)
+        stored.complete("root", in: workflow)
+        #expect(stored.queuedNodes.count == width && stored.openNodes == width + 1)
+        var queuedJoin = 0
+        for branch in branches {
+            var header = stored
+            header.nodes = [:]
+            let nodes = stored.nodes
+            var reads: [String] = []
+            var draft = RunDraft(run: header, read: { id in reads.append(id); return nodes[id] }, readAll: { Issue.record("read whole"); return nodes })
+            let queued = draft.complete(branch, in: workflow)
+            #expect(reads == [branch, "join"], "\(branch)")
+            queuedJoin += queued.filter { $0 == "join" }.count
+            let after = draft.run
+            for id in draft.changedNodes { stored.nodes[id] = after.nodes[id] }
+            (stored.status, stored.openNodes, stored.outbox) = (after.status, after.openNodes, after.outbox)
+        }
+        #expect(queuedJoin == 1 && stored.nodes["join"]?.status == .queued && stored.nodes["join"]?.tally == Run.Tally(taken: width))
+        #expect(stored.complete("join", in: workflow).isEmpty && stored.status == .succeeded && stored.openNodes == 0)
+    }
 }
