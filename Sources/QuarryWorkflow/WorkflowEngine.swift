@@ -204,19 +204,11 @@ public struct WorkflowEngine: Sendable {
             return try await went(RunStep(run: run, applied: false, made: []), workflow)
         }
         guard let workflow = try await pinnedWorkflow(of: run), let definition = workflow.node(message.node) else { return }
-        var running = RunningAttempt(node: definition.id, number: message.attempt, began: now())
-        let claim = Task { [running] in
-            try await Task.sleep(for: claimDelay)
-            return try await runs.transition(run.id, tenant: run.tenant, { $0.claim(running.node, attempt: running.number, at: running.began) },
-                                             log: { startedLine($0, running) })?.applied ?? false
-        }
-
+        let running = RunningAttempt(node: definition.id, number: message.attempt, began: now())
         let clock = ContinuousClock()
         let began = clock.now
-        let result = await attempt(definition, of: run, attempt: message.attempt, workflow: workflow)
+        let result = await attempt(definition, running, of: run, workflow: workflow)
         Recorder(label: "workflow_node_latency_ms", dimensions: [("type", definition.type)], aggregate: true).record((clock.now - began).milliseconds)
-        claim.cancel()
-        running.claimed = (try? await claim.value) ?? false
 
         let ended = now()
         let step: RunStep?
@@ -232,28 +224,26 @@ public struct WorkflowEngine: Sendable {
         if let step { try await went(step, workflow) }
     }
 
-    /// One attempt being run: its node and number, when it began, and whether its claim is written.
+    /// One attempt being run: its node and number, and when it began.
     struct RunningAttempt: Sendable {
         let node: String
         let number: Int
         let began: Date
-        var claimed = false
+    }
+
+    /// Claims `running` when its node is still `queued` (not yet claimed: not by this attempt
+    /// ``claimDelay`` in, nor by an earlier delivery of its message), logging that it started.
+    func claimIfQueued(_ running: RunningAttempt, _ draft: inout RunDraft) -> Bool {
+        guard draft.node(running.node)?.status == .queued else { return true }
+        guard draft.claim(running.node, attempt: running.number, at: running.began) else { return false }
+        draft.logs.append(entry(draft.run, node: running.node, .info, "attempt \(running.number) started", attempt: running.number, at: running.began))
+        return true
     }
 
     /// Writes the step that ends (or suspends) `running`, claiming it first when that is not
     /// written yet; `log` makes the step's line from the run after it.
     func end(_ running: RunningAttempt, of run: Run, _ step: (inout RunDraft) -> Bool, log: (Run) -> RunLog?) async throws -> RunStep? {
-        try await runs.transition(run.id, tenant: run.tenant, { draft in
-            if !running.claimed {
-                guard draft.claim(running.node, attempt: running.number, at: running.began) else { return false }
-                draft.logs.append(startedLine(draft.run, running))
-            }
-            return step(&draft)
-        }, log: log)
-    }
-
-    func startedLine(_ run: Run, _ running: RunningAttempt) -> RunLog {
-        entry(run, node: running.node, .info, "attempt \(running.number) started", attempt: running.number, at: running.began)
+        try await runs.transition(run.id, tenant: run.tenant, { draft in claimIfQueued(running, &draft) && step(&draft) }, log: log)
     }
 
     /// Writes that `running` failed, logging it as retried or failed for good.
@@ -305,9 +295,10 @@ public struct WorkflowEngine: Sendable {
         }
     }
 
-    /// Fills the config, checks it, and runs the node within its timeout, stopping it when the
-    /// run is canceled.
-    func attempt(_ definition: Workflow.Node, of run: Run, attempt: Int, workflow: Workflow) async -> Result<NodeOutcome, Failure> {
+    /// Fills the config, checks it, and runs the node within its timeout: claimed ``claimDelay``
+    /// in, stopped when the run is canceled.
+    func attempt(_ definition: Workflow.Node, _ running: RunningAttempt, of run: Run, workflow: Workflow) async -> Result<NodeOutcome, Failure> {
+        let attempt = running.number
         guard let type = registry[definition.type] else {
             return .failure(Failure(message: "no node type '\(definition.type)' in this worker", retryable: false))
         }
@@ -336,7 +327,10 @@ public struct WorkflowEngine: Sendable {
                     throw Failure(message: "timed out after \(limit.seconds) s", retryable: true)
                 }
                 group.addTask {
-                    // Cooperative cancel: nil once the run was canceled or this attempt given up.
+                    // The claim, once the attempt has run a while; then cooperative cancel: nil once
+                    // the run was canceled or this attempt given up.
+                    try await Task.sleep(for: claimDelay)
+                    _ = try? await runs.modifyRun(run.id, tenant: run.tenant) { claimIfQueued(running, &$0) }
                     while true {
                         try await Task.sleep(for: cancelPoll)
                         guard let current = try? await runs.run(run.id, tenant: run.tenant, nodes: [definition.id]) else { continue }
