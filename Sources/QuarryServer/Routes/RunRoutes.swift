@@ -65,7 +65,9 @@ struct RunRoutes {
         for (action, approved) in [("approve", true), ("reject", false)] {
             api.post("/runs/{id}/nodes/{node}/\(action)") { request, context in
                 let principal = try context.require(.editor)
-                let body = try await request.decodeJSON(DecisionRequestBody.self, limit: 16384, orWhenEmpty: DecisionRequestBody())
+                // Room for the longest comment allowed (2,000 characters) however it is written:
+                // one outside the BMP escaped as a surrogate pair takes 12 bytes.
+                let body = try await request.decodeJSON(DecisionRequestBody.self, limit: 32768, orWhenEmpty: DecisionRequestBody())
                 let run = try await engine.decide(run: context.parameters.get("id") ?? "", node: context.parameters.get("node") ?? "", approved: approved,
                                                   by: principal.subject, comment: body.comment, tenant: principal.tenant)
                 return RunBody(run, workflow: try? await engine.workflow(run.workflowId, version: run.workflowVersion, tenant: principal.tenant))
