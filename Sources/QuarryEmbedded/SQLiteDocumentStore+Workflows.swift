@@ -27,6 +27,20 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
             PRIMARY KEY (tenant, run_id, time, id));
         """
 
+    /// Runs written before node states had rows of their own hold every node inside the run's JSON
+    /// and no count of open nodes: they are split once, in one transaction, as the store opens.
+    static let splitRunsOfOldFormat = """
+        BEGIN IMMEDIATE;
+        INSERT OR IGNORE INTO run_nodes (tenant, run_id, node, state)
+          SELECT runs.tenant, runs.id, node.key, node.value FROM runs, json_each(runs.run, '$.nodes') AS node
+          WHERE json_type(runs.run, '$.openNodes') IS NULL;
+        UPDATE runs SET run = json_set(run, '$.nodes', json('{}'), '$.openNodes',
+            (SELECT count(*) FROM json_each(run, '$.nodes') AS node
+             WHERE json_extract(node.value, '$.status') NOT IN ('succeeded', 'failed', 'skipped', 'canceled')))
+          WHERE json_type(run, '$.openNodes') IS NULL;
+        COMMIT;
+        """
+
     // MARK: Workflows
 
     public func createWorkflow(_ workflow: Workflow) async throws -> Bool {

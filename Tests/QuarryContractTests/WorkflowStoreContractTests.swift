@@ -103,7 +103,7 @@ struct WorkflowStoreContractTests {
         #expect(try await store.runOutput(key: key, tenant: "acme") == Data("{}".utf8))
     }
 
-    @Test("runs: listed newest first per workflow; a write over a revision already replaced is refused", arguments: StoreBackend.allCases)
+    @Test("runs: listed newest first per workflow; read whole or with some nodes; a step applies once", arguments: StoreBackend.allCases)
     func runs(backend: StoreBackend) async throws {
         let store = try backend.makeStore()
         let workflow = Self.workflow("w1")

@@ -1,6 +1,7 @@
 import Foundation
 import QuarryCore
 import QuarryEmbedded
+import QuarryTestSupport
 import Testing
 
 /// What only the SQLite store does (files on disk); what every store does is in QuarryContractTests.
@@ -59,5 +60,33 @@ struct SQLiteDocumentStoreTests {
                 #expect(try database.query("SELECT ? + \(n)", [.integer(Int64(round))]) == [[.integer(Int64(round + n))]])
             }
         }
+    }
+
+    @Test("a run stored before node states had rows of their own is split into them when the store opens, and goes on from there")
+    func runOfOldFormat() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
+        _ = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        let workflow = Workflow(id: "w", tenant: "acme", name: "w", nodes: [.init(id: "a", type: "noop"), .init(id: "b", type: "noop")],
+                                edges: [.init(from: "a", to: "b")])
+        var run = Run(id: "old", workflow: workflow)
+        run.start(workflow)
+        run.complete("a", in: workflow, output: .string("kept"))
+        // As an older Quarry wrote it: every node inside the run's JSON, no count of open nodes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard case .object(var fields) = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(run)) else { throw CancellationError() }
+        fields["openNodes"] = nil
+        try database.query("INSERT INTO runs (tenant, id, workflow_id, revision, created_at, run) VALUES ('acme', 'old', 'w', 2, 0, ?)",
+                           [.text(String(decoding: try encoder.encode(JSONValue.object(fields)), as: UTF8.self))])
+
+        let store = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        let read = try #require(try await store.run("old", tenant: "acme"))
+        #expect(read.nodes == run.nodes && read.openNodes == 1 && read.status == .running)
+        #expect(try await store.modifyRun("old", tenant: "acme") { $0.complete("b", in: workflow) } == [])
+        #expect(try await store.run("old", tenant: "acme")?.status == .succeeded)
+        _ = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
+        #expect(try await store.run("old", tenant: "acme")?.nodes["a"]?.output == .string("kept"), "opening again changes nothing")
     }
 }
