@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import Metrics
@@ -175,8 +174,7 @@ public actor Scheduler {
     /// `sched-` and 32 hex digits of sha256(tenant, workflow id, tick in epoch minutes).
     public static func runID(workflow: Workflow, tick: Date) -> String {
         let minute = Int((tick.timeIntervalSince1970 / 60).rounded(.down))
-        let digest = SHA256.hash(data: Data("\(workflow.tenant)\u{0}\(workflow.id)\u{0}\(minute)".utf8))
-        return "sched-" + Hex.encode(digest.prefix(16))
+        return WorkflowEngine.id("sched-", madeOf: [workflow.tenant, workflow.id, String(minute)])
     }
 }
 

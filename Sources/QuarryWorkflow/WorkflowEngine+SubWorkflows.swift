@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import QuarryCore
 
@@ -16,10 +15,7 @@ extension WorkflowEngine {
     public static let maximumDepth = 8
 
     /// The id of the run that `node`'s `attempt` of `run` starts.
-    static func childRunID(of run: String, node: String, attempt: Int) -> String {
-        let digest = SHA256.hash(data: Data("\(run)\u{0}\(node)\u{0}\(attempt)".utf8))
-        return "run-" + Hex.encode(digest.prefix(16))
-    }
+    static func childRunID(of run: String, node: String, attempt: Int) -> String { id("run-", madeOf: [run, node, String(attempt)]) }
 
     /// Starts the child run that `node`'s `attempt` asks for, then writes that the node waits for
     /// it. A workflow that does not exist, or nesting too deep, fails the node at once.

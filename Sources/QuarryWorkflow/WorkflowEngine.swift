@@ -106,8 +106,13 @@ public struct WorkflowEngine: Sendable {
 
     /// The run id an idempotency key stands for, per tenant and workflow.
     public static func runID(tenant: String, workflow: String, idempotencyKey: String) -> String {
-        let digest = SHA256.hash(data: Data("\(tenant)\u{0}\(workflow)\u{0}\(idempotencyKey)".utf8))
-        return "run-" + Hex.encode(digest.prefix(16))
+        id("run-", madeOf: [tenant, workflow, idempotencyKey])
+    }
+
+    /// `prefix` and 32 hex digits of the SHA-256 of `parts`: the same parts, the same id, so
+    /// whatever stores a run under it twice stores it once.
+    static func id(_ prefix: String, madeOf parts: [String]) -> String {
+        prefix + Hex.encode(SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).prefix(16))
     }
 
     static func runStartJob(_ run: Run) throws -> NewJob {
