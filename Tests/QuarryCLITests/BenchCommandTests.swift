@@ -17,6 +17,7 @@ struct BenchCommandTests {
         (["bench", "concurrency", "--rounds", "0"], "--rounds must be at least 1"),
         (["bench", "workflow", "--scenario", "chain", "--repeat", "0"], "--runs, --repeat and --items must be at least 1"),
         (["bench", "workflow", "--scenario", "runs", "--redis", "http://x"], "--redis must be a redis:// URL"),
+        (["bench", "workflow", "--scenario", "runs", "--mongodb", "postgres://x"], "--mongodb must be a mongodb:// URI"),
         (["bench", "workflow", "--scenario", "everything"], "--scenario"),
     ])
     func refused(arguments: [String], message: String) throws {

@@ -3,14 +3,16 @@ import Foundation
 import QuarryCore
 import QuarryEmbedded
 import QuarryEngine
+import QuarryMongo
 import QuarryRedis
 import QuarryWorkflow
 import Synchronization
 
 extension BenchCommand {
     /// `quarry bench workflow`: the workflow engine as `quarry worker` runs it — runs and nodes
-    /// durable in a SQLite store (a fresh one in a temporary folder), messages on Redis — on
-    /// no-op nodes, so what is measured is the engine: its writes, its messages, its joins.
+    /// durable in a SQLite store (a fresh one in a temporary folder) or, with `--mongodb`, in
+    /// MongoDB, messages on Redis — on no-op nodes, so what is measured is the engine: its writes,
+    /// its messages, its joins.
     struct WorkflowEngineBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "workflow",
@@ -33,17 +35,20 @@ extension BenchCommand {
         @Option(help: "Runs measured one after the other (chain, fanout).") var `repeat` = 5
         @Option(help: "Items of the map (map).") var items = 100_000
         @Option(help: "Jobs run at once by the worker, as quarry worker's --concurrency.") var concurrency = 2
+        @Option(help: "mongodb:// URI: keep runs in MongoDB (a scratch database: the bench writes its own) instead of a fresh SQLite store.")
+        var mongodb: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard RedisEndpoint(url: redis) != nil else { throw ValidationError("--redis must be a redis:// URL") }
+            if let mongodb, !mongodb.hasPrefix("mongodb://") { throw ValidationError("--mongodb must be a mongodb:// URI") }
             guard runs >= 1, `repeat` >= 1, items >= 1, (1...64).contains(concurrency) else {
                 throw ValidationError("--runs, --repeat and --items must be at least 1; --concurrency 1 to 64")
             }
         }
 
         func run() async throws {
-            let bench = try Bench(redis: RedisEndpoint(url: redis)!, concurrency: concurrency)
+            let bench = try Bench(redis: RedisEndpoint(url: redis)!, mongodb: mongodb, concurrency: concurrency)
             defer { bench.remove() }
             let result: [String: JSONValue]
             switch scenario {
@@ -118,17 +123,21 @@ final class Pending: Sendable {
 /// One engine, store and worker for one scenario.
 final class Bench: Sendable {
     let folder: URL
-    let store: SQLiteDocumentStore
+    let store: any WorkflowStore & RunStore
     let queue: RedisJobQueue
     let engine: WorkflowEngine
     let noop: BenchNoop
     let concurrency: Int
 
-    init(redis: RedisEndpoint, concurrency: Int) throws {
+    init(redis: RedisEndpoint, mongodb: String?, concurrency: Int) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-bench-workflow-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: folder.appendingPathComponent("quarry.sqlite").path)
-        store = try SQLiteDocumentStore(database: database, files: folder.appendingPathComponent("files"))
+        store = if let mongodb {
+            MongoDocumentStore(client: try MongoClient(uri: mongodb))
+        } else {
+            try SQLiteDocumentStore(database: database, files: folder.appendingPathComponent("files"))
+        }
         // As quarry worker: two messages fetched per loop.
         queue = RedisJobQueue(client: RedisClient(endpoint: redis), namespace: "quarry-bench-\(UUID().uuidString.prefix(8))", prefetch: 2 * concurrency)
         noop = BenchNoop()
