@@ -21,6 +21,9 @@ public final class MongoClient: @unchecked Sendable {
         mongoc_log_set_handler({ level, domain, message, _ in
             guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
             let text = String(cString: message)
+            // After a write conflict the server has ended the transaction already; the abort that
+            // resets libmongoc's side of it is answered so, and says nothing worth a warning.
+            if text.hasPrefix("Error in abortTransaction") { return }
             let origin = domain.map { String(cString: $0) } ?? "mongoc"
             let logger = Logger(label: "mongoc")
             if level.rawValue <= MONGOC_LOG_LEVEL_CRITICAL.rawValue {
@@ -69,17 +72,73 @@ public final class MongoClient: @unchecked Sendable {
     /// Runs `body` with a client from the pool on a dispatch thread. libmongoc's errors become
     /// ``MongoError``, or ``BackendUnavailable`` when the server cannot be reached.
     func run<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let work = Work(body)
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { [self] in
                 let client = mongoc_client_pool_pop(pool)!
-                defer { mongoc_client_pool_push(pool, client) }
-                do {
-                    continuation.resume(returning: try body(Session(client: client, database: databaseName)))
-                } catch let error as MongoError where error.isUnreachable {
+                let result = work.run(Session(client: client, database: databaseName))
+                mongoc_client_pool_push(pool, client)
+                switch result {
+                case .success(let value): continuation.resume(returning: value)
+                case .failure(let error as MongoError) where error.isUnreachable:
                     continuation.resume(throwing: BackendUnavailable(backend: "mongodb", reason: error.message))
-                } catch {
-                    continuation.resume(throwing: error)
+                case .failure(let error): continuation.resume(throwing: error)
                 }
+            }
+        }
+    }
+
+    /// A ``run(_:)`` body, let go of once it has run and before its caller resumes: a caller may
+    /// lend it a closure that must not outlive the call (`withoutActuallyEscaping`), and the
+    /// dispatch block that ran it is released only some time after.
+    private final class Work<T>: @unchecked Sendable {
+        private var body: (@Sendable (Session) throws -> T)?
+
+        init(_ body: @escaping @Sendable (Session) throws -> T) {
+            self.body = body
+        }
+
+        func run(_ session: Session) -> Result<T, any Error> {
+            guard let body else { return .failure(CancellationError()) }
+            self.body = nil
+            return Result { try body(session) }
+        }
+    }
+
+    /// Runs `body` in one multi-document transaction, on a client from the pool on a dispatch
+    /// thread: committed when it returns, aborted when it throws. When another transaction wrote
+    /// the same documents first (a write conflict, or any error the server labels transient), it
+    /// is run again from the start, up to `attempts` times.
+    func transaction<T: Sendable>(attempts: Int = 100, _ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        try await run { session in
+            var error = bson_error_t()
+            guard let transaction = mongoc_client_start_session(session.client, nil, &error) else {
+                throw MongoError(error, operation: "starting a session")
+            }
+            defer { mongoc_client_session_destroy(transaction) }
+            var attempt = 1
+            while true {
+                guard mongoc_client_session_start_transaction(transaction, nil, &error) else {
+                    throw MongoError(error, operation: "starting a transaction")
+                }
+                do {
+                    let result = try body(Session(client: session.client, database: session.database, transaction: transaction))
+                    let reply = BSONDocument()
+                    let committed = withExtendedLifetime(reply) { mongoc_client_session_commit_transaction(transaction, reply.pointer, &error) }
+                    if committed { return result }
+                    let failure = MongoError(error, operation: "committing a transaction")
+                    guard attempt < attempts, failure.isTransient || mongoc_error_has_label(reply.pointer, "TransientTransactionError") else {
+                        throw failure
+                    }
+                } catch let failure as MongoError where failure.isTransient && attempt < attempts {
+                    var ignored = bson_error_t()
+                    _ = mongoc_client_session_abort_transaction(transaction, &ignored)
+                } catch {
+                    var ignored = bson_error_t()
+                    _ = mongoc_client_session_abort_transaction(transaction, &ignored)
+                    throw error
+                }
+                attempt += 1
             }
         }
     }
@@ -92,6 +151,18 @@ public final class MongoClient: @unchecked Sendable {
     struct Session {
         let client: OpaquePointer
         let database: String
+        /// The transaction every operation joins (``MongoClient/transaction(attempts:_:)``), or nil.
+        var transaction: OpaquePointer? = nil
+
+        /// `options` with the transaction's session added, when there is one.
+        func joined(_ options: BSONDocument) throws -> BSONDocument {
+            guard let transaction else { return options }
+            var error = bson_error_t()
+            guard withExtendedLifetime(options, { mongoc_client_session_append(transaction, options.pointer, &error) }) else {
+                throw MongoError(error, operation: "joining the transaction")
+            }
+            return options
+        }
 
         func collection<T>(_ name: String, _ body: (OpaquePointer) throws -> T) rethrows -> T {
             let collection = mongoc_client_get_collection(client, database, name)!
@@ -101,7 +172,7 @@ public final class MongoClient: @unchecked Sendable {
 
         /// Documents matching `filter`, with `options` (`sort`, `skip`, `limit`, `projection`).
         func find(_ name: String, filter: some Encodable, options: some Encodable) throws -> [BSONDocumentCopy] {
-            let (filter, options) = (try BSONDocument(filter), try BSONDocument(options))
+            let (filter, options) = (try BSONDocument(filter), try joined(try BSONDocument(options)))
             return try collection(name) { collection in
                 let cursor = withExtendedLifetime((filter, options)) { mongoc_collection_find_with_opts(collection, filter.pointer, options.pointer, nil)! }
                 defer { mongoc_cursor_destroy(cursor) }
@@ -119,7 +190,7 @@ public final class MongoClient: @unchecked Sendable {
         func insertMany(_ name: String, _ documents: [some Encodable], ordered: Bool = true) throws {
             guard !documents.isEmpty else { return }
             let made = try documents.map { try BSONDocument($0) }
-            let options = try BSONDocument(["ordered": ordered])
+            let options = try joined(try BSONDocument(["ordered": ordered]))
             var pointers: [OpaquePointer?] = made.map(\.pointer)
             let reply = BSONDocument()
             var error = bson_error_t()
@@ -135,7 +206,7 @@ public final class MongoClient: @unchecked Sendable {
         /// returns how many matched.
         @discardableResult
         func replaceOne(_ name: String, filter: some Encodable, with replacement: some Encodable, upsert: Bool) throws -> Int {
-            let (filter, replacement, options) = (try BSONDocument(filter), try BSONDocument(replacement), try BSONDocument(["upsert": upsert]))
+            let (filter, replacement, options) = (try BSONDocument(filter), try BSONDocument(replacement), try joined(try BSONDocument(["upsert": upsert])))
             let reply = BSONDocument()
             var error = bson_error_t()
             let done = withExtendedLifetime((filter, replacement, options, reply)) {

@@ -2,12 +2,14 @@ import Foundation
 import QuarryCore
 
 /// Workflows in `workflows` (one document each, every version inside it, so a new version is one
-/// compare-and-set replace), runs in `runs` (the revision at the top level for compare-and-set
-/// writes) and run logs in `run_logs`. Users' names (node ids, settings, log data) are stored as
+/// compare-and-set replace), runs in `runs` (a run's own fields) and `run_nodes` (each node's
+/// state in a document of its own; a change to a run is one multi-document transaction that reads
+/// and writes only the nodes it touches) and run logs in `run_logs`. Users' names (node ids, settings, log data) are stored as
 /// JSON text or as key/value pairs, never as field names, since they may hold `.` or `$`.
 extension MongoDocumentStore: WorkflowStore, RunStore {
     static let workflows = "workflows"
     static let runs = "runs"
+    static let runNodes = "run_nodes"
     static let runLogs = "run_logs"
     /// The GridFS bucket of node outputs too large for their run.
     static let runOutputs = "run_outputs"
@@ -101,25 +103,27 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
 
     // MARK: Runs and their logs
 
+    /// The run's own fields and its nodes, in one transaction: a run is never seen without them.
     public func createRun(_ run: Run) async throws -> Bool {
         try await prepare()
-        let stored = try StoredRun(run)
+        var header = run
+        header.nodes = [:]
+        let stored = try StoredRun(header)
+        let nodes = try run.nodes.map { try StoredRunNode(run: run, node: $0.key, state: $0.value) }
         do {
-            try await client.run { session in try session.insertMany(Self.runs, [stored]) }
+            try await client.transaction { session in
+                try session.insertMany(Self.runs, [stored])
+                try session.insertMany(Self.runNodes, nodes, ordered: false)
+            }
             return true
         } catch let error as MongoError where error.isDuplicateKey {
             return false
         }
     }
 
-    /// A run is one document: read whole, then cut to the nodes asked for.
     public func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run? {
         try await prepare()
-        var run = try await client.run { session in
-            try session.find(Self.runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first.map { try $0.decode(StoredRun.self).run() }
-        }
-        if let nodes, let whole = run?.nodes { run?.nodes = whole.filter { nodes.contains($0.key) } }
-        return run
+        return try await client.run { session in try Self.read(id, tenant: tenant, nodes: nodes, session) }
     }
 
     public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
@@ -127,27 +131,76 @@ extension MongoDocumentStore: WorkflowStore, RunStore {
         return try await client.run { session in
             try session.find(Self.runs, filter: RunsOf(tenant: tenant, workflowId: workflow, status: status),
                              options: Self.newestFirst(limit: limit, offset: offset))
-                .map { try $0.decode(StoredRun.self).run() }
+                .map { try Self.withNodes(try $0.decode(StoredRun.self), nil, session) }
         }
     }
 
-    /// The run is one document, changed by one replace that matches only the revision the writer
-    /// read (MongoDB checks and writes in one step); when another writer came first, the change
-    /// is made again on a fresh read. Its log lines follow the replace.
+    /// One transaction: the run's own fields are read, then each node the change asks for; the
+    /// fields, the nodes it set and its log lines are written. When another writer's transaction
+    /// wrote the same documents first, the change is made again on a fresh read.
     public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
-        for _ in 0..<100 {
-            guard let read = try await run(id, tenant: tenant) else { return nil }
-            var draft = RunDraft(whole: read)
-            let result = try change(&draft)
-            var run = draft.run
-            run.revision += 1
-            let stored = try StoredRun(run)
-            let filter = ByKeyAndRevision(_id: stored._id, revision: run.revision - 1)
-            guard try await client.run({ session in try session.replaceOne(Self.runs, filter: filter, with: stored, upsert: false) > 0 }) else { continue }
-            for entry in draft.logs { try await appendRunLog(entry) }
-            return result
+        try await prepare()
+        return try await withoutActuallyEscaping(change) { change in
+            let carried = Unchecked(change)
+            return try await client.transaction { session in
+                guard let stored = try session.find(Self.runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first?
+                    .decode(StoredRun.self) else { return Unchecked<T?>(nil) }
+                let header = try stored.run()
+                // A run written before nodes had documents of their own holds them inside.
+                var draft = stored.openNodes == nil
+                    ? RunDraft(whole: header)
+                    : RunDraft(run: header, read: { try Self.node($0, of: header, session) }, readAll: { try Self.nodes(of: header, nil, session) })
+                let result = try carried.value(&draft)
+                if let error = draft.readError { throw error }
+                var run = draft.run
+                run.revision += 1
+                for node in stored.openNodes == nil ? Set(run.nodes.keys) : draft.changedNodes {
+                    guard let state = run.nodes[node] else { continue }
+                    let document = try StoredRunNode(run: run, node: node, state: state)
+                    try session.replaceOne(Self.runNodes, filter: ByKey(_id: document._id), with: document, upsert: true)
+                }
+                run.nodes = [:]
+                try session.replaceOne(Self.runs, filter: ByKey(_id: stored._id), with: try StoredRun(run), upsert: false)
+                try session.insertMany(Self.runLogs, try draft.logs.map(StoredRunLog.init))
+                return Unchecked<T?>(result)
+            }.value
         }
-        throw RunConflict(run: id)
+    }
+
+    /// The run with every node, or with `nodes` only those.
+    static func read(_ id: String, tenant: String, nodes: [String]?, _ session: MongoClient.Session) throws -> Run? {
+        try session.find(runs, filter: ByKey(_id: key(id, tenant: tenant)), options: Limit(limit: 1)).first
+            .map { try withNodes(try $0.decode(StoredRun.self), nodes, session) }
+    }
+
+    static func withNodes(_ stored: StoredRun, _ names: [String]?, _ session: MongoClient.Session) throws -> Run {
+        var run = try stored.run()
+        if stored.openNodes == nil {  // written before nodes had documents of their own
+            if let names { run.nodes = run.nodes.filter { names.contains($0.key) } }
+        } else {
+            run.nodes = try nodes(of: run, names, session)
+        }
+        return run
+    }
+
+    static func node(_ node: String, of run: Run, _ session: MongoClient.Session) throws -> Run.NodeRun? {
+        try nodes(of: run, [node], session)[node]
+    }
+
+    /// The run's nodes, or of them those named.
+    static func nodes(of run: Run, _ names: [String]?, _ session: MongoClient.Session) throws -> [String: Run.NodeRun] {
+        let found = if let names {
+            try session.find(runNodes, filter: ByKeys(_id: .init(in: names.map { StoredRunNode.key(run: run.id, node: $0, tenant: run.tenant) })),
+                             options: RawJSON(json: Data("{}".utf8)))
+        } else {
+            try session.find(runNodes, filter: NodesOf(tenant: run.tenant, runId: run.id), options: RawJSON(json: Data("{}".utf8)))
+        }
+        var nodes: [String: Run.NodeRun] = [:]
+        for document in found {
+            let stored = try document.decode(StoredRunNode.self)
+            nodes[stored.node] = try ExtendedJSON.decoder.decode(Run.NodeRun.self, from: Data(stored.state.utf8))
+        }
+        return nodes
     }
 
     public func appendRunLog(_ entry: RunLog) async throws {
@@ -222,8 +275,9 @@ struct StoredHook: Codable, Sendable {
 
 struct ByDigest: Encodable { let digest: String }
 
-/// A run as stored: what lists, sorts and guards writes at the top level; the nodes' states
-/// (outputs of any shape, keys with `$` and `.` included), the inputs and the outbox as JSON text.
+/// A run's own fields as stored: what lists and sorts at the top level; the inputs and the outbox
+/// as JSON text (any shape, keys with `$` and `.` included). Its nodes are ``StoredRunNode``s;
+/// a run written before they were (`openNodes` absent) holds them in `state.nodes`.
 struct StoredRun: Codable, Sendable {
     let _id: String
     let id: String
@@ -237,6 +291,7 @@ struct StoredRun: Codable, Sendable {
     let startedAt: Date?
     let finishedAt: Date?
     let error: String?
+    let openNodes: Int?
     /// `{nodes, inputs, outbox, rerun_of, parent, parent_pending}` as JSON.
     let state: String
 
@@ -262,16 +317,55 @@ struct StoredRun: Codable, Sendable {
         startedAt = run.startedAt
         finishedAt = run.finishedAt
         error = run.error
+        openNodes = run.openNodes
         state = String(decoding: try ExtendedJSON.encoder.encode(State(nodes: run.nodes, inputs: run.inputs, outbox: run.outbox, rerunOf: run.rerunOf,
                                                                            parent: run.parent, parentPending: run.parentPending)), as: UTF8.self)
     }
 
     func run() throws -> Run {
         let state = try ExtendedJSON.decoder.decode(State.self, from: Data(state.utf8))
-        return Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
-                   nodes: state.nodes, inputs: state.inputs, outbox: state.outbox, revision: revision,
-                   createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error, rerunOf: state.rerunOf,
-                   parent: state.parent, parentPending: state.parentPending)
+        var run = Run(id: id, tenant: tenant, workflowId: workflowId, workflowVersion: workflowVersion, status: status,
+                      nodes: state.nodes, inputs: state.inputs, outbox: state.outbox, revision: revision,
+                      createdAt: createdAt, scheduledFor: scheduledFor, startedAt: startedAt, finishedAt: finishedAt, error: error, rerunOf: state.rerunOf,
+                      parent: state.parent, parentPending: state.parentPending)
+        if let openNodes { run.openNodes = openNodes }
+        return run
+    }
+}
+
+/// One node's state in a run, as JSON text (outputs of any shape).
+struct StoredRunNode: Codable, Sendable {
+    let _id: String
+    let tenant: String
+    let runId: String
+    let node: String
+    let state: String
+
+    init(run: Run, node: String, state: Run.NodeRun) throws {
+        _id = Self.key(run: run.id, node: node, tenant: run.tenant)
+        tenant = run.tenant
+        runId = run.id
+        self.node = node
+        self.state = String(decoding: try ExtendedJSON.encoder.encode(state), as: UTF8.self)
+    }
+
+    /// The run's key, then the node id as hex (run ids hold no `/`).
+    static func key(run: String, node: String, tenant: String) -> String { QuarryMongo.key(run, tenant: tenant) + "/" + Hex.encode(node.utf8) }
+}
+
+/// A run's node documents.
+struct NodesOf: Encodable {
+    let tenant: String
+    let runId: String
+}
+
+/// Carries a value to the thread a transaction runs on and its result back: the caller awaits the
+/// transaction's end, so the value is never used from two threads at once.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
     }
 }
 

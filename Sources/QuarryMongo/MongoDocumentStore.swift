@@ -179,6 +179,7 @@ public final class MongoDocumentStore: DocumentStore {
             #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"schedule": 1}, "name": "schedule", "sparse": true}]}"#,
             #"{"createIndexes": "workflow_hooks", "indexes": [{"key": {"digest": 1}, "name": "digest", "unique": true}]}"#,
             #"{"createIndexes": "runs", "indexes": [{"key": {"tenant": 1, "workflowId": 1, "createdAt": -1}, "name": "tenant_workflow_created"}]}"#,
+            #"{"createIndexes": "run_nodes", "indexes": [{"key": {"tenant": 1, "runId": 1}, "name": "tenant_run"}]}"#,
             #"{"createIndexes": "run_logs", "indexes": [{"key": {"tenant": 1, "runId": 1, "time": 1, "id": 1}, "name": "tenant_run_time"}]}"#,
         ]
         try await client.run { session in

@@ -27,6 +27,10 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         domain == MONGOC_ERROR_SERVER_SELECTION.rawValue || domain == MONGOC_ERROR_STREAM.rawValue
     }
 
+    /// Another transaction wrote the same document first (WriteConflict, 112), or the transaction
+    /// was aborted because of it (NoSuchTransaction, 251): the whole transaction may be run again.
+    var isTransient: Bool { code == 112 || code == 251 }
+
     /// Duplicate key (E11000), from a unique index.
     var isDuplicateKey: Bool { code == 11000 }
 }
