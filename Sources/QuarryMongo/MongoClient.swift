@@ -108,7 +108,12 @@ public final class MongoClient: @unchecked Sendable {
     /// Runs `body` in one multi-document transaction, on a client from the pool on a dispatch
     /// thread: committed when it returns, aborted when it throws. When another transaction wrote
     /// the same documents first (a write conflict, or any error the server labels transient), it
-    /// is run again from the start, up to `attempts` times.
+    /// is run again from the start, up to `attempts` times, each after a random pause of up to as
+    /// many milliseconds as attempts made (at most 20), so writers that collide spread out.
+    ///
+    /// A process killed inside a transaction leaves its documents locked until the server ends the
+    /// transaction (MongoDB's `transactionLifetimeLimitSeconds`, 60 s by default); writers of them
+    /// meet conflicts until then, and, their attempts spent, throw for their caller to retry later.
     func transaction<T: Sendable>(attempts: Int = 100, _ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
         try await run { session in
             var error = bson_error_t()
@@ -139,6 +144,7 @@ public final class MongoClient: @unchecked Sendable {
                     throw error
                 }
                 attempt += 1
+                usleep(UInt32.random(in: 0...UInt32(min(attempt, 20))) * 1000)  // on a dispatch thread: blocking is what it is for
             }
         }
     }
