@@ -404,11 +404,6 @@ struct ByKeyAndVersion: Encodable {
     let version: Int
 }
 
-struct ByKeyAndRevision: Encodable {
-    let _id: String
-    let revision: Int
-}
-
 /// A tenant's runs; of one workflow and in one status when given (nil fields are left out).
 struct RunsOf: Encodable {
     let tenant: String
