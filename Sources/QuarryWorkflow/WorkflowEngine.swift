@@ -202,13 +202,12 @@ public struct WorkflowEngine: Sendable {
     /// or, when it ends sooner, by the write that ends it: a quick node costs one write.
     func runNode(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(NodePayload.self, from: job.payload)
-        guard let run = try await runs.run(message.run, tenant: message.tenant, nodes: [message.node]) else { return }
-        guard run.mayRun(message.node, attempt: message.attempt) else {
+        guard let run = try await runs.run(message.run, tenant: message.tenant, nodes: [message.node]),
+              let workflow = try await pinnedWorkflow(of: run) else { return }
+        guard run.mayRun(message.node, attempt: message.attempt), let definition = workflow.node(message.node) else {
             // A duplicate or stale message: only what a crashed writer left may need sending.
-            guard let workflow = try await pinnedWorkflow(of: run) else { return }
             return try await went(RunStep(run: run, applied: false, made: []), workflow)
         }
-        guard let workflow = try await pinnedWorkflow(of: run), let definition = workflow.node(message.node) else { return }
         let running = RunningAttempt(node: definition.id, number: message.attempt, began: now())
         let clock = ContinuousClock()
         let began = clock.now

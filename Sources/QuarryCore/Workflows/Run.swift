@@ -215,5 +215,12 @@ public struct Run: Sendable, Codable, Equatable {
 
     /// The id of the message that carries `dispatch` of this run.
     public func messageID(_ dispatch: Dispatch) -> String { "\(id):\(dispatch.node):\(dispatch.attempt)" }
+
+    /// Whether a message for `node`'s `attempt` may run it: the run goes on and the attempt is
+    /// the node's current one, queued or (its message delivered again after a worker died) running.
+    public func mayRun(_ node: String, attempt: Int) -> Bool {
+        guard status == .running, let state = nodes[node], state.attempt == attempt else { return false }
+        return state.status == .queued || state.status == .running
+    }
 }
 

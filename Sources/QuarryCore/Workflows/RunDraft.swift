@@ -37,8 +37,6 @@ public struct RunDraft {
         readWhole = true
     }
 
-    public var id: String { run.id }
-    public var status: Run.Status { run.status }
     public var outbox: [Run.Dispatch] { run.outbox }
 
     /// `id`'s state (read once, then as this change left it); nil for no such node.
@@ -88,9 +86,10 @@ extension RunDraft {
         guard run.status == .queued else { return false }
         run.status = .running
         run.startedAt = date
-        let ended = allNodes().filter { $0.value.status.isFinished }.map(\.key)
+        let ended = Set(allNodes().filter { $0.value.status.isFinished }.keys)
         for id in workflow.nodes.map(\.id) where ended.contains(id) { passOn(id, in: workflow, at: date) }
-        for node in workflow.nodes where workflow.incoming(node.id).isEmpty { decide(node.id, in: workflow, at: date) }
+        let led = Set(workflow.edges.map(\.to))
+        for node in workflow.nodes where !led.contains(node.id) { decide(node.id, in: workflow, at: date) }
         endIfDone(at: date)
         return true
     }
@@ -308,68 +307,4 @@ extension RunDraft {
         run.finishedAt = date
         if run.parent != nil { run.parentPending = true }
     }
-}
-
-// The same course on a run held whole (tests, and stores that keep a run as one document).
-extension Run {
-    /// Applies `change` to this run through a draft.
-    public mutating func change<T>(_ change: (inout RunDraft) throws -> T) rethrows -> T {
-        var draft = RunDraft(whole: self)
-        let result = try change(&draft)
-        self = draft.run
-        return result
-    }
-
-    @discardableResult
-    public mutating func start(_ workflow: Workflow, at date: Date = Date()) -> Bool { change { $0.start(workflow, at: date) } }
-
-    public mutating func claim(_ node: String, attempt: Int, at date: Date = Date()) -> Bool { change { $0.claim(node, attempt: attempt, at: date) } }
-
-    public func isCurrent(_ node: String, attempt: Int) -> Bool {
-        status == .running && nodes[node]?.attempt == attempt && nodes[node]?.status == .running
-    }
-
-    /// Whether a message for `node`'s `attempt` may run it: the run goes on and the attempt is
-    /// the node's current one, queued or (its message delivered again after a worker died) running.
-    public func mayRun(_ node: String, attempt: Int) -> Bool {
-        guard status == .running, let state = nodes[node], state.attempt == attempt else { return false }
-        return state.status == .queued || state.status == .running
-    }
-
-    @discardableResult
-    public mutating func succeed(_ node: String, attempt: Int, output: JSONValue, reference: OutputReference? = nil, branch: String? = nil,
-                                 in workflow: Workflow, at date: Date = Date()) -> Bool {
-        change { $0.succeed(node, attempt: attempt, output: output, reference: reference, branch: branch, in: workflow, at: date) }
-    }
-
-    @discardableResult
-    public mutating func suspend(_ node: String, attempt: Int, output: JSONValue?, childRun: String? = nil) -> Bool {
-        change { $0.suspend(node, attempt: attempt, output: output, childRun: childRun) }
-    }
-
-    @discardableResult
-    public mutating func decide(_ node: String, approved: Bool, output: JSONValue, in workflow: Workflow, at date: Date = Date()) -> Bool {
-        change { $0.decide(node, approved: approved, output: output, in: workflow, at: date) }
-    }
-
-    @discardableResult
-    public mutating func childEnded(_ node: String, attempt: Int, child: String, output: JSONValue?, reference: OutputReference? = nil,
-                                    error message: String?, retryable: Bool, in workflow: Workflow, at date: Date = Date()) -> Bool {
-        change { $0.childEnded(node, attempt: attempt, child: child, output: output, reference: reference, error: message, retryable: retryable,
-                               in: workflow, at: date) }
-    }
-
-    @discardableResult
-    public mutating func fail(_ node: String, attempt: Int, error message: String, retryable: Bool = true, in workflow: Workflow,
-                              at date: Date = Date()) -> Bool {
-        change { $0.fail(node, attempt: attempt, error: message, retryable: retryable, in: workflow, at: date) }
-    }
-
-    @discardableResult
-    public mutating func cancel(at date: Date = Date()) -> Bool { change { $0.cancel(at: date) } }
-
-    @discardableResult
-    public mutating func abandon(_ reason: String, at date: Date = Date()) -> Bool { change { $0.abandon(reason, at: date) } }
-
-    public mutating func sent(_ dispatches: [Dispatch]) { change { $0.sent(dispatches) } }
 }

@@ -924,7 +924,7 @@ enum OpenAPISpec {
         "responses": {"200": {"description": "the new version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workflow"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       },
       "delete": {
-        "summary": "Delete a workflow and its versions (editor); its runs stay readable",
+        "summary": "Delete a workflow and its versions (editor); its runs stay readable, and those not ended are canceled",
         "responses": {"204": {"description": "deleted"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       }
     },
