@@ -230,6 +230,13 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         try? Data(contentsOf: outputFile(key, tenant: tenant))
     }
 
+    public func runOutput(key: String, tenant: String, bytes: Range<Int>) async throws -> Data? {
+        guard let file = try? FileHandle(forReadingFrom: outputFile(key, tenant: tenant)) else { return nil }
+        defer { try? file.close() }
+        try file.seek(toOffset: UInt64(bytes.lowerBound))
+        return try file.read(upToCount: bytes.count) ?? Data()
+    }
+
     /// `files/<tenant as hex>/run-outputs/<key as hex>`, beside the tenant's documents (whose
     /// names are hex, so never `run-outputs`).
     func outputFile(_ key: String, tenant: String) -> URL {

@@ -234,6 +234,10 @@ extension MongoDocumentStore {
     public func runOutput(key: String, tenant: String) async throws -> Data? {
         try await client.run { session in try session.download(bucket: Self.runOutputs, id: QuarryMongo.key(key, tenant: tenant)) }
     }
+
+    public func runOutput(key: String, tenant: String, bytes: Range<Int>) async throws -> Data? {
+        try await client.run { session in try session.download(bucket: Self.runOutputs, id: QuarryMongo.key(key, tenant: tenant), bytes: bytes) }
+    }
 }
 
 /// A workflow as stored: what lists and sorts at the top level, every version as JSON text.

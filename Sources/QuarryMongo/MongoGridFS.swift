@@ -58,6 +58,50 @@ extension MongoClient.Session {
         }
     }
 
+    /// The bytes of file `id` within `bytes` (fewer at its end), or nil when there is no such
+    /// file: only the chunks that hold them are read, found by their number, so reading a long
+    /// file a piece at a time costs each piece once (the bucket's stream can only read from the start).
+    func download(bucket name: String, id: String, bytes: Range<Int>) throws -> Data? {
+        struct File: Decodable {
+            let chunkSize: Int
+            let length: Int
+        }
+        struct Chunk: Decodable {
+            struct Binary: Decodable {
+                struct Payload: Decodable { let base64: String }
+                let binary: Payload
+                enum CodingKeys: String, CodingKey { case binary = "$binary" }
+            }
+            let n: Int
+            let data: Binary
+        }
+        struct Numbers: Encodable {
+            let from: Int
+            let to: Int
+            enum CodingKeys: String, CodingKey { case from = "$gte", to = "$lte" }
+        }
+        struct ChunksOf: Encodable {
+            let files_id: String
+            let n: Numbers
+        }
+        guard let file = try find("\(name).files", filter: ["_id": id], options: ["limit": 1]).first?.decode(File.self) else { return nil }
+        let end = min(bytes.upperBound, file.length)
+        guard bytes.lowerBound < end, file.chunkSize > 0 else { return Data() }
+        let (first, last) = (bytes.lowerBound / file.chunkSize, (end - 1) / file.chunkSize)
+        let chunks = try find("\(name).chunks", filter: ChunksOf(files_id: id, n: Numbers(from: first, to: last)), options: ["sort": ["n": 1]])
+            .map { try $0.decode(Chunk.self) }
+        var joined = Data()
+        for (expected, chunk) in zip(first...last, chunks) {
+            guard chunk.n == expected, let data = Data(base64Encoded: chunk.data.binary.base64) else {
+                throw MongoError(domain: 0, code: 0, message: "file \(id) is missing chunk \(expected)")
+            }
+            joined.append(data)
+        }
+        guard chunks.count == last - first + 1 else { throw MongoError(domain: 0, code: 0, message: "file \(id) is missing chunks \(first)...\(last)") }
+        let start = bytes.lowerBound - first * file.chunkSize
+        return joined.subdata(in: start..<(start + end - bytes.lowerBound))
+    }
+
     /// Removes file `id`; a missing file is no error.
     func deleteFile(bucket name: String, id: String) throws {
         try bucket(name) { bucket in

@@ -30,6 +30,11 @@ public protocol NodeType: Sendable {
     /// more to name (a `map` fills its `node` once per item, naming `item` and `index`). Empty
     /// for the others.
     var filledByNode: Set<String> { get }
+    /// Config fields holding a list the node reads an item at a time (``NodeContext/items(_:)``):
+    /// the engine leaves them unfilled and does not read ahead the outputs they name, so a list in
+    /// an output kept apart is read from the store a piece at a time, never whole (a `map`'s
+    /// `items`). Empty for the others.
+    var streamedByNode: Set<String> { get }
     /// What the config schema cannot say, checked when a workflow is saved (a `map`'s inner node
     /// config against its own type's schema); nil when nothing is wrong.
     func violation(in config: [String: JSONValue]) -> SchemaCheck.Violation?
@@ -40,6 +45,7 @@ extension NodeType {
     public var defaultTimeout: Duration { .seconds(300) }
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }
     public var filledByNode: Set<String> { [] }
+    public var streamedByNode: Set<String> { [] }
     public func violation(in config: [String: JSONValue]) -> SchemaCheck.Violation? { nil }
     public func startDelay(_ config: () async throws -> [String: JSONValue], at time: Date) async throws -> Duration { .zero }
 }
@@ -56,19 +62,23 @@ public struct NodeContext: Sendable {
     public let templateContext: JSONValue
     /// Appends a line to the run's log for this node.
     public let log: @Sendable (RunLog.Level, String, JSONValue?) async -> Void
+    /// The list a field of ``NodeType/streamedByNode`` names, to read an item at a time.
+    public let items: @Sendable (_ field: String) async throws -> ListItems
 
     public var tenant: String { run.tenant }
     /// The same for every attempt of this node in this run: what a service that deduplicates
     /// requests gets, so a retried or redelivered node does not act twice.
     public var idempotencyKey: String { "\(run.id):\(node.id)" }
 
+    /// Without `items`, a streamed field is read from `config`, filled from `templateContext`.
     public init(run: Run, node: Workflow.Node, attempt: Int, config: [String: JSONValue], templateContext: JSONValue = .object([:]),
-                log: @escaping @Sendable (RunLog.Level, String, JSONValue?) async -> Void) {
+                items: (@Sendable (String) async throws -> ListItems)? = nil, log: @escaping @Sendable (RunLog.Level, String, JSONValue?) async -> Void) {
         self.run = run
         self.node = node
         self.attempt = attempt
         self.config = config
         self.templateContext = templateContext
+        self.items = items ?? { field in try ListItems.filled(field, config[field] ?? .null, in: templateContext) }
         self.log = log
     }
 }
@@ -86,6 +96,9 @@ public struct NodeOutcome: Sendable, Equatable {
     }
 
     public var output: JSONValue
+    /// The output already written as JSON, for a node that builds a long one as text so as never
+    /// to hold it as values (a `map`'s results); `output` is then not read.
+    public var encodedOutput: Data?
     public var branch: String?
     public var waitsFor: Wait?
 
@@ -93,6 +106,11 @@ public struct NodeOutcome: Sendable, Equatable {
         self.output = output
         self.branch = branch
         self.waitsFor = waitsFor
+    }
+
+    public init(encodedOutput: Data) {
+        self.output = .null
+        self.encodedOutput = encodedOutput
     }
 }
 

@@ -19,8 +19,18 @@ extension WorkflowEngine {
 
     /// Keeps `output` of `node`'s `attempt` of `run`: inline when it fits, else apart.
     func keep(_ output: JSONValue, of run: Run, node: String, attempt: Int) async throws -> KeptOutput {
-        let data = try JSONEncoder().encode(output)
-        if data.count <= Self.maximumOutputBytes { return .inline(output) }
+        try await keep(encoded: try JSONEncoder().encode(output), as: output, of: run, node: node, attempt: attempt)
+    }
+
+    /// Keeps an output given as JSON text (`value`: the same, when the node has it as values).
+    func keep(encoded data: Data, as value: JSONValue? = nil, of run: Run, node: String, attempt: Int) async throws -> KeptOutput {
+        if data.count <= Self.maximumOutputBytes {
+            do {
+                return .inline(try value ?? JSONDecoder().decode(JSONValue.self, from: data))
+            } catch {
+                return .refused("its output is not JSON: \(error)")
+            }
+        }
         guard data.count <= outputLimit else {
             return .refused("output of \(data.count) bytes is over the \(outputLimit)-byte limit")
         }
@@ -43,6 +53,20 @@ extension WorkflowEngine {
         var outputs: [String: JSONValue] = [:]
         for (id, state) in run.nodes where state.status == .succeeded { outputs[id] = try await output(of: state, tenant: run.tenant) ?? .null }
         return outputs
+    }
+
+    /// The list `value` (config field `field`) names: read a piece at a time when it is one
+    /// template naming a list inside an output kept apart; else filled and held.
+    func list(_ field: String, _ value: JSONValue, of run: Run) async throws -> ListItems {
+        if let (node, steps, path) = Template.soleNodePath(value),
+           let state = try await runs.run(run.id, tenant: run.tenant, nodes: [node])?.nodes[node], state.status == .succeeded,
+           let reference = state.outputReference {
+            let (runs, tenant) = (self.runs, run.tenant)
+            return ListItems(path: path, steps: steps, bytes: reference.bytes) { range in
+                try await runs.runOutput(key: reference.key, tenant: tenant, bytes: range)
+            }
+        }
+        return try ListItems.filled(field, value, in: try await templateContext(for: run, naming: [field: value]))
     }
 
     /// What a node's templates may name: `trigger` (the run's inputs), `nodes.<id>` (each

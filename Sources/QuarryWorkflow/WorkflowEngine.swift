@@ -268,7 +268,9 @@ public struct WorkflowEngine: Sendable {
         let (id, attempt) = (definition.id, running.number)
         switch outcome.waitsFor {
         case nil:
-            switch try await keep(outcome.output, of: run, node: id, attempt: attempt) {
+            let kept = if let encoded = outcome.encodedOutput { try await keep(encoded: encoded, of: run, node: id, attempt: attempt) }
+                       else { try await keep(outcome.output, of: run, node: id, attempt: attempt) }
+            switch kept {
             case .refused(let reason):
                 return try await failed(running, of: run, reason, retryable: false, workflow: workflow, at: time)
             case .inline(let output):
@@ -308,7 +310,7 @@ public struct WorkflowEngine: Sendable {
         }
         let names: JSONValue
         do {
-            names = try await templateContext(for: run, naming: definition.config)
+            names = try await templateContext(for: run, naming: definition.config.filter { !type.streamedByNode.contains($0.key) })
         } catch {
             return .failure(Failure(message: "upstream outputs could not be read: \(error)", retryable: true))
         }
@@ -318,9 +320,11 @@ public struct WorkflowEngine: Sendable {
         } catch {
             return .failure(Failure(message: "\(error)", retryable: false))
         }
-        let context = NodeContext(run: run, node: definition, attempt: attempt, config: config, templateContext: names) { level, text, data in
+        let context = NodeContext(run: run, node: definition, attempt: attempt, config: config, templateContext: names, items: { field in
+            try await list(field, definition.config[field] ?? .null, of: run)
+        }, log: { level, text, data in
             await log(run, node: definition.id, level, text, data, attempt: attempt)
-        }
+        })
         let limit = definition.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? type.defaultTimeout
         let outcome: NodeOutcome?
         do {
@@ -358,11 +362,12 @@ public struct WorkflowEngine: Sendable {
     /// The node's config with its templates filled from `names` (``templateContext(for:naming:)``; but
     /// those its type fills itself), checked against its type's schema.
     static func fill(_ definition: Workflow.Node, of type: any NodeType, in names: JSONValue) throws -> [String: JSONValue] {
-        let later = type.filledByNode
+        let later = type.filledByNode.union(type.streamedByNode)
         let filled = try Template.render(.object(definition.config.filter { !later.contains($0.key) }), in: names)
         guard case .object(var config) = filled else { return [:] }
         for key in later { config[key] = definition.config[key] }
-        if let violation = SchemaCheck.firstViolation(of: .object(config), against: type.configSchema) {
+        // What the node fills itself may still hold templates; the rest is filled by now.
+        if let violation = SchemaCheck.firstViolation(of: .object(config), against: type.configSchema, templated: !later.isEmpty) {
             throw PermanentNodeError("config \(violation)")
         }
         return config

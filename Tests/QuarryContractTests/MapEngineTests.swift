@@ -79,4 +79,40 @@ extension WorkflowEngineTests {
             Issue.record("a method that is none was taken")
         } catch { #expect(error.field == "/nodes/1/config/node/config/method") }
     }
+
+    @Test("map: a list inside an output kept apart is read a piece at a time, items in order; a path there that is no list fails the map naming it",
+          arguments: Deployment.allCases)
+    func mapStreamed(deployment: Deployment) async throws {
+        let setup = try Self.setup(deployment)
+        func workflow(_ id: String, items: String) -> Workflow {
+            Workflow(id: id, tenant: "acme", name: id, nodes: [
+                .init(id: "start", type: "trigger"), .init(id: "rows", type: "probe", config: ["rows": .string("{{ trigger.rows }}")]),
+                .init(id: "each", type: "map", config: ["items": .string(items), "parallelism": .int(8),
+                                                        "node": .object(["type": .string("probe"), "config": .object(["value": .string("{{ item.i }}"), "quiet": .bool(true)])])]),
+                .init(id: "after", type: "probe", config: ["value": .string("{{ nodes.each.succeeded }} of {{ nodes.each.count }}")]),
+            ], edges: [.init(from: "start", to: "rows"), .init(from: "rows", to: "each"), .init(from: "each", to: "after")])
+        }
+        let streamed = workflow("streamed", items: "{{ nodes.rows.value.rows }}")
+        let notAList = workflow("not-a-list", items: "{{ nodes.rows.value.count }}")
+        for workflow in [streamed, notAList] { #expect(try await setup.store.createWorkflow(workflow)) }
+        let rows = 2_400
+
+        let run = await setup.finished(try await setup.engine.start(streamed, inputs: .object(["rows": .int(Int64(rows))])))
+        #expect(run.status == .succeeded, "\(run)")
+        let kept = try #require(run.nodes["rows"]?.outputReference, "the list's output is large enough to be kept apart")
+        #expect(kept.bytes > 2 * ListItems.pieceBytes, "read in more than two pieces")
+        let logs = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 100)
+        #expect(logs.contains { $0.node == "each" && $0.message.contains("read from an output of \(kept.bytes) bytes kept apart") }, "\(logs.map(\.message))")
+        let state = try #require(run.nodes["each"])
+        let output = try #require(try await setup.engine.output(of: state, tenant: "acme")?.objectValue)
+        #expect(output["count"] == .int(Int64(rows)) && output["succeeded"] == .int(Int64(rows)))
+        guard case .array(let results) = output["results"] else { Issue.record("no results"); return }
+        #expect(results.map { $0.objectValue?["value"] } == (0..<rows).map { .int(Int64($0)) }, "each item's output, in the list's order")
+        #expect(run.nodes["after"]?.output?.objectValue?["value"] == .string("\(rows) of \(rows)"))
+
+        let failed = await setup.finished(try await setup.engine.start(notAList, inputs: .object(["rows": .int(Int64(rows))])))
+        #expect(failed.status == .failed && failed.error == "node 'each' failed: template {{ nodes.rows.value.count }}: 'value.count' is a number, not a list",
+                "\(failed)")
+        #expect(failed.nodes["each"]?.attempt == 1, "not retried")
+    }
 }

@@ -289,4 +289,5 @@ final class RefusingRuns: RunStore {
     }
     func saveRunOutput(_ data: Data, key: String, tenant: String) async throws { try await store.saveRunOutput(data, key: key, tenant: tenant) }
     func runOutput(key: String, tenant: String) async throws -> Data? { try await store.runOutput(key: key, tenant: tenant) }
+    func runOutput(key: String, tenant: String, bytes: Range<Int>) async throws -> Data? { try await store.runOutput(key: key, tenant: tenant, bytes: bytes) }
 }

@@ -21,8 +21,8 @@ struct WorkflowEngineTests {
 
     /// A node whose effects the test counts: it records its config's `value` under its node id,
     /// fails its first `fail` attempts (or the first time any run sees its `fail_once` key), counts
-    /// how many probes with `track` run at once, outputs `size` bytes of "x" when asked,
-    /// logs `say` (with `say_data`), fails for good with `fail_with`, and sleeps `sleep` seconds (stopping early when canceled).
+    /// how many probes with `track` run at once, outputs `size` bytes of "x" or a list of `rows` objects when asked,
+    /// logs `say` (with `say_data`) and that it ran (but when `quiet`), fails for good with `fail_with`, and sleeps `sleep` seconds (stopping early when canceled).
     struct Probe: NodeType {
         let name = "probe"
         let queue = "actions"
@@ -41,8 +41,11 @@ struct WorkflowEngineTests {
             }
             if let key = context.config["fail_once"]?.string, effects.firstTime(key) { throw ProbeFailure(attempt: context.attempt) }
             effects.record(run: context.run.id, node: context.node.id, value: context.config["value"] ?? .null)
-            await context.log(.info, "probe ran", nil)
-            let value = context.config["size"]?.int.map { JSONValue.string(String(repeating: "x", count: Int($0))) } ?? context.config["value"] ?? .null
+            if context.config["quiet"] == nil { await context.log(.info, "probe ran", nil) }
+            let rows = context.config["rows"]?.int.map { count in
+                JSONValue.object(["count": .int(count), "rows": .array((0..<count).map { .object(["i": .int($0), "label": .string("row \($0), [with] \"a\" comma " + String(repeating: "~", count: 250))]) })])
+            }
+            let value = context.config["size"]?.int.map { JSONValue.string(String(repeating: "x", count: Int($0))) } ?? rows ?? context.config["value"] ?? .null
             return NodeOutcome(output: .object(["value": value, "attempt": .int(Int64(context.attempt))]))
         }
     }

@@ -44,6 +44,7 @@ enum Down {
         func runLogs(run: String, tenant: String, after: String?, limit: Int) async throws -> [RunLog] { throw error("mongodb") }
         func saveRunOutput(_ data: Data, key: String, tenant: String) async throws { throw error("mongodb") }
         func runOutput(key: String, tenant: String) async throws -> Data? { throw error("mongodb") }
+        func runOutput(key: String, tenant: String, bytes: Range<Int>) async throws -> Data? { throw error("mongodb") }
     }
 
     struct Index: VectorIndex {

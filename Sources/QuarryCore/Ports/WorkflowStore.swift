@@ -60,6 +60,9 @@ public protocol RunStore: Sendable {
     func saveRunOutput(_ data: Data, key: String, tenant: String) async throws
     /// The output kept under `key`, or nil.
     func runOutput(key: String, tenant: String) async throws -> Data?
+    /// The bytes of the output kept under `key` that fall in `bytes` (fewer at its end, none past
+    /// it), or nil when there is no such output: what reads a long list a piece at a time.
+    func runOutput(key: String, tenant: String, bytes: Range<Int>) async throws -> Data?
 }
 
 /// Another writer kept winning: the change was not made.

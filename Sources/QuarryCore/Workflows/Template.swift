@@ -88,7 +88,28 @@ public enum Template {
         return parts
     }
 
-    enum Step: Equatable { case key(String), index(Int) }
+    /// One step of a path: a name, or a list position.
+    public enum Step: Equatable, Sendable, CustomStringConvertible {
+        case key(String), index(Int)
+
+        public var description: String {
+            switch self {
+            case .key(let key): ".\(key)"
+            case .index(let position): "[\(position)]"
+            }
+        }
+    }
+
+    /// When `value` is one placeholder naming inside a node's output, and nothing else
+    /// (`"{{ nodes.rows.body }}"`): that node and the steps into its output. What lets a list be
+    /// read from a kept-apart output a piece at a time rather than whole.
+    public static func soleNodePath(_ value: JSONValue) -> (node: String, steps: [Step], path: String)? {
+        guard case .string(let text) = value, isTemplated(text), let parts = try? split(text), parts.count == 1,
+              case .path(let path) = parts[0], let steps = try? steps(path), steps.count >= 2, steps[0] == .key("nodes"),
+              case .key(let node) = steps[1]
+        else { return nil }
+        return (node, Array(steps.dropFirst(2)), path)
+    }
 
     /// `a.b[0].c` → key a, key b, index 0, key c.
     static func steps(_ path: String) throws(TemplateError) -> [Step] {
@@ -146,7 +167,8 @@ public enum Template {
         return value
     }
 
-    static func kind(_ value: JSONValue) -> String {
+    /// How a message names what `value` is: a list, a number…
+    public static func kind(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool: "a boolean"

@@ -24,6 +24,7 @@ public struct MapNode: NodeType {
         """#)
     public let defaultTimeout: Duration = .seconds(3600)
     public let filledByNode: Set<String> = ["node"]
+    public let streamedByNode: Set<String> = ["items"]
     /// Most items run at once.
     public static let maximumParallelism = 64
     /// How often, at most, a running map writes its progress to the run log.
@@ -63,60 +64,119 @@ public struct MapNode: NodeType {
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
         let plan = try ItemPlan(context.config, types: itemTypes)
-        guard case .array(let items) = context.config["items"] else { throw PermanentNodeError("config /items: must be a list") }
+        var items = try await context.items("items")
         let collect = context.config["collect"]?.bool ?? true
         let parallelism = min(max(Int(context.config["parallelism"]?.int ?? 4), 1), Self.maximumParallelism)
         let stopOnError = !(context.config["continue_on_error"]?.bool ?? false)
         let base = context.templateContext
 
-        var results: [JSONValue] = collect ? Array(repeating: .null, count: items.count) : []
+        var results = ResultsWriter(collect: collect, limit: Self.resultsLimit)
         var errors: [JSONValue] = []
         var succeeded = 0, failed = 0
         var firstFailure: (index: Int, error: ItemFailure)?
         let clock = ContinuousClock()
         var lastProgress = clock.now
-        await context.log(.info, "map: \(items.count) items, \(parallelism) at a time", nil)
+        await context.log(.info, "map: items from \(items.origin), \(parallelism) at a time", nil)
 
-        try await withThrowingTaskGroup(of: (Int, Result<JSONValue, ItemFailure>).self) { group in
+        let count = try await withThrowingTaskGroup(of: (Int, Result<JSONValue, ItemFailure>).self) { group in
             var next = 0
-            func startNext() {
-                guard next < items.count else { return }
-                let index = next
-                next += 1
-                group.addTask { (index, await plan.run(item: items[index], index: index, base: base, context: context)) }
+            var exhausted = false
+            // Starts items while fewer than `parallelism` run, and none is too far ahead of the
+            // earliest still running (results are written in the list's order). With none
+            // running every started item is written, so this always starts one if any is left.
+            func fill() async throws {
+                while !exhausted, next - (succeeded + failed) < parallelism, next - results.written < Self.resultsWindow {
+                    guard let item = try await items.next() else {
+                        exhausted = true
+                        return
+                    }
+                    let index = next
+                    next += 1
+                    group.addTask { (index, await plan.run(item: item, index: index, base: base, context: context)) }
+                }
             }
-            for _ in 0..<min(parallelism, items.count) { startNext() }
+            try await fill()
             while let (index, result) = try await group.next() {
                 try Task.checkCancellation()
                 switch result {
                 case .success(let output):
                     succeeded += 1
-                    if collect { results[index] = output }
+                    try results.put(output, at: index)
                 case .failure(let failure):
                     failed += 1
+                    try results.put(nil, at: index)
                     if errors.count < 100 { errors.append(.object(["index": .int(Int64(index)), "error": .string(failure.message)])) }
                     if stopOnError, firstFailure == nil {
                         firstFailure = (index, failure)
                         group.cancelAll()
                     }
                 }
-                if firstFailure == nil { startNext() }
+                if firstFailure == nil { try await fill() }
                 if clock.now - lastProgress >= Self.progressEvery {
                     lastProgress = clock.now
-                    await context.log(.info, "map: \(succeeded + failed) of \(items.count) items done, \(failed) failed", nil)
+                    await context.log(.info, "map: \(succeeded + failed) items done, \(failed) failed", nil)
                 }
             }
+            return next
         }
         if let (index, failure) = firstFailure {
             let message = "item \(index) failed: \(failure.message)"
             if failure.permanent { throw PermanentNodeError(message) }
             throw MapFailure(message: message)
         }
-        await context.log(.info, "map: \(items.count) items done, \(failed) failed", nil)
-        var output: [String: JSONValue] = ["count": .int(Int64(items.count)), "succeeded": .int(Int64(succeeded)), "failed": .int(Int64(failed)),
-                                           "errors": .array(errors)]
-        if collect { output["results"] = .array(results) }
-        return NodeOutcome(output: .object(output))
+        await context.log(.info, "map: \(count) items done, \(failed) failed", nil)
+        let summary: JSONValue = .object(["count": .int(Int64(count)), "succeeded": .int(Int64(succeeded)), "failed": .int(Int64(failed)),
+                                          "errors": .array(errors)])
+        return NodeOutcome(encodedOutput: try results.output(summary))
+    }
+
+    /// Items that may have ended ahead of the earliest one still running, at most: results are
+    /// written in the list's order, so those wait, and a slow item holds back new ones past this.
+    static let resultsWindow = 4096
+    /// The most a map's results may take as JSON (the engine's output limit).
+    static let resultsLimit = WorkflowEngine.defaultOutputLimit
+}
+
+/// A map's results written as JSON text in the list's order as items end (in any order), so a
+/// long list's outputs are held as compact text, not as values: those that end early wait in
+/// `ahead` until the items before them end. Without `collect`, it only counts.
+struct ResultsWriter {
+    let collect: Bool
+    let limit: Int
+    private var text = Data("[".utf8)
+    /// Items written: every index below is done.
+    private(set) var written = 0
+    private var ahead: [Int: JSONValue?] = [:]
+    private let encoder = JSONEncoder()
+
+    init(collect: Bool, limit: Int) {
+        self.collect = collect
+        self.limit = limit
+    }
+
+    /// Item `index`'s output; nil for one that failed (null in its place).
+    mutating func put(_ output: JSONValue?, at index: Int) throws {
+        ahead[index] = .some(collect ? output : nil)
+        while let output = ahead.removeValue(forKey: written) {
+            written += 1
+            guard collect else { continue }
+            if written > 1 { text.append(UInt8(ascii: ",")) }
+            text.append(try output.map { try encoder.encode($0) } ?? Data("null".utf8))
+            guard text.count <= limit else {
+                throw PermanentNodeError("its results passed \(limit) bytes at item \(written - 1); with collect: false a map keeps none")
+            }
+        }
+    }
+
+    /// The map's output: `summary` with `results` added when they are kept.
+    func output(_ summary: JSONValue) throws -> Data {
+        var object = try encoder.encode(summary)
+        guard collect else { return object }
+        object.removeLast()  // the closing brace
+        object.append(contentsOf: Data(#","results":"#.utf8))
+        object.append(text)
+        object.append(contentsOf: Data("]}".utf8))
+        return object
     }
 }
 
