@@ -162,19 +162,31 @@ public struct WorkflowEngine: Sendable {
 
     // MARK: Actors
 
-    /// `run_start`: the run begins, and its first nodes are queued.
+    /// `run_start`: the run begins, and its first nodes are queued. Its triggers succeed in the
+    /// same write (their output is the run's inputs), so what follows them is queued at once,
+    /// saving each run a message and a write; inputs too large to keep in the run (over 256 KB)
+    /// leave the trigger to its own message, which keeps them apart.
     func runStart(_ job: LeasedJob) async throws {
         let message = try JSONDecoder().decode(RunStartPayload.self, from: job.payload)
         guard let stored = try await runs.run(message.run, tenant: message.tenant, nodes: []) else { return }  // deleted meanwhile
         guard let workflow = try await pinnedWorkflow(of: stored) else { return }
         let time = now()
-        guard let step = try await runs.transition(stored.id, tenant: stored.tenant, { $0.start(workflow, at: time) }, log: { run in
+        let triggers = try JSONEncoder().encode(stored.inputs).count <= Self.maximumOutputBytes
+            ? workflow.nodes.filter { $0.type == TriggerNode.typeName }.map(\.id) : []
+        guard let step = try await runs.transition(stored.id, tenant: stored.tenant, { draft in
+            guard draft.start(workflow, at: time) else { return false }
+            for id in triggers where draft.settleAtStart(id, output: draft.run.inputs, in: workflow, at: time) {
+                // A millisecond on, so that it reads after the run's start (logs are read in time order).
+                draft.logs.append(entry(draft.run, node: id, .info, "succeeded", attempt: 1, at: time.addingTimeInterval(0.001)))
+            }
+            return true
+        }, log: { run in
             var data: [String: JSONValue] = ["workflow_version": .int(Int64(run.workflowVersion))]
             if let previous = run.rerunOf {
                 data["rerun_of"] = .string(previous)
                 data["reused"] = .array(run.reusedNodes.map(JSONValue.string))
             }
-            return entry(run, node: nil, .info, "run started", .object(data))
+            return entry(run, node: nil, .info, "run started", .object(data), at: time)
         }) else { return }
         try await went(step, workflow)
     }

@@ -134,6 +134,7 @@ final class Pending: Sendable {
     var isEmpty: Bool { remaining.withLock { $0.isEmpty } }
     var ids: [String] { remaining.withLock { Array($0) } }
     func remove(_ id: String) { _ = remaining.withLock { $0.remove(id) } }
+    func removeAll() { remaining.withLock { $0.removeAll() } }
 }
 
 /// One engine, store and worker for one scenario.
@@ -172,15 +173,28 @@ final class Bench: Sendable {
     func measure(_ workflow: QuarryCore.Workflow, inputs: JSONValue = .object([:]), runs count: Int, sink: String?) async throws -> (Double, [Run]) {
         _ = try await store.createWorkflow(workflow)
         let workers = engine.actors.map { JobWorker(queue: queue, queueName: $0.key, actors: $0.value) }
-        let start = ContinuousClock.now
-        var started: [Run] = []
-        for _ in 0..<count { started.append(try await engine.start(workflow, inputs: inputs)) }
-        let pending = Pending(started.map(\.id))
-        let store = store
+        let ids = (0..<count).map { _ in "run-" + UUID().uuidString.lowercased() }
+        let pending = Pending(ids)
+        let (store, engine) = (store, engine)
         let concurrency = concurrency
-        await withTaskGroup(of: Void.self) { group in
+        let start = ContinuousClock.now
+        let failure = await withTaskGroup(of: (any Error)?.self) { group in
+            // Runs are started while the workers work, as a client does while quarry worker runs;
+            // should one fail to start, the workers and the watch stop.
+            group.addTask {
+                do {
+                    for id in ids { _ = try await engine.start(workflow, inputs: inputs, id: id) }
+                    return nil
+                } catch {
+                    pending.removeAll()
+                    return error
+                }
+            }
             for worker in workers {
-                group.addTask { await worker.run(concurrency: concurrency, polling: .milliseconds(5)) { pending.isEmpty } }
+                group.addTask {
+                    await worker.run(concurrency: concurrency, polling: .milliseconds(5)) { pending.isEmpty }
+                    return nil
+                }
             }
             let noop = noop
             group.addTask {
@@ -203,11 +217,16 @@ final class Bench: Sendable {
                     }
                     try? await Task.sleep(for: sink == nil ? .milliseconds(100) : .milliseconds(1))
                 }
+                return nil
             }
+            var failure: (any Error)?
+            for await result in group where result != nil { failure = result }
+            return failure
         }
         let seconds = (ContinuousClock.now - start).seconds
+        if let failure { throw failure }
         var ended: [Run] = []
-        for run in started { if let stored = try await store.run(run.id, tenant: "bench") { ended.append(stored) } }
+        for id in ids { if let stored = try await store.run(id, tenant: "bench") { ended.append(stored) } }
         guard ended.allSatisfy({ $0.status == .succeeded }) else {
             throw ValidationError("a bench run did not succeed: \(ended.first { $0.status != .succeeded }.map { "\($0.id): \($0.error ?? $0.status.rawValue)" } ?? "")")
         }

@@ -94,6 +94,16 @@ extension RunDraft {
         return true
     }
 
+    /// A node the run's start settles in its own write, with no message of its own (a trigger,
+    /// whose output is the run's inputs): its first attempt succeeds with `output`, and what it
+    /// makes ready is queued. False when it is not queued for its first attempt.
+    @discardableResult
+    public mutating func settleAtStart(_ node: String, output: JSONValue, in workflow: Workflow, at date: Date = Date()) -> Bool {
+        guard self.node(node)?.attempt == 1, claim(node, attempt: 1, at: date) else { return false }
+        made.removeAll { $0.node == node && $0.attempt == 1 }
+        return succeed(node, attempt: 1, output: output, in: workflow, at: date)
+    }
+
     /// A message for `node`'s `attempt` arrived: true when it is the node's current attempt and
     /// may run (the node is now `running`), false for a message to drop (a duplicate, an attempt
     /// already over, a run that ended). A message whose attempt is already `running` is its own

@@ -2,8 +2,12 @@ import QuarryCore
 
 /// Where a run begins: its output is what started the run (the inputs of `POST …/run`, a
 /// webhook's body, `{}` for a cron tick).
+///
+/// A run's start settles its triggers in its own write (``WorkflowEngine``'s `run_start`); a
+/// trigger runs as a node of its own only when the inputs are too large to keep in the run.
 public struct TriggerNode: NodeType {
-    public let name = "trigger"
+    public static let typeName = "trigger"
+    public let name = TriggerNode.typeName
     public let queue = WorkflowEngine.runStartQueue
     public let summary = "Starts the run; its output is the run's inputs (the body given to run, a webhook's body)."
     public let configSchema = schema(#"""
