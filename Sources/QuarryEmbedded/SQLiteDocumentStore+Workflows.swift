@@ -125,7 +125,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         header.nodes = [:]
         let json = try Self.text(header)
         let nodes = try run.nodes.map { ($0.key, try Self.text($0.value)) }
-        return try database.transaction { transaction in
+        return try await database.write { transaction in
             let created = try !transaction.query(
                 "INSERT INTO runs (tenant, id, workflow_id, revision, created_at, run) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 [.text(run.tenant), .text(run.id), .text(run.workflowId), .integer(Int64(run.revision)), .real(run.createdAt.timeIntervalSince1970),
@@ -137,7 +137,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     }
 
     public func run(_ id: String, tenant: String, nodes: [String]?) async throws -> Run? {
-        try database.transaction { transaction in
+        try database.read { transaction in
             guard let row = try transaction.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first else { return nil }
             var run = try Self.decode(Run.self, row)
             if let nodes {
@@ -150,7 +150,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     }
 
     public func runs(tenant: String, workflow: String?, status: Run.Status?, limit: Int, offset: Int) async throws -> [Run] {
-        try database.transaction { transaction in
+        try database.read { transaction in
             try transaction.query("""
                 SELECT run FROM runs WHERE tenant = ?1 AND (?2 IS NULL OR workflow_id = ?2) AND (?3 IS NULL OR json_extract(run, '$.status') = ?3)
                 ORDER BY created_at DESC, id LIMIT ?4 OFFSET ?5
@@ -163,10 +163,11 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
         }
     }
 
-    /// One transaction: the run's own fields are read, then each node the change asks for; the
-    /// fields, the nodes it set and its log lines are written.
+    /// One transaction (committed with others waiting, ``SQLiteDatabase/write(_:)``): the run's
+    /// own fields are read, then each node the change asks for; the fields, the nodes it set and
+    /// its log lines are written.
     public func modifyRun<T>(_ id: String, tenant: String, _ change: (inout RunDraft) throws -> T) async throws -> T? {
-        try database.transaction { transaction -> T? in
+        try await database.write { transaction -> T? in
             guard let row = try transaction.query("SELECT run FROM runs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)]).first else { return nil }
             let header = try Self.decode(Run.self, row)
             var draft = RunDraft(run: header, read: { try Self.node($0, of: header, transaction) }, readAll: { try Self.nodes(of: header, transaction) })
@@ -206,7 +207,7 @@ extension SQLiteDocumentStore: WorkflowStore, RunStore {
     }
 
     public func appendRunLog(_ entry: RunLog) async throws {
-        try database.transaction { transaction in try Self.insertLog(entry, transaction) }
+        try await database.write { transaction in try Self.insertLog(entry, transaction) }
     }
 
     static func insertLog(_ entry: RunLog, _ transaction: SQLiteDatabase.Transaction) throws {

@@ -2,9 +2,14 @@ import CSQLite
 import Foundation
 import Synchronization
 
-/// One SQLite database file, used from any thread through a lock: WAL journal (readers never wait
-/// on the writer's fsync) and `synchronous = FULL`, so a committed transaction survives a crash of
-/// the process or the machine, and one cut short by `kill -9` is rolled back, never half-applied.
+/// One SQLite database file, used from any thread: WAL journal and `synchronous = FULL`, so a
+/// committed transaction survives a crash of the process or the machine, and one cut short by
+/// `kill -9` is rolled back, never half-applied.
+///
+/// Two connections, each behind its own lock: the writer, and a reader for statements that only
+/// read (``query(_:_:)`` sends them there, ``read(_:)`` takes a snapshot), so reads never wait on
+/// the writer's fsync. ``write(_:)`` commits a transaction together with the others that wait
+/// meanwhile (group commit): one fsync for many, done on the writer's own thread.
 public final class SQLiteDatabase: Sendable {
     public enum Value: Sendable, Equatable {
         case null
@@ -50,6 +55,20 @@ public final class SQLiteDatabase: Sendable {
             return statement
         }
 
+        /// SQL known to write, so not prepared on the reader again.
+        private var writes: Set<String> = []
+
+        /// Whether `sql` only reads (prepared here when it does).
+        func readsOnly(_ sql: String) throws(SQLiteError) -> Bool {
+            if writes.contains(sql) { return false }
+            let statement = try statement(sql)
+            guard sqlite3_stmt_readonly(statement) != 0 else {
+                writes.insert(sql)
+                return false
+            }
+            return true
+        }
+
         func finalizeAll() {
             for statement in statements.values { sqlite3_finalize(statement) }
             statements.removeAll()
@@ -57,9 +76,24 @@ public final class SQLiteDatabase: Sendable {
     }
 
     private let connection: Mutex<Connection>
+    private let reader: Mutex<Connection>
+    /// ``write(_:)`` calls not yet begun, and the thread that commits them.
+    private let waiting = Mutex<[PendingWrite]>([])
+    private let writer = DispatchQueue(label: "quarry.sqlite.writer")
     public let path: String
 
     public init(path: String) throws(SQLiteError) {
+        self.path = path
+        let writing = Connection(handle: try Self.open(path))
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] { try Self.run(writing, pragma, []) }
+        // Opened once the file is in WAL mode; it never writes.
+        let reading = Connection(handle: try Self.open(path))
+        try Self.run(reading, "PRAGMA query_only = ON", [])
+        connection = Mutex(writing)
+        reader = Mutex(reading)
+    }
+
+    private static func open(_ path: String) throws(SQLiteError) -> OpaquePointer {
         var handle: OpaquePointer?
         let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK, let handle else {
@@ -67,17 +101,18 @@ public final class SQLiteDatabase: Sendable {
             sqlite3_close(handle)
             throw SQLiteError(code: status, message: "\(path): \(message)")
         }
-        self.path = path
-        connection = Mutex(Connection(handle: handle))
         sqlite3_busy_timeout(handle, 5000)
-        try execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        return handle
     }
 
     deinit {
-        connection.withLock { connection in
-            connection.finalizeAll()
-            _ = sqlite3_close_v2(connection.handle)
-        }
+        reader.withLock { Self.close($0) }
+        connection.withLock { Self.close($0) }
+    }
+
+    private static func close(_ connection: Connection) {
+        connection.finalizeAll()
+        _ = sqlite3_close_v2(connection.handle)
     }
 
     /// Runs statements that return nothing (several, separated by semicolons).
@@ -93,10 +128,70 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
-    /// Runs one statement with `?` parameters and returns its rows.
+    /// Runs one statement with `?` parameters and returns its rows: on the reader when it only
+    /// reads, so it never waits on a commit.
     @discardableResult
     public func query(_ sql: String, _ parameters: [Value] = []) throws(SQLiteError) -> [[Value]] {
-        try connection.withLock { connection throws(SQLiteError) in try Self.run(connection, sql, parameters) }
+        let read = try reader.withLock { reader throws(SQLiteError) -> [[Value]]? in
+            try reader.readsOnly(sql) ? try Self.run(reader, sql, parameters) : nil
+        }
+        if let read { return read }
+        return try connection.withLock { connection throws(SQLiteError) in try Self.run(connection, sql, parameters) }
+    }
+
+    /// Runs `body`'s reads on one snapshot of the database (a read transaction on the reader),
+    /// which no commit waits for and none changes.
+    public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+        try reader.withLock { reader in
+            try Self.run(reader, "BEGIN", [])
+            defer { _ = try? Self.run(reader, "COMMIT", []) }
+            return try body(Transaction(connection: reader))
+        }
+    }
+
+    /// Runs `body` in a transaction on the writer's thread, committed with every other `write`
+    /// waiting by then: each in a savepoint of its own, so one that throws is undone alone and
+    /// the others still commit, all of them with one fsync. The calling task waits without
+    /// holding a thread. `body` must reach the database only through its transaction.
+    public func write<T>(_ body: (Transaction) throws -> T) async throws -> T {
+        try await withoutActuallyEscaping(body) { body in
+            let box = try await withCheckedThrowingContinuation { continuation in
+                let pending = PendingWrite({ transaction in
+                    do { return .success(Box(try body(transaction))) } catch { return .failure(error) }
+                }, continuation: continuation)
+                let first = waiting.withLock { queue in
+                    queue.append(pending)
+                    return queue.count == 1
+                }
+                if first { writer.async { self.commitWaiting() } }
+            }
+            return box.value as! T
+        }
+    }
+
+    /// Commits what ``write(_:)`` calls wait, in one transaction.
+    private func commitWaiting() {
+        let batch = waiting.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+        guard !batch.isEmpty else { return }
+        let failure = connection.withLock { connection -> (any Error)? in
+            do {
+                try Self.run(connection, "BEGIN IMMEDIATE", [])
+                for pending in batch {
+                    try Self.run(connection, "SAVEPOINT write", [])
+                    if !pending.perform(Transaction(connection: connection)) { try Self.run(connection, "ROLLBACK TO write", []) }
+                    try Self.run(connection, "RELEASE write", [])
+                }
+                try Self.run(connection, "COMMIT", [])
+                return nil
+            } catch {
+                _ = try? Self.run(connection, "ROLLBACK", [])
+                return error
+            }
+        }
+        for pending in batch { pending.finish(committed: failure) }
     }
 
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`): all of it is committed, or none of it
@@ -164,6 +259,48 @@ public final class SQLiteDatabase: Sendable {
                 default: .null
                 }
             })
+        }
+    }
+}
+
+/// A value handed from the writer's thread to the task that waits for it.
+private final class Box: @unchecked Sendable {
+    let value: Any
+    init(_ value: Any) { self.value = value }
+}
+
+/// One ``SQLiteDatabase/write(_:)`` call: its work, run on the writer's thread, and the task
+/// waiting for its batch to be committed. Used by the writer's thread alone once made.
+private final class PendingWrite: @unchecked Sendable {
+    /// Dropped once run or given up, before the waiting task resumes: it holds the caller's
+    /// closure, which must not outlive the call.
+    private var work: ((SQLiteDatabase.Transaction) -> Result<Box, any Error>)?
+    private var outcome: Result<Box, any Error>?
+    private let continuation: CheckedContinuation<Box, any Error>
+
+    init(_ work: @escaping (SQLiteDatabase.Transaction) -> Result<Box, any Error>, continuation: CheckedContinuation<Box, any Error>) {
+        self.work = work
+        self.continuation = continuation
+    }
+
+    /// Runs the work inside the batch's transaction; false when it threw.
+    func perform(_ transaction: SQLiteDatabase.Transaction) -> Bool {
+        let result = work?(transaction) ?? .failure(CancellationError())
+        work = nil
+        outcome = result
+        if case .success = result { return true }
+        return false
+    }
+
+    /// The batch ended, committed when `failure` is nil: the work's own outcome; else its own
+    /// error, or the batch's.
+    func finish(committed failure: (any Error)?) {
+        work = nil
+        switch (outcome, failure) {
+        case (.failure(let error)?, _): continuation.resume(throwing: error)
+        case (_, let failure?): continuation.resume(throwing: failure)
+        case (.success(let value)?, nil): continuation.resume(returning: value)
+        case (nil, nil): continuation.resume(throwing: CancellationError())
         }
     }
 }
