@@ -127,14 +127,20 @@ struct BenchList: NodeType {
     }
 }
 
-/// The runs not yet seen ended.
+/// The runs not yet seen ended, and when the last was.
 final class Pending: Sendable {
-    private let remaining: Mutex<Set<String>>
-    init(_ ids: [String]) { remaining = Mutex(Set(ids)) }
-    var isEmpty: Bool { remaining.withLock { $0.isEmpty } }
-    var ids: [String] { remaining.withLock { Array($0) } }
-    func remove(_ id: String) { _ = remaining.withLock { $0.remove(id) } }
-    func removeAll() { remaining.withLock { $0.removeAll() } }
+    private let remaining: Mutex<(ids: Set<String>, emptied: ContinuousClock.Instant?)>
+    init(_ ids: [String]) { remaining = Mutex((Set(ids), nil)) }
+    var isEmpty: Bool { remaining.withLock { $0.ids.isEmpty } }
+    var ids: [String] { remaining.withLock { Array($0.ids) } }
+    /// When the last run was seen ended.
+    var emptied: ContinuousClock.Instant? { remaining.withLock { $0.emptied } }
+    func remove(_ id: String) {
+        remaining.withLock { state in
+            if state.ids.remove(id) != nil, state.ids.isEmpty { state.emptied = .now }
+        }
+    }
+    func removeAll() { remaining.withLock { $0 = ([], .now) } }
 }
 
 /// One engine, store and worker for one scenario.
@@ -192,7 +198,9 @@ final class Bench: Sendable {
             }
             for worker in workers {
                 group.addTask {
-                    await worker.run(concurrency: concurrency, polling: .milliseconds(5)) { pending.isEmpty }
+                    // As quarry worker polls; the time is taken when the last run is seen ended,
+                    // not when the workers notice (up to a poll later).
+                    await worker.run(concurrency: concurrency) { pending.isEmpty }
                     return nil
                 }
             }
@@ -223,7 +231,7 @@ final class Bench: Sendable {
             for await result in group where result != nil { failure = result }
             return failure
         }
-        let seconds = (ContinuousClock.now - start).seconds
+        let seconds = ((pending.emptied ?? .now) - start).seconds
         if let failure { throw failure }
         var ended: [Run] = []
         for id in ids { if let stored = try await store.run(id, tenant: "bench") { ended.append(stored) } }
