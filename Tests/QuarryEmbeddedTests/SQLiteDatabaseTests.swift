@@ -57,7 +57,7 @@ struct SQLiteDatabaseTests {
         #expect(try database.query("SELECT value FROM counters WHERE name = 'a'") == [[.integer(2)]], "a write's commit is seen at once")
         let (before, after) = try database.read { transaction in
             let before = try transaction.query("SELECT value FROM counters WHERE name = 'a'")
-            try database.query("UPDATE counters SET value = 3 WHERE name = 'a'")  // committed meanwhile, on the writer
+            try database.execute("UPDATE counters SET value = 3 WHERE name = 'a'")  // committed meanwhile, on the writer
             return (before, try transaction.query("SELECT value FROM counters WHERE name = 'a'"))
         }
         #expect(before == [[.integer(2)]] && after == before, "the snapshot does not move")
