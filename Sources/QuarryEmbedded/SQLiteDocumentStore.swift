@@ -32,6 +32,7 @@ public final class SQLiteDocumentStore: DocumentStore {
             CREATE INDEX IF NOT EXISTS index_jobs_by_age ON index_jobs (tenant, created_at);
             """)
         try database.execute(Self.workflowSchema)
+        try database.execute(Self.credentialSchema)
         try database.execute(Self.splitRunsOfOldFormat)
     }
 

@@ -23,13 +23,17 @@ public struct ServerDependencies: Sendable {
         public var retriever: Retriever
         /// Serves `/api/v1/workflows`, `/api/v1/runs` and `/api/v1/node-types`.
         public var workflows: WorkflowEngine
+        /// Serves `/api/v1/credentials` and `/api/v1/credential-types`.
+        public var credentials: Credentials
         public var maximumUploadBytes: Int
 
-        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, workflows: WorkflowEngine, maximumUploadBytes: Int) {
+        public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, workflows: WorkflowEngine, credentials: Credentials,
+                    maximumUploadBytes: Int) {
             self.pipeline = pipeline
             self.indexJobs = indexJobs
             self.retriever = retriever
             self.workflows = workflows
+            self.credentials = credentials
             self.maximumUploadBytes = maximumUploadBytes
         }
     }
@@ -81,6 +85,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         WorkflowRoutes(engine: engine.workflows).register(on: api)
         RunRoutes(engine: engine.workflows).register(on: api)
         HookRoutes(engine: engine.workflows).register(on: api)
+        CredentialRoutes(credentials: engine.credentials).register(on: api)
     }
 
     if let embedder = dependencies.embedder {

@@ -18,6 +18,8 @@ struct DocumentAndQueryAPITests {
     static let embedder = try! MiniLMEmbedder(directory: ModelFiles.directory)
 
     struct Engine {
+        /// The data directory: the database and the files beside it.
+        let directory: URL
         let pipeline: IngestPipeline
         let indexJobs: IndexJobs
         let worker: JobWorker
@@ -37,10 +39,11 @@ struct DocumentAndQueryAPITests {
         let retriever = Retriever(store: store, index: index, embedder: embedder, llm: llm, generation: { index.generation })
         let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot, maximumBytes: maximumUploadBytes)
         let worker = JobWorker(queue: queue, queueName: IngestPipeline.queueName, actors: indexJobs.actors)
-        return Engine(pipeline: pipeline, indexJobs: indexJobs, worker: worker,
+        return Engine(directory: directory, pipeline: pipeline, indexJobs: indexJobs, worker: worker,
                       dependencies: ServerDependencies.Engine(pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                                               workflows: WorkflowEngine(workflows: store, runs: store, queue: queue,
                                                                                         registry: NodeRegistry.standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))),
+                                                              credentials: Credentials(store: store, vault: try CredentialVault(key: Data(repeating: 7, count: 32))),
                                                               maximumUploadBytes: maximumUploadBytes))
     }
 

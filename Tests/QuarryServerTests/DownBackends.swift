@@ -6,7 +6,7 @@ import QuarryCore
 enum Down {
     static func error(_ backend: String) -> BackendUnavailable { BackendUnavailable(backend: backend, reason: "test server stopped") }
 
-    struct Store: DocumentStore, IndexJobStore, WorkflowStore, RunStore {
+    struct Store: DocumentStore, IndexJobStore, WorkflowStore, RunStore, CredentialStore {
         var backend: BackendIdentity { BackendIdentity(kind: "test", target: "store") }
         func problem() async -> String? { "stopped" }
         func record(_ id: String, tenant: String) async throws -> DocumentRecord? { throw error("mongodb") }
@@ -45,6 +45,12 @@ enum Down {
         func saveRunOutput(_ data: Data, key: String, tenant: String) async throws { throw error("mongodb") }
         func runOutput(key: String, tenant: String) async throws -> Data? { throw error("mongodb") }
         func runOutput(key: String, tenant: String, bytes: Range<Int>) async throws -> Data? { throw error("mongodb") }
+        func createCredential(_ credential: Credential) async throws -> Bool { throw error("mongodb") }
+        func credential(_ id: String, tenant: String) async throws -> Credential? { throw error("mongodb") }
+        func credentials(tenant: String, limit: Int, offset: Int) async throws -> [Credential] { throw error("mongodb") }
+        func replaceCredential(_ credential: Credential) async throws -> Bool { throw error("mongodb") }
+        func deleteCredential(_ id: String, tenant: String) async throws -> Bool { throw error("mongodb") }
+        func allCredentials(after: (tenant: String, id: String)?, limit: Int) async throws -> [Credential] { throw error("mongodb") }
     }
 
     struct Index: VectorIndex {

@@ -23,7 +23,7 @@ struct RouteWalkTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: directory.path + "/quarry.sqlite")
         let sqlite = try SQLiteDocumentStore(database: database, files: directory.appendingPathComponent("files"))
-        let store: any DocumentStore & IndexJobStore & WorkflowStore & RunStore = down.contains(.store) ? Down.Store() : sqlite
+        let store: any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore = down.contains(.store) ? Down.Store() : sqlite
         let index: any VectorIndex = down.contains(.index) ? Down.Index() : try EmbeddedVectorIndex(database: database)
         let queue: any JobQueue = down.contains(.queue) ? Down.Queue() : try SQLiteJobQueue(database: database)
         let embedder: any Embedder = down.contains(.embedder) ? Down.Embedder() : DocumentAndQueryAPITests.embedder
@@ -34,7 +34,8 @@ struct RouteWalkTests {
         let workflows = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: NodeRegistry.standard(retriever: retriever, indexJobs: indexJobs, chat: nil, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true))))
         let engine = ServerDependencies.Engine(
             pipeline: pipeline, indexJobs: indexJobs,
-            retriever: retriever, workflows: workflows, maximumUploadBytes: 1_000_000
+            retriever: retriever, workflows: workflows, credentials: Credentials(store: store, vault: try CredentialVault(key: Data(repeating: 7, count: 32))),
+            maximumUploadBytes: 1_000_000
         )
         let checks: [any ReadinessCheck] = [
             BackendReadiness(name: "document_store", probe: store), BackendReadiness(name: "vector_store", probe: index),
@@ -99,6 +100,12 @@ struct RouteWalkTests {
         Call(route: "POST /api/v1/hooks/{workflow}/{secret}", uri: "/api/v1/hooks/walk/not-the-secret", body: #"{"q": "tides"}"#,
              contentType: "application/json"),
         Call(route: "DELETE /api/v1/workflows/{id}", uri: "/api/v1/workflows/walk"),
+        Call(route: "GET /api/v1/credential-types", uri: "/api/v1/credential-types", usesBackends: false),
+        Call(route: "POST /api/v1/credentials", uri: "/api/v1/credentials", body: #"{"type": "notion", "name": "wiki", "fields": {"token": "ntn_walk"}}"#,
+             contentType: "application/json"),
+        Call(route: "GET /api/v1/credentials", uri: "/api/v1/credentials"),
+        Call(route: "GET /api/v1/credentials/{id}", uri: "/api/v1/credentials/no-such-credential"),
+        Call(route: "DELETE /api/v1/credentials/{id}", uri: "/api/v1/credentials/no-such-credential"),
     ]
 
     static let workflow = #"{"id": "walk", "name": "walk", "nodes": [{"id": "start", "type": "trigger", "config": {}}, {"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.q }}"}}], "edges": [{"from": "start", "to": "ask"}]}"#

@@ -447,6 +447,50 @@ enum OpenAPISpec {
         "additionalProperties": false,
         "required": ["id", "name", "nodes", "edges", "schedule", "version", "created_at", "updated_at"]
       },
+      "NewCredential": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "type": {"type": "string", "description": "one of GET /api/v1/credential-types"},
+          "name": {"type": "string", "minLength": 1, "maxLength": 200},
+          "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "the type's fields; secret ones are sealed at rest and never shown again"}
+        },
+        "required": ["type", "name", "fields"]
+      },
+      "Credential": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"},
+          "type": {"type": "string"},
+          "name": {"type": "string"},
+          "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "the fields that are not secret"},
+          "secret_fields": {"type": "array", "items": {"type": "string"}, "description": "the secret fields that are set; their values are never returned"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "updated_at": {"type": "string", "format": "date-time"}
+        },
+        "required": ["id", "type", "name", "fields", "secret_fields", "created_at", "updated_at"]
+      },
+      "CredentialList": {
+        "type": "object",
+        "properties": {
+          "credentials": {"type": "array", "items": {"$ref": "#/components/schemas/Credential"}},
+          "limit": {"type": "integer"},
+          "offset": {"type": "integer"}
+        },
+        "required": ["credentials", "limit", "offset"]
+      },
+      "CredentialTypeList": {
+        "type": "object",
+        "properties": {
+          "types": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "description": {"type": "string"},
+            "fields": {"type": "array", "items": {"type": "object", "properties": {
+              "name": {"type": "string"}, "secret": {"type": "boolean"}, "required": {"type": "boolean"}, "description": {"type": "string"}},
+              "required": ["name", "secret", "required", "description"]}}},
+            "required": ["name", "description", "fields"]}}
+        },
+        "required": ["types"]
+      },
       "WorkflowList": {
         "type": "object",
         "properties": {
@@ -891,6 +935,42 @@ enum OpenAPISpec {
           "413": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
+      }
+    },
+    "/api/v1/credentials": {
+      "post": {
+        "summary": "Create a credential for the connectors (editor): secret fields are sealed at rest and never returned",
+        "description": "422 names the field: an unknown type (/type), a field the type does not have, a required one missing or empty (/fields/…).",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCredential"}}}},
+        "responses": {
+          "201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credential"}}}, "headers": {"Location": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      },
+      "get": {
+        "summary": "List the tenant's credentials, newest first (secret fields by name only)",
+        "parameters": [
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+        ],
+        "responses": {"200": {"description": "a page of credentials", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CredentialList"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/credentials/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "A credential (secret fields by name only)",
+        "responses": {"200": {"description": "the credential", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credential"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      },
+      "delete": {
+        "summary": "Delete a credential (editor)",
+        "responses": {"204": {"description": "deleted"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/credential-types": {
+      "get": {
+        "summary": "The credential types: each one's fields, which are secret and which required",
+        "responses": {"200": {"description": "the types", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CredentialTypeList"}}}}, "401": {"$ref": "#/components/responses/Error"}}
       }
     },
     "/api/v1/workflows": {

@@ -1,0 +1,80 @@
+/// What a kind of credential holds (Docs/CONNECTORS.md): its fields, which of them are secret
+/// (sealed at rest, never returned, redacted from logs) and which a credential must have.
+public struct CredentialType: Sendable, Equatable {
+    public struct Field: Sendable, Equatable {
+        public let name: String
+        public let secret: Bool
+        public let required: Bool
+        public let summary: String
+
+        public init(_ name: String, secret: Bool = false, required: Bool = false, _ summary: String) {
+            self.name = name
+            self.secret = secret
+            self.required = required
+            self.summary = summary
+        }
+    }
+
+    public let name: String
+    public let summary: String
+    public let fields: [Field]
+
+    public init(name: String, summary: String, fields: [Field]) {
+        self.name = name
+        self.summary = summary
+        self.fields = fields
+    }
+
+    public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
+
+    /// Checks `given` against the fields: an unknown one, a missing required one or an empty
+    /// value is an ``InvalidField`` pointing at it under `/fields`.
+    public func check(_ given: [String: String]) throws(InvalidField) {
+        for name in given.keys.sorted() where field(name) == nil {
+            throw InvalidField("/fields/\(name)", "a \(self.name) credential has no field '\(name)' (it has: \(fields.map(\.name).joined(separator: ", ")))")
+        }
+        for field in fields where field.required {
+            guard let value = given[field.name] else { throw InvalidField("/fields/\(field.name)", "a \(name) credential needs '\(field.name)': \(field.summary)") }
+            guard !value.isEmpty else { throw InvalidField("/fields/\(field.name)", "'\(field.name)' is empty") }
+        }
+    }
+
+    /// The kinds Quarry's connectors use.
+    public static let all: [CredentialType] = [
+        CredentialType(name: "slack", summary: "A Slack bot token or an incoming-webhook URL", fields: [
+            Field("bot_token", secret: true, "xoxb-… token of a Slack app's bot (chat.postMessage)"),
+            Field("webhook_url", secret: true, "an incoming-webhook URL (posts to its one channel)"),
+            Field("base_url", "the Slack Web API's address; https://slack.com/api unless told"),
+        ]),
+        CredentialType(name: "smtp", summary: "An SMTP server to send email through", fields: [
+            Field("host", required: true, "the server's name"),
+            Field("port", "587 (STARTTLS) unless told; 465 for implicit TLS"),
+            Field("security", "starttls (default), tls or none"),
+            Field("username", "the AUTH user"),
+            Field("password", secret: true, "the AUTH password"),
+            Field("from", required: true, "the sender's address"),
+        ]),
+        CredentialType(name: "google_service_account", summary: "A Google service account's JSON key (Sheets)", fields: [
+            Field("key_json", secret: true, required: true, "the JSON key file's whole text"),
+            Field("token_url", "the OAuth token endpoint; Google's unless told"),
+            Field("base_url", "the Sheets API's address; Google's unless told"),
+        ]),
+        CredentialType(name: "notion", summary: "A Notion integration's token", fields: [
+            Field("token", secret: true, required: true, "the integration's secret (secret_… or ntn_…)"),
+            Field("base_url", "the Notion API's address; https://api.notion.com unless told"),
+        ]),
+        CredentialType(name: "twilio", summary: "A Twilio account (SMS, WhatsApp)", fields: [
+            Field("account_sid", required: true, "AC…"),
+            Field("auth_token", secret: true, required: true, "the account's auth token"),
+            Field("from", "the sending number or whatsapp:+…"),
+            Field("base_url", "the Twilio API's address; https://api.twilio.com unless told"),
+        ]),
+        CredentialType(name: "http", summary: "Headers for http_request, such as an API key", fields: [
+            Field("authorization", secret: true, "the Authorization header's value"),
+            Field("header_name", "another header to send, its name"),
+            Field("header_value", secret: true, "that header's value"),
+        ]),
+    ]
+
+    public static func named(_ name: String) -> CredentialType? { all.first { $0.name == name } }
+}
