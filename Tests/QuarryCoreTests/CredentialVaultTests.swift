@@ -78,5 +78,8 @@ struct CredentialVaultTests {
         #expect(field(["account_sid": "", "auth_token": "t"]) == "/fields/account_sid")
         #expect(field(["account_sid": "AC1", "auth_token": "t"]) == nil)
         #expect(CredentialType.named("carrier-pigeon") == nil)
+        let slack = CredentialType.named("slack")!
+        #expect(throws: InvalidField("/fields/bot_token", "a slack credential needs one of: bot_token, webhook_url")) { try slack.check(["base_url": "https://x"]) }
+        #expect(throws: Never.self) { try slack.check(["webhook_url": "https://hooks.example/1"]) }
     }
 }

@@ -18,11 +18,14 @@ public struct CredentialType: Sendable, Equatable {
     public let name: String
     public let summary: String
     public let fields: [Field]
+    /// Fields of which a credential needs at least one (a Slack bot token or a webhook URL).
+    public let oneOf: [String]
 
-    public init(name: String, summary: String, fields: [Field]) {
+    public init(name: String, summary: String, fields: [Field], oneOf: [String] = []) {
         self.name = name
         self.summary = summary
         self.fields = fields
+        self.oneOf = oneOf
     }
 
     public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
@@ -37,6 +40,9 @@ public struct CredentialType: Sendable, Equatable {
             guard let value = given[field.name] else { throw InvalidField("/fields/\(field.name)", "a \(name) credential needs '\(field.name)': \(field.summary)") }
             guard !value.isEmpty else { throw InvalidField("/fields/\(field.name)", "'\(field.name)' is empty") }
         }
+        if let first = oneOf.first, !oneOf.contains(where: { given[$0]?.isEmpty == false }) {
+            throw InvalidField("/fields/\(first)", "a \(name) credential needs one of: \(oneOf.joined(separator: ", "))")
+        }
     }
 
     /// The kinds Quarry's connectors use.
@@ -45,7 +51,7 @@ public struct CredentialType: Sendable, Equatable {
             Field("bot_token", secret: true, "xoxb-… token of a Slack app's bot (chat.postMessage)"),
             Field("webhook_url", secret: true, "an incoming-webhook URL (posts to its one channel)"),
             Field("base_url", "the Slack Web API's address; https://slack.com/api unless told"),
-        ]),
+        ], oneOf: ["bot_token", "webhook_url"]),
         CredentialType(name: "smtp", summary: "An SMTP server to send email through", fields: [
             Field("host", required: true, "the server's name"),
             Field("port", "587 (STARTTLS) unless told; 465 for implicit TLS"),
@@ -73,7 +79,7 @@ public struct CredentialType: Sendable, Equatable {
             Field("authorization", secret: true, "the Authorization header's value"),
             Field("header_name", "another header to send, its name"),
             Field("header_value", secret: true, "that header's value"),
-        ]),
+        ], oneOf: ["authorization", "header_value"]),
     ]
 
     public static func named(_ name: String) -> CredentialType? { all.first { $0.name == name } }

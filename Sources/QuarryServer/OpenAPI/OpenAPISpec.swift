@@ -486,8 +486,9 @@ enum OpenAPISpec {
             "name": {"type": "string"}, "description": {"type": "string"},
             "fields": {"type": "array", "items": {"type": "object", "properties": {
               "name": {"type": "string"}, "secret": {"type": "boolean"}, "required": {"type": "boolean"}, "description": {"type": "string"}},
-              "required": ["name", "secret", "required", "description"]}}},
-            "required": ["name", "description", "fields"]}}
+              "required": ["name", "secret", "required", "description"]}},
+            "one_of": {"type": "array", "items": {"type": "string"}, "description": "fields of which a credential needs at least one"}},
+            "required": ["name", "description", "fields", "one_of"]}}
         },
         "required": ["types"]
       },

@@ -73,6 +73,10 @@ struct CredentialTypeList: ResponseEncodable {
         let name: String
         let description: String
         let fields: [Field]
+        /// Fields of which a credential needs at least one.
+        let oneOf: [String]
+
+        enum CodingKeys: String, CodingKey { case name, description, fields, oneOf = "one_of" }
     }
 
     let types: [TypeBody]
@@ -80,7 +84,7 @@ struct CredentialTypeList: ResponseEncodable {
     init(_ types: [CredentialType]) {
         self.types = types.map { type in
             TypeBody(name: type.name, description: type.summary,
-                     fields: type.fields.map { Field(name: $0.name, secret: $0.secret, required: $0.required, description: $0.summary) })
+                     fields: type.fields.map { Field(name: $0.name, secret: $0.secret, required: $0.required, description: $0.summary) }, oneOf: type.oneOf)
         }
     }
 }
