@@ -153,7 +153,12 @@ public final class RedisJobQueue: JobQueue {
     /// no token, so they wait for the poll.
     public func waitForWork(queue: String, timeout: Duration) async {
         let seconds = min(timeout, client.timeout - .milliseconds(500)).seconds
-        guard seconds > 0.01 else { return }
+        guard seconds > 0.01 else {
+            // Too short to block on (BLPOP takes seconds, and 0 is for ever): a plain wait, as a
+            // poll. Returning at once made a short poll a loop that fetched without pause.
+            try? await Task.sleep(for: timeout)
+            return
+        }
         do {
             _ = try await client.command(["BLPOP", "\(namespace):\(queue).wake", String(format: "%.3f", seconds)], waiting: true)
         } catch {

@@ -103,4 +103,14 @@ struct JobQueueContractTests {
         let number = try Self.number(job)
         #expect(number == 7 && job.name == "ingest_document")
     }
+
+    @Test("with no work, waiting for it takes the time asked, however short", arguments: QueueBackend.allCases)
+    func waitsForWork(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        for wait in [Duration.milliseconds(5), .milliseconds(50)] {
+            let start = ContinuousClock.now
+            await queue.waitForWork(queue: "ingest", timeout: wait)
+            #expect(ContinuousClock.now - start >= wait, "an idle worker polls, it does not spin: \(wait)")
+        }
+    }
 }
