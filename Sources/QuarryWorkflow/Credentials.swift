@@ -1,18 +1,46 @@
 import Foundation
 import QuarryCore
+import Synchronization
 
 /// A tenant's credentials for the connectors: created with their fields checked by type and
 /// their secret fields sealed (``CredentialVault``) before the store sees them; listed and read
 /// with the secrets left sealed (the API shows which are set, never their values); opened only
 /// for the connector that uses them.
+///
+/// A value sealed under a key this process does not hold (another process rotated the keys) makes
+/// it read its keys again (`reload`), so a rotation stops nothing.
 public struct Credentials: Sendable {
     let store: any CredentialStore
-    let vault: CredentialVault
+    private let keys: Keys
     let now: @Sendable () -> Date
 
-    public init(store: any CredentialStore, vault: CredentialVault, now: @escaping @Sendable () -> Date = Date.init) {
+    /// The vault in use, and how to read it anew.
+    final class Keys: Sendable {
+        let vault: Mutex<CredentialVault>
+        let reload: (@Sendable () throws -> CredentialVault)?
+
+        init(_ vault: CredentialVault, reload: (@Sendable () throws -> CredentialVault)?) {
+            self.vault = Mutex(vault)
+            self.reload = reload
+        }
+
+        var current: CredentialVault { vault.withLock { $0 } }
+
+        /// The vault, read anew first when it lacks a key `credential` was sealed under.
+        func vault(for credential: Credential) throws -> CredentialVault {
+            let vault = current
+            guard let reload, credential.sealed.values.contains(where: { !vault.holds($0.key) }) else { return vault }
+            let fresh = try reload()
+            self.vault.withLock { $0 = fresh }
+            return fresh
+        }
+    }
+
+    /// `reload`: reads the keys anew (the key file), for a value sealed under a key `vault` lacks.
+    public init(store: any CredentialStore, vault: CredentialVault, reload: (@Sendable () throws -> CredentialVault)? = nil,
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
-        self.vault = vault
+        keys = Keys(vault, reload: reload)
         self.now = now
     }
 
@@ -24,7 +52,7 @@ public struct Credentials: Sendable {
         while true {
             // A random id: taken only by a collision of 122 random bits, which a new one mends.
             let credential = try Credential(id: "cred-" + UUID().uuidString.lowercased(), tenant: tenant, name: title, type: type, given: fields,
-                                            vault: vault, at: now())
+                                            vault: keys.current, at: now())
             if try await store.createCredential(credential) { return credential }
         }
     }
@@ -44,6 +72,32 @@ public struct Credentials: Sendable {
 
     /// Every field of the tenant's credential `id`, secrets opened: for a connector, never an answer.
     public func opened(_ id: String, tenant: String) async throws -> [String: String] {
-        try await credential(id, tenant: tenant).opened(with: vault)
+        let credential = try await credential(id, tenant: tenant)
+        return try credential.opened(with: try keys.vault(for: credential))
+    }
+
+    /// Seals every credential sealed under an older key anew under the current one, `batch` at a
+    /// time; how many it sealed anew, and how many still hold an older key (one created meanwhile
+    /// by a process that had not read the new key yet: a second pass takes it).
+    public func resealAll(batch: Int = 100) async throws -> (resealed: Int, stale: Int) {
+        let vault = keys.current
+        var after: (tenant: String, id: String)?
+        var resealed = 0, stale = 0
+        while true {
+            let page = try await store.allCredentials(after: after, limit: batch)
+            for credential in page where credential.sealed.values.contains(where: vault.isStale) {
+                if try await store.replaceCredential(try credential.resealed(with: vault)) { resealed += 1 }
+            }
+            guard let last = page.last else { break }
+            after = (last.tenant, last.id)
+        }
+        after = nil
+        while true {
+            let page = try await store.allCredentials(after: after, limit: batch)
+            stale += page.filter { $0.sealed.values.contains(where: vault.isStale) }.count
+            guard let last = page.last else { break }
+            after = (last.tenant, last.id)
+        }
+        return (resealed, stale)
     }
 }

@@ -1,21 +1,84 @@
 import Foundation
 import QuarryCore
 
-/// The key that seals credentials' secret fields (``CredentialVault``): generated once into
-/// `<data>/credential-key` (mode 0600), 32 bytes as hex. Losing it loses the secrets it sealed;
-/// back it up with the data directory, apart from the database.
+/// The keys that seal credentials' secret fields (``CredentialVault``), in `<data>/credential-key`
+/// (mode 0600): one key per line, 32 bytes as hex, the current key first and the keys it replaced
+/// after it, so what they sealed still opens. Generated on first start with one key. Losing the
+/// file loses the secrets it sealed: back it up with the data directory, apart from the database.
+///
+/// A rotation (`quarry credentials rotate-key`) puts a new key first; a running process that meets
+/// a value sealed under a key it does not hold reads the file again (``Credentials``), so nothing
+/// stops. `quarry credentials drop-old-keys` keeps the current key alone once nothing needs the rest.
 enum CredentialKey {
     static let fileName = "credential-key"
 
+    static func path(in directory: DataDirectory) -> String { directory.path + "/" + fileName }
+
+    static func fail(_ path: String, _ reason: String) -> ConfigurationError {
+        ConfigurationError(key: "credential key", origin: path, reason: reason)
+    }
+
+    /// The vault of the file's keys, the file made with one new key when there is none.
     static func vault(in directory: DataDirectory) throws(ConfigurationError) -> CredentialVault {
-        let path = directory.path + "/" + fileName
-        func fail(_ reason: String) -> ConfigurationError { ConfigurationError(key: "credential key", origin: path, reason: reason) }
-        let text = try SecretFile.resolve(path, fail: fail).value
-        guard let key = Hex.decode(text), key.count == 32 else { throw fail("the key file holds no 64 hex digits") }
+        let path = path(in: directory)
+        let text = try SecretFile.resolve(path) { fail(path, $0) }.value
+        return try vault(text, path: path)
+    }
+
+    /// A vault that reads the file again each time it is asked (what ``Credentials`` reloads).
+    static func reloading(in directory: DataDirectory) -> @Sendable () throws -> CredentialVault {
+        { try vault(in: directory) }
+    }
+
+    static func vault(_ text: String, path: String) throws(ConfigurationError) -> CredentialVault {
+        var keys: [Data] = []
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            guard let key = Hex.decode(trimmed), key.count == 32 else { throw fail(path, "line \(number + 1) holds no key of 64 hex digits") }
+            keys.append(Data(key))
+        }
+        guard let current = keys.first else { throw fail(path, "the file holds no key") }
         do {
-            return try CredentialVault(key: Data(key))
+            return try CredentialVault(key: current, previous: Array(keys.dropFirst()))
         } catch {
-            throw fail(error.reason)
+            throw fail(path, error.reason)
+        }
+    }
+
+    /// Puts a new key first, keeping the others after it; the vault of the new file.
+    static func rotate(in directory: DataDirectory) throws(ConfigurationError) -> CredentialVault {
+        let path = path(in: directory)
+        let old = try SecretFile.resolve(path) { fail(path, $0) }.value
+        var generator = SystemRandomNumberGenerator()
+        let new = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let text = new + "\n" + old
+        let vault = try vault(text, path: path)
+        try replace(path, with: text)
+        return vault
+    }
+
+    /// Keeps the current key alone.
+    static func dropOld(in directory: DataDirectory) throws(ConfigurationError) {
+        let path = path(in: directory)
+        let text = try SecretFile.resolve(path) { fail(path, $0) }.value
+        guard let first = text.split(whereSeparator: \.isNewline).first else { throw fail(path, "the file holds no key") }
+        try replace(path, with: String(first))
+    }
+
+    /// Writes `text` beside the file and renames it over, so a reader sees the old file or the
+    /// new, never part of one.
+    private static func replace(_ path: String, with text: String) throws(ConfigurationError) {
+        let temporary = path + ".new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw fail(path, "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array((text + "\n").utf8)
+        let written = fchmod(fd, 0o600) == 0 && write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
+        close(fd)
+        guard written, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw fail(path, "cannot replace the key file: \(reason)")
         }
     }
 }

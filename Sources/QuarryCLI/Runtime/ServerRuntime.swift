@@ -24,7 +24,8 @@ struct ServerRuntime {
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks = engine.readinessChecks
-        let credentials = Credentials(store: engine.backends.store, vault: try CredentialKey.vault(in: directory))
+        let credentials = Credentials(store: engine.backends.store, vault: try CredentialKey.vault(in: directory),
+                                      reload: CredentialKey.reloading(in: directory))
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
                                             workflows: engine.workflows, credentials: credentials, maximumUploadBytes: settings.maxUploadBytes)
         return ServerRuntime(

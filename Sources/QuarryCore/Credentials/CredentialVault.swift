@@ -68,6 +68,9 @@ public struct CredentialVault: Sendable {
     /// Whether `sealed` was sealed under an older key (a rotation re-seals it).
     public func isStale(_ sealed: SealedValue) -> Bool { sealed.key != keyID }
 
+    /// Whether this vault holds the key `id` names.
+    public func holds(_ id: String) -> Bool { keys[id] != nil }
+
     private func tenantKey(_ key: SymmetricKey, _ tenant: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: Data("quarry credentials".utf8), info: Data(tenant.utf8), outputByteCount: 32)
     }
