@@ -70,10 +70,11 @@ public struct Credentials: Sendable {
         guard try await store.deleteCredential(id, tenant: tenant) else { throw NotFound("credential", id: id) }
     }
 
-    /// Every field of the tenant's credential `id`, secrets opened: for a connector, never an answer.
-    public func opened(_ id: String, tenant: String) async throws -> [String: String] {
+    /// Every field of the tenant's credential `id`, secrets opened, and its type: for a
+    /// connector, never an answer. ``NotFound`` for an id the tenant has no credential under.
+    public func opened(_ id: String, tenant: String) async throws -> (type: String, fields: [String: String]) {
         let credential = try await credential(id, tenant: tenant)
-        return try credential.opened(with: try keys.vault(for: credential))
+        return (credential.type, try credential.opened(with: try keys.vault(for: credential)))
     }
 
     /// Seals every credential sealed under an older key anew under the current one, `batch` at a

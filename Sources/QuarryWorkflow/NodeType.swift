@@ -134,10 +134,12 @@ public struct NodeRegistry: Sendable {
 
     /// Every node type Quarry has: `rag_query` on `retriever`, `ingest` through `indexJobs` (its
     /// pipeline, its index_root), `llm` on `chat`, `http_request` through `http`; a `map` runs any of
-    /// those that end in one attempt (not trigger, delay, approval, sub_workflow or map).
-    public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP) -> NodeRegistry {
+    /// those that end in one attempt (not trigger, delay, approval, sub_workflow or map);
+    /// `credentials` are what `http_request` finds a node's `credential` in.
+    public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP,
+                                credentials: Credentials? = nil) -> NodeRegistry {
         let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat), IngestNode(indexJobs: indexJobs),
-                                         HTTPRequestNode(http: http)]
+                                         HTTPRequestNode(http: http, credentials: credentials)]
         return NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
     }
 

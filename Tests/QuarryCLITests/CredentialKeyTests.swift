@@ -45,13 +45,13 @@ struct CredentialKeyTests {
         #expect(try await store.credential(created.id, tenant: "acme")?.sealed["token"]?.key == rotated.keyID)
 
         // A server started before the rotation holds only the old key: it reads the file again.
-        #expect(try await before.opened(created.id, tenant: "acme")["token"] == "ntn_rotating_secret")
+        #expect(try await before.opened(created.id, tenant: "acme").fields["token"] == "ntn_rotating_secret")
         let stuck = Credentials(store: store, vault: try CredentialVault(key: Data(Hex.decode(lines[1])!)))
         await #expect(throws: CredentialVault.Failure.self) { try await stuck.opened(created.id, tenant: "acme") }
 
         try CredentialKey.dropOld(in: directory)
         #expect(try Self.lines(directory).count == 1)
         let after = Credentials(store: store, vault: try CredentialKey.vault(in: directory))
-        #expect(try await after.opened(created.id, tenant: "acme")["token"] == "ntn_rotating_secret")
+        #expect(try await after.opened(created.id, tenant: "acme").fields["token"] == "ntn_rotating_secret")
     }
 }

@@ -87,6 +87,8 @@ struct WorkflowEngineTests {
         let effects: Effects
         /// The same queue as another worker sees it (on Redis, another worker id), for a worker that dies.
         let otherWorker: @Sendable () -> any JobQueue
+        /// What `http_request` finds a node's `credential` in.
+        let credentials: Credentials
 
         /// Takes the next message of `queue` as a worker would, and runs its actor.
         func runNext(on name: String) async throws {
@@ -123,7 +125,7 @@ struct WorkflowEngineTests {
     /// (64 MB in service), so a test can pass the limit cheaply.
     static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60)) throws -> Setup {
         let effects = Effects()
-        let store: any WorkflowStore & RunStore
+        let store: any WorkflowStore & RunStore & CredentialStore
         let queue: any JobQueue
         let otherWorker: @Sendable () -> any JobQueue
         switch deployment {
@@ -143,11 +145,12 @@ struct WorkflowEngineTests {
             queue = open()
             otherWorker = open
         }
+        let credentials = Credentials(store: store, vault: try CredentialVault(key: Data(repeating: 9, count: 32)))
         let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects),
-                                         HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))]
+                                         HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)), credentials: credentials)]
         let registry = NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100), outputLimit: 1_000_000)
-        return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker)
+        return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker, credentials: credentials)
     }
 
     /// trigger → fetch → (left, right) → join, the join's value built from both branches' outputs.
@@ -312,6 +315,39 @@ extension WorkflowEngineTests {
         let context = NodeContext(run: run, node: workflow.nodes[1], attempt: 1, config: ["url": .string(recorder.url + "/x")]) { _, _, _ in }
         await #expect(throws: PermanentNodeError.self) { try await guarded.execute(context) }
         #expect(try recorder.effects().requests.count == effects.requests.count, "nothing was sent")
+    }
+
+    @Test("http_request with a credential: its header is sent, and an answer that echoes it keeps it out of the output, errors and log; another type's or another tenant's credential fails the node",
+          arguments: Deployment.allCases)
+    func httpCredential(deployment: Deployment) async throws {
+        let recorder = try EffectRecorder()
+        defer { recorder.stop() }
+        let setup = try Self.setup(deployment)
+        let secret = "tok-0123456789abcdef"
+        let api = try await setup.credentials.create(type: "http", name: "api", fields: ["authorization": "Bearer \(secret)"], tenant: "acme")
+        let slack = try await setup.credentials.create(type: "slack", name: "bot", fields: ["bot_token": "xoxb-not-for-http"], tenant: "acme")
+        let foreign = try await setup.credentials.create(type: "http", name: "theirs", fields: ["authorization": "Bearer globex-0000000"], tenant: "globex")
+        func call(_ id: String, _ path: String, _ credential: String) -> Workflow.Node {
+            .init(id: id, type: "http_request", config: ["url": .string(recorder.url + path), "method": .string("GET"), "credential": .string(credential)],
+                  continueOnError: true)
+        }
+        let workflow = Workflow(id: "keyed", tenant: "acme", name: "keyed", nodes: [
+            .init(id: "start", type: "trigger"), call("echo", "/echo", api.id), call("denied", "/status/401/echo", api.id),
+            call("wrong", "/echo", slack.id), call("foreign", "/echo", foreign.id),
+        ], edges: ["echo", "denied", "wrong", "foreign"].map { .init(from: "start", to: $0) })
+        try setup.engine.check(workflow)
+        #expect(try await setup.store.createWorkflow(workflow))
+        let run = await setup.finished(try await setup.engine.start(workflow, inputs: .object([:])))
+        #expect(run.status == .succeeded, "\(run)")
+        let sent = try recorder.effects().requests.filter { $0.key == "\(run.id):echo" }
+        #expect(sent.count == 1 && sent.first?.authorization == "Bearer \(secret)", "the credential's header was sent")
+        #expect(run.nodes["echo"]?.output?.objectValue?["body"]?.objectValue?["headers"] == .object(["authorization": .string(Redaction.mark)]))
+        #expect(run.nodes["denied"]?.status == .failed && run.nodes["denied"]?.error?.contains("answered 401") == true, "\(run.nodes["denied"]?.error ?? "")")
+        #expect(run.nodes["wrong"]?.error == "config /credential: '\(slack.id)' is a slack credential, not an http one")
+        #expect(run.nodes["foreign"]?.error == "config /credential: the tenant has no credential '\(foreign.id)'")
+        #expect(try recorder.effects().requests.filter { $0.key == "\(run.id):wrong" || $0.key == "\(run.id):foreign" }.isEmpty, "nothing sent for those")
+        let lines = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 1000)
+        #expect(!"\(lines)\(run)".contains(secret) && !"\(lines)\(run)".contains("0123456789abcdef"), "the secret is nowhere in the run or its log")
     }
 }
 

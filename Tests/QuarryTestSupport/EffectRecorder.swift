@@ -23,8 +23,9 @@ public final class EffectRecorder: @unchecked Sendable {
         public let key: String?
         public let body: String
         public let contentType: String?
+        public let authorization: String?
 
-        enum CodingKeys: String, CodingKey { case method, path, key, body, contentType = "content_type" }
+        enum CodingKeys: String, CodingKey { case method, path, key, body, contentType = "content_type", authorization }
     }
 
     public struct Effects: Decodable, Sendable {

@@ -1,10 +1,12 @@
 """A local HTTP endpoint that records the requests workflow tests send it: each request's
-method, path, Idempotency-Key and body. Its "effect" happens once per idempotency key, as a
+method, path, Idempotency-Key, Authorization and body. Its "effect" happens once per idempotency key, as a
 service that deduplicates by the key would act; the tests read how often each key came.
 
   POST|PUT|PATCH|DELETE|GET /anything   -> 200 {"ok": true, "seen": <times this key came>}
   .../fail/<n>/...                        -> 503 for the first n requests of each key, then as above
   .../status/<code>/...                   -> always <code>
+  .../echo/...                            -> 200 with the request's Authorization in the body, as
+                                             some services echo what they were sent
   GET /_effects                           -> {"requests": [...], "keys": {key: count}}
   GET /healthz                            -> 200
   GET /documents/<name>                   -> the file <name> of --documents (text/plain), not recorded
@@ -64,10 +66,13 @@ class Handler(BaseHTTPRequestHandler):
             if key:
                 keys[key] = seen
             requests.append({"method": self.command, "path": self.path, "key": key, "body": body,
-                             "content_type": self.headers.get("Content-Type")})
+                             "content_type": self.headers.get("Content-Type"), "authorization": self.headers.get("Authorization")})
+        echo = {"authorization": self.headers.get("Authorization")} if re.search(r"/echo(/|$)", self.path) else {}
         status = re.search(r"/status/(\d{3})(/|$)", self.path)
         if status:
-            return self.answer(int(status.group(1)), {"status": int(status.group(1))})
+            return self.answer(int(status.group(1)), {"status": int(status.group(1)), **echo})
+        if echo:
+            return self.answer(200, {"ok": True, "headers": echo})
         fail = re.search(r"/fail/(\d+)(/|$)", self.path)
         if fail and seen <= int(fail.group(1)):
             return self.answer(503, {"error": "failing on purpose", "seen": seen})

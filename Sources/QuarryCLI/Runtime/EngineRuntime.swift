@@ -20,6 +20,8 @@ struct EngineRuntime: Sendable {
     let retriever: Retriever
     /// Workflow runs on the same store and queue (Docs/WORKFLOWS.md).
     let workflows: WorkflowEngine
+    /// The tenants' credentials, sealed with `<data>/credential-key` (Docs/CONNECTORS.md).
+    let credentials: Credentials
 
     var directory: DataDirectory { backends.directory }
     var store: any DocumentStore { backends.store }
@@ -52,10 +54,12 @@ struct EngineRuntime: Sendable {
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
             let outbound = GuardedHTTP(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs))
+            let credentials = Credentials(store: store, vault: try CredentialKey.vault(in: backends.directory),
+                                          reload: CredentialKey.reloading(in: backends.directory))
             let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
-                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound))
+                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound, credentials: credentials))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
-                                 workflows: workflows)
+                                 workflows: workflows, credentials: credentials)
         } catch let error as ConfigurationError {
             throw error
         } catch {

@@ -5,7 +5,6 @@ import QuarryEmbedding
 import QuarryEngine
 import QuarryHTTP
 import QuarryServer
-import QuarryWorkflow
 
 /// The composition root of `quarry serve`: validated settings → prepared data directory, keys,
 /// metrics and back-end checks, wired into ``ServerDependencies``.
@@ -24,10 +23,8 @@ struct ServerRuntime {
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let checks = engine.readinessChecks
-        let credentials = Credentials(store: engine.backends.store, vault: try CredentialKey.vault(in: directory),
-                                      reload: CredentialKey.reloading(in: directory))
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
-                                            workflows: engine.workflows, credentials: credentials, maximumUploadBytes: settings.maxUploadBytes)
+                                            workflows: engine.workflows, credentials: engine.credentials, maximumUploadBytes: settings.maxUploadBytes)
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)

@@ -20,6 +20,27 @@ public enum Redaction {
         }
     }
 
+    /// `text` with each of `secrets` (a credential's values, known to the node that used them)
+    /// replaced wherever it appears, whatever its shape; values under 4 characters are left, as
+    /// they would blot out ordinary text.
+    public static func redact(_ text: String, secrets: [String]) -> String {
+        var text = text
+        for secret in secrets where secret.count >= 4 { text = text.replacingOccurrences(of: secret, with: mark) }
+        return text
+    }
+
+    /// `value` with each of `secrets` replaced in every string (and key) it holds.
+    public static func redact(_ value: JSONValue, secrets: [String]) -> JSONValue {
+        guard !secrets.isEmpty else { return value }
+        switch value {
+        case .string(let text): return .string(redact(text, secrets: secrets))
+        case .array(let items): return .array(items.map { redact($0, secrets: secrets) })
+        case .object(let fields):
+            return .object(Dictionary(fields.map { (redact($0.key, secrets: secrets), redact($0.value, secrets: secrets)) }, uniquingKeysWith: { first, _ in first }))
+        default: return value
+        }
+    }
+
     /// `text` with credentials and tokens of known shapes replaced.
     public static func redact(_ text: String) -> String {
         var text = text

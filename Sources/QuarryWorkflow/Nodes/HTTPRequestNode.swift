@@ -6,6 +6,10 @@ import QuarryCore
 /// `Idempotency-Key` (`<run>:<node>`), so an endpoint that deduplicates by it acts once however
 /// often the node runs. 2xx: the answer is the output; 429 and 5xx: the attempt fails and may be
 /// retried; other 4xx: the node fails at once (asking again cannot help).
+///
+/// With `credential` (the id of one of the tenant's `http` credentials), its `authorization` goes
+/// as the Authorization header and its `header_name` with its `header_value`; their values are
+/// taken out of the node's errors, log and output wherever the answer echoes them.
 public struct HTTPRequestNode: NodeType {
     public let name = "http_request"
     public let queue = "actions"
@@ -19,7 +23,8 @@ public struct HTTPRequestNode: NodeType {
            "json": {"description": "a JSON body (Content-Type: application/json)"},
            "form": {"type": "object", "additionalProperties": {"type": "string"}, "description": "a form body (application/x-www-form-urlencoded)"},
            "text": {"type": "string", "description": "a text body (text/plain)"},
-           "idempotency_key": {"type": "boolean", "default": true, "description": "send Idempotency-Key: <run>:<node>"}}}
+           "idempotency_key": {"type": "boolean", "default": true, "description": "send Idempotency-Key: <run>:<node>"},
+           "credential": {"type": "string", "description": "the id of an http credential: its Authorization or other header is sent"}}}
         """#)
     public let outputSchema = schema(#"""
         {"type": "object", "required": ["status", "body"],
@@ -31,9 +36,12 @@ public struct HTTPRequestNode: NodeType {
     public static let maximumResponseBytes = 200 * 1024
 
     let http: any OutboundHTTP
+    let credentials: Credentials?
 
-    public init(http: any OutboundHTTP) {
+    /// `credentials`: where a node's `credential` is found; without, a node naming one fails.
+    public init(http: any OutboundHTTP, credentials: Credentials? = nil) {
         self.http = http
+        self.credentials = credentials
     }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
@@ -42,6 +50,46 @@ public struct HTTPRequestNode: NodeType {
         if case .object(let given) = config["headers"] {
             for (name, value) in given.sorted(by: { $0.key < $1.key }) { headers.append((name, value.string ?? "")) }
         }
+        let secrets = try await credentialHeaders(config["credential"]?.string, context, into: &headers)
+        // The answer may echo what was sent: the credential's values leave its errors and output.
+        do {
+            return NodeOutcome(output: Redaction.redact(try await send(config, headers: headers, context), secrets: secrets))
+        } catch let error as PermanentNodeError {
+            throw PermanentNodeError(Redaction.redact(error.message, secrets: secrets))
+        } catch let error as HTTPStatusFailure {
+            throw HTTPStatusFailure(message: Redaction.redact(error.message, secrets: secrets))
+        }
+    }
+
+    /// Adds the headers of the tenant's http credential `id`; the secret values sent, to scrub.
+    func credentialHeaders(_ id: String?, _ context: NodeContext, into headers: inout [(String, String)]) async throws -> [String] {
+        guard let id else { return [] }
+        guard let credentials else { throw PermanentNodeError("config /credential: this worker has no credentials") }
+        let opened: (type: String, fields: [String: String])
+        do {
+            opened = try await credentials.opened(id, tenant: context.tenant)
+        } catch is NotFound {
+            throw PermanentNodeError("config /credential: the tenant has no credential '\(id.prefix(100))'")
+        }
+        guard opened.type == "http" else { throw PermanentNodeError("config /credential: '\(id.prefix(100))' is a \(opened.type) credential, not an http one") }
+        var secrets: [String] = []
+        if let authorization = opened.fields["authorization"] {
+            headers.removeAll { $0.0.lowercased() == "authorization" }
+            headers.append(("Authorization", authorization))
+            // "Bearer <token>": the token alone may come back too.
+            secrets += [authorization] + authorization.split(separator: " ").dropFirst().map(String.init)
+        }
+        if let name = opened.fields["header_name"], let value = opened.fields["header_value"] {
+            headers.removeAll { $0.0.lowercased() == name.lowercased() }
+            headers.append((name, value))
+            secrets.append(value)
+        }
+        return secrets
+    }
+
+    /// Sends the request; the answer as the output has it.
+    func send(_ config: [String: JSONValue], headers: [(String, String)], _ context: NodeContext) async throws -> JSONValue {
+        var headers = headers
         var body: Data?
         var contentType: String?
         if let json = config["json"] {
@@ -80,10 +128,10 @@ public struct HTTPRequestNode: NodeType {
         await context.log(.info, "\(method) \(shown) answered \(response.status)", nil)
         let isJSON = response.contentType?.lowercased().contains("json") == true
         let parsed = isJSON ? (try? JSONDecoder().decode(JSONValue.self, from: response.body)) : nil
-        return NodeOutcome(output: .object([
+        return .object([
             "status": .int(Int64(response.status)), "content_type": response.contentType.map(JSONValue.string) ?? .null,
             "body": parsed ?? .string(String(decoding: response.body, as: UTF8.self)),
-        ]))
+        ])
     }
 
     /// 429 or 5xx: worth another attempt.
