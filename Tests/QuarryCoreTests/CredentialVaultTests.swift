@@ -81,5 +81,10 @@ struct CredentialVaultTests {
         let slack = CredentialType.named("slack")!
         #expect(throws: InvalidField("/fields/bot_token", "a slack credential needs one of: bot_token, webhook_url")) { try slack.check(["base_url": "https://x"]) }
         #expect(throws: Never.self) { try slack.check(["webhook_url": "https://hooks.example/1"]) }
+        let http = CredentialType.named("http")!
+        #expect(throws: InvalidField("/fields/header_name", "header_name and header_value come together: 'header_name' is missing")) {
+            try http.check(["header_value": "k-123"])
+        }
+        #expect(throws: Never.self) { try http.check(["header_name": "X-Api-Key", "header_value": "k-123"]) }
     }
 }

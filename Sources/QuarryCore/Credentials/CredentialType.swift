@@ -20,12 +20,15 @@ public struct CredentialType: Sendable, Equatable {
     public let fields: [Field]
     /// Fields of which a credential needs at least one (a Slack bot token or a webhook URL).
     public let oneOf: [String]
+    /// Fields that come together or not at all (a header's name and its value).
+    public let together: [String]
 
-    public init(name: String, summary: String, fields: [Field], oneOf: [String] = []) {
+    public init(name: String, summary: String, fields: [Field], oneOf: [String] = [], together: [String] = []) {
         self.name = name
         self.summary = summary
         self.fields = fields
         self.oneOf = oneOf
+        self.together = together
     }
 
     public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
@@ -42,6 +45,9 @@ public struct CredentialType: Sendable, Equatable {
         }
         if let first = oneOf.first, !oneOf.contains(where: { given[$0]?.isEmpty == false }) {
             throw InvalidField("/fields/\(first)", "a \(name) credential needs one of: \(oneOf.joined(separator: ", "))")
+        }
+        if together.contains(where: { given[$0] != nil }), let missing = together.first(where: { given[$0]?.isEmpty != false }) {
+            throw InvalidField("/fields/\(missing)", "\(together.joined(separator: " and ")) come together: '\(missing)' is missing")
         }
     }
 
@@ -79,7 +85,7 @@ public struct CredentialType: Sendable, Equatable {
             Field("authorization", secret: true, "the Authorization header's value"),
             Field("header_name", "another header to send, its name"),
             Field("header_value", secret: true, "that header's value"),
-        ], oneOf: ["authorization", "header_value"]),
+        ], oneOf: ["authorization", "header_value"], together: ["header_name", "header_value"]),
     ]
 
     public static func named(_ name: String) -> CredentialType? { all.first { $0.name == name } }

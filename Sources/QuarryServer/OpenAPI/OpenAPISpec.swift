@@ -487,8 +487,9 @@ enum OpenAPISpec {
             "fields": {"type": "array", "items": {"type": "object", "properties": {
               "name": {"type": "string"}, "secret": {"type": "boolean"}, "required": {"type": "boolean"}, "description": {"type": "string"}},
               "required": ["name", "secret", "required", "description"]}},
-            "one_of": {"type": "array", "items": {"type": "string"}, "description": "fields of which a credential needs at least one"}},
-            "required": ["name", "description", "fields", "one_of"]}}
+            "one_of": {"type": "array", "items": {"type": "string"}, "description": "fields of which a credential needs at least one"},
+            "together": {"type": "array", "items": {"type": "string"}, "description": "fields that come together or not at all"}},
+            "required": ["name", "description", "fields", "one_of", "together"]}}
         },
         "required": ["types"]
       },

@@ -75,8 +75,10 @@ struct CredentialTypeList: ResponseEncodable {
         let fields: [Field]
         /// Fields of which a credential needs at least one.
         let oneOf: [String]
+        /// Fields that come together or not at all.
+        let together: [String]
 
-        enum CodingKeys: String, CodingKey { case name, description, fields, oneOf = "one_of" }
+        enum CodingKeys: String, CodingKey { case name, description, fields, oneOf = "one_of", together }
     }
 
     let types: [TypeBody]
@@ -84,7 +86,8 @@ struct CredentialTypeList: ResponseEncodable {
     init(_ types: [CredentialType]) {
         self.types = types.map { type in
             TypeBody(name: type.name, description: type.summary,
-                     fields: type.fields.map { Field(name: $0.name, secret: $0.secret, required: $0.required, description: $0.summary) }, oneOf: type.oneOf)
+                     fields: type.fields.map { Field(name: $0.name, secret: $0.secret, required: $0.required, description: $0.summary) }, oneOf: type.oneOf,
+                     together: type.together)
         }
     }
 }

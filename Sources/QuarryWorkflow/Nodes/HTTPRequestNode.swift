@@ -70,6 +70,9 @@ public struct HTTPRequestNode: NodeType {
             opened = try await credentials.opened(id, tenant: context.tenant)
         } catch is NotFound {
             throw PermanentNodeError("config /credential: the tenant has no credential '\(id.prefix(100))'")
+        } catch let failure as CredentialVault.Failure {
+            // Trying again opens nothing until the key file is mended.
+            throw PermanentNodeError("config /credential: \(failure.reason)")
         }
         guard opened.type == "http" else { throw PermanentNodeError("config /credential: '\(id.prefix(100))' is a \(opened.type) credential, not an http one") }
         var secrets: [String] = []
