@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import QuarryCLI
 import Testing
 
@@ -62,5 +63,18 @@ struct DataDirectoryTests {
         let directory = try DataDirectory.prepare(Self.temporaryPath())
         try Data().write(to: URL(fileURLWithPath: directory.path + "/" + SigningSecret.fileName))
         #expect(throws: ConfigurationError.self) { try SigningSecret.resolve(configured: nil, in: directory) }
+    }
+
+    @Test("processes that start at once make one secret between them: one creates it, every other reads it whole")
+    func secretMadeOnce() throws {
+        let path = try DataDirectory.prepare(Self.temporaryPath()).path + "/secret"
+        let results = Mutex<[(String, Bool)]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            let result = try? SecretFile.resolve(path) { ConfigurationError(key: "test", origin: path, reason: $0) }
+            results.withLock { $0.append(result.map { ($0.value, $0.created) } ?? ("failed", false)) }
+        }
+        let all = results.withLock { $0 }
+        #expect(Set(all.map(\.0)).count == 1 && all.first?.0 != "failed", "\(all)")
+        #expect(all.filter(\.1).count == 1, "exactly one made it")
     }
 }

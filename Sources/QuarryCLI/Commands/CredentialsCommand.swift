@@ -15,7 +15,7 @@ public struct CredentialsCommand: AsyncParsableCommand {
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
-            abstract: "Put a new key first in <data>/credential-key and seal every credential's secrets anew under it.",
+            abstract: "Put a new key first in the credential key file and seal every credential's secrets anew under it.",
             discussion: """
             The older keys stay in the file, so running servers and workers go on: one that meets a \
             secret sealed under a key it does not hold reads the file again. With more than one host, \
@@ -27,13 +27,14 @@ public struct CredentialsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let (credentials, directory) = try await reportingStartupErrors {
-                let backends = try Backends.open(try options.settings())
-                let vault = try CredentialKey.rotate(in: backends.directory)
-                return (Credentials(store: backends.store, vault: vault), backends.directory)
+            let (credentials, keys) = try await reportingStartupErrors {
+                let settings = try options.settings()
+                let backends = try Backends.open(settings)
+                let keys = CredentialKey.path(settings, directory: backends.directory)
+                return (Credentials(store: backends.store, vault: try CredentialKey.rotate(at: keys)), keys)
             }
             let (resealed, stale) = try await credentials.resealAll()
-            print("credential-key: a new key is first in \(CredentialKey.path(in: directory)); \(resealed) credentials sealed anew under it")
+            print("credential keys: a new key is first in \(keys); \(resealed) credentials sealed anew under it")
             print(stale == 0 ? "no credential holds an older key: `quarry credentials drop-old-keys` may remove them"
                              : "\(stale) credentials still hold an older key (made meanwhile by a process that had not read the new one); drop-old-keys seals them anew before it removes anything")
         }
@@ -49,17 +50,19 @@ public struct CredentialsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let (credentials, directory) = try await reportingStartupErrors {
-                let backends = try Backends.open(try options.settings())
-                return (Credentials(store: backends.store, vault: try CredentialKey.vault(in: backends.directory)), backends.directory)
+            let (credentials, keys) = try await reportingStartupErrors {
+                let settings = try options.settings()
+                let backends = try Backends.open(settings)
+                let keys = CredentialKey.path(settings, directory: backends.directory)
+                return (Credentials(store: backends.store, vault: try CredentialKey.vault(at: keys)), keys)
             }
             let (resealed, stale) = try await credentials.resealAll()
             guard stale == 0 else {
                 FileHandle.standardError.write(Data("quarry: \(stale) credentials still hold an older key; the keys are kept\n".utf8))
                 throw ExitCode(75)
             }
-            try await reportingStartupErrors { try CredentialKey.dropOld(in: directory) }
-            print("credential-key: \(resealed) credentials sealed anew; the current key is alone in \(CredentialKey.path(in: directory))")
+            try await reportingStartupErrors { try CredentialKey.dropOld(at: keys) }
+            print("credential keys: \(resealed) credentials sealed anew; the current key is alone in \(keys)")
         }
     }
 }

@@ -19,6 +19,10 @@ struct SettingKey: Sendable {
     static let jwtPublicKeyFile = SettingKey(
         name: "jwt_public_key_file", defaultValue: nil, summary: "PEM RSA public key: also accept RS256 tokens signed by its private key"
     )
+    static let credentialKeyFile = SettingKey(
+        name: "credential_key_file", defaultValue: nil,
+        summary: "the file of keys that seal credentials' secrets, shared by the API and its workers; `<data>/credential-key` when unset, generated when missing"
+    )
     static let modelDirectory = SettingKey(
         name: "model_dir", defaultValue: "~/.cache/quarry/models/all-MiniLM-L6-v2",
         summary: "all-MiniLM-L6-v2 files (`vocab.txt`, `model.safetensors`), as `scripts/bootstrap` installs them"
@@ -65,7 +69,7 @@ struct SettingKey: Sendable {
     static let llmAPIKey = SettingKey(name: "llm_api_key", defaultValue: nil, summary: "bearer key for the chat API (never logged)")
 
     static let all: [SettingKey] = [
-        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
+        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, indexRoot, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, llmURL, llmModel, llmAPIKey,
     ]

@@ -2,7 +2,7 @@ import Foundation
 import QuarryCore
 
 /// The keys that seal credentials' secret fields (``CredentialVault``), in `<data>/credential-key`
-/// (mode 0600): one key per line, 32 bytes as hex, the current key first and the keys it replaced
+/// or the file `credential_key_file` names (mode 0600): one key per line, 32 bytes as hex, the current key first and the keys it replaced
 /// after it, so what they sealed still opens. Generated on first start with one key. Losing the
 /// file loses the secrets it sealed: back it up with the data directory, apart from the database.
 ///
@@ -12,22 +12,22 @@ import QuarryCore
 enum CredentialKey {
     static let fileName = "credential-key"
 
-    static func path(in directory: DataDirectory) -> String { directory.path + "/" + fileName }
+    /// The key file the settings name, else `<data>/credential-key`.
+    static func path(_ settings: Settings, directory: DataDirectory) -> String { settings.credentialKeyFile ?? directory.path + "/" + fileName }
 
     static func fail(_ path: String, _ reason: String) -> ConfigurationError {
-        ConfigurationError(key: "credential key", origin: path, reason: reason)
+        ConfigurationError(key: SettingKey.credentialKeyFile.name, origin: path, reason: reason)
     }
 
     /// The vault of the file's keys, the file made with one new key when there is none.
-    static func vault(in directory: DataDirectory) throws(ConfigurationError) -> CredentialVault {
-        let path = path(in: directory)
+    static func vault(at path: String) throws(ConfigurationError) -> CredentialVault {
         let text = try SecretFile.resolve(path) { fail(path, $0) }.value
         return try vault(text, path: path)
     }
 
     /// A vault that reads the file again each time it is asked (what ``Credentials`` reloads).
-    static func reloading(in directory: DataDirectory) -> @Sendable () throws -> CredentialVault {
-        { try vault(in: directory) }
+    static func reloading(at path: String) -> @Sendable () throws -> CredentialVault {
+        { try vault(at: path) }
     }
 
     static func vault(_ text: String, path: String) throws(ConfigurationError) -> CredentialVault {
@@ -47,8 +47,7 @@ enum CredentialKey {
     }
 
     /// Puts a new key first, keeping the others after it; the vault of the new file.
-    static func rotate(in directory: DataDirectory) throws(ConfigurationError) -> CredentialVault {
-        let path = path(in: directory)
+    static func rotate(at path: String) throws(ConfigurationError) -> CredentialVault {
         let old = try SecretFile.resolve(path) { fail(path, $0) }.value
         var generator = SystemRandomNumberGenerator()
         let new = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
@@ -59,8 +58,7 @@ enum CredentialKey {
     }
 
     /// Keeps the current key alone.
-    static func dropOld(in directory: DataDirectory) throws(ConfigurationError) {
-        let path = path(in: directory)
+    static func dropOld(at path: String) throws(ConfigurationError) {
         let text = try SecretFile.resolve(path) { fail(path, $0) }.value
         guard let first = text.split(whereSeparator: \.isNewline).first else { throw fail(path, "the file holds no key") }
         try replace(path, with: String(first))

@@ -54,8 +54,8 @@ struct EngineRuntime: Sendable {
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
             let outbound = GuardedHTTP(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs))
-            let credentials = Credentials(store: store, vault: try CredentialKey.vault(in: backends.directory),
-                                          reload: CredentialKey.reloading(in: backends.directory))
+            let keys = CredentialKey.path(settings, directory: backends.directory)
+            let credentials = Credentials(store: store, vault: try CredentialKey.vault(at: keys), reload: CredentialKey.reloading(at: keys))
             let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
                                            registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound, credentials: credentials))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,

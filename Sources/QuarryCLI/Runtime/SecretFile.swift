@@ -1,29 +1,35 @@
 import Foundation
 import QuarryCore
 
-/// A secret kept in a file of the data directory: read when it is there, else 32 random bytes
-/// written into it as hex with mode 0600 (`O_EXCL`: when two processes start at once, exactly one
-/// creates it and both use it). What the JWT secret and the credential key come from when unset.
+/// A secret kept in a file: read when it is there, else 32 random bytes written into it as hex
+/// with mode 0600. What the JWT secret and the credential keys come from when no setting gives them.
+///
+/// A new secret is written whole into a file of this process's own, then linked into place:
+/// `link` fails when another process got there first (both then use its secret), and a reader
+/// never sees a file half written.
 enum SecretFile {
     /// The file's secret, and whether this call created it; `fail` makes the error for a reason.
     static func resolve(_ path: String, fail: (String) -> ConfigurationError) throws(ConfigurationError) -> (value: String, created: Bool) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        if fd >= 0 {
-            defer { close(fd) }
-            var generator = SystemRandomNumberGenerator()
-            let secret = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-            let bytes = Array((secret + "\n").utf8)
-            guard fchmod(fd, 0o600) == 0, write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(path)
-                throw fail("cannot write the generated secret: \(reason)")
-            }
-            return (secret, true)
-        }
+        if FileManager.default.fileExists(atPath: path) { return (try read(path, fail: fail), false) }
+        var generator = SystemRandomNumberGenerator()
+        let secret = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let temporary = path + ".\(getpid()).new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw fail("cannot create the secret file: \(String(cString: strerror(errno)))") }
+        defer { unlink(temporary) }
+        let bytes = Array((secret + "\n").utf8)
+        let written = fchmod(fd, 0o600) == 0 && write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
+        close(fd)
+        guard written else { throw fail("cannot write the generated secret: \(String(cString: strerror(errno)))") }
+        if link(temporary, path) == 0 { return (secret, true) }
         guard errno == EEXIST else { throw fail("cannot create the secret file: \(String(cString: strerror(errno)))") }
+        return (try read(path, fail: fail), false)
+    }
+
+    private static func read(_ path: String, fail: (String) -> ConfigurationError) throws(ConfigurationError) -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw fail("cannot read the secret file") }
         let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !secret.isEmpty else { throw fail("the secret file is empty; delete it to generate a new secret") }
-        return (secret, false)
+        return secret
     }
 }
