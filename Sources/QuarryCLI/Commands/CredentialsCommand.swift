@@ -12,6 +12,17 @@ public struct CredentialsCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// The credentials in the store the settings select, with the vault `vault` makes of the key
+    /// file (read, or rotated first), and the key file's path.
+    static func open(_ options: ConfigurationOptions, vault: (String) throws(ConfigurationError) -> CredentialVault) async throws -> (Credentials, String) {
+        try await reportingStartupErrors {
+            let settings = try options.settings()
+            let backends = try Backends.open(settings)
+            let keys = CredentialKey.path(settings, directory: backends.directory)
+            return (Credentials(store: backends.store, vault: try vault(keys)), keys)
+        }
+    }
+
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
@@ -27,12 +38,7 @@ public struct CredentialsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let (credentials, keys) = try await reportingStartupErrors {
-                let settings = try options.settings()
-                let backends = try Backends.open(settings)
-                let keys = CredentialKey.path(settings, directory: backends.directory)
-                return (Credentials(store: backends.store, vault: try CredentialKey.rotate(at: keys)), keys)
-            }
+            let (credentials, keys) = try await CredentialsCommand.open(options, vault: CredentialKey.rotate)
             let (resealed, stale) = try await credentials.resealAll()
             print("credential keys: a new key is first in \(keys); \(resealed) credentials sealed anew under it")
             print(stale == 0 ? "no credential holds an older key: `quarry credentials drop-old-keys` may remove them"
@@ -50,12 +56,7 @@ public struct CredentialsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let (credentials, keys) = try await reportingStartupErrors {
-                let settings = try options.settings()
-                let backends = try Backends.open(settings)
-                let keys = CredentialKey.path(settings, directory: backends.directory)
-                return (Credentials(store: backends.store, vault: try CredentialKey.vault(at: keys)), keys)
-            }
+            let (credentials, keys) = try await CredentialsCommand.open(options, vault: CredentialKey.vault)
             let (resealed, stale) = try await credentials.resealAll()
             guard stale == 0 else {
                 FileHandle.standardError.write(Data("quarry: \(stale) credentials still hold an older key; the keys are kept\n".utf8))
