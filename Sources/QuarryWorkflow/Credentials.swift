@@ -82,23 +82,23 @@ public struct Credentials: Sendable {
     /// by a process that had not read the new key yet: a second pass takes it).
     public func resealAll(batch: Int = 100) async throws -> (resealed: Int, stale: Int) {
         let vault = keys.current
-        var after: (tenant: String, id: String)?
+        func isStale(_ credential: Credential) -> Bool { credential.sealed.values.contains(where: vault.isStale) }
         var resealed = 0, stale = 0
-        while true {
-            let page = try await store.allCredentials(after: after, limit: batch)
-            for credential in page where credential.sealed.values.contains(where: vault.isStale) {
-                if try await store.replaceCredential(try credential.resealed(with: vault)) { resealed += 1 }
-            }
-            guard let last = page.last else { break }
-            after = (last.tenant, last.id)
+        try await everyCredential(batch: batch) { credential in
+            if isStale(credential), try await store.replaceCredential(try credential.resealed(with: vault)) { resealed += 1 }
         }
-        after = nil
-        while true {
-            let page = try await store.allCredentials(after: after, limit: batch)
-            stale += page.filter { $0.sealed.values.contains(where: vault.isStale) }.count
-            guard let last = page.last else { break }
-            after = (last.tenant, last.id)
-        }
+        try await everyCredential(batch: batch) { if isStale($0) { stale += 1 } }
         return (resealed, stale)
+    }
+
+    /// Calls `body` with every tenant's credentials, read `batch` at a time in the store's order.
+    private func everyCredential(batch: Int, _ body: (Credential) async throws -> Void) async throws {
+        var after: (tenant: String, id: String)?
+        while true {
+            let page = try await store.allCredentials(after: after, limit: batch)
+            for credential in page { try await body(credential) }
+            guard let last = page.last else { return }
+            after = (last.tenant, last.id)
+        }
     }
 }

@@ -67,13 +67,8 @@ enum CredentialKey {
     /// Writes `text` beside the file and renames it over, so a reader sees the old file or the
     /// new, never part of one.
     private static func replace(_ path: String, with text: String) throws(ConfigurationError) {
-        let temporary = path + ".new"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw fail(path, "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array((text + "\n").utf8)
-        let written = fchmod(fd, 0o600) == 0 && write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
-        close(fd)
-        guard written, rename(temporary, path) == 0 else {
+        let temporary = try SecretFile.writeBeside(path, text) { fail(path, $0) }
+        guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw fail(path, "cannot replace the key file: \(reason)")

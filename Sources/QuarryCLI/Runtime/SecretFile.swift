@@ -13,17 +13,28 @@ enum SecretFile {
         if FileManager.default.fileExists(atPath: path) { return (try read(path, fail: fail), false) }
         var generator = SystemRandomNumberGenerator()
         let secret = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let temporary = path + ".\(getpid()).new"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw fail("cannot create the secret file: \(String(cString: strerror(errno)))") }
+        let temporary = try writeBeside(path, secret, fail: fail)
         defer { unlink(temporary) }
-        let bytes = Array((secret + "\n").utf8)
-        let written = fchmod(fd, 0o600) == 0 && write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
-        close(fd)
-        guard written else { throw fail("cannot write the generated secret: \(String(cString: strerror(errno)))") }
         if link(temporary, path) == 0 { return (secret, true) }
         guard errno == EEXIST else { throw fail("cannot create the secret file: \(String(cString: strerror(errno)))") }
         return (try read(path, fail: fail), false)
+    }
+
+    /// Writes `text` and a newline, mode 0600 and synced, into a file of this process's own beside
+    /// `path`; its path, for the caller to link or rename into place.
+    static func writeBeside(_ path: String, _ text: String, fail: (String) -> ConfigurationError) throws(ConfigurationError) -> String {
+        let temporary = path + ".\(getpid()).new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw fail("cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array((text + "\n").utf8)
+        let written = fchmod(fd, 0o600) == 0 && write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
+        let reason = String(cString: strerror(errno))
+        close(fd)
+        guard written else {
+            unlink(temporary)
+            throw fail("cannot write \(temporary): \(reason)")
+        }
+        return temporary
     }
 
     private static func read(_ path: String, fail: (String) -> ConfigurationError) throws(ConfigurationError) -> String {
