@@ -45,7 +45,12 @@ let package = Package(
         // The encoder's numeric kernels: optimised in debug builds too, or tests that embed crawl.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
-        .target(name: "QuarryCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(
+            name: "QuarryCore",
+            // _CryptoExtras: RSA, for the RS256 assertions of Google service accounts.
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(name: "QuarryParsing", dependencies: ["QuarryCore", "CPoppler", "CLibXML2"], swiftSettings: strict),
         .target(name: "QuarryHTTP", dependencies: ["QuarryCore", "CCurl", "CCurlShims"], swiftSettings: strict),
         .target(name: "QuarryEmbedding", dependencies: ["QuarryCore", "CKernels"], swiftSettings: strict),

@@ -36,12 +36,17 @@ public struct HTTPResponse: Sendable {
     public let contentType: String?
     /// Where a 3xx points, made absolute (redirects are never followed by the client itself).
     public let redirectURL: String?
+    /// How long the answer's `Retry-After` asks to wait; nil when it asks for no wait.
+    public var retryAfter: Duration? = nil
 }
 
 /// Why a request got no usable answer. Secrets in headers never appear in these messages.
 public enum HTTPClientError: Error, Equatable, CustomStringConvertible {
     /// The server could not be reached (refused, unresolvable, TLS failure, timed out).
     case unreachable(url: String, reason: String)
+    /// No connection was made (unresolvable name, connection refused, TLS handshake failed), so
+    /// nothing of the request was sent: unlike a timeout, which may come after the server acted.
+    case notConnected(url: String, reason: String)
     /// It answered with an error status after any retries.
     case status(url: String, code: Int, body: String)
     /// The body grew past the request's `maximumBytes`.
@@ -49,7 +54,7 @@ public enum HTTPClientError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unreachable(let url, let reason): "\(url) is unreachable: \(reason)"
+        case .unreachable(let url, let reason), .notConnected(let url, let reason): "\(url) is unreachable: \(reason)"
         case .status(let url, let code, let body): "\(url) answered \(code): \(body.prefix(300))"
         case .tooLarge(let url, let limit): "\(url) sends more than \(limit) bytes"
         }
@@ -63,12 +68,16 @@ public enum HTTPClientError: Error, Equatable, CustomStringConvertible {
 public final class HTTPClient: Sendable {
     public let retries: Int
     public let initialBackoff: Duration
+    /// A PEM bundle of the certificate authorities HTTPS trusts instead of the system's (a
+    /// private CA); nil for the system's.
+    public let caFile: String?
     private let pool = HandlePool()
 
-    public init(retries: Int = 3, initialBackoff: Duration = .milliseconds(100)) {
+    public init(retries: Int = 3, initialBackoff: Duration = .milliseconds(100), caFile: String? = nil) {
         _ = Self.globalInit
         self.retries = retries
         self.initialBackoff = initialBackoff
+        self.caFile = caFile
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
@@ -103,6 +112,12 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// One exchange, whatever its status, never retried: for a caller that reads the provider's
+    /// own answer to an error (its message, its `Retry-After`) and decides itself.
+    public func exchange(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
+        try await perform(request).get()
+    }
+
     /// Streams a response body as it arrives (server-sent events). Connection failures, 429 and
     /// 5xx are retried as by ``send(_:)`` as long as nothing has been delivered; an error status
     /// ends the stream with ``HTTPClientError/status(url:code:body:)``. Ending the consumer's
@@ -117,7 +132,7 @@ public final class HTTPClient: Sendable {
             var attempt = 0
             while true {
                 let handle = pool.take()
-                let result = Transfer.run(request, on: handle, stop: stop) { data in
+                let result = Transfer.run(request, caFile: caFile, on: handle, stop: stop) { data in
                     delivered = true
                     continuation.yield(data)
                 }
@@ -148,10 +163,10 @@ public final class HTTPClient: Sendable {
 
     private func perform(_ request: HTTPRequest) async -> Result<HTTPResponse, HTTPClientError> {
         await withCheckedContinuation { continuation in
-            let pool = self.pool
+            let (pool, caFile) = (self.pool, self.caFile)
             Thread {
                 let handle = pool.take()
-                let result = Transfer.run(request, on: handle, stop: nil, deliver: nil)
+                let result = Transfer.run(request, caFile: caFile, on: handle, stop: nil, deliver: nil)
                 pool.give(handle)
                 continuation.resume(returning: result)
             }.start()
@@ -189,6 +204,12 @@ private final class StopFlag: @unchecked Sendable {
 
 /// One blocking libcurl transfer.
 private enum Transfer {
+    /// Failures that come before any byte of the request could leave.
+    static let neverConnected: [CURLcode] = [
+        CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_SSL_CONNECT_ERROR,
+        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM,
+    ]
+
     /// Where the body goes: collected, or — for a stream whose status is below 400 — handed to
     /// `deliver` piece by piece as it arrives.
     final class Sink {
@@ -227,7 +248,7 @@ private enum Transfer {
     }
 
     static func run(
-        _ request: HTTPRequest, on handle: UnsafeMutableRawPointer, stop: StopFlag?, deliver: ((Data) -> Void)?
+        _ request: HTTPRequest, caFile: String?, on handle: UnsafeMutableRawPointer, stop: StopFlag?, deliver: ((Data) -> Void)?
     ) -> Result<HTTPResponse, HTTPClientError> {
         curl_easy_reset(handle)
         let sink = Sink(handle: handle, stop: stop, deliver: deliver, maximumBytes: request.maximumBytes)
@@ -248,6 +269,7 @@ private enum Transfer {
         if let resolve { quarry_curl_set_pointer(handle, CURLOPT_RESOLVE, resolve) }
         quarry_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
         quarry_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        if let caFile { quarry_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
         let milliseconds = Int(request.timeout.components.seconds * 1000) + Int(request.timeout.components.attoseconds / 1_000_000_000_000_000)
         quarry_curl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
         quarry_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(milliseconds, 10_000))
@@ -271,13 +293,16 @@ private enum Transfer {
         }
         if sink.tooLarge { return .failure(.tooLarge(url: request.url, limit: request.maximumBytes ?? 0)) }
         guard code == CURLE_OK else {
-            return .failure(.unreachable(url: request.url, reason: String(cString: curl_easy_strerror(code))))
+            let reason = String(cString: curl_easy_strerror(code))
+            return .failure(neverConnected.contains(code) ? .notConnected(url: request.url, reason: reason) : .unreachable(url: request.url, reason: reason))
         }
         var status = 0
         quarry_curl_get_response_code(handle, &status)
+        let retryAfter = quarry_curl_get_retry_after(handle)
         return .success(HTTPResponse(
             status: status, body: sink.data, contentType: quarry_curl_get_content_type(handle).map { String(cString: $0) },
-            redirectURL: quarry_curl_get_redirect_url(handle).map { String(cString: $0) }
+            redirectURL: quarry_curl_get_redirect_url(handle).map { String(cString: $0) },
+            retryAfter: retryAfter > 0 ? .seconds(retryAfter) : nil
         ))
     }
 }

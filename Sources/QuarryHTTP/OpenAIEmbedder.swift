@@ -73,7 +73,7 @@ public struct OpenAIEmbedder: Embedder {
             response = try await client.send(request)
         } catch {
             switch error {
-            case .unreachable, .status(url: _, code: 429, body: _):
+            case .unreachable, .notConnected, .status(url: _, code: 429, body: _):
                 throw BackendUnavailable(backend: "embedder", reason: error.description)
             case .status(url: _, let code, body: _) where code >= 500:
                 throw BackendUnavailable(backend: "embedder", reason: error.description)

@@ -214,7 +214,7 @@ public final class QdrantVectorIndex: VectorIndex {
             return try await client.send(HTTPRequest(method: method, url: url, headers: headers, body: json, timeout: configuration.timeout)).body
         } catch {
             switch error {
-            case .unreachable(_, let reason):
+            case .unreachable(_, let reason), .notConnected(_, let reason):
                 throw BackendUnavailable(backend: "qdrant", reason: "\(configuration.url) is unreachable: \(reason)")
             case .status(_, let code, let body) where HTTPClient.retryable(code):
                 throw BackendUnavailable(backend: "qdrant", reason: "\(method) \(path.isEmpty ? "/" : path) answered \(code): \(Self.message(body))")

@@ -18,6 +18,9 @@ public protocol NodeType: Sendable {
     var outputSchema: JSONValue { get }
     /// How long one attempt may take when the node does not say.
     var defaultTimeout: Duration { get }
+    /// How a failed attempt is retried when the node does not say (a connector tries a service
+    /// that answered 5xx again); nil: it is not.
+    var defaultRetry: Workflow.RetryPolicy? { get }
     /// How long after the node is ready its first attempt may start, from its filled config:
     /// the delay of its message on the queue, so the wait holds no worker (`delay`). Zero for
     /// the others, which never call `config` (filling it costs a template rendering per node);
@@ -43,6 +46,7 @@ public protocol NodeType: Sendable {
 
 extension NodeType {
     public var defaultTimeout: Duration { .seconds(300) }
+    public var defaultRetry: Workflow.RetryPolicy? { nil }
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }
     public var filledByNode: Set<String> { [] }
     public var streamedByNode: Set<String> { [] }
@@ -122,6 +126,18 @@ public struct PermanentNodeError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// A failure whose service said when to come back (a 429 with `Retry-After`): the next attempt
+/// waits exactly `after` (not less, and not the policy's backoff), as long as attempts are left.
+public struct RetryLater: Error, CustomStringConvertible {
+    public let message: String
+    public let after: Duration
+    public init(_ message: String, after: Duration) {
+        self.message = message
+        self.after = after
+    }
+    public var description: String { message }
+}
+
 /// The node types a process knows, by name.
 public struct NodeRegistry: Sendable {
     public let types: [String: any NodeType]
@@ -133,13 +149,20 @@ public struct NodeRegistry: Sendable {
     public subscript(name: String) -> (any NodeType)? { types[name] }
 
     /// Every node type Quarry has: `rag_query` on `retriever`, `ingest` through `indexJobs` (its
-    /// pipeline, its index_root), `llm` on `chat`, `http_request` through `http`; a `map` runs any of
-    /// those that end in one attempt (not trigger, delay, approval, sub_workflow or map);
-    /// `credentials` are what `http_request` finds a node's `credential` in.
+    /// pipeline, its index_root), `llm` on `chat`, `http_request` and the connectors through
+    /// `http`; a `map` runs any of those that end in one attempt (not trigger, delay, approval,
+    /// sub_workflow or map). `credentials` are what `http_request` and the connectors find a
+    /// node's `credential` in; `ledger` is where connectors whose provider takes no idempotency
+    /// key write their sends down (Slack, Notion, Sheets).
     public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP,
-                                credentials: Credentials? = nil) -> NodeRegistry {
-        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat), IngestNode(indexJobs: indexJobs),
-                                         HTTPRequestNode(http: http, credentials: credentials)]
+                                credentials: Credentials? = nil, ledger: (any EffectLedger)? = nil) -> NodeRegistry {
+        let connectors: [any NodeType] = [
+            HTTPRequestNode(http: http, credentials: credentials), SlackNode(http: http, credentials: credentials, ledger: ledger),
+            TwilioNode(http: http, credentials: credentials), NotionNode(http: http, credentials: credentials, ledger: ledger),
+            SheetsNode(http: http, credentials: credentials, ledger: ledger),
+        ]
+        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
+                                         IngestNode(indexJobs: indexJobs)] + connectors
         return NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
     }
 

@@ -232,7 +232,8 @@ public struct WorkflowEngine: Sendable {
         case .success(let outcome):
             step = try await settle(outcome, of: definition, running, in: run, workflow: workflow, at: ended)
         case .failure(let failure):
-            step = try await failed(running, of: run, failure.message, retryable: failure.retryable, workflow: workflow, at: ended)
+            step = try await failed(running, of: run, failure.message, retryable: failure.retryable, retryAfter: failure.retryAfter,
+                                    workflow: workflow, at: ended)
             if let step, step.applied, step.run.nodes[definition.id]?.status == .queued {
                 Counter(label: "node_retry_total", dimensions: [("queue", job.queue), ("actor", definition.type)]).increment()
             }
@@ -262,13 +263,20 @@ public struct WorkflowEngine: Sendable {
         try await runs.transition(run.id, tenant: run.tenant, { draft in claimIfQueued(running, &draft) && step(&draft) }, log: log)
     }
 
-    /// Writes that `running` failed, logging it as retried or failed for good.
-    func failed(_ running: RunningAttempt, of run: Run, _ message: String, retryable: Bool, workflow: Workflow, at time: Date) async throws -> RunStep? {
+    /// Writes that `running` failed, logging it as retried or failed for good. The node's retry
+    /// policy holds, or its type's default; `retryAfter`, the wait a service asked for, replaces
+    /// the policy's backoff.
+    func failed(_ running: RunningAttempt, of run: Run, _ message: String, retryable: Bool, retryAfter: Duration? = nil, workflow: Workflow,
+                at time: Date) async throws -> RunStep? {
         let (node, attempt) = (running.node, running.number)
-        return try await end(running, of: run, { $0.fail(node, attempt: attempt, error: message, retryable: retryable, in: workflow, at: time) },
-                             log: { after in
+        let defaultRetry = workflow.node(node).flatMap { registry[$0.type] }?.defaultRetry
+        let wait = retryAfter?.seconds
+        return try await end(running, of: run, {
+            $0.fail(node, attempt: attempt, error: message, retryable: retryable, defaultRetry: defaultRetry, retryAfter: wait, in: workflow, at: time)
+        }, log: { after in
             after.nodes[node]?.status == .queued
-                ? entry(after, node: node, .warning, "attempt \(attempt) failed, trying again: \(message)", attempt: attempt)
+                ? entry(after, node: node, .warning, "attempt \(attempt) failed, trying again" + (wait.map { " in \($0) s as asked" } ?? "") + ": \(message)",
+                        attempt: attempt)
                 : entry(after, node: node, .error, "failed: \(message)", attempt: attempt)
         })
     }
@@ -306,10 +314,13 @@ public struct WorkflowEngine: Sendable {
     struct Failure: Error {
         let message: String
         let retryable: Bool
+        /// The wait the service asked for before the next attempt.
+        let retryAfter: Duration?
 
-        init(message: String, retryable: Bool) {
+        init(message: String, retryable: Bool, retryAfter: Duration? = nil) {
             self.message = Redaction.redact(message)
             self.retryable = retryable
+            self.retryAfter = retryAfter
         }
     }
 
@@ -364,6 +375,8 @@ public struct WorkflowEngine: Sendable {
             return .failure(failure)
         } catch let error as PermanentNodeError {
             return .failure(Failure(message: error.message, retryable: false))
+        } catch let later as RetryLater {
+            return .failure(Failure(message: later.message, retryable: true, retryAfter: later.after))
         } catch {
             return .failure(Failure(message: "\(error)", retryable: true))
         }

@@ -343,7 +343,7 @@ extension WorkflowEngineTests {
         #expect(sent.count == 1 && sent.first?.authorization == "Bearer \(secret)", "the credential's header was sent")
         #expect(run.nodes["echo"]?.output?.objectValue?["body"]?.objectValue?["headers"] == .object(["authorization": .string(Redaction.mark)]))
         #expect(run.nodes["denied"]?.status == .failed && run.nodes["denied"]?.error?.contains("answered 401") == true, "\(run.nodes["denied"]?.error ?? "")")
-        #expect(run.nodes["wrong"]?.error == "config /credential: '\(slack.id)' is a slack credential, not an http one")
+        #expect(run.nodes["wrong"]?.error == "config /credential: '\(slack.id)' is of type slack, not http")
         #expect(run.nodes["foreign"]?.error == "config /credential: the tenant has no credential '\(foreign.id)'")
         #expect(try recorder.effects().requests.filter { $0.key == "\(run.id):wrong" || $0.key == "\(run.id):foreign" }.isEmpty, "nothing sent for those")
         let lines = try await setup.store.runLogs(run: run.id, tenant: "acme", after: nil, limit: 1000)

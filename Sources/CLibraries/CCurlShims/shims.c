@@ -29,3 +29,10 @@ const char *quarry_curl_get_redirect_url(CURL *handle) {
     char *value = NULL;
     return curl_easy_getinfo(handle, CURLINFO_REDIRECT_URL, &value) == CURLE_OK ? value : NULL;
 }
+
+long quarry_curl_get_retry_after(CURL *handle) {
+    curl_off_t seconds = 0;
+    if (curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &seconds) != CURLE_OK) return -1;
+    // libcurl says 0 both for "Retry-After: 0" and for no header at all: a wait of none either way.
+    return (long)seconds;
+}

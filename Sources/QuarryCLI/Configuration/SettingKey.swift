@@ -61,6 +61,10 @@ struct SettingKey: Sendable {
         name: "allow_private_urls", defaultValue: "false",
         summary: "fetch submitted URLs that resolve to loopback, private or link-local addresses (true only on a trusted network)"
     )
+    static let outboundCAFile = SettingKey(
+        name: "outbound_ca_file", defaultValue: nil,
+        summary: "a PEM file of the certificate authorities that connectors and http_request trust instead of the system's (a private CA)"
+    )
     static let llmURL = SettingKey(
         name: "llm_url", defaultValue: nil,
         summary: "base URL of an OpenAI-compatible chat API, e.g. `http://127.0.0.1:8080/v1`; enables `answer: llm`"
@@ -71,7 +75,7 @@ struct SettingKey: Sendable {
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, indexRoot, bm25K1, bm25B, fusion, rrfK,
-        allowPrivateURLs, llmURL, llmModel, llmAPIKey,
+        allowPrivateURLs, outboundCAFile, llmURL, llmModel, llmAPIKey,
     ]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.

@@ -73,6 +73,8 @@ public struct Settings: Sendable, Equatable {
     public var fusion: Fusion
     /// Whether URL submissions may reach private, loopback and link-local addresses.
     public var allowPrivateURLs: Bool
+    /// The CAs outbound HTTPS trusts instead of the system's (connectors, http_request).
+    public var outboundCAFile: String?
     /// Set when `llm_url` is; without it `answer: "llm"` is refused.
     public var llm: ChatEndpoint?
 
@@ -130,6 +132,10 @@ public struct Settings: Sendable, Equatable {
         allowPrivateURLs = try values.require(.allowPrivateURLs) { ["true": true, "false": false][$0.lowercased()] } expected: {
             "'\($0)' is not true or false"
         }
+        outboundCAFile = try values.optional(.outboundCAFile) { path in
+            let expanded = Self.expandingTilde(path)
+            return FileManager.default.isReadableFile(atPath: expanded) ? expanded : nil
+        } expected: { "'\($0)' is not a readable file" }
         llm = try Self.chatEndpoint(values)
     }
 

@@ -53,11 +53,13 @@ struct EngineRuntime: Sendable {
             let fetcher = URLFetcher(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), maximumBytes: settings.maxUploadBytes)
             let pipeline = IngestPipeline(store: store, queue: queue, indexer: indexer, fetcher: fetcher)
             let indexJobs = IndexJobs(store: store, pipeline: pipeline, root: indexRoot ?? settings.indexRoot, maximumBytes: settings.maxUploadBytes)
-            let outbound = GuardedHTTP(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs))
+            let outbound = GuardedHTTP(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs),
+                                       client: HTTPClient(retries: 0, caFile: settings.outboundCAFile))
             let keys = CredentialKey.path(settings, directory: backends.directory)
             let credentials = Credentials(store: store, vault: try CredentialKey.vault(at: keys), reload: CredentialKey.reloading(at: keys))
             let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
-                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound, credentials: credentials))
+                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound, credentials: credentials,
+                                                               ledger: store))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                  workflows: workflows, credentials: credentials)
         } catch let error as ConfigurationError {

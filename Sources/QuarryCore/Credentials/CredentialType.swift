@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a kind of credential holds (Docs/CONNECTORS.md): its fields, which of them are secret
 /// (sealed at rest, never returned, redacted from logs) and which a credential must have.
 public struct CredentialType: Sendable, Equatable {
@@ -49,6 +51,32 @@ public struct CredentialType: Sendable, Equatable {
         if together.contains(where: { given[$0] != nil }), let missing = together.first(where: { given[$0]?.isEmpty != false }) {
             throw InvalidField("/fields/\(missing)", "\(together.joined(separator: " and ")) come together: '\(missing)' is missing")
         }
+        try checkValues(given)
+    }
+
+    /// What each type's values must be, so a credential that could never work is refused when
+    /// it is stored rather than at run time.
+    func checkValues(_ given: [String: String]) throws(InvalidField) {
+        for name in ["base_url", "token_url", "webhook_url"] {
+            if let url = given[name], !(url.hasPrefix("https://") || url.hasPrefix("http://")) || URL(string: url)?.host == nil {
+                throw InvalidField("/fields/\(name)", "'\(name)' is not an http(s) URL")
+            }
+        }
+        switch name {
+        case "google_service_account":
+            do { _ = try ServiceAccountKey(json: given["key_json"] ?? "") } catch { throw InvalidField("/fields/key_json", "the key cannot be used: \(error.reason)") }
+        case "smtp":
+            if let port = given["port"], Int(port).map({ (1...65535).contains($0) }) != true {
+                throw InvalidField("/fields/port", "'port' is not a port number (1 to 65535)")
+            }
+            if let security = given["security"], !["starttls", "tls", "none"].contains(security) {
+                throw InvalidField("/fields/security", "'security' is one of starttls, tls, none")
+            }
+        case "twilio":
+            if let sid = given["account_sid"], !sid.hasPrefix("AC") { throw InvalidField("/fields/account_sid", "a Twilio account SID begins with AC") }
+        default:
+            break
+        }
     }
 
     /// The kinds Quarry's connectors use.
@@ -65,7 +93,7 @@ public struct CredentialType: Sendable, Equatable {
             Field("username", "the AUTH user"),
             Field("password", secret: true, "the AUTH password"),
             Field("from", required: true, "the sender's address"),
-        ]),
+        ], together: ["username", "password"]),
         CredentialType(name: "google_service_account", summary: "A Google service account's JSON key (Sheets)", fields: [
             Field("key_json", secret: true, required: true, "the JSON key file's whole text"),
             Field("token_url", "the OAuth token endpoint; Google's unless told"),

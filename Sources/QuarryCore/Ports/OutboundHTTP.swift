@@ -32,26 +32,32 @@ public struct OutboundResponse: Sendable, Equatable {
     public let status: Int
     public let contentType: String?
     public let body: Data
+    /// How long the answer's `Retry-After` asks to wait; nil when it asks for no wait.
+    public let retryAfter: Duration?
 
-    public init(status: Int, contentType: String?, body: Data) {
+    public init(status: Int, contentType: String?, body: Data, retryAfter: Duration? = nil) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.retryAfter = retryAfter
     }
 }
 
 public enum OutboundHTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not an http(s) URL, or it leads to an address that is not allowed.
     case refused(String)
-    /// No answer: refused connection, unresolvable name, TLS failure, timeout.
+    /// No answer, though the request may have reached the service (a timeout, a dropped connection).
     case unreachable(String)
+    /// No connection was made (unresolvable name, refused connection, TLS handshake failed):
+    /// nothing was sent.
+    case notConnected(String)
     /// The answer's body is over the request's limit.
     case tooLarge(limit: Int)
 
     public var description: String {
         switch self {
         case .refused(let reason): "the URL is refused: \(reason)"
-        case .unreachable(let reason): reason
+        case .unreachable(let reason), .notConnected(let reason): reason
         case .tooLarge(let limit): "the answer is larger than \(limit) bytes"
         }
     }

@@ -195,19 +195,23 @@ extension RunDraft {
     }
 
     /// `node`'s `attempt` failed. With attempts left (and `retryable`), the next attempt is
-    /// queued after the policy's backoff; otherwise the node fails, and so does the run unless
-    /// the node continues on error. False when the report is stale.
+    /// queued after the policy's backoff, or after `retryAfter` when the service said when to
+    /// come back; otherwise the node fails, and so does the run unless the node continues on
+    /// error. The node's own retry policy holds; without one, `defaultRetry` (its type's). False
+    /// when the report is stale.
     @discardableResult
-    public mutating func fail(_ node: String, attempt: Int, error message: String, retryable: Bool = true, in workflow: Workflow,
+    public mutating func fail(_ node: String, attempt: Int, error message: String, retryable: Bool = true,
+                              defaultRetry: Workflow.RetryPolicy? = nil, retryAfter: TimeInterval? = nil, in workflow: Workflow,
                               at date: Date = Date()) -> Bool {
         guard isCurrent(node, attempt: attempt), let definition = workflow.node(node) else { return false }
-        if retryable, let policy = definition.retry, attempt < policy.maxAttempts {
+        if retryable, let policy = definition.retry ?? defaultRetry, attempt < policy.maxAttempts {
             set(node) {
                 $0.status = .queued
                 $0.attempt = attempt + 1
                 $0.error = message
             }
-            due(Run.Dispatch(node: node, attempt: attempt + 1, notBefore: date.addingTimeInterval(policy.delay(afterAttempt: attempt))))
+            let wait = retryAfter ?? policy.delay(afterAttempt: attempt)
+            due(Run.Dispatch(node: node, attempt: attempt + 1, notBefore: date.addingTimeInterval(wait)))
             return true
         }
         set(node) {

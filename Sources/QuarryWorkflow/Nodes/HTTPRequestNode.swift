@@ -4,8 +4,9 @@ import QuarryCore
 /// Calls any HTTP endpoint: method, URL, headers, and a JSON, form or text body. The URL goes
 /// through the SSRF guard as URL ingest does. Every attempt of the node sends the same
 /// `Idempotency-Key` (`<run>:<node>`), so an endpoint that deduplicates by it acts once however
-/// often the node runs. 2xx: the answer is the output; 429 and 5xx: the attempt fails and may be
-/// retried; other 4xx: the node fails at once (asking again cannot help).
+/// often the node runs. Below 400: the answer is the output; 429: the next attempt waits its
+/// `Retry-After`; 5xx: the attempt fails and may be retried; other 4xx: the node fails at once
+/// (asking again cannot help). Its retries are the node's own `retry` (none by default).
 ///
 /// With `credential` (the id of one of the tenant's `http` credentials), its `authorization` goes
 /// as the Authorization header and its `header_name` with its `header_value`; their values are
@@ -51,38 +52,23 @@ public struct HTTPRequestNode: NodeType {
             for (name, value) in given.sorted(by: { $0.key < $1.key }) { headers.append((name, value.string ?? "")) }
         }
         let secrets = try await credentialHeaders(config["credential"]?.string, context, into: &headers)
-        // The answer may echo what was sent: the credential's values leave its errors and output.
-        do {
-            return NodeOutcome(output: Redaction.redact(try await send(config, headers: headers, context), secrets: secrets))
-        } catch let error as PermanentNodeError {
-            throw PermanentNodeError(Redaction.redact(error.message, secrets: secrets))
-        } catch let error as HTTPStatusFailure {
-            throw HTTPStatusFailure(message: Redaction.redact(error.message, secrets: secrets))
-        }
+        // The answer may echo what was sent: the credential's values leave its output (and, by
+        // the call, its errors).
+        return NodeOutcome(output: Redaction.redact(try await send(config, headers: headers, secrets: secrets, context), secrets: secrets))
     }
 
     /// Adds the headers of the tenant's http credential `id`; the secret values sent, to scrub.
     func credentialHeaders(_ id: String?, _ context: NodeContext, into headers: inout [(String, String)]) async throws -> [String] {
         guard let id else { return [] }
-        guard let credentials else { throw PermanentNodeError("config /credential: this worker has no credentials") }
-        let opened: (type: String, fields: [String: String])
-        do {
-            opened = try await credentials.opened(id, tenant: context.tenant)
-        } catch is NotFound {
-            throw PermanentNodeError("config /credential: the tenant has no credential '\(id.prefix(100))'")
-        } catch let failure as CredentialVault.Failure {
-            // Trying again opens nothing until the key file is mended.
-            throw PermanentNodeError("config /credential: \(failure.reason)")
-        }
-        guard opened.type == "http" else { throw PermanentNodeError("config /credential: '\(id.prefix(100))' is a \(opened.type) credential, not an http one") }
+        let fields = try await credentials.required().fields(of: id, type: "http", tenant: context.tenant)
         var secrets: [String] = []
-        if let authorization = opened.fields["authorization"] {
+        if let authorization = fields["authorization"] {
             headers.removeAll { $0.0.lowercased() == "authorization" }
             headers.append(("Authorization", authorization))
             // "Bearer <token>": the token alone may come back too.
             secrets += [authorization] + authorization.split(separator: " ").dropFirst().map(String.init)
         }
-        if let name = opened.fields["header_name"], let value = opened.fields["header_value"] {
+        if let name = fields["header_name"], let value = fields["header_value"] {
             headers.removeAll { $0.0.lowercased() == name.lowercased() }
             headers.append((name, value))
             secrets.append(value)
@@ -91,7 +77,7 @@ public struct HTTPRequestNode: NodeType {
     }
 
     /// Sends the request; the answer as the output has it.
-    func send(_ config: [String: JSONValue], headers: [(String, String)], _ context: NodeContext) async throws -> JSONValue {
+    func send(_ config: [String: JSONValue], headers: [(String, String)], secrets: [String], _ context: NodeContext) async throws -> JSONValue {
         var headers = headers
         var body: Data?
         var contentType: String?
@@ -99,9 +85,7 @@ public struct HTTPRequestNode: NodeType {
             body = try JSONEncoder().encode(json)
             contentType = "application/json"
         } else if case .object(let fields) = config["form"] {
-            var form = URLComponents()
-            form.queryItems = fields.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value.string ?? "") }
-            body = Data((form.percentEncodedQuery ?? "").utf8)
+            body = FormBody.encode(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value.string ?? "") })
             contentType = "application/x-www-form-urlencoded"
         } else if let text = config["text"]?.string {
             body = Data(text.utf8)
@@ -112,22 +96,12 @@ public struct HTTPRequestNode: NodeType {
         let method = config["method"]?.string ?? "POST"
         let url = config["url"]?.string ?? ""
         let shown = Self.shown(url)
-        let response: OutboundResponse
-        do {
-            response = try await http.send(OutboundRequest(method: method, url: url, headers: headers, body: body,
-                                                           timeout: context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout,
-                                                           maximumBytes: Self.maximumResponseBytes))
-        } catch {
-            switch error {
-            case .refused, .tooLarge: throw PermanentNodeError("\(method) \(shown): \(error)")
-            case .unreachable: throw HTTPStatusFailure(message: "\(method) \(shown): \(error)")
-            }
+        let call = ProviderCall(provider: method, http: http, secrets: secrets) { _ in nil }
+        let response = try await call.send(method, url, headers: headers, body: body,
+                                           timeout: context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout, what: shown)
+        guard response.body.count <= Self.maximumResponseBytes else {
+            throw PermanentNodeError("\(method) \(shown): the answer is larger than \(Self.maximumResponseBytes) bytes")
         }
-        let text = String(decoding: response.body.prefix(500), as: UTF8.self)
-        if response.status == 429 || response.status >= 500 {
-            throw HTTPStatusFailure(message: "\(method) \(shown) answered \(response.status): \(text)")
-        }
-        if response.status >= 400 { throw PermanentNodeError("\(method) \(shown) answered \(response.status): \(text)") }
         await context.log(.info, "\(method) \(shown) answered \(response.status)", nil)
         let isJSON = response.contentType?.lowercased().contains("json") == true
         let parsed = isJSON ? (try? JSONDecoder().decode(JSONValue.self, from: response.body)) : nil
@@ -137,7 +111,6 @@ public struct HTTPRequestNode: NodeType {
         ])
     }
 
-    /// 429 or 5xx: worth another attempt.
     /// The URL as errors and the run log show it: without a user and password, query or
     /// fragment, where tokens travel (`?key=…`); the path stays, as it tells what was called.
     static func shown(_ url: String) -> String {
@@ -148,10 +121,5 @@ public struct HTTPRequestNode: NodeType {
         components.percentEncodedQuery = nil
         components.fragment = nil
         return (components.string ?? "(a URL)") + (hadQuery ? "?…" : "")
-    }
-
-    struct HTTPStatusFailure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
     }
 }

@@ -11,5 +11,7 @@ CURLcode quarry_curl_get_response_code(CURL *handle, long *code);
 // The response's Content-Type, or NULL; and the absolute URL a 3xx points to, or NULL. Both owned by the handle.
 const char *quarry_curl_get_content_type(CURL *handle);
 const char *quarry_curl_get_redirect_url(CURL *handle);
+// Seconds the answer's Retry-After asks to wait (a number or an HTTP date), or -1 when it has none.
+long quarry_curl_get_retry_after(CURL *handle);
 
 #endif
