@@ -82,7 +82,7 @@ struct WorkflowEngineTests {
 
     struct Setup {
         let engine: WorkflowEngine
-        let store: any WorkflowStore & RunStore
+        let store: any WorkflowStore & RunStore & EffectLedger
         let queue: any JobQueue
         let effects: Effects
         /// The same queue as another worker sees it (on Redis, another worker id), for a worker that dies.
@@ -123,9 +123,10 @@ struct WorkflowEngineTests {
     /// slowed by the rest of the suite is not taken for dead and its node run twice; the crash
     /// test shortens it to see a dead worker's message come back soon. Outputs are held to 1 MB
     /// (64 MB in service), so a test can pass the limit cheaply.
-    static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60)) throws -> Setup {
+    /// `caFile`: the CA the connectors trust (a stand-in's); `ledger`: whether Slack, Notion and Sheets keep their effect ledger.
+    static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60), caFile: String? = nil, ledger: Bool = true) throws -> Setup {
         let effects = Effects()
-        let store: any WorkflowStore & RunStore & CredentialStore
+        let store: any WorkflowStore & RunStore & CredentialStore & EffectLedger
         let queue: any JobQueue
         let otherWorker: @Sendable () -> any JobQueue
         switch deployment {
@@ -146,8 +147,12 @@ struct WorkflowEngineTests {
             otherWorker = open
         }
         let credentials = Credentials(store: store, vault: try CredentialVault(key: Data(repeating: 9, count: 32)))
-        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects),
-                                         HTTPRequestNode(http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)), credentials: credentials)]
+        let http = GuardedHTTP(urlGuard: URLGuard(allowPrivate: true), client: HTTPClient(retries: 0, caFile: caFile))
+        let ledger: (any EffectLedger)? = ledger ? store : nil
+        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects), HTTPRequestNode(http: http, credentials: credentials),
+                                         SlackNode(http: http, credentials: credentials, ledger: ledger), TwilioNode(http: http, credentials: credentials),
+                                         NotionNode(http: http, credentials: credentials, ledger: ledger),
+                                         SheetsNode(http: http, credentials: credentials, ledger: ledger)]
         let registry = NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100), outputLimit: 1_000_000)
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker, credentials: credentials)
@@ -448,4 +453,5 @@ extension WorkflowEngineTests {
 
 extension JSONValue {
     var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }

@@ -76,32 +76,54 @@ public struct SheetsNode: NodeType {
         return NodeOutcome(output: output)
     }
 
-    /// An access token for `key`, from the cache while it has more than a minute left, else
-    /// exchanged anew.
+    /// An access token for `key`: the one kept while it has more than a minute left, else one
+    /// exchanged anew; nodes asking at once share one exchange.
     func accessToken(_ key: ServiceAccountKey, tokenURL: String, call: ProviderCall, timeout: Duration) async throws -> String {
         let slot = Hex.encode(SHA256.hash(data: Data("\(key.clientEmail)\n\(key.privateKeyID ?? "")\n\(tokenURL)".utf8)))
-        if let token = tokens.valid(slot, at: Date()) { return token }
-        let assertion = try key.assertion(scope: Self.scope, audience: tokenURL, at: Date())
-        let response = try await call.send("POST", tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                           body: FormBody.encode([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]),
-                                           timeout: timeout, what: "token exchange")
-        let answer = (try? JSONDecoder().decode(JSONValue.self, from: response.body))?.objectValue ?? [:]
-        guard let token = answer["access_token"]?.string else { throw ProviderCall.NotSent(message: "Google's token endpoint answered with no access_token") }
-        let lifetime = Double(answer["expires_in"]?.int ?? 3600)
-        tokens.keep(token, in: slot, until: Date().addingTimeInterval(lifetime - 60))
-        return token
+        return try await tokens.token(slot, at: Date()) {
+            let assertion = try key.assertion(scope: Self.scope, audience: tokenURL, at: Date())
+            let response = try await call.send("POST", tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                               body: FormBody.encode([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]),
+                                               timeout: timeout, what: "token exchange")
+            let answer = (try? JSONDecoder().decode(JSONValue.self, from: response.body))?.objectValue ?? [:]
+            guard let token = answer["access_token"]?.string else {
+                throw ProviderCall.NotSent(message: "Google's token endpoint answered with no access_token")
+            }
+            return (token, Date().addingTimeInterval(Double(answer["expires_in"]?.int ?? 3600) - 60))
+        }
     }
 
     /// Access tokens by key, shared by the node's attempts in this process.
     final class AccessTokens: Sendable {
-        private let tokens = Mutex<[String: (token: String, until: Date)]>([:])
-
-        func valid(_ slot: String, at date: Date) -> String? {
-            tokens.withLock { $0[slot].flatMap { $0.until > date ? $0.token : nil } }
+        typealias Token = (value: String, until: Date)
+        enum Entry {
+            case kept(Token)
+            case coming(Task<Token, any Error>)
         }
 
-        func keep(_ token: String, in slot: String, until date: Date) {
-            tokens.withLock { $0[slot] = (token, date) }
+        private let entries = Mutex<[String: Entry]>([:])
+
+        func token(_ slot: String, at date: Date, exchange: @escaping @Sendable () async throws -> Token) async throws -> String {
+            let exchanging: Task<Token, any Error> = entries.withLock { entries in
+                switch entries[slot] {
+                case .kept(let token) where token.until > date:
+                    return Task { token }
+                case .coming(let task):
+                    return task
+                default:
+                    let task = Task { try await exchange() }
+                    entries[slot] = .coming(task)
+                    return task
+                }
+            }
+            do {
+                let token = try await exchanging.value
+                entries.withLock { if case .coming = $0[slot] { $0[slot] = .kept(token) } }
+                return token.value
+            } catch {
+                entries.withLock { $0[slot] = nil }
+                throw error
+            }
         }
     }
 }
