@@ -150,13 +150,13 @@ public struct NodeRegistry: Sendable {
 
     /// Every node type Quarry has: `rag_query` on `retriever`, `ingest` through `indexJobs` (its
     /// pipeline, its index_root), `llm` on `chat`, `http_request` and the connectors through
-    /// `http`; a `map` runs any of those that end in one attempt (not trigger, delay, approval,
+    /// `http` (email through `mail`); a `map` runs any of those that end in one attempt (not trigger, delay, approval,
     /// sub_workflow or map). `credentials` are what `http_request` and the connectors find a
     /// node's `credential` in; `ledger` is where connectors whose provider takes no idempotency
     /// key write their sends down (Slack, Notion, Sheets).
     public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP,
-                                credentials: Credentials? = nil, ledger: (any EffectLedger)? = nil) -> NodeRegistry {
-        let connectors: [any NodeType] = [
+                                mail: (any MailTransport)? = nil, credentials: Credentials? = nil, ledger: (any EffectLedger)? = nil) -> NodeRegistry {
+        let connectors: [any NodeType] = (mail.map { [EmailNode(mail: $0, credentials: credentials, documents: retriever.store)] } ?? []) + [
             HTTPRequestNode(http: http, credentials: credentials), SlackNode(http: http, credentials: credentials, ledger: ledger),
             TwilioNode(http: http, credentials: credentials), NotionNode(http: http, credentials: credentials, ledger: ledger),
             SheetsNode(http: http, credentials: credentials, ledger: ledger),

@@ -82,7 +82,7 @@ struct WorkflowEngineTests {
 
     struct Setup {
         let engine: WorkflowEngine
-        let store: any WorkflowStore & RunStore & EffectLedger
+        let store: any DocumentStore & WorkflowStore & RunStore & EffectLedger
         let queue: any JobQueue
         let effects: Effects
         /// The same queue as another worker sees it (on Redis, another worker id), for a worker that dies.
@@ -124,9 +124,11 @@ struct WorkflowEngineTests {
     /// test shortens it to see a dead worker's message come back soon. Outputs are held to 1 MB
     /// (64 MB in service), so a test can pass the limit cheaply.
     /// `caFile`: the CA the connectors trust (a stand-in's); `ledger`: whether Slack, Notion and Sheets keep their effect ledger.
-    static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60), caFile: String? = nil, ledger: Bool = true) throws -> Setup {
+    /// `mailCA`: the CA the email connector trusts (an SMTP test server's).
+    static func setup(_ deployment: Deployment, heartbeat: Duration = .seconds(60), caFile: String? = nil, mailCA: String? = nil,
+                      ledger: Bool = true) throws -> Setup {
         let effects = Effects()
-        let store: any WorkflowStore & RunStore & CredentialStore & EffectLedger
+        let store: any DocumentStore & WorkflowStore & RunStore & CredentialStore & EffectLedger
         let queue: any JobQueue
         let otherWorker: @Sendable () -> any JobQueue
         switch deployment {
@@ -152,7 +154,8 @@ struct WorkflowEngineTests {
         let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects), HTTPRequestNode(http: http, credentials: credentials),
                                          SlackNode(http: http, credentials: credentials, ledger: ledger), TwilioNode(http: http, credentials: credentials),
                                          NotionNode(http: http, credentials: credentials, ledger: ledger),
-                                         SheetsNode(http: http, credentials: credentials, ledger: ledger)]
+                                         SheetsNode(http: http, credentials: credentials, ledger: ledger),
+                                         EmailNode(mail: SMTPTransport(urlGuard: URLGuard(allowPrivate: true), caFile: mailCA), credentials: credentials, documents: store)]
         let registry = NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100), outputLimit: 1_000_000)
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker, credentials: credentials)

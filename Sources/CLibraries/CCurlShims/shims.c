@@ -16,6 +16,10 @@ CURLcode quarry_curl_set_write_function(CURL *handle, size_t (*function)(char *,
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
+CURLcode quarry_curl_set_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, function);
+}
+
 CURLcode quarry_curl_get_response_code(CURL *handle, long *code) {
     return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
 }

@@ -58,8 +58,8 @@ struct EngineRuntime: Sendable {
             let keys = CredentialKey.path(settings, directory: backends.directory)
             let credentials = Credentials(store: store, vault: try CredentialKey.vault(at: keys), reload: CredentialKey.reloading(at: keys))
             let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
-                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound, credentials: credentials,
-                                                               ledger: store))
+                                           registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound,
+                                                               mail: SMTPTransport(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), caFile: settings.outboundCAFile), credentials: credentials, ledger: store))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                  workflows: workflows, credentials: credentials)
         } catch let error as ConfigurationError {

@@ -29,6 +29,18 @@ public enum SchemaCheck {
         if case .array(let allowed) = rules["enum"], !allowed.contains(value) {
             return Violation(pointer: pointer, message: "must be one of \(allowed.map(Template.textOf).joined(separator: ", "))")
         }
+        if case .array(let choices) = rules["anyOf"], !choices.isEmpty {
+            let violations = choices.map { firstViolation(of: value, against: $0, at: pointer, templated: templated) }
+            if let first = violations.first, violations.allSatisfy({ $0 != nil }) {
+                // [{"required": ["text"]}, {"required": ["blocks"]}]: say which fields would do.
+                let needed = choices.compactMap { choice -> String? in
+                    guard case .object(let rule) = choice, rule.count == 1, case .array(let names)? = rule["required"] else { return nil }
+                    return names.compactMap(\.string).joined(separator: " and ")
+                }
+                if needed.count == choices.count { return Violation(pointer: pointer, message: "needs one of: \(needed.joined(separator: ", "))") }
+                return first
+            }
+        }
         switch value {
         case .object(let fields):
             if case .array(let required) = rules["required"] {
@@ -59,6 +71,9 @@ public enum SchemaCheck {
             let length = text.unicodeScalars.count
             if let least = rules["minLength"]?.int, length < least { return Violation(pointer: pointer, message: "needs at least \(least) characters") }
             if let most = rules["maxLength"]?.int, length > most { return Violation(pointer: pointer, message: "takes at most \(most) characters") }
+            if let pattern = rules["pattern"]?.string, text.range(of: pattern, options: .regularExpression) == nil {
+                return Violation(pointer: pointer, message: "does not match \(pattern)")
+            }
         case .int, .double:
             let number = value.number ?? 0
             if let least = rules["minimum"]?.number, number < least { return Violation(pointer: pointer, message: "must be at least \(Template.textOf(rules["minimum"]!))") }

@@ -7,6 +7,7 @@ CURLcode quarry_curl_set_long(CURL *handle, CURLoption option, long value);
 CURLcode quarry_curl_set_string(CURL *handle, CURLoption option, const char *value);
 CURLcode quarry_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode quarry_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
+CURLcode quarry_curl_set_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode quarry_curl_get_response_code(CURL *handle, long *code);
 // The response's Content-Type, or NULL; and the absolute URL a 3xx points to, or NULL. Both owned by the handle.
 const char *quarry_curl_get_content_type(CURL *handle);
