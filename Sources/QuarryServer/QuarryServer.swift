@@ -86,6 +86,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         RunRoutes(engine: engine.workflows).register(on: api)
         HookRoutes(engine: engine.workflows).register(on: api)
         CredentialRoutes(credentials: engine.credentials).register(on: api)
+        ActionRoutes(engine: engine.workflows).register(on: api)
     }
 
     if let embedder = dependencies.embedder {

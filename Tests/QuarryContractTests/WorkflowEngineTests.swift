@@ -454,7 +454,3 @@ extension WorkflowEngineTests {
     }
 }
 
-extension JSONValue {
-    var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
-    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-}

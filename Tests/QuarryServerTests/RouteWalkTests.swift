@@ -106,6 +106,8 @@ struct RouteWalkTests {
         Call(route: "GET /api/v1/credentials", uri: "/api/v1/credentials"),
         Call(route: "GET /api/v1/credentials/{id}", uri: "/api/v1/credentials/no-such-credential"),
         Call(route: "DELETE /api/v1/credentials/{id}", uri: "/api/v1/credentials/no-such-credential"),
+        Call(route: "POST /api/v1/actions/{type}/test", uri: "/api/v1/actions/no_such_action/test", body: #"{"config": {}}"#,
+             contentType: "application/json", usesBackends: false),
     ]
 
     static let workflow = #"{"id": "walk", "name": "walk", "nodes": [{"id": "start", "type": "trigger", "config": {}}, {"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.q }}"}}], "edges": [{"from": "start", "to": "ask"}]}"#

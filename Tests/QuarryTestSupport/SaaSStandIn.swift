@@ -41,6 +41,12 @@ public final class SaaSStandIn: @unchecked Sendable {
         return all.compactMap { if case .object(let fields) = $0 { fields } else { nil } }.filter { service == nil || $0["service"]?.string == service }
     }
 
+    /// How many requests of `service` have come in, answered or not (one held by a delay fault is
+    /// in ``requests(_:)`` only once answered).
+    public func arrived(_ service: String) throws -> Int {
+        Int(try control("GET", "/_requests")["arrived"]?.objectValue?[service]?.int ?? 0)
+    }
+
     /// What it delivered: posted messages, pages, appended rows (`slack_messages`, `twilio_messages`, …).
     public func delivered(_ kind: String) throws -> [JSONValue] {
         if case .array(let items)? = try control("GET", "/_delivered")[kind] { items } else { [] }
@@ -66,4 +72,11 @@ public final class SaaSStandIn: @unchecked Sendable {
         service?.stop()
         try? FileManager.default.removeItem(at: directory)
     }
+}
+
+extension JSONValue {
+    /// The fields of an object; nil for anything else.
+    public var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+    /// The items of an array; nil for anything else.
+    public var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }

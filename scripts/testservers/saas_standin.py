@@ -28,6 +28,7 @@ service's own error shape, and records every request it answers.
   GET    /_delivered              -> what the services would have done (messages, pages, rows)
   POST   /_faults                 -> {"service", "status"?, "retry_after"?, "times"?, "delay"?, "body"?}
   GET    /_faults, DELETE /_faults
+  (GET /_requests also says how many requests of each service have arrived, answered or not: "arrived")
   POST   /_reset                  -> clears requests, delivered items, faults, idempotency tokens
   POST   /_tokens/expire          -> every Google access token issued so far expires now
 """
@@ -89,6 +90,7 @@ class State:
     def reset(self):
         self.requests.clear()
         self.faults.clear()
+        self.arrived = {}  # service -> requests come in, counted on arrival (a delayed one is recorded only once answered)
         self.delivered = {"slack_messages": [], "slack_webhooks": [], "twilio_messages": [],
                           "notion_pages": [], "notion_blocks": [], "sheets": {}, "sheets_appends": []}
         self.idempotency = {}  # Twilio idempotency token -> (status, reply body)
@@ -1228,6 +1230,7 @@ def record(service, req, reply, outcome):
 def handle_service(req):
     service = service_of(req.path)
     with lock:
+        state.arrived[service or "unknown"] = state.arrived.get(service or "unknown", 0) + 1
         fault = take_fault(service) if service else None
     if fault and fault["delay"]:
         time.sleep(fault["delay"])  # for timeout tests; then answer normally (or with the fault's status)
@@ -1255,7 +1258,7 @@ def handle_control(req):
     with lock:
         if req.path == "/_requests" and req.method == "GET":
             wanted = parse_qs(req.query).get("service", [None])[-1]
-            return Reply(200, {"requests": [r for r in state.requests if wanted in (None, r["service"])]})
+            return Reply(200, {"requests": [r for r in state.requests if wanted in (None, r["service"])], "arrived": dict(state.arrived)})
         if req.path == "/_delivered" and req.method == "GET":
             return Reply(200, json.loads(json.dumps(state.delivered)))
         if req.path == "/_faults" and req.method == "POST":

@@ -12,6 +12,7 @@ import QuarryWorkflow
 /// - nothing of that id in the caller's tenant (another tenant's included) → 404;
 /// - a body that does not read (not JSON, wrong type, unknown field) → 400, the field as a JSON pointer;
 /// - a body that reads but asks for what cannot be done → 422, the field as a JSON pointer;
+/// - a test action the provider refused or never answered → 502, its message;
 /// - too large → 413; anything unforeseen → 500 without details, logged with the request id.
 enum ErrorMap {
     static func apiError(for error: any Error, logger: Logger) -> APIError {
@@ -29,6 +30,7 @@ enum ErrorMap {
         case let error as WorkflowExists: APIError(.conflict, code: "already_exists", message: error.description, field: "/id")
         case let error as VersionConflict: APIError(.conflict, code: "version_conflict", message: error.description, field: "/version")
         case let error as RunStateConflict: APIError(.conflict, code: "run_state_conflict", message: error.description)
+        case let error as ActionFailed: APIError(.badGateway, code: "action_failed", message: error.message)
         case let error as HTTPError:
             APIError(error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         case let error as any HTTPResponseError:

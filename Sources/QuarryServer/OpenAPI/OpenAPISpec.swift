@@ -470,6 +470,23 @@ enum OpenAPISpec {
         },
         "required": ["id", "type", "name", "fields", "secret_fields", "created_at", "updated_at"]
       },
+      "ActionTest": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "config": {"type": "object", "description": "the config of one node of the type, as GET /api/v1/node-types describes it, its credential named by id; no templates"}
+        },
+        "required": ["config"]
+      },
+      "ActionTestAnswer": {
+        "type": "object",
+        "properties": {
+          "type": {"type": "string"},
+          "output": {"description": "the node's output: what the provider answered"},
+          "log": {"type": "array", "items": {"type": "string"}}
+        },
+        "required": ["type", "output", "log"]
+      },
       "CredentialList": {
         "type": "object",
         "properties": {
@@ -967,6 +984,18 @@ enum OpenAPISpec {
       "delete": {
         "summary": "Delete a credential (editor)",
         "responses": {"204": {"description": "deleted"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
+      }
+    },
+    "/api/v1/actions/{type}/test": {
+      "parameters": [{"name": "type", "in": "path", "required": true, "schema": {"type": "string"}, "description": "a node type on the actions queue: slack, email, google_sheets, notion, twilio, http_request"}],
+      "post": {
+        "summary": "Send one action now (editor) and see the provider's answer: to check a credential before building a workflow",
+        "description": "It really sends. 422 names the config field that breaks the type's schema; 404 for a type that is not an action; 502 action_failed with the provider's message (secrets scrubbed) when the provider refused or did not answer.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionTest"}}}},
+        "responses": {
+          "200": {"description": "sent", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionTestAnswer"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "502": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}
+        }
       }
     },
     "/api/v1/credential-types": {
