@@ -153,13 +153,15 @@ public struct NodeRegistry: Sendable {
     /// `http` (email through `mail`); a `map` runs any of those that end in one attempt (not trigger, delay, approval,
     /// sub_workflow or map). `credentials` are what `http_request` and the connectors find a
     /// node's `credential` in; `ledger` is where connectors whose provider takes no idempotency
-    /// key write their sends down (Slack, Notion, Sheets).
+    /// key write their sends down (Slack, Notion, Sheets); `limiter` keeps the connectors' rate and
+    /// concurrency limits, shared by the workers.
     public static func standard(retriever: Retriever, indexJobs: IndexJobs, chat: (any ChatModel)?, http: any OutboundHTTP,
-                                mail: (any MailTransport)? = nil, credentials: Credentials? = nil, ledger: (any EffectLedger)? = nil) -> NodeRegistry {
-        let connectors: [any NodeType] = (mail.map { [EmailNode(mail: $0, credentials: credentials, documents: retriever.store)] } ?? []) + [
-            HTTPRequestNode(http: http, credentials: credentials), SlackNode(http: http, credentials: credentials, ledger: ledger),
-            TwilioNode(http: http, credentials: credentials), NotionNode(http: http, credentials: credentials, ledger: ledger),
-            SheetsNode(http: http, credentials: credentials, ledger: ledger),
+                                mail: (any MailTransport)? = nil, credentials: Credentials? = nil, ledger: (any EffectLedger)? = nil,
+                                limiter: (any ActionLimiter)? = nil) -> NodeRegistry {
+        let connectors: [any NodeType] = (mail.map { [EmailNode(mail: $0, credentials: credentials, documents: retriever.store, limiter: limiter)] } ?? []) + [
+            HTTPRequestNode(http: http, credentials: credentials, limiter: limiter), SlackNode(http: http, credentials: credentials, ledger: ledger, limiter: limiter),
+            TwilioNode(http: http, credentials: credentials, limiter: limiter), NotionNode(http: http, credentials: credentials, ledger: ledger, limiter: limiter),
+            SheetsNode(http: http, credentials: credentials, ledger: ledger, limiter: limiter),
         ]
         let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), RAGQueryNode(retriever: retriever), LLMNode(model: chat),
                                          IngestNode(indexJobs: indexJobs)] + connectors

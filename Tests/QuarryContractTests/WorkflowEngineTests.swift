@@ -150,12 +150,19 @@ struct WorkflowEngineTests {
         }
         let credentials = Credentials(store: store, vault: try CredentialVault(key: Data(repeating: 9, count: 32)))
         let http = GuardedHTTP(urlGuard: URLGuard(allowPrivate: true), client: HTTPClient(retries: 0, caFile: caFile))
+        let limiter: any ActionLimiter = switch deployment {
+        case .embedded: LocalActionLimiter()
+        case .production: RedisActionLimiter(client: RedisClient(endpoint: RedisEndpoint(url: try SharedRedis.server.get().url)!),
+                                             namespace: "limits-\(UUID().uuidString.prefix(8))")
+        }
         let ledger: (any EffectLedger)? = ledger ? store : nil
-        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects), HTTPRequestNode(http: http, credentials: credentials),
-                                         SlackNode(http: http, credentials: credentials, ledger: ledger), TwilioNode(http: http, credentials: credentials),
-                                         NotionNode(http: http, credentials: credentials, ledger: ledger),
-                                         SheetsNode(http: http, credentials: credentials, ledger: ledger),
-                                         EmailNode(mail: SMTPTransport(urlGuard: URLGuard(allowPrivate: true), caFile: mailCA), credentials: credentials, documents: store)]
+        let itemTypes: [any NodeType] = [TransformNode(), ConditionNode(), Probe(effects: effects), HTTPRequestNode(http: http, credentials: credentials, limiter: limiter),
+                                         SlackNode(http: http, credentials: credentials, ledger: ledger, limiter: limiter),
+                                         TwilioNode(http: http, credentials: credentials, limiter: limiter),
+                                         NotionNode(http: http, credentials: credentials, ledger: ledger, limiter: limiter),
+                                         SheetsNode(http: http, credentials: credentials, ledger: ledger, limiter: limiter),
+                                         EmailNode(mail: SMTPTransport(urlGuard: URLGuard(allowPrivate: true), caFile: mailCA), credentials: credentials,
+                                                   documents: store, limiter: limiter)]
         let registry = NodeRegistry(itemTypes + [TriggerNode(), DelayNode(), ApprovalNode(), SubWorkflowNode(), MapNode(itemTypes: itemTypes)])
         let engine = WorkflowEngine(workflows: store, runs: store, queue: queue, registry: registry, cancelPoll: .milliseconds(100), outputLimit: 1_000_000)
         return Setup(engine: engine, store: store, queue: queue, effects: effects, otherWorker: otherWorker, credentials: credentials)

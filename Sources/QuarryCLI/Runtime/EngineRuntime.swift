@@ -59,7 +59,8 @@ struct EngineRuntime: Sendable {
             let credentials = Credentials(store: store, vault: try CredentialKey.vault(at: keys), reload: CredentialKey.reloading(at: keys))
             let workflows = WorkflowEngine(workflows: backends.store, runs: backends.store, queue: queue,
                                            registry: .standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: outbound,
-                                                               mail: SMTPTransport(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), caFile: settings.outboundCAFile), credentials: credentials, ledger: store))
+                                                               mail: SMTPTransport(urlGuard: URLGuard(allowPrivate: settings.allowPrivateURLs), caFile: settings.outboundCAFile), credentials: credentials, ledger: store,
+                                                               limiter: try JobQueues.openLimiter(settings)))
             return EngineRuntime(backends: backends, embedder: embedder, index: index, pipeline: pipeline, indexJobs: indexJobs, retriever: retriever,
                                  workflows: workflows, credentials: credentials)
         } catch let error as ConfigurationError {

@@ -22,4 +22,14 @@ enum JobQueues {
         }
         return RedisLeaderLease(client: RedisClient(endpoint: endpoint), namespace: redis.namespace)
     }
+
+    /// Where the connectors' limits are kept: Redis beside the queue, so every worker shares them;
+    /// on the embedded queue, this process (every worker runs in `quarry serve`).
+    static func openLimiter(_ settings: Settings) throws -> any ActionLimiter {
+        guard settings.queue == .redis else { return LocalActionLimiter() }
+        guard let redis = settings.redis, let endpoint = RedisEndpoint(url: redis.url) else {
+            throw ConfigurationError(key: SettingKey.redisURL.name, origin: "settings", reason: "is required when queue is redis")
+        }
+        return RedisActionLimiter(client: RedisClient(endpoint: endpoint), namespace: redis.namespace)
+    }
 }

@@ -62,6 +62,12 @@ public struct CredentialType: Sendable, Equatable {
                 throw InvalidField("/fields/\(name)", "'\(name)' is not an http(s) URL")
             }
         }
+        if let rate = given["rate_per_second"], Double(rate).map({ $0 > 0 && $0 <= 100_000 }) != true {
+            throw InvalidField("/fields/rate_per_second", "'rate_per_second' is a number above 0 (at most 100000)")
+        }
+        if let most = given["max_concurrent"], Int(most).map({ (1...10_000).contains($0) }) != true {
+            throw InvalidField("/fields/max_concurrent", "'max_concurrent' is a whole number from 1 to 10000")
+        }
         switch name {
         case "google_service_account":
             do { _ = try ServiceAccountKey(json: given["key_json"] ?? "") } catch { throw InvalidField("/fields/key_json", "the key cannot be used: \(error.reason)") }
@@ -79,8 +85,18 @@ public struct CredentialType: Sendable, Equatable {
         }
     }
 
+    /// Fields every type has: the limits on what is sent through it, when not the connector's defaults.
+    public static let limitFields = [
+        Field("rate_per_second", "sends a second through this credential, shared by every worker (the connector's default unless told)"),
+        Field("max_concurrent", "sends in flight at once through this credential (the connector's default unless told)"),
+    ]
+
     /// The kinds Quarry's connectors use.
-    public static let all: [CredentialType] = [
+    public static let all: [CredentialType] = kinds.map {
+        CredentialType(name: $0.name, summary: $0.summary, fields: $0.fields + limitFields, oneOf: $0.oneOf, together: $0.together)
+    }
+
+    private static let kinds: [CredentialType] = [
         CredentialType(name: "slack", summary: "A Slack bot token or an incoming-webhook URL", fields: [
             Field("bot_token", secret: true, "xoxb-… token of a Slack app's bot (chat.postMessage)"),
             Field("webhook_url", secret: true, "an incoming-webhook URL (posts to its one channel)"),

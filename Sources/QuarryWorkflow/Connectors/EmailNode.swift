@@ -38,16 +38,19 @@ public struct EmailNode: NodeType {
     let mail: any MailTransport
     let credentials: Credentials?
     let documents: (any DocumentStore)?
+    let throttle: Throttle
 
-    public init(mail: any MailTransport, credentials: Credentials?, documents: (any DocumentStore)?) {
+    public init(mail: any MailTransport, credentials: Credentials?, documents: (any DocumentStore)?, limiter: (any ActionLimiter)? = nil) {
         self.mail = mail
         self.credentials = credentials
         self.documents = documents
+        throttle = Throttle(limiter: limiter)
     }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
         let config = context.config
-        let fields = try await credentials.required().fields(of: config["credential"]?.string ?? "", type: "smtp", tenant: context.tenant)
+        let id = config["credential"]?.string ?? ""
+        let fields = try await credentials.required().fields(of: id, type: "smtp", tenant: context.tenant)
         let secrets = Credentials.secrets(of: fields, type: "smtp")
         let from = fields["from"] ?? ""
         let (to, cc, bcc) = (Self.addresses(config["to"]), Self.addresses(config["cc"]), Self.addresses(config["bcc"]))
@@ -61,8 +64,10 @@ public struct EmailNode: NodeType {
                                 security: security, username: fields["username"], password: fields["password"])
         let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
         do {
-            try await mail.send(OutboundMail(server: server, from: from, recipients: to + cc + bcc, message: message.encoded(), timeout: timeout))
-        } catch {
+            try await throttle.send("email:\(id)", Throttle.limit(fields, default: Connectors.emailLimit), within: timeout / 2) {
+                try await mail.send(OutboundMail(server: server, from: from, recipients: to + cc + bcc, message: message.encoded(), timeout: timeout))
+            }
+        } catch let error as MailFailure {
             let said = Redaction.redact("SMTP \(server.host):\(server.port): \(error)", secrets: secrets)
             switch error {
             case .refused: throw PermanentNodeError(said)

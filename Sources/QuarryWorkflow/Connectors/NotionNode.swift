@@ -41,11 +41,13 @@ public struct NotionNode: NodeType {
     let http: any OutboundHTTP
     let credentials: Credentials?
     let once: EffectOnce
+    let throttle: Throttle
 
-    public init(http: any OutboundHTTP, credentials: Credentials?, ledger: (any EffectLedger)?) {
+    public init(http: any OutboundHTTP, credentials: Credentials?, ledger: (any EffectLedger)?, limiter: (any ActionLimiter)? = nil) {
         self.http = http
         self.credentials = credentials
         once = EffectOnce(ledger: ledger)
+        throttle = Throttle(limiter: limiter)
     }
 
     public func violation(in config: [String: JSONValue]) -> SchemaCheck.Violation? {
@@ -58,7 +60,8 @@ public struct NotionNode: NodeType {
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
         let config = context.config
         if let violation = violation(in: config) { throw PermanentNodeError("config \(violation)") }
-        let fields = try await credentials.required().fields(of: config["credential"]?.string ?? "", type: "notion", tenant: context.tenant)
+        let id = config["credential"]?.string ?? ""
+        let fields = try await credentials.required().fields(of: id, type: "notion", tenant: context.tenant)
         let call = ProviderCall(provider: "Notion", http: http, secrets: Credentials.secrets(of: fields, type: "notion")) { response in
             ProviderCall.jsonField("message", of: response).map { message in
                 (ProviderCall.jsonField("code", of: response).map { "\($0): " } ?? "") + message
@@ -72,7 +75,8 @@ public struct NotionNode: NodeType {
         let headers = [("Authorization", "Bearer \(fields["token"] ?? "")"), ("Notion-Version", Self.version),
                        ("Content-Type", "application/json")]
         let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
-        let output = try await once.send(context, to: "Notion") {
+        let output = try await throttle.send("notion:\(id)", Throttle.limit(fields, default: Connectors.notionLimit), within: timeout / 2) {
+          try await once.send(context, to: "Notion") {
             if config["action"]?.string == "append_blocks" {
                 let block = FormBody.escape(config["block_id"]?.string ?? "")
                 let response = try await call.send("PATCH", base + "/v1/blocks/\(block)/children", headers: headers,
@@ -91,6 +95,7 @@ public struct NotionNode: NodeType {
                                                timeout: timeout, what: "pages.create")
             let answer = Self.answer(response)
             return .object(["id": answer["id"] ?? .null, "url": answer["url"] ?? .null])
+          }
         }
         await context.log(.info, config["action"]?.string == "append_blocks" ? "appended blocks in Notion" : "created a Notion page", nil)
         return NodeOutcome(output: output)

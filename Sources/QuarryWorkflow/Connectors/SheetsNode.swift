@@ -34,17 +34,20 @@ public struct SheetsNode: NodeType {
     let http: any OutboundHTTP
     let credentials: Credentials?
     let once: EffectOnce
+    let throttle: Throttle
     let tokens = AccessTokens()
 
-    public init(http: any OutboundHTTP, credentials: Credentials?, ledger: (any EffectLedger)?) {
+    public init(http: any OutboundHTTP, credentials: Credentials?, ledger: (any EffectLedger)?, limiter: (any ActionLimiter)? = nil) {
         self.http = http
         self.credentials = credentials
         once = EffectOnce(ledger: ledger)
+        throttle = Throttle(limiter: limiter)
     }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
         let config = context.config
-        let fields = try await credentials.required().fields(of: config["credential"]?.string ?? "", type: "google_service_account", tenant: context.tenant)
+        let id = config["credential"]?.string ?? ""
+        let fields = try await credentials.required().fields(of: id, type: "google_service_account", tenant: context.tenant)
         let key: ServiceAccountKey
         do { key = try ServiceAccountKey(json: fields["key_json"] ?? "") } catch {
             throw PermanentNodeError("config /credential: the service account key cannot be used: \(error.reason)")
@@ -63,7 +66,8 @@ public struct SheetsNode: NodeType {
         let option = config["value_input_option"]?.string ?? "USER_ENTERED"
         let url = base + "/v4/spreadsheets/\(FormBody.escape(config["spreadsheet_id"]?.string ?? ""))/values/\(FormBody.escape(range)):append" +
             "?valueInputOption=\(option)&insertDataOption=INSERT_ROWS"
-        let output = try await once.send(context, to: "Google Sheets") {
+        let output = try await throttle.send("sheets:\(id)", Throttle.limit(fields, default: Connectors.sheetsLimit), within: timeout / 2) {
+          try await once.send(context, to: "Google Sheets") {
             let response = try await call.send("POST", url, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
                                                body: try JSONEncoder().encode(JSONValue.object(["values": rows, "majorDimension": .string("ROWS")])),
                                                timeout: timeout, what: "values.append")
@@ -71,6 +75,7 @@ public struct SheetsNode: NodeType {
             let updates = answer["updates"]?.objectValue ?? [:]
             return .object(["updated_range": updates["updatedRange"] ?? .string(range), "updated_rows": updates["updatedRows"] ?? .int(0),
                             "table_range": answer["tableRange"] ?? .null])
+          }
         }
         await context.log(.info, "appended to \(output.objectValue?["updated_range"]?.string ?? range)", nil)
         return NodeOutcome(output: output)

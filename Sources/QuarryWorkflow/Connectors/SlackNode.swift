@@ -36,11 +36,13 @@ public struct SlackNode: NodeType {
     let http: any OutboundHTTP
     let credentials: Credentials?
     let once: EffectOnce
+    let throttle: Throttle
 
-    public init(http: any OutboundHTTP, credentials: Credentials?, ledger: (any EffectLedger)?) {
+    public init(http: any OutboundHTTP, credentials: Credentials?, ledger: (any EffectLedger)?, limiter: (any ActionLimiter)? = nil) {
         self.http = http
         self.credentials = credentials
         once = EffectOnce(ledger: ledger)
+        throttle = Throttle(limiter: limiter)
     }
 
     /// Slack's error codes that mean Slack failed, not the request.
@@ -55,9 +57,13 @@ public struct SlackNode: NodeType {
         }
         let via = config["via"]?.string ?? (fields["bot_token"] != nil ? "bot" : "webhook")
         let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
-        let output = try await once.send(context, to: "Slack") {
-            via == "bot" ? try await post(config, fields: fields, call: call, timeout: timeout)
-                         : try await hook(config, fields: fields, call: call, timeout: timeout)
+        // About one message a second per channel, as Slack asks.
+        let key = "slack:\(id):" + (via == "bot" ? config["channel"]?.string ?? "" : "webhook")
+        let output = try await throttle.send(key, Throttle.limit(fields, default: Connectors.slackLimit), within: timeout / 2) {
+            try await once.send(context, to: "Slack") {
+                via == "bot" ? try await post(config, fields: fields, call: call, timeout: timeout)
+                             : try await hook(config, fields: fields, call: call, timeout: timeout)
+            }
         }
         await context.log(.info, via == "bot" ? "posted with chat.postMessage" : "posted through the webhook", nil)
         return NodeOutcome(output: output)

@@ -30,15 +30,18 @@ public struct TwilioNode: NodeType {
 
     let http: any OutboundHTTP
     let credentials: Credentials?
+    let throttle: Throttle
 
-    public init(http: any OutboundHTTP, credentials: Credentials?) {
+    public init(http: any OutboundHTTP, credentials: Credentials?, limiter: (any ActionLimiter)? = nil) {
         self.http = http
         self.credentials = credentials
+        throttle = Throttle(limiter: limiter)
     }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
         let config = context.config
-        let fields = try await credentials.required().fields(of: config["credential"]?.string ?? "", type: "twilio", tenant: context.tenant)
+        let id = config["credential"]?.string ?? ""
+        let fields = try await credentials.required().fields(of: id, type: "twilio", tenant: context.tenant)
         let call = ProviderCall(provider: "Twilio", http: http, secrets: Credentials.secrets(of: fields, type: "twilio")) { response in
             guard let message = ProviderCall.jsonField("message", of: response) else { return nil }
             let code = (try? JSONDecoder().decode(JSONValue.self, from: response.body))?.objectValue?["code"]?.int
@@ -62,10 +65,13 @@ public struct TwilioNode: NodeType {
         let basic = Data("\(account):\(fields["auth_token"] ?? "")".utf8).base64EncodedString()
         let base = (fields["base_url"] ?? "https://api.twilio.com").trimmingSuffix("/")
         let path = "/2010-04-01/Accounts/\(FormBody.escape(account))/Messages.json"
-        let response = try await call.send("POST", base + path, headers: [
-            ("Authorization", "Basic \(basic)"), ("Content-Type", "application/x-www-form-urlencoded"),
-            ("I-Twilio-Idempotency-Token", context.idempotencyKey),
-        ], body: FormBody.encode(form), timeout: context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout, what: "Messages.json")
+        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let response = try await throttle.send("twilio:\(id)", Throttle.limit(fields, default: Connectors.twilioLimit), within: timeout / 2) {
+            try await call.send("POST", base + path, headers: [
+                ("Authorization", "Basic \(basic)"), ("Content-Type", "application/x-www-form-urlencoded"),
+                ("I-Twilio-Idempotency-Token", context.idempotencyKey),
+            ], body: FormBody.encode(form), timeout: timeout, what: "Messages.json")
+        }
         guard case .object(let message)? = try? JSONDecoder().decode(JSONValue.self, from: response.body), let sid = message["sid"]?.string else {
             throw ProviderCall.NotSent(message: "Twilio Messages.json answered \(response.status) with no message")
         }

@@ -38,11 +38,14 @@ public struct HTTPRequestNode: NodeType {
 
     let http: any OutboundHTTP
     let credentials: Credentials?
+    let throttle: Throttle
 
     /// `credentials`: where a node's `credential` is found; without, a node naming one fails.
-    public init(http: any OutboundHTTP, credentials: Credentials? = nil) {
+    /// `limiter`: where a credential's `rate_per_second` and `max_concurrent` are kept.
+    public init(http: any OutboundHTTP, credentials: Credentials? = nil, limiter: (any ActionLimiter)? = nil) {
         self.http = http
         self.credentials = credentials
+        throttle = Throttle(limiter: limiter)
     }
 
     public func execute(_ context: NodeContext) async throws -> NodeOutcome {
@@ -51,16 +54,22 @@ public struct HTTPRequestNode: NodeType {
         if case .object(let given) = config["headers"] {
             for (name, value) in given.sorted(by: { $0.key < $1.key }) { headers.append((name, value.string ?? "")) }
         }
-        let secrets = try await credentialHeaders(config["credential"]?.string, context, into: &headers)
+        guard let id = config["credential"]?.string else { return NodeOutcome(output: try await send(config, headers: headers, secrets: [], context)) }
+        let fields = try await credentials.required().fields(of: id, type: "http", tenant: context.tenant)
+        let secrets = Self.credentialHeaders(fields, into: &headers)
+        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        // Held to a limit only when the credential asks for one.
+        let limited = fields["rate_per_second"] != nil || fields["max_concurrent"] != nil
+        let output = try await throttle.send("http:\(id)", Throttle.limit(fields, default: Connectors.httpLimit), within: timeout / 2, limited: limited) {
+            try await send(config, headers: headers, secrets: secrets, context)
+        }
         // The answer may echo what was sent: the credential's values leave its output (and, by
         // the call, its errors).
-        return NodeOutcome(output: Redaction.redact(try await send(config, headers: headers, secrets: secrets, context), secrets: secrets))
+        return NodeOutcome(output: Redaction.redact(output, secrets: secrets))
     }
 
-    /// Adds the headers of the tenant's http credential `id`; the secret values sent, to scrub.
-    func credentialHeaders(_ id: String?, _ context: NodeContext, into headers: inout [(String, String)]) async throws -> [String] {
-        guard let id else { return [] }
-        let fields = try await credentials.required().fields(of: id, type: "http", tenant: context.tenant)
+    /// Adds the headers of an http credential's `fields`; the secret values sent, to scrub.
+    static func credentialHeaders(_ fields: [String: String], into headers: inout [(String, String)]) -> [String] {
         var secrets: [String] = []
         if let authorization = fields["authorization"] {
             headers.removeAll { $0.0.lowercased() == "authorization" }
