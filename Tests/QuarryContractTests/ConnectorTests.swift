@@ -4,6 +4,7 @@ import QuarryEmbedded
 import QuarryHTTP
 import QuarryTestSupport
 import QuarryWorkflow
+import Synchronization
 import Testing
 
 /// The connectors in workflows, against the SaaS stand-in (held to the providers' own SDKs by
@@ -190,5 +191,37 @@ struct ConnectorTests {
                               credentials: setup.credentials, ledger: setup.store)
         #expect(try await slack.execute(context).output == answer, "the ledger's answer, not a second post")
         #expect(try standIn.delivered("slack_messages").filter { $0.objectValue?["channel"] == .string("#b") }.count == 1)
+    }
+
+    @Test("a credential rotated while a worker runs: the worker's next send meets a key it lacks, reads the key file anew and posts with the same token",
+          arguments: Deployment.allCases)
+    func rotatedMidRun(deployment: Deployment) async throws {
+        let standIn = try SaaSStandIn()
+        defer { standIn.stop() }
+        let setup = try WorkflowEngineTests.setup(deployment, caFile: standIn.caFile)
+        let old = Data(repeating: 9, count: 32), new = Data(repeating: 10, count: 32)
+        // The key file, as both processes read it: the old key, then the new one first.
+        let keyFile = Mutex(try CredentialVault(key: old))
+        let worker = Credentials(store: setup.store, vault: try CredentialVault(key: old), reload: { keyFile.withLock { $0 } })
+        let keys = try await Self.credentials(setup, standIn)
+        let http = GuardedHTTP(urlGuard: URLGuard(allowPrivate: true), client: HTTPClient(retries: 0, caFile: standIn.caFile))
+        let slack = SlackNode(http: http, credentials: worker, ledger: nil)
+        func post(_ text: String) async throws -> JSONValue {
+            let run = Run(id: "run-\(UUID().uuidString.prefix(8))", tenant: "acme", workflowId: "w", workflowVersion: 1, nodes: [:])
+            let context = NodeContext(run: run, node: .init(id: "post", type: "slack"), attempt: 1,
+                                      config: ["credential": .string(keys.slack), "channel": .string("#r\(text)"), "text": .string(text)]) { _, _, _ in }
+            return try await slack.execute(context).output
+        }
+        _ = try await post("before")
+        // Another process rotates: the new key goes first in the file, every credential is sealed anew.
+        let rotated = try CredentialVault(key: new, previous: [old])
+        keyFile.withLock { $0 = rotated }
+        let rotator = Credentials(store: setup.store, vault: rotated)
+        let (resealed, stale) = try await rotator.resealAll()
+        #expect(resealed >= 5 && stale == 0)
+        #expect(try await setup.store.credential(keys.slack, tenant: "acme")?.sealed.values.allSatisfy { !rotated.isStale($0) } == true)
+        _ = try await post("after")
+        let sent = try standIn.requests("slack").map { $0["headers"]?.objectValue?["authorization"]?.string }
+        #expect(sent == Array(repeating: "Bearer \(standIn.value("slack.bot_token"))", count: 2), "the same token before and after: \(sent)")
     }
 }

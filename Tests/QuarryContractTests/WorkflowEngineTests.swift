@@ -82,7 +82,7 @@ struct WorkflowEngineTests {
 
     struct Setup {
         let engine: WorkflowEngine
-        let store: any DocumentStore & WorkflowStore & RunStore & EffectLedger
+        let store: any DocumentStore & WorkflowStore & RunStore & CredentialStore & EffectLedger
         let queue: any JobQueue
         let effects: Effects
         /// The same queue as another worker sees it (on Redis, another worker id), for a worker that dies.

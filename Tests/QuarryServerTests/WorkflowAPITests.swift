@@ -236,7 +236,7 @@ struct WorkflowAPITests {
             try await client.execute(uri: "/api/v1/workflows/tides", method: .get, headers: reader) { (response) throws in #expect(response.status == .ok) }
             try await client.execute(uri: "/api/v1/node-types", method: .get, headers: reader) { (response) throws in
                 let types = try #require(try DocumentAndQueryAPITests.json(response.body)["node_types"] as? [[String: Any]])
-                #expect(types.map { $0["name"] as? String } == ["approval", "condition", "delay", "http_request", "ingest", "llm", "map", "rag_query", "sub_workflow", "transform", "trigger"])
+                #expect(types.map { $0["name"] as? String } == ["approval", "condition", "delay", "google_sheets", "http_request", "ingest", "llm", "map", "notion", "rag_query", "slack", "sub_workflow", "transform", "trigger", "twilio"])
                 #expect(types.allSatisfy { $0["config_schema"] is [String: Any] && $0["queue"] is String })
             }
             for (uri, method) in [("/api/v1/workflows/tides/run", HTTPRequest.Method.post), ("/api/v1/workflows/tides", .delete), ("/api/v1/runs/\(runID)/cancel", .post),
