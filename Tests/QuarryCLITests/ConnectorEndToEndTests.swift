@@ -113,4 +113,73 @@ struct ConnectorEndToEndTests {
         #expect(try standIn.delivered("slack_messages").count == 1, "posted once")
         #expect(try standIn.requests("slack").count == 1, "and asked once")
     }
+
+    /// README's morning brief, its credentials' ids and sheet filled in.
+    static func morningBrief(slack: String, sheets: String, smtp: String, spreadsheet: String) -> String {
+        #"""
+        {"id": "morning-brief", "name": "Morning brief", "schedule": "0 7 * * 1-5",
+          "nodes": [
+            {"id": "start", "type": "trigger", "config": {"kind": "cron"}},
+            {"id": "ask", "type": "rag_query", "config": {"query": "What is the warranty period?", "top_k": 3}},
+            {"id": "slack", "type": "slack", "config": {"credential": "\#(slack)", "channel": "#support",
+             "text": "{{ nodes.ask.answer.text }}\n[1] {{ nodes.ask.citations[0].title }}, page {{ nodes.ask.citations[0].page }}"}},
+            {"id": "sheet", "type": "google_sheets", "config": {"credential": "\#(sheets)", "spreadsheet_id": "\#(spreadsheet)",
+             "range": "Sheet1", "row": ["{{ run.id }}", "{{ nodes.ask.answer.text }}", "{{ nodes.ask.citations[0].source }}"]}},
+            {"id": "mail", "type": "email", "config": {"credential": "\#(smtp)", "to": "support-leads@example.com",
+             "subject": "Morning brief: the warranty period",
+             "text": "{{ nodes.ask.answer.text }}\n\n[1] {{ nodes.ask.citations[0].source }}, page {{ nodes.ask.citations[0].page }}"}}],
+          "edges": [{"from": "start", "to": "ask"}, {"from": "ask", "to": "slack"}, {"from": "ask", "to": "sheet"},
+                    {"from": "ask", "to": "mail"}]}
+        """#
+    }
+
+    @Test("README's morning brief on quarry serve: the corpus is asked, and the answer with its citation reaches Slack, a Sheet and an inbox")
+    func morningBriefFromTheReadme() async throws {
+        let standIn = try SaaSStandIn()
+        defer { standIn.stop() }
+        let smtp = try SMTPTestServer()
+        defer { smtp.stop() }
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("cas-\(UUID().uuidString).pem")
+        try (String(contentsOfFile: standIn.caFile, encoding: .utf8) + String(contentsOfFile: smtp.caFile, encoding: .utf8))
+            .write(to: bundle, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: ["QUARRY_OUTBOUND_CA_FILE": bundle.path, "QUARRY_ALLOW_PRIVATE_URLS": "true"])
+        defer { _ = server.terminate() }
+        let admin = try #require(server.firstAdminToken)
+
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("terms-\(UUID().uuidString).txt")
+        try "Terms of sale.\n\nThe warranty period is two years from delivery.\n\nReturns are accepted within thirty days.".write(to: text, atomically: true, encoding: .utf8)
+        let upload = try server.upload("/api/v1/documents", token: admin, file: text.path)
+        let document = try #require(try Steps.object(upload.body)["id"] as? String)
+        _ = try await Steps.poll(server, "/api/v1/documents/\(document)", token: admin) { $0["status"] as? String == "indexed" }
+
+        func credential(_ type: String, _ fields: [String: String]) throws -> String {
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: ["type": type, "name": type, "fields": fields]), as: UTF8.self)
+            let created = try server.post("/api/v1/credentials", token: admin, body: body)
+            #expect(created.status == 201, "\(created.body)")
+            return try #require(try Steps.object(created.body)["id"] as? String)
+        }
+        let slack = try credential("slack", ["bot_token": standIn.value("slack.bot_token"), "base_url": standIn.value("slack.api_base_url")])
+        let sheets = try credential("google_service_account", [
+            "key_json": try String(contentsOfFile: standIn.value("google.service_account_file"), encoding: .utf8),
+            "token_url": standIn.value("google.token_uri"), "base_url": standIn.value("google.sheets_base_url"),
+        ])
+        let mail = try credential("smtp", ["host": "127.0.0.1", "port": String(smtp.port("starttls")), "username": smtp.user, "password": smtp.password,
+                                           "from": "quarry@example.com"])
+        let created = try server.post("/api/v1/workflows", token: admin,
+                                      body: Self.morningBrief(slack: slack, sheets: sheets, smtp: mail, spreadsheet: standIn.value("google.spreadsheet_id")))
+        #expect(created.status == 201, "\(created.body)")
+        let started = try server.post("/api/v1/workflows/morning-brief/run", token: admin, body: #"{"inputs": {}}"#)
+        let runID = try #require(try Steps.object(started.body)["id"] as? String, "\(started.body)")
+        let run = try await Steps.poll(server, "/api/v1/runs/\(runID)", token: admin) { ["succeeded", "failed"].contains($0["status"] as? String ?? "") }
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+
+        let posted = try #require(try standIn.delivered("slack_messages").compactMap(\.objectValue).first)
+        #expect(posted["channel"] == .string("#support") && posted["text"]?.string?.contains("two years") == true, "\(posted)")
+        #expect(posted["text"]?.string?.contains(", page 1") == true, "the citation rides along: \(posted)")
+        let row = try #require(try standIn.delivered("sheets_appends").compactMap(\.objectValue).first?["values"]?.arrayValue?.first?.arrayValue)
+        #expect(row.first == .string(runID) && row[1].string?.contains("two years") == true && row[2].string?.hasSuffix(text.lastPathComponent) == true, "\(row)")
+        let email = try #require(try smtp.messages().first)
+        #expect(email["headers"]?.objectValue?["Subject"] == .string("Morning brief: the warranty period"))
+        #expect(email["text"]?.string?.contains("two years") == true && email["rcpt_tos"] == .array([.string("support-leads@example.com")]), "\(email)")
+    }
 }
