@@ -8,7 +8,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 # and warns on standard error before Quarry can route libmongoc's messages. Quarry reads none of them.
 export MONGOC_DISABLE_SHM := 1
 
-.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow
+.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions
 
 run: release
 	.build/release/quarry serve
@@ -24,7 +24,7 @@ release: bootstrap
 	swift build -c release --product quarry
 
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow
+bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions
 
 bench-parse: release
 	scripts/bootstrap --bench
@@ -59,6 +59,10 @@ bench-ingest: release
 bench-workflow: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/workflow.py --quarry .build/release/quarry
+
+# Connector actions through the actions queue (ledger and limits on) to an nginx sink, and the shared limit's accuracy.
+bench-actions: release
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/actions.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
 fuzz:

@@ -45,6 +45,11 @@ public protocol NodeType: Sendable {
 }
 
 extension NodeType {
+    /// How long one attempt of `node` may take: its own `timeout_seconds`, else the type's default.
+    public func timeout(of node: Workflow.Node) -> Duration {
+        node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+    }
+
     public var defaultTimeout: Duration { .seconds(300) }
     public var defaultRetry: Workflow.RetryPolicy? { nil }
     public func branches(_ config: [String: JSONValue]) -> Set<String>? { nil }

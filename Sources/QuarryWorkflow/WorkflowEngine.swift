@@ -348,7 +348,7 @@ public struct WorkflowEngine: Sendable {
         }, log: { level, text, data in
             await log(run, node: definition.id, level, text, data, attempt: attempt)
         })
-        let limit = definition.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? type.defaultTimeout
+        let limit = type.timeout(of: definition)
         let outcome: NodeOutcome?
         do {
             outcome = try await withThrowingTaskGroup(of: NodeOutcome?.self) { group in

@@ -19,6 +19,9 @@ struct BenchCommandTests {
         (["bench", "workflow", "--scenario", "runs", "--redis", "http://x"], "--redis must be a redis:// URL"),
         (["bench", "workflow", "--scenario", "runs", "--mongodb", "postgres://x"], "--mongodb must be a mongodb:// URI"),
         (["bench", "workflow", "--scenario", "everything"], "--scenario"),
+        (["bench", "actions", "--scenario", "limiter", "--rate", "0"], "--runs, --rate and --seconds must be above 0"),
+        (["bench", "actions", "--scenario", "throughput", "--width", "0"], "--width 1 to 1000"),
+        (["bench", "actions", "--scenario", "throughput", "--redis", "http://x"], "--redis must be a redis:// URL"),
     ])
     func refused(arguments: [String], message: String) throws {
         let result = try QuarryBinary.run(arguments)
@@ -51,5 +54,22 @@ struct BenchKernelsTests {
         let expected = flags.isSuperset(of: ["avx512f", "avx512vl", "avx512bw", "avx512dq"]) ? "avx512"
             : flags.isSuperset(of: ["avx2", "fma", "f16c"]) ? "avx2" : "baseline"
         #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
+    }
+}
+
+/// `quarry bench actions` runs end to end (its numbers are in eval/bench/actions.md, not asserted).
+@Suite("quarry bench actions")
+struct BenchActionsTests {
+    @Test("throughput: every run's Slack post goes through the limit and the ledger to the sink and the run succeeds; limiter: two processes share one limit")
+    func runs() throws {
+        let redis = try RedisTestServer()
+        let throughput = try QuarryBinary.run(["bench", "actions", "--scenario", "throughput", "--runs", "60", "--redis", redis.url, "--json"])
+        #expect(throughput.status == 0, "\(throughput.standardError.suffix(2000))")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data((throughput.standardOutput.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
+        #expect(result["runs"] as? Int == 60 && (result["actions_per_second"] as? Double ?? 0) > 0, "\(result)")
+        let limiter = try QuarryBinary.run(["bench", "actions", "--scenario", "limiter", "--seconds", "2", "--redis", redis.url, "--json"])
+        #expect(limiter.status == 0, "\(limiter.standardError.suffix(2000))")
+        let shared = try #require(try JSONSerialization.jsonObject(with: Data((limiter.standardOutput.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
+        #expect(shared["senders"] as? Int == 2 && (shared["sends"] as? Int ?? 0) >= 2, "\(shared)")
     }
 }

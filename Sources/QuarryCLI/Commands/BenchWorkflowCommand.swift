@@ -146,13 +146,15 @@ final class Pending: Sendable {
 /// One engine, store and worker for one scenario.
 final class Bench: Sendable {
     let folder: URL
-    let store: any WorkflowStore & RunStore
+    let store: any WorkflowStore & RunStore & CredentialStore & EffectLedger
     let queue: RedisJobQueue
     let engine: WorkflowEngine
     let noop: BenchNoop
     let concurrency: Int
 
-    init(redis: RedisEndpoint, mongodb: String?, concurrency: Int) throws {
+    /// `types`: node types beyond the no-ops, made once the store and queue exist (a connector).
+    init(redis: RedisEndpoint, mongodb: String?, concurrency: Int,
+         types: (any CredentialStore & EffectLedger, RedisJobQueue) throws -> [any NodeType] = { _, _ in [] }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-bench-workflow-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: folder.appendingPathComponent("quarry.sqlite").path)
@@ -166,7 +168,7 @@ final class Bench: Sendable {
         noop = BenchNoop()
         let itemTypes: [any NodeType] = [TransformNode()]
         engine = WorkflowEngine(workflows: store, runs: store, queue: queue,
-                                registry: NodeRegistry(itemTypes + [TriggerNode(), noop, BenchList(), MapNode(itemTypes: itemTypes)]))
+                                registry: NodeRegistry(itemTypes + [TriggerNode(), noop, BenchList(), MapNode(itemTypes: itemTypes)] + (try types(store, queue))))
         self.concurrency = concurrency
     }
 

@@ -30,7 +30,8 @@ public struct ServiceAccountKey: Sendable {
         guard let email = fields["client_email"] as? String, email.contains("@") else { throw Malformed(reason: "it has no client_email") }
         guard let pem = fields["private_key"] as? String else { throw Malformed(reason: "it has no private_key") }
         do {
-            key = try _RSA.Signing.PrivateKey(pemRepresentation: pem)
+            // Read whatever its size, so that a short key is refused for its size, saying so.
+            key = try _RSA.Signing.PrivateKey(unsafePEMRepresentation: pem)
         } catch {
             throw Malformed(reason: "its private_key is not an RSA key in PEM")
         }

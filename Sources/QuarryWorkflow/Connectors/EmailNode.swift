@@ -62,7 +62,7 @@ public struct EmailNode: NodeType {
         let security = MailServer.Security(rawValue: fields["security"] ?? "starttls") ?? .starttls
         let server = MailServer(host: fields["host"] ?? "", port: fields["port"].flatMap { Int($0) } ?? (security == .tls ? 465 : 587),
                                 security: security, username: fields["username"], password: fields["password"])
-        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let timeout = timeout(of: context.node)
         do {
             try await throttle.send("email:\(id)", Throttle.limit(fields, default: Connectors.emailLimit), within: timeout / 2) {
                 try await mail.send(OutboundMail(server: server, from: from, recipients: to + cc + bcc, message: message.encoded(), timeout: timeout))

@@ -74,7 +74,7 @@ public struct NotionNode: NodeType {
         let base = (fields["base_url"] ?? "https://api.notion.com").trimmingSuffix("/")
         let headers = [("Authorization", "Bearer \(fields["token"] ?? "")"), ("Notion-Version", Self.version),
                        ("Content-Type", "application/json")]
-        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let timeout = timeout(of: context.node)
         let output = try await throttle.send("notion:\(id)", Throttle.limit(fields, default: Connectors.notionLimit), within: timeout / 2) {
           try await once.send(context, to: "Notion") {
             if config["action"]?.string == "append_blocks" {

@@ -58,7 +58,7 @@ public struct SheetsNode: NodeType {
             if let error = body?["error"]?.objectValue { return [error["status"]?.string, error["message"]?.string].compactMap { $0 }.joined(separator: ": ") }
             return [body?["error"]?.string, body?["error_description"]?.string].compactMap { $0 }.joined(separator: ": ").nilIfEmpty
         }
-        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let timeout = timeout(of: context.node)
         let token = try await accessToken(key, tokenURL: fields["token_url"] ?? key.tokenURI, call: call, timeout: timeout)
         let rows: JSONValue = config["values"] ?? .array([config["row"] ?? .array([])])
         let range = config["range"]?.string ?? "Sheet1"

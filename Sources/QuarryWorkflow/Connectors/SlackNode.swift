@@ -56,7 +56,7 @@ public struct SlackNode: NodeType {
             ProviderCall.jsonField("error", of: $0) ?? String(decoding: $0.body.prefix(300), as: UTF8.self)
         }
         let via = config["via"]?.string ?? (fields["bot_token"] != nil ? "bot" : "webhook")
-        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let timeout = timeout(of: context.node)
         // About one message a second per channel, as Slack asks.
         let key = "slack:\(id):" + (via == "bot" ? config["channel"]?.string ?? "" : "webhook")
         let output = try await throttle.send(key, Throttle.limit(fields, default: Connectors.slackLimit), within: timeout / 2) {

@@ -65,7 +65,7 @@ public struct TwilioNode: NodeType {
         let basic = Data("\(account):\(fields["auth_token"] ?? "")".utf8).base64EncodedString()
         let base = (fields["base_url"] ?? "https://api.twilio.com").trimmingSuffix("/")
         let path = "/2010-04-01/Accounts/\(FormBody.escape(account))/Messages.json"
-        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let timeout = timeout(of: context.node)
         let response = try await throttle.send("twilio:\(id)", Throttle.limit(fields, default: Connectors.twilioLimit), within: timeout / 2) {
             try await call.send("POST", base + path, headers: [
                 ("Authorization", "Basic \(basic)"), ("Content-Type", "application/x-www-form-urlencoded"),

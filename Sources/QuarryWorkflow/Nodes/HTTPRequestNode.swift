@@ -57,7 +57,7 @@ public struct HTTPRequestNode: NodeType {
         guard let id = config["credential"]?.string else { return NodeOutcome(output: try await send(config, headers: headers, secrets: [], context)) }
         let fields = try await credentials.required().fields(of: id, type: "http", tenant: context.tenant)
         let secrets = Self.credentialHeaders(fields, into: &headers)
-        let timeout = context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
+        let timeout = timeout(of: context.node)
         // Held to a limit only when the credential asks for one.
         let limited = fields["rate_per_second"] != nil || fields["max_concurrent"] != nil
         let output = try await throttle.send("http:\(id)", Throttle.limit(fields, default: Connectors.httpLimit), within: timeout / 2, limited: limited) {
@@ -107,7 +107,7 @@ public struct HTTPRequestNode: NodeType {
         let shown = Self.shown(url)
         let call = ProviderCall(provider: method, http: http, secrets: secrets) { _ in nil }
         let response = try await call.send(method, url, headers: headers, body: body,
-                                           timeout: context.node.timeoutSeconds.map { .milliseconds(Int64($0 * 1000)) } ?? defaultTimeout, what: shown)
+                                           timeout: timeout(of: context.node), what: shown)
         guard response.body.count <= Self.maximumResponseBytes else {
             throw PermanentNodeError("\(method) \(shown): the answer is larger than \(Self.maximumResponseBytes) bytes")
         }

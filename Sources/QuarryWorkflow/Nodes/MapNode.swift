@@ -244,7 +244,9 @@ struct ItemPlan: Sendable {
             } catch {
                 guard attempt < retry.maxAttempts else { return .failure(ItemFailure(message: "\(error)", permanent: false)) }
                 do {
-                    try await Task.sleep(for: .milliseconds(Int64(retry.delay(afterAttempt: attempt) * 1000)))
+                    // A service that said when to come back (429 with Retry-After) is waited exactly that.
+                    let wait = (error as? RetryLater)?.after ?? .milliseconds(Int64(retry.delay(afterAttempt: attempt) * 1000))
+                    try await Task.sleep(for: wait)
                 } catch {
                     return .failure(ItemFailure(message: "stopped", permanent: true))
                 }
