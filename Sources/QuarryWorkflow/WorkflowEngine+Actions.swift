@@ -2,10 +2,9 @@ import Foundation
 import QuarryCore
 import Synchronization
 
-/// An action that could not be sent: its node's failure, and whether trying later could help.
+/// An action that could not be sent: its node's failure (the provider's words, secrets scrubbed).
 public struct ActionFailed: Error, CustomStringConvertible {
     public let message: String
-    public let retryable: Bool
     public var description: String { message }
 }
 
@@ -16,13 +15,7 @@ public struct ActionResult: Sendable {
 }
 
 extension WorkflowEngine {
-    /// The node types a user may send one of as a test (`POST /api/v1/actions/{type}/test`):
-    /// those on the `actions` queue, the connectors.
-    public var actionTypes: [any NodeType] {
-        registry.types.values.filter { $0.queue == "actions" }.sorted { $0.name < $1.name }
-    }
-
-    /// Sends one action of `type` with `config` (a node's config, templates not allowed) at once,
+    /// Sends one action of the type `name` (a node type on the `actions` queue) with `config` (a node's config, templates not allowed) at once,
     /// in this process: so a user can check a credential before building a workflow. Its
     /// failure is ``ActionFailed`` with the node's message (the provider's words, secrets scrubbed).
     public func testAction(_ name: String, config: [String: JSONValue], tenant: String) async throws -> ActionResult {
@@ -45,7 +38,7 @@ extension WorkflowEngine {
                 group.addTask { try await type.execute(context) }
                 group.addTask {
                     try await Task.sleep(for: type.defaultTimeout)
-                    throw ActionFailed(message: "no answer within \(type.defaultTimeout.seconds) s", retryable: true)
+                    throw ActionFailed(message: "no answer within \(type.defaultTimeout.seconds) s")
                 }
                 defer { group.cancelAll() }
                 return try await group.next()!
@@ -56,10 +49,9 @@ extension WorkflowEngine {
         } catch let error as BackendUnavailable {
             // Quarry's own store, not the provider: a 503 as on every route.
             throw error
-        } catch let error as PermanentNodeError {
-            throw ActionFailed(message: Redaction.redact(error.message), retryable: false)
         } catch {
-            throw ActionFailed(message: Redaction.redact("\(error)"), retryable: true)
+            // A node's failure (its description is its message), as a run's log would show it.
+            throw ActionFailed(message: Redaction.redact("\(error)"))
         }
     }
 }
