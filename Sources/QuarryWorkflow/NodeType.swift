@@ -124,10 +124,16 @@ public struct NodeOutcome: Sendable, Equatable {
 }
 
 /// A failure that trying again cannot mend (a bad config, a template naming nothing, a 4xx):
-/// the node fails at once, whatever its retry policy.
+/// the node fails at once, whatever its retry policy. `field`, when the node's own config is at
+/// fault (a credential of the wrong type): its JSON pointer within the config, so the action test
+/// endpoint answers 422 naming it.
 public struct PermanentNodeError: Error, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public let field: String?
+    public init(_ message: String, field: String? = nil) {
+        self.message = message
+        self.field = field
+    }
     public var description: String { message }
 }
 

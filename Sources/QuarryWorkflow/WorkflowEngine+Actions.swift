@@ -49,6 +49,9 @@ extension WorkflowEngine {
         } catch let error as BackendUnavailable {
             // Quarry's own store, not the provider: a 503 as on every route.
             throw error
+        } catch let error as PermanentNodeError where error.field != nil {
+            // The config names what cannot be used (a credential of another type or tenant): the caller's to mend.
+            throw InvalidField("/config" + (error.field ?? ""), error.message)
         } catch {
             // A node's failure (its description is its message), as a run's log would show it.
             throw ActionFailed(message: Redaction.redact("\(error)"))

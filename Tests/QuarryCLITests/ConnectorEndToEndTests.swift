@@ -43,6 +43,9 @@ struct ConnectorEndToEndTests {
         let field = (try Steps.object(templated.body)["error"] as? [String: Any])?["field"] as? String
         #expect(templated.status == 422 && field == "/config/channel", "\(templated.body)")
         #expect(try server.post("/api/v1/actions/summarise/test", token: admin, body: #"{"config": {}}"#).status == 404)
+        let wrongType = try server.post("/api/v1/actions/notion/test", token: admin, body: #"{"config": {"credential": "\#(bot)", "database_id": "d1", "title": "x"}}"#)
+        let wrongField = (try Steps.object(wrongType.body)["error"] as? [String: Any])?["field"] as? String
+        #expect(wrongType.status == 422 && wrongField == "/config/credential" && wrongType.body.contains("is of type slack, not notion"), "\(wrongType.body)")
         let minted = try server.post("/api/v1/tokens", token: admin, body: #"{"sub": "reader", "role": "viewer"}"#)
         let viewer = try #require(try Steps.object(minted.body)["token"] as? String)
         #expect(try server.post("/api/v1/actions/slack/test", token: viewer, body: #"{"config": {"credential": "\#(bot)", "channel": "quarry-ops", "text": "x"}}"#).status == 403)

@@ -72,7 +72,8 @@ public enum SchemaCheck {
             if let least = rules["minLength"]?.int, length < least { return Violation(pointer: pointer, message: "needs at least \(least) characters") }
             if let most = rules["maxLength"]?.int, length > most { return Violation(pointer: pointer, message: "takes at most \(most) characters") }
             if let pattern = rules["pattern"]?.string, text.range(of: pattern, options: .regularExpression) == nil {
-                return Violation(pointer: pointer, message: "does not match \(pattern)")
+                // The field's description says it for people ("the recipient, E.164 (+15550100)").
+                return Violation(pointer: pointer, message: "does not match \(pattern)" + (rules["description"]?.string.map { ": \($0)" } ?? ""))
             }
         case .int, .double:
             let number = value.number ?? 0

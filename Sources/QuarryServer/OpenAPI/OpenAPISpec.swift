@@ -990,7 +990,7 @@ enum OpenAPISpec {
       "parameters": [{"name": "type", "in": "path", "required": true, "schema": {"type": "string"}, "description": "a node type on the actions queue: slack, email, google_sheets, notion, twilio, http_request"}],
       "post": {
         "summary": "Send one action now (editor) and see the provider's answer: to check a credential before building a workflow",
-        "description": "It really sends. 422 names the config field that breaks the type's schema; 404 for a type that is not an action; 502 action_failed with the provider's message (secrets scrubbed) when the provider refused or did not answer.",
+        "description": "It really sends. 422 names the config field that breaks the type's schema, holds a template, or names a credential that is missing, of another type or unreadable; 404 for a type that is not an action; 502 action_failed with the provider's message (secrets scrubbed) when the provider refused or did not answer.",
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionTest"}}}},
         "responses": {
           "200": {"description": "sent", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionTestAnswer"}}}},

@@ -10,12 +10,12 @@ extension Credentials {
         do {
             opened = try await self.opened(id, tenant: tenant)
         } catch is NotFound {
-            throw PermanentNodeError("config /credential: the tenant has no credential '\(id.prefix(100))'")
+            throw PermanentNodeError("config /credential: the tenant has no credential '\(id.prefix(100))'", field: "/credential")
         } catch let failure as CredentialVault.Failure {
-            throw PermanentNodeError("config /credential: \(failure.reason)")
+            throw PermanentNodeError("config /credential: \(failure.reason)", field: "/credential")
         }
         guard opened.type == type else {
-            throw PermanentNodeError("config /credential: '\(id.prefix(100))' is of type \(opened.type), not \(type)")
+            throw PermanentNodeError("config /credential: '\(id.prefix(100))' is of type \(opened.type), not \(type)", field: "/credential")
         }
         return opened.fields
     }
@@ -30,7 +30,7 @@ extension Credentials {
 extension Optional where Wrapped == Credentials {
     /// The credentials, or the failure of a worker started without them.
     func required() throws -> Credentials {
-        guard let self else { throw PermanentNodeError("config /credential: this worker has no credentials") }
+        guard let self else { throw PermanentNodeError("config /credential: this worker has no credentials", field: "/credential") }
         return self
     }
 }
