@@ -60,8 +60,9 @@ bench-workflow: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/workflow.py --quarry .build/release/quarry
 
-# Connector actions through the actions queue (ledger and limits on) to an nginx sink, and the shared limit's accuracy.
+# Connector actions through the actions queue (ledger and limits on) to an nginx sink beside Celery, and the shared limit's accuracy.
 bench-actions: release
+	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/actions.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).

@@ -4,7 +4,7 @@ import QuarryCore
 /// A secret kept in a file: read when it is there, else 32 random bytes written into it as hex
 /// with mode 0600. What the JWT secret and the credential keys come from when no setting gives them.
 ///
-/// A new secret is written whole into a file of this process's own, then linked into place:
+/// A new secret is written whole into a file of its own, then linked into place:
 /// `link` fails when another process got there first (both then use its secret), and a reader
 /// never sees a file half written.
 enum SecretFile {
@@ -20,10 +20,11 @@ enum SecretFile {
         return (try read(path, fail: fail), false)
     }
 
-    /// Writes `text` and a newline, mode 0600 and synced, into a file of this process's own beside
-    /// `path`; its path, for the caller to link or rename into place.
+    /// Writes `text` and a newline, mode 0600 and synced, into a file of this call's own beside
+    /// `path`; its path, for the caller to link or rename into place. Named for the process and
+    /// the call: two threads of one process that shared a name wrote into each other's file.
     static func writeBeside(_ path: String, _ text: String, fail: (String) -> ConfigurationError) throws(ConfigurationError) -> String {
-        let temporary = path + ".\(getpid()).new"
+        let temporary = path + ".\(getpid()).\(UUID().uuidString.prefix(8)).new"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw fail("cannot create \(temporary): \(String(cString: strerror(errno)))") }
         let bytes = Array((text + "\n").utf8)
