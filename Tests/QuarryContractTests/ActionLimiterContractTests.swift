@@ -47,11 +47,12 @@ struct ActionLimiterContractTests {
 
         let quick = ActionLimit(rate: 2, burst: 1, concurrency: 100)
         #expect(try await first.acquire("slack:c1:#c", limit: quick, holder: "q1") == nil)
-        // Denied only if this ask comes within the 500 ms interval; either way, after the wait told, a token is there.
+        // Denied only if this ask comes within the 500 ms interval (a stall may make it later, and
+        // then it is given, taking the token); when denied, after the wait told a token is there.
         if let told = try await second.acquire("slack:c1:#c", limit: quick, holder: "q2") {
             try await Task.sleep(for: told)
+            #expect(try await second.acquire("slack:c1:#c", limit: quick, holder: "q2") == nil, "after the wait it is given")
         }
-        #expect(try await second.acquire("slack:c1:#c", limit: quick, holder: "q2") == nil, "after the wait it is given")
     }
 
     @Test("at most `concurrency` sends in flight: a place comes back on release, or once its lease lapses when its holder died", arguments: Backend.allCases)
