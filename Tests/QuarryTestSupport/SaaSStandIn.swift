@@ -73,10 +73,3 @@ public final class SaaSStandIn: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 }
-
-extension JSONValue {
-    /// The fields of an object; nil for anything else.
-    public var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
-    /// The items of an array; nil for anything else.
-    public var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-}

@@ -48,4 +48,10 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public var string: String? { if case .string(let value) = self { value } else { nil } }
 
     public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
+
+    /// The fields of an object; nil for anything else.
+    public var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+
+    /// The items of an array; nil for anything else.
+    public var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }

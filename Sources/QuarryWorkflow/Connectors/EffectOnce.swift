@@ -11,17 +11,11 @@ import QuarryCore
 ///   back, so a retry sends.
 struct EffectOnce: Sendable {
     let ledger: (any EffectLedger)?
-    let now: @Sendable () -> Date
-
-    init(ledger: (any EffectLedger)?, now: @escaping @Sendable () -> Date = Date.init) {
-        self.ledger = ledger
-        self.now = now
-    }
 
     func send(_ context: NodeContext, to provider: String, _ effect: () async throws -> JSONValue) async throws -> JSONValue {
         guard let ledger else { return try await effect() }
         let key = context.idempotencyKey
-        if let earlier = try await ledger.intend(key, tenant: context.tenant, at: now()) {
+        if let earlier = try await ledger.intend(key, tenant: context.tenant, at: Date()) {
             switch earlier.state {
             case .completed:
                 await context.log(.info, "already sent to \(provider) at \(Self.time(earlier.at)); its answer is kept, nothing sent again", nil)
@@ -33,7 +27,7 @@ struct EffectOnce: Sendable {
         }
         do {
             let answer = try await effect()
-            try await ledger.complete(key, tenant: context.tenant, answer: answer, at: now())
+            try await ledger.complete(key, tenant: context.tenant, answer: answer, at: Date())
             return answer
         } catch let error as ProviderCall.NoAnswer {
             // The provider may have acted: the intent stays, and the next attempt says so.

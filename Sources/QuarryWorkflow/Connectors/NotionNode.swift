@@ -124,8 +124,3 @@ public struct NotionNode: NodeType {
         }
     }
 }
-
-extension JSONValue {
-    /// The items of an array; nil for anything else.
-    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-}

@@ -109,17 +109,22 @@ public struct SheetsNode: NodeType {
         private let entries = Mutex<[String: Entry]>([:])
 
         func token(_ slot: String, at date: Date, exchange: @escaping @Sendable () async throws -> Token) async throws -> String {
-            let exchanging: Task<Token, any Error> = entries.withLock { entries in
+            let found: Entry = entries.withLock { entries in
                 switch entries[slot] {
                 case .kept(let token) where token.until > date:
-                    return Task { token }
+                    return .kept(token)
                 case .coming(let task):
-                    return task
+                    return .coming(task)
                 default:
                     let task = Task { try await exchange() }
                     entries[slot] = .coming(task)
-                    return task
+                    return .coming(task)
                 }
+            }
+            let exchanging: Task<Token, any Error>
+            switch found {
+            case .kept(let token): return token.value
+            case .coming(let task): exchanging = task
             }
             do {
                 let token = try await exchanging.value

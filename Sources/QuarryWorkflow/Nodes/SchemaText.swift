@@ -22,8 +22,3 @@ extension JSONValue {
         }
     }
 }
-
-extension JSONValue {
-    /// The fields of an object; nil for anything else.
-    var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
-}
