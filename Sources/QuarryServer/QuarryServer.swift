@@ -15,6 +15,8 @@ public struct ServerDependencies: Sendable {
     /// Serves `/api/v1/documents`, `/api/v1/index-jobs` and `/api/v1/rag/query` when present.
     public var engine: Engine?
     public var maximumTokenLifetime: Duration
+    /// Served at `/` and `/assets/`; nil where the UI is not built (`/` then says so).
+    public var webUI: WebUI?
 
     /// The engine's parts the API uses.
     public struct Engine: Sendable {
@@ -44,8 +46,10 @@ public struct ServerDependencies: Sendable {
         readinessChecks: [any ReadinessCheck],
         embedder: (any Embedder)? = nil,
         engine: Engine? = nil,
-        maximumTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+        maximumTokenLifetime: Duration = .seconds(30 * 24 * 3600),
+        webUI: WebUI? = nil
     ) {
+        self.webUI = webUI
         self.embedder = embedder
         self.engine = engine
         self.authority = authority
@@ -55,7 +59,7 @@ public struct ServerDependencies: Sendable {
     }
 }
 
-/// Builds Quarry's router: public `/health`, `/ready`, `/metrics`; everything under `/api/v1` and the
+/// Builds Quarry's router: public `/health`, `/ready`, `/metrics` and the web UI's files; everything under `/api/v1` and the
 /// OpenAI-compatible `/v1` needs a token, but webhooks (`/api/v1/hooks/…`), whose secret URL is
 /// their credential.
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
@@ -69,6 +73,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
 
     HealthRoutes(checks: dependencies.readinessChecks).register(on: router)
     MetricsRoute(registry: dependencies.metrics).register(on: router)
+    WebUIRoutes(ui: dependencies.webUI).register(on: router)
     router.get("/api/v1/openapi.json") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPISpec.json)))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import QuarryCore
 import QuarryEmbedded
@@ -142,7 +143,7 @@ struct DocumentAndQueryAPITests {
         }
     }
 
-    @Test("another tenant neither sees nor finds nor deletes the document; viewers cannot upload")
+    @Test("another tenant neither sees, reads the bytes of, finds nor deletes the document; viewers read but cannot upload")
     func tenancy() async throws {
         let authority = try await Fixture.authority()
         let owner = try await Fixture.token(authority, tenant: "acme", role: .editor)
@@ -157,6 +158,14 @@ struct DocumentAndQueryAPITests {
             }
             #expect(try await engine.worker.runOne())
             try await client.execute(uri: location, method: .get, headers: Fixture.bearer(stranger)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: location + "/content", method: .get, headers: Fixture.bearer(stranger)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: location + "/content", method: .get, headers: Fixture.bearer(viewer)) { response in
+                // The bytes as uploaded, for the UI's viewer; sandboxed, so an HTML source runs nothing on Quarry's origin.
+                #expect(String(buffer: response.body) == "The secret launch date is the ninth of March.")
+                #expect(response.headers[.contentType] == "text/plain")
+                #expect(response.headers[HTTPField.Name("Content-Security-Policy")!] == "sandbox")
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            }
             try await client.execute(uri: location, method: .delete, headers: Fixture.bearer(stranger)) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(stranger, json: true),
                                      body: Self.query("secret launch date")) { (response) throws in

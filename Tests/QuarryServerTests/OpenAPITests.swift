@@ -20,7 +20,7 @@ struct OpenAPITests {
         return try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
     }
 
-    @Test("every route of the router is in the document, and nothing else")
+    @Test("every route of the router is in the document, and nothing else but the web UI's pages")
     func matchesRouter() async throws {
         let spec = try await Self.spec()
         let paths = try #require(spec["paths"] as? [String: [String: Any]])
@@ -37,7 +37,11 @@ struct OpenAPITests {
             let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(route.method.rawValue) /\(path)"
         })
-        #expect(documented == routed, "only documented: \(documented.subtracting(routed)); only routed: \(routed.subtracting(documented))")
+        // The web UI's files are pages for a browser, not API (Docs/UI.md).
+        let pages: Set<String> = ["GET /", "GET /assets/{name}"]
+        #expect(routed.isSuperset(of: pages))
+        let api = routed.subtracting(pages)
+        #expect(documented == api, "only documented: \(documented.subtracting(api)); only routed: \(api.subtracting(documented))")
     }
 
     @Test("every property of every body is snake_case")

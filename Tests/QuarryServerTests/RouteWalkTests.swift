@@ -71,6 +71,7 @@ struct RouteWalkTests {
         Call(route: "POST /api/v1/documents", uri: "/api/v1/documents", body: #"{"url": "https://example.org/tides.html"}"#, contentType: "application/json"),
         Call(route: "GET /api/v1/documents", uri: "/api/v1/documents"),
         Call(route: "GET /api/v1/documents/{id}", uri: "/api/v1/documents/0123abcd"),
+        Call(route: "GET /api/v1/documents/{id}/content", uri: "/api/v1/documents/0123abcd/content"),
         Call(route: "DELETE /api/v1/documents/{id}", uri: "/api/v1/documents/0123abcd"),
         Call(route: "POST /api/v1/index-jobs", uri: "/api/v1/index-jobs", body: #"{"urls": ["https://example.org/a.pdf"]}"#, contentType: "application/json"),
         Call(route: "GET /api/v1/index-jobs", uri: "/api/v1/index-jobs"),

@@ -108,6 +108,40 @@ struct WorkflowAPITests {
         }
     }
 
+    @Test("the builder's layout is kept with each version and exported; places of nodes that are gone are dropped; a malformed place is a 400")
+    func layout() async throws {
+        let authority = try await Fixture.authority()
+        let editor = try await Fixture.token(authority, role: .editor)
+        let setup = try Self.setup()
+        try await DocumentAndQueryAPITests.application(authority, setup.engine).test(.router) { client in
+            let headers = DocumentAndQueryAPITests.headers(editor, json: true)
+            let placed = #"{"id": "placed", "name": "Placed", "nodes": [{"id": "start", "type": "trigger"}, {"id": "say", "type": "transform", "config": {"value": 1}}], "edges": [{"from": "start", "to": "say"}], "layout": {"start": {"x": 0, "y": 40.5}, "say": {"x": 260, "y": 40.5}, "gone": {"x": 9, "y": 9}}}"#
+            try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(placed)) { (response) throws in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                let layout = try #require(try DocumentAndQueryAPITests.json(response.body)["layout"] as? [String: [String: Double]])
+                #expect(layout == ["start": ["x": 0, "y": 40.5], "say": ["x": 260, "y": 40.5]])
+            }
+            let moved = placed.replacingOccurrences(of: #""say": {"x": 260"#, with: #""say": {"x": 300"#)
+            try await client.execute(uri: "/api/v1/workflows/placed", method: .put, headers: headers, body: Self.json(moved)) { (response) throws in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/workflows/placed/versions/1", method: .get, headers: headers) { (response) throws in
+                let layout = try #require(try DocumentAndQueryAPITests.json(response.body)["layout"] as? [String: [String: Double]])
+                #expect(layout["say"] == ["x": 260, "y": 40.5], "version 1 keeps its own layout")
+            }
+            try await client.execute(uri: "/api/v1/workflows/placed", method: .get, headers: headers) { (response) throws in
+                let layout = try #require(try DocumentAndQueryAPITests.json(response.body)["layout"] as? [String: [String: Double]])
+                #expect(layout["say"] == ["x": 300, "y": 40.5])
+            }
+            for bad in [#""layout": {"say": {"x": 1}}"#, #""layout": {"say": {"x": 1, "y": 2, "z": 3}}"#, #""layout": {"say": [1, 2]}"#] {
+                let body = #"{"id": "bad-layout", "name": "Bad", "nodes": [{"id": "say", "type": "transform", "config": {"value": 1}}], "# + bad + "}"
+                try await client.execute(uri: "/api/v1/workflows", method: .post, headers: headers, body: Self.json(body)) { (response) throws in
+                    #expect(response.status == .badRequest, "\(bad)")
+                }
+            }
+        }
+    }
+
     @Test("bad graphs and configs: 422 pointing at the node and field; a body over the limit: 413")
     func refusals() async throws {
         let authority = try await Fixture.authority()

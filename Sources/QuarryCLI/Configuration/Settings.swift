@@ -75,6 +75,8 @@ public struct Settings: Sendable, Equatable {
     public var allowPrivateURLs: Bool
     /// The CAs outbound HTTPS trusts instead of the system's (connectors, http_request).
     public var outboundCAFile: String?
+    /// The built web UI to serve; nil: `.build/ui` if it is there (``defaultUIDirectory``).
+    public var uiDirectory: String?
     /// Set when `llm_url` is; without it `answer: "llm"` is refused.
     public var llm: ChatEndpoint?
 
@@ -136,8 +138,15 @@ public struct Settings: Sendable, Equatable {
             let expanded = Self.expandingTilde(path)
             return FileManager.default.isReadableFile(atPath: expanded) ? expanded : nil
         } expected: { "'\($0)' is not a readable file" }
+        uiDirectory = try values.optional(.uiDirectory) { path in
+            let expanded = Self.expandingTilde(path)
+            return FileManager.default.fileExists(atPath: expanded + "/index.html") ? expanded : nil
+        } expected: { "'\($0)' holds no index.html: build the web UI there with scripts/build-ui" }
         llm = try Self.chatEndpoint(values)
     }
+
+    /// Where `make run` builds the web UI, relative to the repository it runs in.
+    public static let defaultUIDirectory = ".build/ui"
 
     private static func chatEndpoint(_ values: ConfigurationLayers.Values) throws(ConfigurationError) -> ChatEndpoint? {
         let url = try values.optional(.llmURL, Self.httpURL, expected: { "'\($0)' is not an http(s) URL" })

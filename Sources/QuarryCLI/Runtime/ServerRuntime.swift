@@ -27,8 +27,22 @@ struct ServerRuntime {
                                             workflows: engine.workflows, credentials: engine.credentials, maximumUploadBytes: settings.maxUploadBytes)
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
-            dependencies: ServerDependencies(authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api)
+            dependencies: ServerDependencies(
+                authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api, webUI: try webUI(settings)
+            )
         )
+    }
+
+    /// The configured UI (which must load), else the one `make run` built, else none: the API runs
+    /// without it and `/` says how to build it.
+    static func webUI(_ settings: Settings) throws(ConfigurationError) -> WebUI? {
+        let path = settings.uiDirectory ?? Settings.defaultUIDirectory
+        if settings.uiDirectory == nil, !FileManager.default.fileExists(atPath: path + "/index.html") { return nil }
+        do {
+            return try WebUI.load(from: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(key: SettingKey.uiDirectory.name, origin: path, reason: "cannot read the web UI: \(error)")
+        }
     }
 
     /// The token authority from the secret and the optional RS256 public key, with key problems named by setting.

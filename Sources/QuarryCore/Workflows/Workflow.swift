@@ -11,19 +11,22 @@ public struct Workflow: Sendable, Codable, Equatable {
     public var edges: [Edge]
     /// A cron expression for the scheduler; nil: runs only when asked.
     public var schedule: String?
+    /// Where the builder UI draws each node, by node id; runs never read it.
+    public var layout: [String: Position]?
     /// 1 when created, one more with every change.
     public var version: Int
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: String, tenant: String, name: String, nodes: [Node], edges: [Edge], schedule: String? = nil, version: Int = 1,
-                createdAt: Date = Date(), updatedAt: Date = Date()) {
+    public init(id: String, tenant: String, name: String, nodes: [Node], edges: [Edge], schedule: String? = nil,
+                layout: [String: Position]? = nil, version: Int = 1, createdAt: Date = Date(), updatedAt: Date = Date()) {
         self.id = id
         self.tenant = tenant
         self.name = name
         self.nodes = nodes
         self.edges = edges
         self.schedule = schedule
+        self.layout = layout
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -68,6 +71,17 @@ public struct Workflow: Sendable, Codable, Equatable {
             self.from = from
             self.to = to
             self.branch = branch
+        }
+    }
+
+    /// A node's place on the builder's canvas, in its units.
+    public struct Position: Sendable, Codable, Equatable {
+        public var x: Double
+        public var y: Double
+
+        public init(x: Double, y: Double) {
+            self.x = x
+            self.y = y
         }
     }
 

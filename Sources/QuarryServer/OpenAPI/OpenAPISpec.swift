@@ -416,6 +416,12 @@ enum OpenAPISpec {
         "additionalProperties": false,
         "required": ["from", "to"]
       },
+      "NodePosition": {
+        "type": "object",
+        "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+        "additionalProperties": false,
+        "required": ["x", "y"]
+      },
       "WorkflowRequest": {
         "type": "object",
         "description": "A workflow to create (POST) or a new version (PUT). An exported Workflow body is accepted as it is: version, created_at and updated_at are then read-only, except that version in a PUT body must be the current version (409 version_conflict otherwise).",
@@ -425,6 +431,7 @@ enum OpenAPISpec {
           "nodes": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"$ref": "#/components/schemas/WorkflowNode"}},
           "edges": {"type": "array", "items": {"$ref": "#/components/schemas/WorkflowEdge"}},
           "schedule": {"type": ["string", "null"], "description": "a cron expression (UTC) for the scheduler; null: runs only when asked"},
+          "layout": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/NodePosition"}, "description": "where the builder UI draws each node, by node id; kept with the version, never read by a run"},
           "version": {"type": "integer"},
           "created_at": {"type": "string", "format": "date-time"},
           "updated_at": {"type": "string", "format": "date-time"}
@@ -440,6 +447,7 @@ enum OpenAPISpec {
           "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/WorkflowNode"}},
           "edges": {"type": "array", "items": {"$ref": "#/components/schemas/WorkflowEdge"}},
           "schedule": {"type": ["string", "null"]},
+          "layout": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/NodePosition"}, "description": "where the builder UI draws each node, by node id; kept with the version, never read by a run"},
           "version": {"type": "integer", "description": "1 when created, one more with every change"},
           "created_at": {"type": "string", "format": "date-time"},
           "updated_at": {"type": "string", "format": "date-time"}
@@ -822,6 +830,26 @@ enum OpenAPISpec {
           "204": {"description": "removed"},
           "401": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/api/v1/documents/{id}/content": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "The document's bytes as uploaded or fetched (the web UI's viewer reads PDFs from here)",
+        "description": "Served with the document's media type, `Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`.",
+        "responses": {
+          "200": {
+            "description": "the bytes",
+            "content": {
+              "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+              "text/html": {"schema": {"type": "string"}},
+              "text/plain": {"schema": {"type": "string"}}
+            }
+          },
+          "401": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }

@@ -43,6 +43,22 @@ struct DocumentRoutes {
             return DocumentBody(try await pipeline.document(context.parameters.get("id") ?? "", tenant: principal.tenant))
         }
 
+        // The bytes as uploaded or fetched, for the web UI's viewer. `sandbox` and `nosniff`: an HTML
+        // source opened from here runs none of its scripts on Quarry's origin.
+        api.get("/documents/{id}/content") { _, context in
+            let principal = try context.require(.viewer)
+            let record = try await pipeline.document(context.parameters.get("id") ?? "", tenant: principal.tenant)
+            guard let data = try await pipeline.store.bytes(document: record.id, tenant: record.tenant) else {
+                throw NotFound("content of document", id: record.id)
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = record.source.mediaType.rawValue
+            headers[SecurityHeaders.contentSecurityPolicy] = "sandbox"
+            headers[SecurityHeaders.contentTypeOptions] = "nosniff"
+            headers[.cacheControl] = "private, no-cache"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+
         api.delete("/documents/{id}") { _, context in
             let principal = try context.require(.editor)
             let record = try await pipeline.document(context.parameters.get("id") ?? "", tenant: principal.tenant)

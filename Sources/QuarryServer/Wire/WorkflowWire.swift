@@ -13,12 +13,14 @@ struct WorkflowBody: ResponseEncodable, Decodable {
     let nodes: [NodeBody]
     let edges: [EdgeBody]
     let schedule: String?
+    /// Where the builder draws each node; kept with the version, never read by a run.
+    let layout: [String: PositionBody]?
     let version: Int?
     let createdAt: Date?
     let updatedAt: Date?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, name, nodes, edges, schedule, version, createdAt = "created_at", updatedAt = "updated_at"
+        case id, name, nodes, edges, schedule, layout, version, createdAt = "created_at", updatedAt = "updated_at"
     }
 
     init(_ workflow: Workflow) {
@@ -27,6 +29,7 @@ struct WorkflowBody: ResponseEncodable, Decodable {
         nodes = workflow.nodes.map(NodeBody.init)
         edges = workflow.edges.map(EdgeBody.init)
         schedule = workflow.schedule
+        layout = workflow.layout?.mapValues(PositionBody.init)
         version = workflow.version
         createdAt = workflow.createdAt
         updatedAt = workflow.updatedAt
@@ -45,6 +48,7 @@ struct WorkflowBody: ResponseEncodable, Decodable {
         } else {
             schedule = try container.decodeOptional(String.self, forKey: .schedule)
         }
+        layout = try container.decodeOptional([String: PositionBody].self, forKey: .layout)
         version = try container.decodeOptional(Int.self, forKey: .version)
         // Read-only: taken from an export as they are, checked only to be times.
         for key in [CodingKeys.createdAt, .updatedAt] {
@@ -64,14 +68,40 @@ struct WorkflowBody: ResponseEncodable, Decodable {
         try container.encode(nodes, forKey: .nodes)
         try container.encode(edges, forKey: .edges)
         try container.encode(schedule, forKey: .schedule)  // null when none, so an export says so
+        try container.encodeIfPresent(layout, forKey: .layout)
         try container.encode(version, forKey: .version)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
     }
 
+    /// Places of nodes the workflow no longer has are dropped.
     func workflow(id: String, tenant: String) -> Workflow {
-        Workflow(id: id, tenant: tenant, name: name, nodes: nodes.map(\.node), edges: edges.map(\.edge), schedule: schedule)
+        let ids = Set(nodes.map(\.id))
+        return Workflow(id: id, tenant: tenant, name: name, nodes: nodes.map(\.node), edges: edges.map(\.edge), schedule: schedule,
+                        layout: layout?.filter { ids.contains($0.key) }.mapValues(\.position))
     }
+}
+
+/// A node's place on the builder's canvas: `{"x": …, "y": …}`.
+struct PositionBody: Codable {
+    let x: Double
+    let y: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case x, y }
+
+    init(_ position: Workflow.Position) {
+        x = position.x
+        y = position.y
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        x = try container.decode(Double.self, forKey: .x)
+        y = try container.decode(Double.self, forKey: .y)
+    }
+
+    var position: Workflow.Position { Workflow.Position(x: x, y: y) }
 }
 
 struct NodeBody: Codable {
