@@ -1,5 +1,6 @@
 # Quarry: the two commands.
-#   make run   set up this machine, build, and serve on embedded defaults (data in ./.quarry or $QUARRY_DATA)
+#   make run   set up this machine, build the server and the web UI, and serve both on embedded defaults
+#              (data in ./.quarry or $QUARRY_DATA; the UI at http://127.0.0.1:8420/)
 #   make test  set up this machine (and, once, llama.cpp's server for the LLM-answer tests), build, run every test
 SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
@@ -8,9 +9,9 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 # and warns on standard error before Quarry can route libmongoc's messages. Quarry reads none of them.
 export MONGOC_DISABLE_SHM := 1
 
-.PHONY: run test bootstrap release clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions
+.PHONY: run test bootstrap release ui clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui
 
-run: release
+run: release ui
 	.build/release/quarry serve
 
 test: bootstrap
@@ -23,8 +24,12 @@ bootstrap:
 release: bootstrap
 	swift build -c release --product quarry
 
+# The web UI (Sources/QuarryUI) into .build/ui, where `quarry serve` finds it.
+ui: bootstrap
+	scripts/build-ui
+
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions
+bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui
 
 bench-parse: release
 	scripts/bootstrap --bench
@@ -64,6 +69,10 @@ bench-workflow: release
 bench-actions: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/actions.py --quarry .build/release/quarry
+
+# The web UI in headless Chromium: first-load JavaScript, a 200-node builder's frames while panning and zooming, run-state latency.
+bench-ui: release ui
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/ui.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
 fuzz:

@@ -1,0 +1,162 @@
+"""Signing in and out, every page without console errors, keyboard use, and how the UI is served."""
+import gzip
+import re
+import time
+import urllib.request
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+
+from conftest import console_errors, screenshot, sign_in, wait
+
+PAGES = [("Documents", "documents-title"), ("Ask", "ask-title"), ("Index jobs", "jobs-title"), ("Workflows", "workflows-title"),
+         ("Settings", "settings-title")]
+
+
+def test_a_bad_token_is_refused_with_the_reason_and_kept_nowhere(server, browser):
+    browser.get(server.url + "/")
+    field = wait(browser).until(EC.element_to_be_clickable((By.ID, "token")))
+    screenshot(browser, "sign-in")
+    field.send_keys("not.a.token")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    error = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".signin .error")))
+    assert error.text.strip()
+    assert browser.execute_script("return sessionStorage.getItem('quarry.token')") is None
+    assert "token" not in browser.current_url
+
+
+def test_an_expired_token_returns_to_sign_in_with_the_reason(server, browser):
+    sign_in(browser, server, server.token(ttl=3))
+    assert "token" not in browser.current_url and "eyJ" not in browser.current_url
+    # The documents page polls; once the token expires the next call is a 401.
+    notice = wait(browser, 30).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".signin .notice")))
+    assert "Signed out" in notice.text and "expired" in notice.text.lower()
+    assert browser.execute_script("return sessionStorage.getItem('quarry.token')") is None
+
+
+def test_a_reload_keeps_the_session_of_this_tab(server, browser):
+    sign_in(browser, server, server.token(subject="reloader"))
+    browser.refresh()
+    who = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".who")))
+    assert "reloader" in who.text
+    browser.find_element(By.CSS_SELECTOR, ".who button").click()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "token")))
+    assert browser.execute_script("return sessionStorage.getItem('quarry.token')") is None
+
+
+def test_every_page_loads_without_console_errors(server, browser):
+    sign_in(browser, server, server.token(tenant="walk"))
+    for label, heading in PAGES:
+        browser.find_element(By.LINK_TEXT, label).click()
+        wait(browser).until(EC.visibility_of_element_located((By.ID, heading)))
+        time.sleep(0.5)
+    browser.find_element(By.LINK_TEXT, "Index jobs").click()
+    screenshot(browser, "index-jobs-empty")
+    assert console_errors(browser) == []
+
+
+def test_the_main_actions_work_from_the_keyboard(server, browser):
+    token = server.token(tenant="keyboard")
+    browser.get(server.url + "/")
+    wait(browser).until(EC.element_to_be_clickable((By.ID, "token")))
+    # The token field has the focus on arrival; Tab reaches the button; Enter signs in.
+    ActionChains(browser).send_keys(token).send_keys(Keys.TAB).send_keys(Keys.ENTER).perform()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "nav.sidebar")))
+    # Tab through the navigation to Ask and open it with Enter.
+    for _ in range(10):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.switch_to.active_element.text == "Ask":
+            break
+    assert browser.switch_to.active_element.text == "Ask"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "ask-title")))
+    assert browser.execute_script("return location.hash") == "#/ask"
+    query = browser.find_element(By.ID, "query")
+    query.click()
+    ActionChains(browser).send_keys("anything at all").send_keys(Keys.ENTER).perform()
+    # An empty tenant: the answer says so in words.
+    empty = wait(browser, 30).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".result .empty")))
+    assert "Upload or index" in empty.text
+
+
+def test_a_viewer_sees_no_upload_or_delete(server, browser):
+    sign_in(browser, server, server.token(role="viewer", tenant="viewers"))
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "documents-title")))
+    assert browser.find_elements(By.ID, "file-picker") == []
+    browser.find_element(By.LINK_TEXT, "Index jobs").click()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "jobs-title")))
+    assert browser.find_elements(By.ID, "job-urls") == []
+
+
+def test_an_api_error_is_shown_in_words(server, browser):
+    sign_in(browser, server, server.token(tenant="jobs"))
+    browser.find_element(By.LINK_TEXT, "Index jobs").click()
+    field = wait(browser).until(EC.element_to_be_clickable((By.ID, "job-paths")))
+    field.send_keys("manuals/")
+    browser.find_element(By.CSS_SELECTOR, ".job-form button[type=submit]").click()
+    banner = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error.banner")))
+    assert "index_root" in banner.text
+
+
+def test_the_ui_is_served_with_a_strict_policy_hashed_names_and_long_caching(server):
+    with urllib.request.urlopen(server.url + "/") as response:
+        page = response.read().decode()
+        policy = response.headers["Content-Security-Policy"]
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assets = re.findall(r'(/assets/[\w.-]+-[0-9a-f]{12}\.(?:js|css|svg))', page)
+    assert len(assets) >= 5, assets  # app.js, app.css, pdf.js, its worker, the icon
+    script = next(asset for asset in assets if asset.startswith("/assets/app-") and asset.endswith(".js"))
+    request = urllib.request.Request(server.url + script, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Content-Type"].startswith("text/javascript")
+        body = gzip.decompress(response.read())
+    with urllib.request.urlopen(server.url + script) as plain:
+        assert plain.headers.get("Content-Encoding") is None
+        assert plain.read() == body
+    try:
+        urllib.request.urlopen(server.url + "/assets/app-000000000000.js")
+        raise AssertionError("a missing asset was served")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+
+
+def test_settings_keep_secrets_write_only_and_mint_a_token(server, browser):
+    sign_in(browser, server, server.token(tenant="settings"))
+    browser.find_element(By.LINK_TEXT, "Settings").click()
+    kind = wait(browser).until(EC.element_to_be_clickable((By.ID, "credential-type")))
+    from selenium.webdriver.support.ui import Select
+    Select(kind).select_by_value("slack")
+    browser.find_element(By.ID, "credential-name").send_keys("Support bot")
+    secret = "xoxb-1234-ui-test-secret"
+    field = browser.find_element(By.ID, "credential-bot_token")
+    assert field.get_attribute("type") == "password"
+    # A webhook that is not a URL: the server's message shows on that field.
+    browser.find_element(By.ID, "credential-webhook_url").send_keys("not a url")
+    browser.find_element(By.CSS_SELECTOR, ".credential-form button[type=submit]").click()
+    refusal = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".credential-form .field-error")))
+    assert refusal.text.strip()
+    webhook = browser.find_element(By.ID, "credential-webhook_url")
+    webhook.send_keys(Keys.CONTROL, "a")
+    webhook.send_keys(Keys.DELETE)  # as a person would: clear() bypasses the page's own handlers
+    field.send_keys(secret)
+    browser.find_element(By.CSS_SELECTOR, ".credential-form button[type=submit]").click()
+    row = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "tr[data-credential]")))
+    assert "Support bot" in row.text and "bot_token: •••• (write-only)" in row.text
+    assert secret not in browser.page_source
+    # An admin makes a viewer's token, shown once; it works.
+    browser.find_element(By.ID, "token-sub").send_keys("dashboard")
+    Select(browser.find_element(By.ID, "token-role")).select_by_value("viewer")
+    browser.find_element(By.CSS_SELECTOR, ".token-form button[type=submit]").click()
+    minted = wait(browser).until(EC.visibility_of_element_located((By.ID, "minted-token"))).get_attribute("value")
+    me = server.api("GET", "/api/v1/me", minted)
+    assert me == {"sub": "dashboard", "tenant": "settings", "roles": ["viewer"]}
+    screenshot(browser, "settings")
+    # The refused credential's 422 is the one line the console may hold.
+    assert [entry for entry in console_errors(browser) if "status of 422" not in entry["message"]] == []
