@@ -91,8 +91,9 @@ def binary():
 
 @pytest.fixture(scope="session")
 def server(binary):
-    # 1 MiB uploads at most, so that the too-large test needs no large file.
-    running = Server(binary, {"QUARRY_UI_DIR": os.environ.get("QUARRY_UI_DIR", str(ROOT / ".build" / "ui")), "QUARRY_MAX_UPLOAD_MB": "1"})
+    # 1 MB uploads at most, so that the too-large test needs no large file; index jobs may read corpora/.
+    running = Server(binary, {"QUARRY_UI_DIR": os.environ.get("QUARRY_UI_DIR", str(ROOT / ".build" / "ui")), "QUARRY_MAX_UPLOAD_MB": "1",
+                              "QUARRY_INDEX_ROOT": str(ROOT / "corpora")})
     yield running
     running.stop()
 

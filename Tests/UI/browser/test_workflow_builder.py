@@ -136,3 +136,50 @@ def test_build_save_run_and_watch_every_node_turn_green(server, browser):
     assert saved["nodes"][2]["config"] == {"query": "{{ nodes.shape }}", "top_k": 3}
     # The one line the console may hold is the refused save's 422, which the page showed on the field.
     assert [entry for entry in console_errors(browser) if "status of 422" not in entry["message"]] == []
+
+
+def test_cancel_a_run_then_mend_a_failed_node_and_rerun_from_it(server, browser):
+    token = server.token(tenant="reruns")
+    server.api("POST", "/api/v1/workflows", token, {
+        "id": "mend", "name": "Mend", "nodes": [
+            {"id": "start", "type": "trigger"},
+            {"id": "wait", "type": "delay", "config": {"seconds": "{{ trigger.wait }}"}},
+            {"id": "greet", "type": "transform", "config": {"value": "{{ trigger.name }}"}}],
+        "edges": [{"from": "start", "to": "wait"}, {"from": "wait", "to": "greet"}]})
+    sign_in(browser, server, token)
+    browser.get(server.url + "/#/workflows/mend")
+    inputs = wait(browser).until(EC.element_to_be_clickable((By.ID, "run-inputs")))
+    # Nodes the API made without places are laid out when opened.
+    xs = [node(browser, node_id).rect["x"] for node_id in ("start", "wait", "greet")]
+    assert xs == sorted(xs) and len(set(xs)) == 3
+
+    # A long wait, canceled from the panel.
+    inputs.send_keys(Keys.CONTROL, "a")
+    inputs.send_keys('{"wait": 600, "name": "Ada"}')
+    browser.find_element(By.ID, "run-start").click()
+    cancel = wait(browser).until(EC.element_to_be_clickable((By.XPATH, "//button[text()='Cancel run']")))
+    cancel.click()
+    wait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-run-status]").get_attribute("data-run-status") == "canceled")
+    assert node(browser, "greet").get_attribute("data-status") == "canceled"
+
+    # No name: greet fails, saying which path named nothing.
+    inputs.send_keys(Keys.CONTROL, "a")
+    inputs.send_keys('{"wait": 0}')
+    browser.find_element(By.ID, "run-start").click()
+    wait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-run-status]").get_attribute("data-run-status") == "failed")
+    assert node(browser, "greet").get_attribute("data-status") == "failed"
+    browser.find_element(By.CSS_SELECTOR, '[data-run-node="greet"] button').click()
+    assert "trigger.name" in wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".node-detail .reason"))).text
+
+    # Mend the node in the inspector, save version 2, re-run from the failed node: the rest is kept.
+    select(browser, "greet")
+    value = browser.find_element(By.ID, "config-greet-value")
+    value.send_keys(Keys.CONTROL, "a")
+    value.send_keys('"nobody"')
+    browser.find_element(By.CSS_SELECTOR, ".builder-bar button.primary").click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "Saved as version 2"))
+    browser.find_element(By.XPATH, "//button[text()='Re-run from the failed nodes']").click()
+    wait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-run-status]").get_attribute("data-run-status") == "succeeded")
+    kept = browser.find_element(By.CSS_SELECTOR, '[data-run-node="wait"]').text
+    assert "kept" in kept
+    assert all(node(browser, node_id).get_attribute("data-status") == "succeeded" for node_id in ("start", "wait", "greet"))

@@ -89,6 +89,13 @@ export function IndexJobsPage({ api, me }: { api: Api; me: Me }) {
                   job.counts[stage] ? <span key={stage} className={`stage-${stage}`} style={{ flexGrow: job.counts[stage] }} title={`${job.counts[stage]} ${stage}`} /> : null,
                 )}
               </div>
+              <ul className="legend" aria-hidden="true">
+                {stages.filter((stage) => job.counts[stage]).map((stage) => (
+                  <li key={stage}>
+                    <span className={`dot stage-${stage}`} /> {job.counts[stage]} {stage.replace("_", " ")}
+                  </li>
+                ))}
+              </ul>
               <div className="job-facts">
                 <span>
                   {done} of {job.total} items done
