@@ -28,9 +28,12 @@ public struct ServerDependencies: Sendable {
         /// Serves `/api/v1/credentials` and `/api/v1/credential-types`.
         public var credentials: Credentials
         public var maximumUploadBytes: Int
+        /// Serves `/api/v1/eval/runs`: the `quarry eval` records in `eval_dir`.
+        public var evalArchive: EvalArchive?
 
         public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, workflows: WorkflowEngine, credentials: Credentials,
-                    maximumUploadBytes: Int) {
+                    maximumUploadBytes: Int, evalArchive: EvalArchive? = nil) {
+            self.evalArchive = evalArchive
             self.pipeline = pipeline
             self.indexJobs = indexJobs
             self.retriever = retriever
@@ -92,6 +95,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         HookRoutes(engine: engine.workflows).register(on: api)
         CredentialRoutes(credentials: engine.credentials).register(on: api)
         ActionRoutes(engine: engine.workflows).register(on: api)
+        EvalRoutes(archive: engine.evalArchive).register(on: api)
     }
 
     if let embedder = dependencies.embedder {

@@ -1,4 +1,5 @@
 import Foundation
+import QuarryCore
 import QuarryEmbedded
 import QuarryTestSupport
 import Testing
@@ -75,6 +76,21 @@ struct EvalCommandTests {
         let theirs = try JSONDecoder().decode(Metrics.self, from: Data(try run(Venv.python, [peer, qrels.path, runFile.path]).utf8))
         #expect(abs(ours.ndcg - theirs.ndcg) < 1e-6 && abs(ours.recall - theirs.recall) < 1e-6)
         #expect(abs(ours.mrr - theirs.mrr) < 1e-6 && abs(ours.map - theirs.map) < 1e-6, "ours \(ours), trec_eval \(theirs)")
+
+        // The record beside the report (the UI's eval page): each query's metrics as trec_eval -q has them.
+        let record = try EvalRecord.decoder.decode(EvalRecord.self, from: Data(contentsOf: output.appendingPathComponent("mini-\(mode).json")))
+        #expect(record.dataset == "mini" && record.mode == mode && record.metrics.queries == Self.queries.count)
+        let perQuery = try JSONDecoder().decode([String: [String: Double]].self, from: Data(try run(Venv.python, [peer, qrels.path, runFile.path, "--per-query"]).utf8))
+        let queries = try #require(record.queries)
+        #expect(Set(queries.map(\.id)) == Set(perQuery.keys))
+        for query in queries {
+            let peerScores = try #require(perQuery[query.id])
+            #expect(abs(query.scores.ndcgAt10 - peerScores["ndcg@10"]!) < 1e-6 && abs(query.scores.averagePrecision - peerScores["ap"]!) < 1e-6, "\(query.id)")
+            #expect(abs(query.scores.recallAt100 - peerScores["recall@100"]!) < 1e-6 && abs(query.scores.mrrAt10 - peerScores["mrr@10"]!) < 1e-6, "\(query.id)")
+            #expect(query.text == Self.queries.first { $0.0 == query.id }?.1)
+            #expect(query.relevant == Self.queries.first { $0.0 == query.id }?.2.sorted())
+            #expect(!query.top.isEmpty && query.top.count <= 10 && query.top.filter { $0.grade > 0 }.allSatisfy { query.relevant.contains($0.document) })
+        }
     }
 
     @Test("--data keeps the index in that data directory; a second run rewrites the same points")

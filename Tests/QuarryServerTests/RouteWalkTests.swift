@@ -72,6 +72,8 @@ struct RouteWalkTests {
         Call(route: "GET /api/v1/documents", uri: "/api/v1/documents"),
         Call(route: "GET /api/v1/documents/{id}", uri: "/api/v1/documents/0123abcd"),
         Call(route: "GET /api/v1/documents/{id}/content", uri: "/api/v1/documents/0123abcd/content"),
+        Call(route: "GET /api/v1/eval/runs", uri: "/api/v1/eval/runs", usesBackends: false),
+        Call(route: "GET /api/v1/eval/runs/{name}", uri: "/api/v1/eval/runs/scifact-hybrid", usesBackends: false),
         Call(route: "DELETE /api/v1/documents/{id}", uri: "/api/v1/documents/0123abcd"),
         Call(route: "POST /api/v1/index-jobs", uri: "/api/v1/index-jobs", body: #"{"urls": ["https://example.org/a.pdf"]}"#, contentType: "application/json"),
         Call(route: "GET /api/v1/index-jobs", uri: "/api/v1/index-jobs"),

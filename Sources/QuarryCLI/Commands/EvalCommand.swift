@@ -64,7 +64,7 @@ public struct EvalCommand: AsyncParsableCommand {
                 progress.update("\(stage): \(done)/\(total)", done: done == total)
             }
         }
-        for result in results { try writeFiles(result, vectorStore: settings.vectorStore) }
+        for result in results { try writeFiles(result, dataset: data, vectorStore: settings.vectorStore) }
         if json {
             print(results.count == 1
                 ? try DocumentOutput.json(results[0].metrics)
@@ -76,7 +76,7 @@ public struct EvalCommand: AsyncParsableCommand {
 
     /// The run file and the report; the report names the vector store, as results differ by it
     /// (Qdrant's dense search is its own; its BM25 takes Qdrant's IDF).
-    func writeFiles(_ result: Evaluator.Result, vectorStore: Settings.Backend) throws {
+    func writeFiles(_ result: Evaluator.Result, dataset: BEIRDataset, vectorStore: Settings.Backend) throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let name = result.variant.name
         let stem = "\(output)/\(result.dataset)-\(name)"
@@ -93,6 +93,14 @@ public struct EvalCommand: AsyncParsableCommand {
 
         """
         try report.write(toFile: stem + ".md", atomically: true, encoding: .utf8)
+        // Each query's metrics and best passages, for the web UI's eval page (`eval_dir`).
+        let record = EvalRecord(
+            dataset: result.dataset, mode: name, run: result.run, qrels: dataset.qrels,
+            queryTexts: Dictionary(dataset.queries.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first }), metrics: result.metrics,
+            documents: result.documents, chunks: result.chunks, indexSeconds: result.indexSeconds, querySeconds: result.querySeconds,
+            vectorStore: vectorStore.rawValue
+        )
+        try EvalRecord.encoder.encode(record).write(to: URL(fileURLWithPath: stem + ".json"), options: .atomic)
     }
 
     static func table(_ result: Evaluator.Result) -> String {

@@ -69,6 +69,10 @@ struct SettingKey: Sendable {
         name: "ui_dir", defaultValue: nil,
         summary: "the built web UI served at `/` (`scripts/build-ui` writes it); unset: `.build/ui` under the working directory, if `make run` built it there"
     )
+    static let evalDirectory = SettingKey(
+        name: "eval_dir", defaultValue: "eval/results",
+        summary: "the folder whose `quarry eval` records (`DATASET-MODE.json`) the UI's eval page lists to admins; `quarry eval --output` writes there"
+    )
     static let llmURL = SettingKey(
         name: "llm_url", defaultValue: nil,
         summary: "base URL of an OpenAI-compatible chat API, e.g. `http://127.0.0.1:8080/v1`; enables `answer: llm`"
@@ -79,7 +83,7 @@ struct SettingKey: Sendable {
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, indexRoot, bm25K1, bm25B, fusion, rrfK,
-        allowPrivateURLs, outboundCAFile, uiDirectory, llmURL, llmModel, llmAPIKey,
+        allowPrivateURLs, outboundCAFile, uiDirectory, evalDirectory, llmURL, llmModel, llmAPIKey,
     ]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.

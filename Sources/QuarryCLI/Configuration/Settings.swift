@@ -77,6 +77,8 @@ public struct Settings: Sendable, Equatable {
     public var outboundCAFile: String?
     /// The built web UI to serve; nil: `.build/ui` if it is there (``defaultUIDirectory``).
     public var uiDirectory: String?
+    /// Where `quarry eval` records are read from for the eval page (need not exist).
+    public var evalDirectory: String
     /// Set when `llm_url` is; without it `answer: "llm"` is refused.
     public var llm: ChatEndpoint?
 
@@ -142,6 +144,7 @@ public struct Settings: Sendable, Equatable {
             let expanded = Self.expandingTilde(path)
             return FileManager.default.fileExists(atPath: expanded + "/index.html") ? expanded : nil
         } expected: { "'\($0)' holds no index.html: build the web UI there with scripts/build-ui" }
+        evalDirectory = try values.require(.evalDirectory) { $0.isEmpty ? nil : Self.expandingTilde($0) } expected: { _ in "must not be empty" }
         llm = try Self.chatEndpoint(values)
     }
 

@@ -24,7 +24,8 @@ struct ServerRuntime {
         let metrics = Observability.bootstrapMetrics()
         let checks = engine.readinessChecks
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
-                                            workflows: engine.workflows, credentials: engine.credentials, maximumUploadBytes: settings.maxUploadBytes)
+                                            workflows: engine.workflows, credentials: engine.credentials, maximumUploadBytes: settings.maxUploadBytes,
+                                            evalArchive: EvalArchive(directory: URL(fileURLWithPath: settings.evalDirectory)))
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(

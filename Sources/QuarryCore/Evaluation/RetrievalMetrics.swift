@@ -21,23 +21,44 @@ public enum RetrievalMetrics {
         }
     }
 
+    /// One query's metrics, as trec_eval's `-q` reports them.
+    public struct QueryScore: Sendable, Equatable, Codable {
+        public var query: String
+        public var ndcgAt10: Double
+        public var recallAt100: Double
+        public var mrrAt10: Double
+        public var averagePrecision: Double
+
+        enum CodingKeys: String, CodingKey {
+            case query, ndcgAt10 = "ndcg@10", recallAt100 = "recall@100", mrrAt10 = "mrr@10", averagePrecision = "ap"
+        }
+    }
+
+    /// Metrics of every query of `qrels` that has a relevant document (a query the run misses
+    /// scores 0), in query-id order.
+    public static func perQuery(_ run: Run, _ qrels: Qrels) -> [QueryScore] {
+        qrels.keys.sorted().compactMap { query in
+            let judged = qrels[query]!
+            let relevant = judged.filter { $0.value > 0 }
+            guard !relevant.isEmpty else { return nil }
+            let ranking = ranked(run[query] ?? [:])
+            let firstHit = ranking.prefix(10).firstIndex(where: { relevant[$0] != nil })
+            return QueryScore(
+                query: query, ndcgAt10: ndcg(ranking, judged, cutoff: 10),
+                recallAt100: Double(ranking.prefix(100).filter { relevant[$0] != nil }.count) / Double(relevant.count),
+                mrrAt10: firstHit.map { 1 / Double($0 + 1) } ?? 0, averagePrecision: averagePrecision(ranking, relevant: relevant)
+            )
+        }
+    }
+
     /// Metrics averaged over every query of `qrels` that has a relevant document (a query the run
     /// misses scores 0), as BEIR reports them.
     public static func evaluate(_ run: Run, _ qrels: Qrels) -> Summary {
-        var totals = (ndcg: 0.0, recall: 0.0, mrr: 0.0, map: 0.0)
-        var count = 0
-        for (query, judged) in qrels {
-            let relevant = judged.filter { $0.value > 0 }
-            guard !relevant.isEmpty else { continue }
-            count += 1
-            let ranking = ranked(run[query] ?? [:])
-            totals.ndcg += ndcg(ranking, judged, cutoff: 10)
-            totals.recall += Double(ranking.prefix(100).filter { relevant[$0] != nil }.count) / Double(relevant.count)
-            if let first = ranking.prefix(10).firstIndex(where: { relevant[$0] != nil }) { totals.mrr += 1 / Double(first + 1) }
-            totals.map += averagePrecision(ranking, relevant: relevant)
-        }
-        let n = Double(max(count, 1))
-        return Summary(ndcgAt10: totals.ndcg / n, recallAt100: totals.recall / n, mrrAt10: totals.mrr / n, map: totals.map / n, queries: count)
+        let scores = perQuery(run, qrels)
+        let n = Double(max(scores.count, 1))
+        func mean(_ value: (QueryScore) -> Double) -> Double { scores.reduce(0) { $0 + value($1) } / n }
+        return Summary(ndcgAt10: mean(\.ndcgAt10), recallAt100: mean(\.recallAt100), mrrAt10: mean(\.mrrAt10), map: mean(\.averagePrecision),
+                       queries: scores.count)
     }
 
     /// Document ids, best first, in trec_eval's order.

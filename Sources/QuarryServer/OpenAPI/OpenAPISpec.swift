@@ -416,6 +416,50 @@ enum OpenAPISpec {
         "additionalProperties": false,
         "required": ["from", "to"]
       },
+      "EvalMetrics": {
+        "type": "object",
+        "properties": {"ndcg_at_10": {"type": "number"}, "recall_at_100": {"type": "number"}, "mrr_at_10": {"type": "number"}, "map": {"type": "number"}, "queries": {"type": "integer"}},
+        "additionalProperties": false,
+        "required": ["ndcg_at_10", "recall_at_100", "mrr_at_10", "map", "queries"]
+      },
+      "EvalRun": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string", "description": "the record's file stem, DATASET-MODE"},
+          "dataset": {"type": "string"},
+          "mode": {"type": "string"},
+          "written_at": {"type": "string", "format": "date-time"},
+          "vector_store": {"type": "string"},
+          "metrics": {"$ref": "#/components/schemas/EvalMetrics"},
+          "documents": {"type": "integer"},
+          "chunks": {"type": "integer"},
+          "index_seconds": {"type": "number"},
+          "query_seconds": {"type": "number"},
+          "queries": {
+            "type": "array",
+            "description": "one run read alone: each judged query",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {"type": "string"},
+                "text": {"type": "string"},
+                "ndcg_at_10": {"type": "number"},
+                "recall_at_100": {"type": "number"},
+                "mrr_at_10": {"type": "number"},
+                "average_precision": {"type": "number"},
+                "relevant": {"type": "array", "items": {"type": "string"}},
+                "top": {"type": "array", "items": {"type": "object", "properties": {"document": {"type": "string"}, "score": {"type": "number"}, "grade": {"type": "integer"}}}}
+              }
+            }
+          }
+        },
+        "required": ["name", "dataset", "mode", "written_at", "vector_store", "metrics", "documents", "chunks", "index_seconds", "query_seconds"]
+      },
+      "EvalRunList": {
+        "type": "object",
+        "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/EvalRun"}}},
+        "required": ["runs"]
+      },
       "NodePosition": {
         "type": "object",
         "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
@@ -852,6 +896,28 @@ enum OpenAPISpec {
           "401": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/api/v1/eval/runs": {
+      "get": {
+        "summary": "The quarry eval runs kept in eval_dir, newest first, with their metrics (admin)",
+        "responses": {
+          "200": {"description": "the runs, without their queries", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvalRunList"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/eval/runs/{name}": {
+      "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "One quarry eval run with each query's metrics and its ten best passages (admin)",
+        "responses": {
+          "200": {"description": "the run", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvalRun"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },

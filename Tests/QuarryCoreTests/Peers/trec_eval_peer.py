@@ -1,7 +1,8 @@
 """Evaluates a TREC run file against a qrels file with pytrec_eval (trec_eval's own code) and
-prints the mean of nDCG@10, Recall@100, MRR@10 (recip_rank on the run cut at 10) and MAP as JSON.
+prints the mean of nDCG@10, Recall@100, MRR@10 (recip_rank on the run cut at 10) and MAP as JSON;
+with --per-query, each query's instead (trec_eval's -q), keyed by query id.
 
-    python trec_eval_peer.py QRELS RUN
+    python trec_eval_peer.py QRELS RUN [--per-query]
 """
 import json
 import sys
@@ -38,6 +39,10 @@ def trec_order(scores):
 top10 = {query: dict(trec_order(scores)[:10]) for query, scores in run.items()}
 mrr = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank"}).evaluate(top10)
 queries = sorted(full)
+if "--per-query" in sys.argv[3:]:
+    print(json.dumps({q: {"ndcg@10": full[q]["ndcg_cut_10"], "recall@100": full[q]["recall_100"], "mrr@10": mrr[q]["recip_rank"], "ap": full[q]["map"]}
+                      for q in queries}))
+    sys.exit(0)
 print(json.dumps({
     "ndcg@10": sum(full[q]["ndcg_cut_10"] for q in queries) / len(queries),
     "recall@100": sum(full[q]["recall_100"] for q in queries) / len(queries),

@@ -93,7 +93,7 @@ def binary():
 def server(binary):
     # 1 MB uploads at most, so that the too-large test needs no large file; index jobs may read corpora/.
     running = Server(binary, {"QUARRY_UI_DIR": os.environ.get("QUARRY_UI_DIR", str(ROOT / ".build" / "ui")), "QUARRY_MAX_UPLOAD_MB": "1",
-                              "QUARRY_INDEX_ROOT": str(ROOT / "corpora")})
+                              "QUARRY_INDEX_ROOT": str(ROOT / "corpora"), "QUARRY_EVAL_DIR": tempfile.mkdtemp(prefix="quarry-eval-")})
     yield running
     running.stop()
 

@@ -132,3 +132,16 @@ test("an open template is found before the caret and completed in place", () => 
   assert.equal(openTemplate("Answer: {{ nodes.ask }} and"), null);
   assert.deepEqual(completeTemplate("Hi {{ nod }} there", 9, "nodes.ask.answer.text"), { text: "Hi {{ nodes.ask.answer.text }} there", caret: 30 });
 });
+
+test("the eval plot puts runs in the order written, one line per data set and mode, nDCG 1 at the top", async () => {
+  const { plotSeries } = await import("../../../Sources/QuarryUI/src/pages/evalPlot");
+  const runs = [
+    { name: "b", dataset: "scifact", mode: "hybrid", written_at: "2026-12-02T00:00:00Z", value: 0.7 },
+    { name: "a", dataset: "scifact", mode: "dense", written_at: "2026-12-01T00:00:00Z", value: 0.6 },
+    { name: "c", dataset: "scifact", mode: "hybrid", written_at: "2026-12-03T00:00:00Z", value: 1 },
+  ];
+  const series = plotSeries(runs, 300, 100, 10);
+  assert.deepEqual(series.map((line) => line.key), ["scifact · dense", "scifact · hybrid"]);
+  assert.deepEqual(series[1].points.map((point) => [point.x, point.y]), [[150, 10 + 0.3 * 80], [290, 10]]);
+  assert.deepEqual(series[0].points.map((point) => point.x), [10]);
+});

@@ -6,6 +6,7 @@ import { DocumentsPage } from "../pages/DocumentsPage";
 import { IndexJobsPage } from "../pages/IndexJobsPage";
 import { SignInPage } from "../pages/SignInPage";
 import { BuilderPage } from "../builder/BuilderPage";
+import { EvalPage } from "../pages/EvalPage";
 import { SettingsPage } from "../pages/SettingsPage";
 import { WorkflowsPage } from "../pages/WorkflowsPage";
 import { currentRoute, Route, routes } from "./routes";
@@ -82,6 +83,7 @@ export function App() {
         {route.page === "ask" && <AskPage api={api} />}
         {route.page === "index-jobs" && <IndexJobsPage api={api} me={session.me} />}
         {route.page === "workflows" && !route.param && <WorkflowsPage api={api} me={session.me} />}
+        {route.page === "eval" && <EvalPage api={api} me={session.me} />}
         {route.page === "settings" && <SettingsPage api={api} me={session.me} />}
         {route.page === "workflows" && route.param && <BuilderPage key={route.param} api={api} me={session.me} workflowId={route.param} />}
       </main>

@@ -4,6 +4,7 @@ export const routes = [
   { id: "ask", label: "Ask" },
   { id: "index-jobs", label: "Index jobs" },
   { id: "workflows", label: "Workflows" },
+  { id: "eval", label: "Eval" },
   { id: "settings", label: "Settings" },
 ] as const;
 
