@@ -171,6 +171,7 @@ def test_settings_keep_secrets_write_only_and_mint_a_token(server, browser):
     minted = wait(browser).until(EC.visibility_of_element_located((By.ID, "minted-token"))).get_attribute("value")
     me = server.api("GET", "/api/v1/me", minted)
     assert me == {"sub": "dashboard", "tenant": "settings", "roles": ["viewer"]}
+    browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "settings")
     # The refused credential's 422 is the one line the console may hold.
     assert [entry for entry in console_errors(browser) if "status of 422" not in entry["message"]] == []

@@ -183,3 +183,41 @@ def test_cancel_a_run_then_mend_a_failed_node_and_rerun_from_it(server, browser)
     kept = browser.find_element(By.CSS_SELECTOR, '[data-run-node="wait"]').text
     assert "kept" in kept
     assert all(node(browser, node_id).get_attribute("data-status") == "succeeded" for node_id in ("start", "wait", "greet"))
+
+
+def test_add_from_the_keyboard_and_import_a_workflow(server, browser):
+    token = server.token(tenant="keys")
+    server.api("POST", "/api/v1/workflows", token, {"id": "keys", "name": "Keys", "nodes": [{"id": "start", "type": "trigger"}]})
+    sign_in(browser, server, token)
+    browser.find_element(By.LINK_TEXT, "Workflows").click()
+    wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, 'tr[data-workflow="keys"]')))
+    screenshot(browser, "workflows")
+    browser.find_element(By.CSS_SELECTOR, 'tr[data-workflow="keys"] a').click()
+    wait(browser).until(lambda d: node_ids(d) == ["start"] and d.find_elements(By.CSS_SELECTOR, ".palette-item"))
+    # Select start with the keyboard (Tab to its node, Enter), then add a transform after it from the palette.
+    body = node(browser, "start").find_element(By.CSS_SELECTOR, ".node-body")
+    browser.execute_script("arguments[0].focus()", body)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, '.inspector[aria-label="Settings of start"]')))
+    item = browser.find_element(By.CSS_SELECTOR, '.palette-item[data-node-type="transform"]')
+    browser.execute_script("arguments[0].focus()", item)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait(browser).until(lambda d: sorted(node_ids(d)) == ["start", "transform"])
+    assert browser.find_elements(By.CSS_SELECTOR, 'g[data-edge="start->transform"]'), "added after the selected node"
+
+    # Import replaces the graph in the editor, laid out; saving would make it version 2.
+    browser.find_element(By.XPATH, "//button[text()='Import']").click()
+    text = browser.find_element(By.CSS_SELECTOR, "textarea[aria-label='Workflow JSON']")
+    imported = {"id": "elsewhere", "name": "Imported", "nodes": [{"id": "begin", "type": "trigger"}, {"id": "say", "type": "transform", "config": {"value": "hi"}}],
+                "edges": [{"from": "begin", "to": "say"}]}
+    browser.execute_script("arguments[0].focus()", text)
+    text.send_keys(json.dumps(imported))
+    browser.find_element(By.CSS_SELECTOR, ".exchange button").click()
+    wait(browser).until(lambda d: sorted(node_ids(d)) == ["begin", "say"])
+    assert browser.find_element(By.CSS_SELECTOR, "input[aria-label='Workflow name']").get_attribute("value") == "Imported"
+    # Not a workflow: refused in words, the graph untouched.
+    browser.find_element(By.XPATH, "//button[text()='Import']").click()
+    browser.find_element(By.CSS_SELECTOR, "textarea[aria-label='Workflow JSON']").send_keys('{"nodes": 3}')
+    browser.find_element(By.CSS_SELECTOR, ".exchange button").click()
+    assert "Not imported" in wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".error.banner"))).text
+    assert sorted(node_ids(browser)) == ["begin", "say"]

@@ -26,6 +26,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell a person about a failure: the API's message, or what else went wrong. */
+export function messageOf(caught: unknown): string {
+  return caught instanceof ApiError ? caught.message : caught instanceof Error ? caught.message : String(caught);
+}
+
 /**
  * Calls the API with the signed-in token. A 401 ends the session (the token expired or was
  * revoked): `onUnauthorized` hears the server's reason and the UI returns to sign-in with it.

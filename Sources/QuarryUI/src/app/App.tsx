@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, messageOf } from "../api/client";
 import type { Me } from "../api/types";
 import { AskPage } from "../pages/AskPage";
 import { DocumentsPage } from "../pages/DocumentsPage";
@@ -43,7 +43,7 @@ export function App() {
     const token = storedToken();
     if (!token) return;
     signIn(token)
-      .catch((error: unknown) => signOut(error instanceof ApiError ? error.message : String(error)))
+      .catch((error: unknown) => signOut(messageOf(error)))
       .finally(() => setChecking(false));
   }, [signIn, signOut]);
 

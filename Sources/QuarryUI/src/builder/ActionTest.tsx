@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, ApiError, messageOf } from "../api/client";
 
 /**
  * Sends the selected connector node's action once, now, with its config as it stands (no
@@ -18,7 +18,7 @@ export function ActionTest({ api, type, config, onFieldError }: { api: Api; type
       setResult(await api.json<{ output: unknown; log: string[] }>("POST", `/api/v1/actions/${encodeURIComponent(type)}/test`, { config }));
     } catch (caught) {
       if (caught instanceof ApiError && caught.field?.startsWith("/config/")) onFieldError(caught.field.slice("/config/".length), caught.message);
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     } finally {
       setBusy(false);
     }

@@ -1,16 +1,18 @@
-import { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { KeyboardEvent as ReactKeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Api, ApiError, messageOf } from "../api/client";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
 import { time } from "../app/format";
 import { canEdit } from "../app/session";
 import { Canvas, nodeWidth, Selection } from "./Canvas";
+import { ExchangeDialog } from "./ExchangeDialog";
 import { FieldError, locate } from "./fieldErrors";
 import { addNode, connect, disconnect, fromWorkflowJSON, Graph, NodeType, Point, refusesEdge, removeNode, renameNode, toWorkflowJSON, updateNode } from "./graph";
 import { History, historyLimit, record, redo, start, undo } from "./history";
 import { Inspector } from "./Inspector";
 import { layeredLayout } from "./layout";
 import { newWorkflows } from "./newWorkflows";
+import { Palette } from "./Palette";
 import { RunPanel } from "./RunPanel";
 import { templatePaths } from "./templates";
 
@@ -68,7 +70,7 @@ export function BuilderPage({ api, me, workflowId }: { api: Api; me: Me; workflo
         setSaved({ graph: loaded, version: Number(body.version) });
         setFitRequest((n) => n + 1);
       } catch (caught) {
-        if (!stale) setProblem(caught instanceof ApiError ? caught.message : String(caught));
+        if (!stale) setProblem(messageOf(caught));
       }
     })();
     return () => {
@@ -159,7 +161,7 @@ export function BuilderPage({ api, me, workflowId }: { api: Api; me: Me; workflo
     try {
       setVersions((await api.json<{ versions: Version[] }>("GET", `/api/v1/workflows/${encodeURIComponent(workflowId)}/versions`)).versions);
     } catch (caught) {
-      setProblem(caught instanceof ApiError ? caught.message : String(caught));
+      setProblem(messageOf(caught));
     }
   }
 
@@ -170,7 +172,7 @@ export function BuilderPage({ api, me, workflowId }: { api: Api; me: Me; workflo
       setNotice(`Version ${version} is in the editor: save to make it the current version.`);
       setFitRequest((n) => n + 1);
     } catch (caught) {
-      setProblem(caught instanceof ApiError ? caught.message : String(caught));
+      setProblem(messageOf(caught));
     }
   }
 
@@ -289,62 +291,16 @@ export function BuilderPage({ api, me, workflowId }: { api: Api; me: Me; workflo
         </p>
       )}
       {exchange && (
-        <div className="exchange card" role="dialog" aria-label={exchange.mode === "export" ? "Export" : "Import"}>
-          <p className="muted small">
-            {exchange.mode === "export"
-              ? "The JSON POST /api/v1/workflows takes: copy it, or save it as a file."
-              : "Paste an exported workflow (its nodes, edges and layout replace what is in the editor; save to keep them)."}
-          </p>
-          <textarea
-            aria-label="Workflow JSON"
-            rows={12}
-            readOnly={exchange.mode === "export"}
-            value={exchange.text}
-            spellCheck={false}
-            onChange={(event) => setExchange({ ...exchange, text: event.target.value })}
-          />
-          <div className="run-buttons">
-            {exchange.mode === "import" && (
-              <button type="button" onClick={() => importText(exchange.text)}>
-                Import
-              </button>
-            )}
-            {exchange.mode === "export" && (
-              <a className="button" download={`${graph.id}.json`} href={URL.createObjectURL(new Blob([exchange.text], { type: "application/json" }))}>
-                Download
-              </a>
-            )}
-            <button type="button" className="link" onClick={() => setExchange(null)}>
-              Close
-            </button>
-          </div>
-        </div>
+        <ExchangeDialog
+          exchange={exchange}
+          fileName={`${graph.id}.json`}
+          onChange={(text) => setExchange({ ...exchange, text })}
+          onImport={() => importText(exchange.text)}
+          onClose={() => setExchange(null)}
+        />
       )}
       <div className="builder-main">
-        <aside className="palette" aria-label="Node types">
-          <h2>Nodes</h2>
-          <p className="muted small">Drag onto the canvas, or press Enter to add after the selected node.</p>
-          <ul>
-            {palette.map((type) => (
-              <li key={type.name}>
-                <button
-                  type="button"
-                  className="palette-item"
-                  data-node-type={type.name}
-                  title={type.summary}
-                  disabled={!editor}
-                  onPointerDown={(event: ReactPointerEvent<HTMLButtonElement>) => {
-                    if (event.button === 0 && editor) setDragging({ type: type.name, x: event.clientX, y: event.clientY });
-                  }}
-                  onClick={() => add(type.name, null)}
-                >
-                  <span className="type-name">{type.name}</span>
-                  <span className="queue">{type.queue}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        </aside>
+        <Palette types={palette} editable={editor} onGrab={(type, x, y) => setDragging({ type, x, y })} onAdd={(type) => add(type, null)} />
         <Canvas
           graph={graph}
           selection={selection}

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, messageOf } from "../api/client";
 import { serverEvents } from "../api/sse";
 import { milliseconds } from "../app/format";
 import { finishedRunStatuses, LogLine, RunDetail } from "./runTypes";
@@ -40,7 +40,7 @@ export function RunPanel({ api, workflowId, savedVersion, dirty, canRun, onStatu
       statusesRef.current(Object.fromEntries((detail.nodes ?? []).map((node) => [node.id, node.status])));
       return detail;
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
       return null;
     }
   }
@@ -86,7 +86,7 @@ export function RunPanel({ api, workflowId, savedVersion, dirty, canRun, onStatu
         }
       }
     } catch (caught) {
-      if (!controller.signal.aborted) setError(caught instanceof ApiError ? caught.message : String(caught));
+      if (!controller.signal.aborted) setError(messageOf(caught));
     }
   }
 
@@ -104,7 +104,7 @@ export function RunPanel({ api, workflowId, savedVersion, dirty, canRun, onStatu
       setRun(started);
       void follow(started.id);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 
@@ -120,7 +120,7 @@ export function RunPanel({ api, workflowId, savedVersion, dirty, canRun, onStatu
         await refresh(run.id);
       }
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

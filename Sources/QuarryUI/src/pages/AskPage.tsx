@@ -1,5 +1,5 @@
 import { FormEvent, useEffect, useRef, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, ApiError, messageOf } from "../api/client";
 import { serverEvents } from "../api/sse";
 import type { AnswerKind, Citation, DocumentBody, ErrorBody, Hit, QueryResponse, RetrievalMode } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
@@ -75,7 +75,7 @@ export function AskPage({ api }: { api: Api }) {
       }
     } catch (caught) {
       if (controller.signal.aborted) return;
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
       setResult((current) => current && { ...current, done: true });
     }
   }
@@ -89,7 +89,7 @@ export function AskPage({ api }: { api: Api }) {
         documents.current.set(document.id, document);
         setOpened((current) => (current?.citation === citation ? { citation, document } : current));
       } catch (caught) {
-        setError(caught instanceof ApiError ? caught.message : String(caught));
+        setError(messageOf(caught));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useRef, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, messageOf } from "../api/client";
 import type { DocumentBody, DocumentList, DocumentStatus, Me } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
 import { bytes, time } from "../app/format";
@@ -34,7 +34,7 @@ export function DocumentsPage({ api, me }: { api: Api; me: Me }) {
       setDocuments(list.documents);
       setError(null);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }, [api]);
 
@@ -58,7 +58,7 @@ export function DocumentsPage({ api, me }: { api: Api; me: Me }) {
           update(key, { documentId: document.id, sent: file.size });
           void refresh();
         })
-        .catch((caught: unknown) => update(key, { error: caught instanceof ApiError ? caught.message : String(caught) }));
+        .catch((caught: unknown) => update(key, { error: messageOf(caught) }));
     }
   }
 
@@ -68,7 +68,7 @@ export function DocumentsPage({ api, me }: { api: Api; me: Me }) {
       await api.json("DELETE", `/api/v1/documents/${encodeURIComponent(document.id)}`);
       setDocuments((all) => all?.filter((each) => each.id !== document.id) ?? null);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

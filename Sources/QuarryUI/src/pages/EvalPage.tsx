@@ -1,5 +1,5 @@
 import { Fragment, useCallback, useEffect, useMemo, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, messageOf } from "../api/client";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
 import { time } from "../app/format";
@@ -51,7 +51,7 @@ export function EvalPage({ api, me }: { api: Api; me: Me }) {
     try {
       setRuns((await api.json<{ runs: EvalRun[] }>("GET", "/api/v1/eval/runs")).runs);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }, [api]);
   useEffect(() => {
@@ -62,7 +62,7 @@ export function EvalPage({ api, me }: { api: Api; me: Me }) {
     try {
       setOpen(await api.json<EvalRun>("GET", `/api/v1/eval/runs/${encodeURIComponent(name)}`));
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

@@ -1,5 +1,5 @@
 import { FormEvent, useCallback, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, ApiError, messageOf } from "../api/client";
 import type { IndexJob, IndexJobList, Me } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
 import { duration, time } from "../app/format";
@@ -23,7 +23,7 @@ export function IndexJobsPage({ api, me }: { api: Api; me: Me }) {
       const list = await api.json<IndexJobList>("GET", "/api/v1/index-jobs?limit=100");
       setJobs(list.index_jobs);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }, [api]);
   const busy = jobs === null || jobs.some((job) => running.has(job.status));
@@ -50,7 +50,7 @@ export function IndexJobsPage({ api, me }: { api: Api; me: Me }) {
       setDetails((all) => ({ ...all, [job.id]: updated }));
       if (action === "cancel") await refresh();
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

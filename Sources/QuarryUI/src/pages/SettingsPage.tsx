@@ -1,5 +1,5 @@
 import { FormEvent, useCallback, useEffect, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, ApiError, messageOf } from "../api/client";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
 import { time } from "../app/format";
@@ -51,7 +51,7 @@ function Credentials({ api, editor }: { api: Api; editor: boolean }) {
     try {
       setCredentials((await api.json<{ credentials: Credential[] }>("GET", "/api/v1/credentials?limit=100")).credentials);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }, [api]);
 
@@ -63,7 +63,7 @@ function Credentials({ api, editor }: { api: Api; editor: boolean }) {
         setTypes(list.types);
         setType((current) => current || list.types[0]?.name || "");
       })
-      .catch((caught: unknown) => setError(caught instanceof ApiError ? caught.message : String(caught)));
+      .catch((caught: unknown) => setError(messageOf(caught)));
   }, [api, refresh]);
 
   const chosen = types.find((each) => each.name === type);
@@ -89,7 +89,7 @@ function Credentials({ api, editor }: { api: Api; editor: boolean }) {
       await api.json("DELETE", `/api/v1/credentials/${encodeURIComponent(credential.id)}`);
       await refresh();
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 
@@ -229,7 +229,7 @@ function Tokens({ api }: { api: Api }) {
       const answer = await api.json<{ token: string }>("POST", "/api/v1/tokens", { sub, role, ttl_seconds: Math.round(hours * 3600) });
       setMinted(answer.token);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

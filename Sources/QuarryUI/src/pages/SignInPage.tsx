@@ -1,5 +1,5 @@
 import { FormEvent, useState } from "react";
-import { ApiError } from "../api/client";
+import { messageOf } from "../api/client";
 
 interface Props {
   onSignIn: (token: string) => Promise<void>;
@@ -19,7 +19,7 @@ export function SignInPage({ onSignIn, reason }: Props) {
     try {
       await onSignIn(token.trim());
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
       setBusy(false);
     }
   }

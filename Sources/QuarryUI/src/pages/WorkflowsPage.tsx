@@ -1,5 +1,5 @@
 import { FormEvent, useCallback, useState } from "react";
-import { Api, ApiError } from "../api/client";
+import { Api, messageOf } from "../api/client";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "../app/ErrorBanner";
 import { time } from "../app/format";
@@ -26,7 +26,7 @@ export function WorkflowsPage({ api, me }: { api: Api; me: Me }) {
     try {
       setWorkflows((await api.json<{ workflows: WorkflowSummary[] }>("GET", "/api/v1/workflows?limit=100")).workflows);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }, [api]);
   usePolling(refresh, 10000, true);
