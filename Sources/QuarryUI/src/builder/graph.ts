@@ -86,36 +86,31 @@ export function removeNode(graph: Graph, id: string): Graph {
   };
 }
 
-/** Every node `from` leads to, `from` excluded. */
-export function descendants(graph: Graph, from: string): Set<string> {
+/** The nodes reached from `start` along the edges (`forward`) or against them, `start` excluded. */
+function reachable(graph: Graph, start: string, forward: boolean): Set<string> {
   const seen = new Set<string>();
-  const stack = [from];
+  const stack = [start];
   while (stack.length) {
     const id = stack.pop()!;
     for (const edge of graph.edges) {
-      if (edge.from === id && !seen.has(edge.to)) {
-        seen.add(edge.to);
-        stack.push(edge.to);
+      const [near, far] = forward ? [edge.from, edge.to] : [edge.to, edge.from];
+      if (near === id && !seen.has(far)) {
+        seen.add(far);
+        stack.push(far);
       }
     }
   }
   return seen;
 }
 
+/** Every node `from` leads to, `from` excluded. */
+export function descendants(graph: Graph, from: string): Set<string> {
+  return reachable(graph, from, true);
+}
+
 /** Every node that leads to `to`, `to` excluded: the nodes whose outputs its templates may name. */
 export function ancestors(graph: Graph, to: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [to];
-  while (stack.length) {
-    const id = stack.pop()!;
-    for (const edge of graph.edges) {
-      if (edge.to === id && !seen.has(edge.from)) {
-        seen.add(edge.from);
-        stack.push(edge.from);
-      }
-    }
-  }
-  return seen;
+  return reachable(graph, to, false);
 }
 
 /** Why `from → to` cannot be added, or null when it can. */
