@@ -49,6 +49,26 @@ struct NginxTests {
     }
 }
 
+extension NginxTests {
+    @Test("passes the web UI's page and hashed assets on with their policy and caching intact")
+    func webUIThroughNginx() async throws {
+        let ui = try WebUI.load(from: try WebUITests.builtUI())
+        let dependencies = ServerDependencies(authority: try await Fixture.authority(), metrics: Fixture.metrics, readinessChecks: [], webUI: ui)
+        try await Application(router: makeRouter(dependencies)).test(.live) { client in
+            let proxy = try await offPool { try NginxProxy(upstreamPort: try #require(client.port)) }
+            defer { proxy.stop() }
+            let page = try await offPool { try proxy.curl("/") }
+            #expect(page.status == 200)
+            #expect(page.headers.contains { $0.lowercased().hasPrefix("content-security-policy: default-src 'none'") })
+            #expect(page.headers.contains { $0.lowercased().hasPrefix("strict-transport-security:") })
+            let asset = try await offPool { try proxy.curl("/assets/app-0123456789ab.js") }
+            #expect(asset.status == 200)
+            #expect(asset.headers.contains { $0.lowercased() == "cache-control: public, max-age=31536000, immutable" })
+            #expect(asset.body == "console.log('quarry');")
+        }
+    }
+}
+
 /// A private nginx: config, certificate, logs and pid in a temporary directory; stopped by `stop()`.
 /// Used by one test at a time.
 final class NginxProxy: @unchecked Sendable {
