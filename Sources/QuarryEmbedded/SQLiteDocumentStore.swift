@@ -33,6 +33,7 @@ public final class SQLiteDocumentStore: DocumentStore {
             """)
         try database.execute(Self.workflowSchema)
         try database.execute(Self.credentialSchema)
+        try database.execute(Self.apiKeySchema)
         try database.execute(Self.effectSchema)
         try database.execute(Self.splitRunsOfOldFormat)
     }

@@ -178,6 +178,7 @@ public final class MongoDocumentStore: DocumentStore {
             #"{"createIndexes": "index_jobs", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "workflows", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}, {"key": {"schedule": 1}, "name": "schedule", "sparse": true}]}"#,
             #"{"createIndexes": "credentials", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
+            #"{"createIndexes": "api_keys", "indexes": [{"key": {"tenant": 1, "createdAt": -1}, "name": "tenant_created"}]}"#,
             #"{"createIndexes": "workflow_hooks", "indexes": [{"key": {"digest": 1}, "name": "digest", "unique": true}]}"#,
             #"{"createIndexes": "runs", "indexes": [{"key": {"tenant": 1, "workflowId": 1, "createdAt": -1}, "name": "tenant_workflow_created"}]}"#,
             #"{"createIndexes": "run_nodes", "indexes": [{"key": {"tenant": 1, "runId": 1}, "name": "tenant_run"}]}"#,

@@ -30,10 +30,13 @@ public struct ServerDependencies: Sendable {
         public var maximumUploadBytes: Int
         /// Serves `/api/v1/eval/runs`: the `quarry eval` records in `eval_dir`.
         public var evalArchive: EvalArchive?
+        /// Serves `/api/v1/api-keys` and the exchange at `/api/v1/auth/token`.
+        public var apiKeys: APIKeys?
 
         public init(pipeline: IngestPipeline, indexJobs: IndexJobs, retriever: Retriever, workflows: WorkflowEngine, credentials: Credentials,
-                    maximumUploadBytes: Int, evalArchive: EvalArchive? = nil) {
+                    maximumUploadBytes: Int, evalArchive: EvalArchive? = nil, apiKeys: APIKeys? = nil) {
             self.evalArchive = evalArchive
+            self.apiKeys = apiKeys
             self.pipeline = pipeline
             self.indexJobs = indexJobs
             self.retriever = retriever
@@ -64,7 +67,7 @@ public struct ServerDependencies: Sendable {
 
 /// Builds Quarry's router: public `/health`, `/ready`, `/metrics` and the web UI's files; everything under `/api/v1` and the
 /// OpenAI-compatible `/v1` needs a token, but webhooks (`/api/v1/hooks/…`), whose secret URL is
-/// their credential.
+/// their credential, and the API-key exchange (`/api/v1/auth/token`), whose key is.
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
     let router = Router(context: QuarryRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -82,6 +85,8 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
     }
 
     if let engine = dependencies.engine { HookRoutes(engine: engine.workflows).registerPublic(on: router) }
+    let apiKeyRoutes = dependencies.engine?.apiKeys.map { APIKeyRoutes(keys: $0, authority: dependencies.authority) }
+    apiKeyRoutes?.registerPublic(on: router)
 
     let api = router.group("/api/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
     IdentityRoutes(authority: dependencies.authority, maximumTokenLifetime: dependencies.maximumTokenLifetime)
@@ -96,6 +101,7 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         CredentialRoutes(credentials: engine.credentials).register(on: api)
         ActionRoutes(engine: engine.workflows).register(on: api)
         EvalRoutes(archive: engine.evalArchive).register(on: api)
+        apiKeyRoutes?.register(on: api)
     }
 
     if let embedder = dependencies.embedder {

@@ -12,7 +12,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A fresh, empty store: a SQLite file, or a database of its own on the shared SecantusDB.
-    func makeStore() throws -> any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore & EffectLedger {
+    func makeStore() throws -> any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore & EffectLedger & APIKeyStore {
         switch self {
         case .embedded:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")

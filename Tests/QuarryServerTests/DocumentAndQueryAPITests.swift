@@ -45,7 +45,7 @@ struct DocumentAndQueryAPITests {
                                                               workflows: WorkflowEngine(workflows: store, runs: store, queue: queue,
                                                                                         registry: NodeRegistry.standard(retriever: retriever, indexJobs: indexJobs, chat: llm?.model, http: GuardedHTTP(urlGuard: URLGuard(allowPrivate: true)))),
                                                               credentials: Credentials(store: store, vault: try CredentialVault(key: Data(repeating: 7, count: 32))),
-                                                              maximumUploadBytes: maximumUploadBytes))
+                                                              maximumUploadBytes: maximumUploadBytes, apiKeys: APIKeys(store: store)))
     }
 
     static func application(_ authority: TokenAuthority, _ engine: Engine) -> some ApplicationProtocol {

@@ -6,7 +6,7 @@ import QuarryCore
 enum Down {
     static func error(_ backend: String) -> BackendUnavailable { BackendUnavailable(backend: backend, reason: "test server stopped") }
 
-    struct Store: DocumentStore, IndexJobStore, WorkflowStore, RunStore, CredentialStore, EffectLedger {
+    struct Store: DocumentStore, IndexJobStore, WorkflowStore, RunStore, CredentialStore, EffectLedger, APIKeyStore {
         var backend: BackendIdentity { BackendIdentity(kind: "test", target: "store") }
         func problem() async -> String? { "stopped" }
         func record(_ id: String, tenant: String) async throws -> DocumentRecord? { throw error("mongodb") }
@@ -50,6 +50,10 @@ enum Down {
         func credentials(tenant: String, limit: Int, offset: Int) async throws -> [Credential] { throw error("mongodb") }
         func replaceCredential(_ credential: Credential) async throws -> Bool { throw error("mongodb") }
         func deleteCredential(_ id: String, tenant: String) async throws -> Bool { throw error("mongodb") }
+        func createAPIKey(_ key: APIKey) async throws { throw error("mongodb") }
+        func apiKey(id: String) async throws -> APIKey? { throw error("mongodb") }
+        func apiKeys(tenant: String, limit: Int, offset: Int) async throws -> [APIKey] { throw error("mongodb") }
+        func deleteAPIKey(_ id: String, tenant: String) async throws -> Bool { throw error("mongodb") }
         func allCredentials(after: (tenant: String, id: String)?, limit: Int) async throws -> [Credential] { throw error("mongodb") }
         func intend(_ key: String, tenant: String, at date: Date) async throws -> Effect? { throw error("mongodb") }
         func complete(_ key: String, tenant: String, answer: JSONValue, at date: Date) async throws { throw error("mongodb") }

@@ -11,7 +11,7 @@ import QuarryWorkflow
 struct Backends: Sendable {
     let directory: DataDirectory
     let database: SQLiteDatabase
-    let store: any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore & EffectLedger
+    let store: any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore & EffectLedger & APIKeyStore
     let queue: any JobQueue
     let lease: any LeaderLease
 

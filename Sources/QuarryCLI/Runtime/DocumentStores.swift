@@ -6,7 +6,7 @@ import QuarryMongo
 /// The document store the settings select (`document_store`), which keeps index jobs, workflows and runs too.
 enum DocumentStores {
     /// SQLite in `database` with files under `<data>/files`, or MongoDB with files in GridFS.
-    static func open(_ settings: Settings, database: SQLiteDatabase, directory: DataDirectory) throws -> any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore & EffectLedger {
+    static func open(_ settings: Settings, database: SQLiteDatabase, directory: DataDirectory) throws -> any DocumentStore & IndexJobStore & WorkflowStore & RunStore & CredentialStore & EffectLedger & APIKeyStore {
         guard settings.documentStore == .mongodb else {
             return try SQLiteDocumentStore(database: database, files: URL(fileURLWithPath: directory.path + "/files"))
         }

@@ -25,7 +25,8 @@ struct ServerRuntime {
         let checks = engine.readinessChecks
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
                                             workflows: engine.workflows, credentials: engine.credentials, maximumUploadBytes: settings.maxUploadBytes,
-                                            evalArchive: EvalArchive(directory: URL(fileURLWithPath: settings.evalDirectory)))
+                                            evalArchive: EvalArchive(directory: URL(fileURLWithPath: settings.evalDirectory)),
+                                            apiKeys: APIKeys(store: engine.backends.store))
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(

@@ -460,6 +460,44 @@ enum OpenAPISpec {
         "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/EvalRun"}}},
         "required": ["runs"]
       },
+      "NewAPIKey": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string", "minLength": 1, "maxLength": 200},
+          "role": {"type": "string", "enum": ["viewer", "editor", "admin"]},
+          "ttl_days": {"type": "integer", "minimum": 1, "maximum": 3650, "description": "left out: until revoked"}
+        },
+        "additionalProperties": false,
+        "required": ["name", "role"]
+      },
+      "APIKey": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"},
+          "name": {"type": "string"},
+          "role": {"type": "string"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "expires_at": {"type": ["string", "null"], "format": "date-time"},
+          "key": {"type": ["string", "null"], "description": "qk_<id>_<secret>: in the answer that made the key only"}
+        },
+        "required": ["id", "name", "role", "created_at"]
+      },
+      "APIKeyList": {
+        "type": "object",
+        "properties": {"api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/APIKey"}}, "limit": {"type": "integer"}, "offset": {"type": "integer"}},
+        "required": ["api_keys", "limit", "offset"]
+      },
+      "TokenExchange": {
+        "type": "object",
+        "properties": {"api_key": {"type": "string"}},
+        "additionalProperties": false,
+        "required": ["api_key"]
+      },
+      "ExchangedToken": {
+        "type": "object",
+        "properties": {"token": {"type": "string"}, "tenant": {"type": "string"}, "role": {"type": "string"}, "expires_in": {"type": "integer"}, "token_type": {"type": "string"}},
+        "required": ["token", "tenant", "role", "expires_in", "token_type"]
+      },
       "NodePosition": {
         "type": "object",
         "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
@@ -918,6 +956,60 @@ enum OpenAPISpec {
           "401": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/api-keys": {
+      "post": {
+        "summary": "Make an API key for this tenant (admin); the key is in this answer only",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewAPIKey"}}}},
+        "responses": {
+          "201": {"description": "the key, with `key` shown this once", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/APIKey"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      },
+      "get": {
+        "summary": "The tenant's API keys, newest first, never their secrets (admin)",
+        "parameters": [
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+        ],
+        "responses": {
+          "200": {"description": "the keys", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/APIKeyList"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/api/v1/api-keys/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "delete": {
+        "summary": "Revoke an API key (admin): it is refused at once; tokens it gave live out their hour",
+        "responses": {
+          "204": {"description": "revoked"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/api/v1/auth/token": {
+      "post": {
+        "summary": "Exchange an API key for a token of its tenant and role, valid for an hour at most (no token needed: the key is the credential)",
+        "security": [],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TokenExchange"}}}},
+        "responses": {
+          "200": {"description": "the token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExchangedToken"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
