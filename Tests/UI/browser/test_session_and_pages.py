@@ -167,7 +167,7 @@ def test_settings_keep_secrets_write_only_and_mint_a_token(server, browser):
     # An admin makes a viewer's token, shown once; it works.
     browser.find_element(By.ID, "token-sub").send_keys("dashboard")
     Select(browser.find_element(By.ID, "token-role")).select_by_value("viewer")
-    browser.find_element(By.CSS_SELECTOR, ".token-form button[type=submit]").click()
+    browser.find_element(By.XPATH, "//button[text()='Make a token']").click()
     minted = wait(browser).until(EC.visibility_of_element_located((By.ID, "minted-token"))).get_attribute("value")
     me = server.api("GET", "/api/v1/me", minted)
     assert me == {"sub": "dashboard", "tenant": "settings", "roles": ["viewer"]}
@@ -175,3 +175,34 @@ def test_settings_keep_secrets_write_only_and_mint_a_token(server, browser):
     screenshot(browser, "settings")
     # The refused credential's 422 is the one line the console may hold.
     assert [entry for entry in console_errors(browser) if "status of 422" not in entry["message"]] == []
+
+
+def test_sign_in_with_an_api_key_made_in_settings_until_it_is_revoked(server, browser):
+    admin = server.token(tenant="keys-ui", subject="owner")
+    sign_in(browser, server, admin)
+    browser.find_element(By.LINK_TEXT, "Settings").click()
+    wait(browser).until(EC.element_to_be_clickable((By.ID, "key-name"))).send_keys("reader")
+    browser.find_element(By.XPATH, "//button[text()='Make an API key']").click()
+    key = wait(browser).until(EC.visibility_of_element_located((By.ID, "made-key"))).get_attribute("value")
+    assert key.startswith("qk_")
+    browser.find_element(By.CSS_SELECTOR, ".who button").click()
+
+    def sign_in_with_key():
+        wait(browser).until(EC.element_to_be_clickable((By.XPATH, "//label[contains(., 'an API key')]"))).click()
+        field = browser.find_element(By.ID, "token")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+        field.send_keys(key)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    sign_in_with_key()
+    who = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".who"))).text
+    assert "tenant keys-ui" in who and "viewer" in who and "api-key:" in who
+    assert key not in browser.execute_script("return JSON.stringify(sessionStorage)"), "the key is exchanged, never kept"
+    assert browser.find_elements(By.ID, "file-picker") == [], "a viewer's key uploads nothing"
+
+    server.api("DELETE", f"/api/v1/api-keys/{key.split('_')[1]}", admin)
+    browser.find_element(By.CSS_SELECTOR, ".who button").click()
+    sign_in_with_key()
+    refused = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".signin .error")))
+    assert "unknown, expired or revoked API key" in refused.text

@@ -42,7 +42,7 @@ export class Api {
   ) {}
 
   get headers(): Record<string, string> {
-    return { Authorization: `Bearer ${this.token}` };
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
   }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {

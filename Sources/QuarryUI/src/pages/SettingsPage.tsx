@@ -22,7 +22,7 @@ interface Credential {
   updated_at: string;
 }
 
-/** Credentials (secret fields write-only: sealed at rest, never shown again) and, for admins, tokens. */
+/** Credentials (secret fields write-only: sealed at rest, never shown again) and, for admins, API keys and tokens. */
 export function SettingsPage({ api, me }: { api: Api; me: Me }) {
   return (
     <section aria-labelledby="settings-title">
@@ -33,6 +33,7 @@ export function SettingsPage({ api, me }: { api: Api; me: Me }) {
         </p>
       </header>
       <Credentials api={api} editor={canEdit(me)} />
+      {me.roles.includes("admin") && <APIKeys api={api} />}
       {me.roles.includes("admin") && <Tokens api={api} />}
     </section>
   );
@@ -257,6 +258,116 @@ function Tokens({ api }: { api: Api }) {
         <div className="minted">
           <label htmlFor="minted-token">The new token (copy it now)</label>
           <textarea id="minted-token" readOnly rows={3} value={minted} onFocus={(event) => event.target.select()} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface APIKey {
+  id: string;
+  name: string;
+  role: string;
+  created_at: string;
+  expires_at: string | null;
+  key?: string | null;
+}
+
+function APIKeys({ api }: { api: Api }) {
+  const [keys, setKeys] = useState<APIKey[] | null>(null);
+  const [name, setName] = useState("");
+  const [role, setRole] = useState("viewer");
+  const [days, setDays] = useState("");
+  const [made, setMade] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      setKeys((await api.json<{ api_keys: APIKey[] }>("GET", "/api/v1/api-keys?limit=100")).api_keys);
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }, [api]);
+  useEffect(() => void refresh(), [refresh]);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const answer = await api.json<APIKey>("POST", "/api/v1/api-keys", { name, role, ...(days ? { ttl_days: Number(days) } : {}) });
+      setMade(answer.key ?? null);
+      setName("");
+      await refresh();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+
+  async function revoke(key: APIKey) {
+    if (!window.confirm(`Revoke “${key.name}”? Programs using it are refused from now on.`)) return;
+    try {
+      await api.json("DELETE", `/api/v1/api-keys/${encodeURIComponent(key.id)}`);
+      await refresh();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+
+  return (
+    <div className="card settings-card">
+      <h2>API keys</h2>
+      <p className="muted small">
+        For programs and people who sign in again and again: a key is exchanged at <code>POST /api/v1/auth/token</code> (or on the sign-in page) for a token
+        that lasts an hour at most. Quarry keeps only a digest of each key: it is shown once.
+      </p>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {keys && keys.length > 0 && (
+        <table className="documents">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Made</th>
+              <th scope="col">Expires</th>
+              <th scope="col"><span className="visually-hidden">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((key) => (
+              <tr key={key.id} data-api-key={key.id}>
+                <td>{key.name}</td>
+                <td>{key.role}</td>
+                <td>{time(key.created_at)}</td>
+                <td>{key.expires_at ? time(key.expires_at) : "when revoked"}</td>
+                <td>
+                  <button type="button" className="danger small" onClick={() => void revoke(key)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form className="token-form key-form" onSubmit={create}>
+        <label htmlFor="key-name">Name</label>
+        <input id="key-name" value={name} onChange={(event) => setName(event.target.value)} placeholder="nightly indexer" />
+        <label htmlFor="key-role">Role</label>
+        <select id="key-role" value={role} onChange={(event) => setRole(event.target.value)}>
+          <option value="viewer">viewer</option>
+          <option value="editor">editor</option>
+          <option value="admin">admin</option>
+        </select>
+        <label htmlFor="key-days">Valid for (days; empty: until revoked)</label>
+        <input id="key-days" type="number" min={1} max={3650} value={days} onChange={(event) => setDays(event.target.value)} />
+        <button type="submit" disabled={name.trim() === ""}>
+          Make an API key
+        </button>
+      </form>
+      {made && (
+        <div className="minted">
+          <label htmlFor="made-key">The new key (copy it now)</label>
+          <textarea id="made-key" readOnly rows={2} value={made} onFocus={(event) => event.target.select()} />
         </div>
       )}
     </div>

@@ -3,11 +3,14 @@ import { messageOf } from "../api/client";
 
 interface Props {
   onSignIn: (token: string) => Promise<void>;
+  /** Exchanges an API key for a token (`POST /api/v1/auth/token`). */
+  onExchange: (apiKey: string) => Promise<string>;
   /** Why the last session ended (an expired token, say); null on a first visit. */
   reason: string | null;
 }
 
-export function SignInPage({ onSignIn, reason }: Props) {
+export function SignInPage({ onSignIn, onExchange, reason }: Props) {
+  const [kind, setKind] = useState<"token" | "key">("token");
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -17,7 +20,7 @@ export function SignInPage({ onSignIn, reason }: Props) {
     setBusy(true);
     setError(null);
     try {
-      await onSignIn(token.trim());
+      await onSignIn(kind === "token" ? token.trim() : await onExchange(token.trim()));
     } catch (caught) {
       setError(messageOf(caught));
       setBusy(false);
@@ -33,7 +36,15 @@ export function SignInPage({ onSignIn, reason }: Props) {
             {reason}
           </p>
         )}
-        <label htmlFor="token">Token</label>
+        <div className="segmented" role="radiogroup" aria-label="Sign in with">
+          <label className={kind === "token" ? "on" : ""}>
+            <input type="radio" name="kind" checked={kind === "token"} onChange={() => setKind("token")} /> a token
+          </label>
+          <label className={kind === "key" ? "on" : ""}>
+            <input type="radio" name="kind" checked={kind === "key"} onChange={() => setKind("key")} /> an API key
+          </label>
+        </div>
+        <label htmlFor="token">{kind === "token" ? "Token" : "API key"}</label>
         <textarea
           id="token"
           name="token"
@@ -41,13 +52,19 @@ export function SignInPage({ onSignIn, reason }: Props) {
           autoFocus
           spellCheck={false}
           autoComplete="off"
-          placeholder="eyJhbGciOi…"
+          placeholder={kind === "token" ? "eyJhbGciOi…" : "qk_…"}
           value={token}
           onChange={(event) => setToken(event.target.value)}
         />
         <p className="hint">
-          <code>make run</code> prints an admin token on its first start; <code>quarry token create --tenant NAME --role editor</code>{" "}
-          makes others. The token stays in this tab only.
+          {kind === "token" ? (
+            <>
+              <code>make run</code> prints an admin token on its first start; <code>quarry token create --tenant NAME --role editor</code> makes others.
+            </>
+          ) : (
+            <>An admin makes API keys under Settings; the key is exchanged for a token that lasts an hour at most.</>
+          )}{" "}
+          The token stays in this tab only.
         </p>
         {error && (
           <p className="error" role="alert">
