@@ -174,7 +174,9 @@ struct ConnectorTests {
                   retry: .init(maxAttempts: 3, backoffSeconds: 3), timeoutSeconds: 1),
         ])
         try await Task.sleep(for: .seconds(2))  // the delayed requests finish at the stand-in
-        #expect(run.nodes["post"]?.status == .failed && run.nodes["post"]?.attempt == 2, "\(run.nodes["post"].map { "\($0)" } ?? "")")
+        // The first attempt that reads the ledger within its one second fails the node: the second,
+        // or on a loaded machine (MongoDB's reads slowed past the timeout) a later one.
+        #expect(run.nodes["post"]?.status == .failed && (run.nodes["post"]?.attempt ?? 0) >= 2, "\(run.nodes["post"].map { "\($0)" } ?? "")")
         #expect(run.nodes["post"]?.error?.hasPrefix("possibly sent: an attempt began sending to Slack at ") == true, "\(run.nodes["post"]?.error ?? "")")
         #expect(try standIn.delivered("slack_messages").count == 1, "posted once, by the attempt whose answer never came")
         #expect(run.nodes["sms"]?.status == .succeeded && run.nodes["sms"]?.attempt == 2, "\(run.nodes["sms"].map { "\($0)" } ?? "")")
