@@ -124,3 +124,17 @@ def test_stages_and_failures_are_shown_per_file(server, browser):
     rows[0].find_element(By.CSS_SELECTOR, "button.danger").click()
     browser.switch_to.alert.accept()
     wait(browser).until(lambda driver: not driver.find_elements(By.CSS_SELECTOR, "table.documents tbody tr"))
+
+
+def test_files_dropped_on_the_page_are_uploaded(server, browser):
+    sign_in(browser, server, server.token(tenant="drops"))
+    zone = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".dropzone")))
+    # What a drop from the desktop delivers: a DataTransfer holding the files.
+    browser.execute_script("""
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["High water comes twice a day at the harbour."], "tides.txt", {type: "text/plain"}));
+        transfer.items.add(new File(["<html><body><h1>Ebb</h1><p>Low water follows.</p></body></html>"], "ebb.html", {type: "text/html"}));
+        for (const type of ["dragover", "drop"]) arguments[0].dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    """, zone)
+    wait(browser, 120).until(lambda driver: row_status(driver, "tides.txt") == "indexed" and row_status(driver, "ebb.html") == "indexed")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.documents tbody tr")) == 2

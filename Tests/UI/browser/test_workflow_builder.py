@@ -184,6 +184,15 @@ def test_cancel_a_run_then_mend_a_failed_node_and_rerun_from_it(server, browser)
     assert "kept" in kept
     assert all(node(browser, node_id).get_attribute("data-status") == "succeeded" for node_id in ("start", "wait", "greet"))
 
+    # The version history: version 1 back in the editor, its greet as it was.
+    browser.find_element(By.XPATH, "//button[text()='Versions']").click()
+    versions = wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".versions li"))
+    assert [item.text.split(" ")[1] for item in versions] == ["2", "1"]
+    versions[1].find_element(By.TAG_NAME, "button").click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "Version 1 is in the editor"))
+    select(browser, "greet")
+    assert json.loads(browser.find_element(By.ID, "config-greet-value").get_attribute("value")) == "{{ trigger.name }}"
+
 
 def test_add_from_the_keyboard_and_import_a_workflow(server, browser):
     token = server.token(tenant="keys")

@@ -1,4 +1,4 @@
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { JSONSchema } from "./graph";
 import { completeTemplate, openTemplate } from "./templates";
 
@@ -157,6 +157,21 @@ function JSONInput(props: { id: string; value: unknown; onChange: (value: unknow
   const { id, value, onChange, templatePaths, example } = props;
   const [text, setText] = useState(() => (value === undefined ? "" : JSON.stringify(value, null, 2)));
   const [problem, setProblem] = useState<string | null>(null);
+  // A value changed from outside (undo, another version loaded, an import) replaces the text; the
+  // value the text itself made does not, so what is being typed stays as typed.
+  useEffect(() => {
+    let typed: unknown = undefined;
+    try {
+      typed = text.trim() === "" ? undefined : JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (JSON.stringify(typed) !== JSON.stringify(value)) {
+      setText(value === undefined ? "" : JSON.stringify(value, null, 2));
+      setProblem(null);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [value]);
   return (
     <>
       <TemplateText
