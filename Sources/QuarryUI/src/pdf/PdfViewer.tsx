@@ -91,8 +91,11 @@ export function PdfViewer({ api, documentId, title, page, boxes }: Props) {
     };
   }, [pdf, shown, boxes]);
 
+  // The first cited line a third of the way down the viewer; the viewer alone scrolls, never the page.
   useEffect(() => {
-    frame.current?.querySelector(".highlight")?.scrollIntoView({ block: "center", behavior: "smooth" });
+    const viewer = frame.current;
+    const first = viewer?.querySelector<HTMLElement>(".highlight");
+    if (viewer && first) viewer.scrollTo({ top: Math.max(0, first.offsetTop - viewer.clientHeight / 3), behavior: "smooth" });
   }, [highlights]);
 
   const pages = pdf?.numPages ?? 0;
