@@ -44,7 +44,7 @@ public struct APIKeys: Sendable {
         if let lifetime, !(lifetime > 0 && lifetime <= 10 * 365 * 86_400) {
             throw InvalidField("/ttl_days", "ttl_days must be between 1 and 3650, or left out for a key that lasts until revoked")
         }
-        let id = Self.hex(Self.random(16)), secret = Self.hex(Self.random(32))
+        let id = Hex.encode(Self.random(16)), secret = Hex.encode(Self.random(32))
         let created = now()
         let key = APIKey(id: id, tenant: tenant, name: trimmed, role: role, digest: Self.digest(secret), createdAt: created,
                          expiresAt: lifetime.map { created.addingTimeInterval($0) })
@@ -72,14 +72,12 @@ public struct APIKeys: Sendable {
         guard try await store.deleteAPIKey(id, tenant: tenant) else { throw NotFound("API key", id: id) }
     }
 
-    static func digest(_ secret: String) -> String { hex(Array(SHA256.hash(data: Data(secret.utf8)))) }
+    static func digest(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Data(secret.utf8))) }
 
     static func random(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let (x, y) = (Array(a.utf8), Array(b.utf8))

@@ -1,4 +1,5 @@
 import Foundation
+import QuarryCore
 
 /// An email as RFC 5322 and MIME say (RFC 2045–2047): text and HTML as `multipart/alternative`,
 /// attachments beside them in `multipart/mixed`, every body part base64 so any bytes pass any
@@ -107,5 +108,5 @@ struct MailMessage {
         return formatter.string(from: date)
     }
 
-    static func hex(_ text: String) -> String { Data(text.utf8).prefix(12).map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ text: String) -> String { Hex.encode(Data(text.utf8).prefix(12)) }
 }

@@ -31,6 +31,22 @@ export function messageOf(caught: unknown): string {
   return caught instanceof ApiError ? caught.message : caught instanceof Error ? caught.message : String(caught);
 }
 
+/** An API key's token, from the one route that takes no token (`POST /api/v1/auth/token`). */
+export async function exchangeAPIKey(apiKey: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch("/api/v1/auth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ api_key: apiKey }),
+    });
+  } catch {
+    throw ApiError.from(0, "");
+  }
+  if (!response.ok) throw ApiError.from(response.status, await response.text());
+  return ((await response.json()) as { token: string }).token;
+}
+
 /**
  * Calls the API with the signed-in token. A 401 ends the session (the token expired or was
  * revoked): `onUnauthorized` hears the server's reason and the UI returns to sign-in with it.
@@ -42,7 +58,7 @@ export class Api {
   ) {}
 
   get headers(): Record<string, string> {
-    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+    return { Authorization: `Bearer ${this.token}` };
   }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { Api, messageOf } from "../api/client";
+import { Api, exchangeAPIKey, messageOf } from "../api/client";
 import type { Me } from "../api/types";
 import { AskPage } from "../pages/AskPage";
 import { DocumentsPage } from "../pages/DocumentsPage";
@@ -38,13 +38,6 @@ export function App() {
     setSession({ token, me });
   }, []);
 
-  /** An API key's token, from the one route that takes no token. */
-  const exchange = useCallback(async (apiKey: string): Promise<string> => {
-    const probe = new Api("", () => undefined);
-    const response = await probe.fetch("POST", "/api/v1/auth/token", { api_key: apiKey });
-    return ((await response.json()) as { token: string }).token;
-  }, []);
-
   // A token kept from earlier in this tab is checked once before any page shows.
   useEffect(() => {
     const token = storedToken();
@@ -60,7 +53,7 @@ export function App() {
   );
 
   if (checking) return <div className="splash" role="status">Checking your session…</div>;
-  if (!session || !api) return <SignInPage onSignIn={signIn} onExchange={exchange} reason={endedBecause} />;
+  if (!session || !api) return <SignInPage onSignIn={signIn} onExchange={exchangeAPIKey} reason={endedBecause} />;
 
   return (
     <div className="shell">

@@ -98,20 +98,19 @@ export function BuilderPage({ api, me, workflowId }: { api: Api; me: Me; workflo
 
   const add = useCallback(
     (type: string, at: Point | null) => {
-      edit((current) => {
-        const selected = selection && "node" in selection ? selection.node : null;
-        const anchor = selected ? current.layout[selected] : null;
-        const rightmost = Math.max(0, ...Object.values(current.layout).map((point) => point.x));
-        const place = at ?? (anchor ? { x: anchor.x + nodeWidth + 70, y: anchor.y } : { x: rightmost + nodeWidth + 70, y: 0 });
-        let next = addNode(current, type, { x: Math.round(place.x), y: Math.round(place.y) });
-        const added = next.nodes[next.nodes.length - 1].id;
-        // Added from the keyboard (no drop point) after a selected node: it follows that node.
-        if (!at && selected) next = connect(next, selected, added);
-        setSelection({ node: added });
-        return next;
-      });
+      if (!graph) return;
+      const selected = selection && "node" in selection ? selection.node : null;
+      const anchor = selected ? graph.layout[selected] : null;
+      const rightmost = Math.max(0, ...Object.values(graph.layout).map((point) => point.x));
+      const place = at ?? (anchor ? { x: anchor.x + nodeWidth + 70, y: anchor.y } : { x: rightmost + nodeWidth + 70, y: 0 });
+      let next = addNode(graph, type, { x: Math.round(place.x), y: Math.round(place.y) });
+      const added = next.nodes[next.nodes.length - 1].id;
+      // Added from the keyboard (no drop point) after a selected node: it follows that node.
+      if (!at && selected) next = connect(next, selected, added);
+      edit(() => next);
+      setSelection({ node: added });
     },
-    [edit, selection],
+    [edit, graph, selection],
   );
 
   // Palette items follow the pointer; letting go over the canvas adds the node there.
