@@ -56,12 +56,23 @@ struct MongoDocumentStoreTests {
         let start = ContinuousClock.now
         let error = await #expect(throws: BackendUnavailable.self) { try await store.record("d1", tenant: "acme") }
         #expect(error?.backend == "mongodb")
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Quarry gives server selection 3 s where libmongoc's default is 30 s. The read fails after
+        // 3.0 s on an idle host and took 11 s on a loaded CI host (waiting for a dispatch thread);
+        // the bound sits below the 30 s that would mean the setting is lost.
+        #expect(ContinuousClock.now - start < .seconds(25))
         await #expect(throws: BackendUnavailable.self) { try await store.saveBytes(Data("x".utf8), document: "d1", tenant: "acme") }
         #expect(await store.problem() != nil)
 
         try server.start()
-        #expect(await store.problem() == nil)
+        // libmongoc's monitor finds the server again on its own schedule, sooner or later by load:
+        // what matters is that the same store recovers without being rebuilt.
+        var problem = await store.problem()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while problem != nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            problem = await store.problem()
+        }
+        #expect(problem == nil)
         #expect(try await store.record("d1", tenant: "acme")?.id == "d1")
     }
 
