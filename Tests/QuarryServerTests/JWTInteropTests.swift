@@ -48,4 +48,46 @@ struct JWTInteropTests {
         // Without a configured public key, RS256 is refused outright.
         await #expect(throws: TokenError.unsupportedAlgorithm("RS256")) { try await Fixture.authority().verify(pair.token) }
     }
+
+    /// Tokens signed with the right secret by PyJWT whose claims or header Quarry must still refuse
+    /// (or, within the allowed clock skew, accept).
+    @Test("signed but refused: not yet valid, no tenant claim, a key id Quarry does not have; an nbf within the clock skew is fine",
+          arguments: [
+              (#"{"sub": "s", "tenant": "acme", "roles": ["admin"], "exp": 600, "nbf": 600}"#, "{}", TokenError.notYetValid as TokenError?),
+              (#"{"sub": "s", "tenant": "acme", "roles": ["admin"], "exp": 600, "nbf": 10}"#, "{}", nil),
+              (#"{"sub": "s", "roles": ["admin"], "exp": 600}"#, "{}", .malformed("no tenant claim")),
+              (#"{"sub": "s", "tenant": "acme", "roles": ["admin"], "exp": 600}"#, #"{"kid": "rotated-2025"}"#, .unknownKey("rotated-2025")),
+              (#"{"sub": "s", "tenant": "../other", "roles": ["admin"], "exp": 600}"#, "{}", .malformed("invalid tenant claim")),
+          ])
+    func signedButRefused(claims: String, headers: String, refusal: TokenError?) async throws {
+        let token = try run(Venv.python, [Self.peer, "signed", Fixture.secret, claims, headers]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let authority = try await Fixture.authority()
+        do {
+            let principal = try await authority.verify(token)
+            #expect(refusal == nil, "accepted: \(principal)")
+        } catch {
+            #expect(error == refusal)
+        }
+        try await Fixture.application(authority: authority).test(.router) { client in
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: Fixture.bearer(token)) { (response) throws in
+                #expect(response.status == (refusal == nil ? .ok : .unauthorized))
+                if let refusal { #expect(try Fixture.errorBody(response).message.contains(refusal.description.prefix(20)), "\(refusal)") }
+            }
+        }
+    }
+
+    @Test("with jwt_public_key_id set, RS256 tokens must name that key: another kid or none is refused", arguments: [("idp-1", true), ("idp-2", false), ("", false)])
+    func pinnedKeyID(kid: String, accepted: Bool) async throws {
+        let output = try run(Venv.python, [Self.peer, "rs256-kid", "acme", "viewer", kid])
+        struct Pair: Decodable { let public_pem: String; let token: String }
+        let pair = try JSONDecoder().decode(Pair.self, from: Data(output.utf8))
+        let pinned = try await TokenAuthority(secret: Fixture.secret, rsaPublicKeyPEM: pair.public_pem, rsaKeyID: "idp-1")
+        if accepted {
+            #expect(try await pinned.verify(pair.token).tenant == "acme")
+        } else {
+            await #expect(throws: TokenError.unknownKey(kid.isEmpty ? "(none)" : kid)) { try await pinned.verify(pair.token) }
+        }
+        // Without a pinned id, the one configured key checks RS256 tokens whatever they name.
+        #expect(try await Fixture.authority(rsaPublicKeyPEM: pair.public_pem).verify(pair.token).tenant == "acme")
+    }
 }

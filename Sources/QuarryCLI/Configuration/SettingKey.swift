@@ -19,6 +19,10 @@ struct SettingKey: Sendable {
     static let jwtPublicKeyFile = SettingKey(
         name: "jwt_public_key_file", defaultValue: nil, summary: "PEM RSA public key: also accept RS256 tokens signed by its private key"
     )
+    static let jwtPublicKeyID = SettingKey(
+        name: "jwt_public_key_id", defaultValue: nil,
+        summary: "the `kid` your identity provider puts in RS256 tokens; when set, RS256 tokens naming another key (or none) are refused"
+    )
     static let credentialKeyFile = SettingKey(
         name: "credential_key_file", defaultValue: nil,
         summary: "the file of keys that seal credentials' secrets, shared by the API and its workers; `<data>/credential-key` when unset, generated when missing"
@@ -81,7 +85,7 @@ struct SettingKey: Sendable {
     static let llmAPIKey = SettingKey(name: "llm_api_key", defaultValue: nil, summary: "bearer key for the chat API (never logged)")
 
     static let all: [SettingKey] = [
-        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
+        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, jwtPublicKeyID, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, indexRoot, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, outboundCAFile, uiDirectory, evalDirectory, llmURL, llmModel, llmAPIKey,
     ]

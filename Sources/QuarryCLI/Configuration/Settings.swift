@@ -50,6 +50,7 @@ public struct Settings: Sendable, Equatable {
     public var logFormat: LogFormat
     public var jwtSecret: String?
     public var jwtPublicKeyFile: String?
+    public var jwtPublicKeyID: String?
     /// Where the credential keys are, when not `<data>/credential-key`.
     public var credentialKeyFile: String?
     /// The embedding model's directory, `~` expanded.
@@ -109,6 +110,7 @@ public struct Settings: Sendable, Equatable {
             "has \($0.utf8.count) bytes; at least \(TokenAuthority.minimumSecretBytes) are required"
         }
         jwtPublicKeyFile = try values.optional(.jwtPublicKeyFile) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
+        jwtPublicKeyID = try values.optional(.jwtPublicKeyID) { $0.isEmpty ? nil : $0 } expected: { _ in "must not be empty" }
         credentialKeyFile = try values.optional(.credentialKeyFile) { $0.isEmpty ? nil : Self.expandingTilde($0) } expected: { _ in "must not be empty" }
         modelDirectory = try values.require(.modelDirectory) { $0.isEmpty ? nil : Self.expandingTilde($0) } expected: { _ in
             "must not be empty"

@@ -57,7 +57,7 @@ struct ServerRuntime {
             publicKey = pem
         }
         do {
-            return try await TokenAuthority(secret: secret.value, rsaPublicKeyPEM: publicKey)
+            return try await TokenAuthority(secret: secret.value, rsaPublicKeyPEM: publicKey, rsaKeyID: settings.jwtPublicKeyID)
         } catch {
             if case .secretTooShort = error {
                 // A configured secret was checked with the settings: this one came from the secret file.
