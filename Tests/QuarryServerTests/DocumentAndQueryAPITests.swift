@@ -199,6 +199,9 @@ struct DocumentAndQueryAPITests {
             try expectError(.unsupportedMediaType, try await upload(ByteBuffer(string: "raw"), "application/pdf"), "multipart/form-data")
             try expectError(.badRequest, try await upload(ByteBuffer(string: "--\(Self.boundary)\r\ngarbage"), "multipart/form-data; boundary=\(Self.boundary)"), "malformed multipart")
             try expectError(.badRequest, try await upload(Self.multipart(Data("hello".utf8), filename: "a.txt", field: "other"), "multipart/form-data; boundary=\(Self.boundary)"), "no part named", field: "/file")
+            // Counted before any part is read: boundaries alone are enough.
+            let crowded = String(repeating: "--\(Self.boundary)\r\n", count: 18) + "--\(Self.boundary)--\r\n"
+            try expectError(.badRequest, try await upload(ByteBuffer(string: crowded), "multipart/form-data; boundary=\(Self.boundary)"), "more than 16 parts")
 
             let ask = { (body: String) async throws -> TestResponse in
                 try await client.execute(uri: "/api/v1/rag/query", method: .post, headers: Self.headers(editor, json: true), body: ByteBuffer(string: body))
@@ -209,6 +212,12 @@ struct DocumentAndQueryAPITests {
             try expectError(.unprocessableContent, try await ask(#"{"query": "q", "top_k": 0}"#), "top_k", field: "/top_k")
             try expectError(.unprocessableContent, try await ask(#"{"query": "q", "top_k": 1000000}"#), "top_k", field: "/top_k")
             try expectError(.unprocessableContent, try await ask(#"{"query": "q", "document_ids": ["no-such-document"]}"#), "unknown document", field: "/document_ids")
+            let ids = (0...1000).map { #""d\#($0)""# }.joined(separator: ",")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "document_ids": [\#(ids)]}"#), "1001 ids; at most 1000", field: "/document_ids")
+            let filters = (0...32).map { #""k\#($0)": "v""# }.joined(separator: ",")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "filters": {\#(filters)}}"#), "33 pairs; at most 32", field: "/filters")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "filters": {"\#(String(repeating: "k", count: 129))": "v"}}"#), "at most 128", field: "/filters")
+            try expectError(.unprocessableContent, try await ask(#"{"query": "q", "filters": {"lang": "\#(String(repeating: "é", count: 1025))"}}"#), "at most 1024", field: "/filters")
             try expectError(.unprocessableContent, try await ask(#"{"query": "q", "answer": "llm"}"#), "not available", field: "/answer")
             try expectError(.unprocessableContent, try await ask(#"{"query": "q", "answer": "llm", "stream": true}"#), "not available", field: "/answer")
             // Does not read: 400 with the field.

@@ -36,6 +36,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let dataPath = runtime.dataDirectory.path
         let application = Application(
             router: makeRouter(runtime.dependencies),
+            server: settings.clientDeadlines.server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "quarry"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port

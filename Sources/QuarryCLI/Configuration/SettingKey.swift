@@ -53,6 +53,14 @@ struct SettingKey: Sendable {
         summary: "seconds of silence after which a worker is taken for dead and its jobs go to others (Dramatiq's `heartbeat_timeout`)"
     )
     static let maxUploadMB = SettingKey(name: "max_upload_mb", defaultValue: "100", summary: "largest upload accepted, in MiB (larger: 413); nginx's limit matches")
+    static let httpHeaderTimeout = SettingKey(
+        name: "http_header_timeout", defaultValue: "20",
+        summary: "seconds a client has to send a request's headers, counted from the connection opening or the previous answer ending (then it is closed)"
+    )
+    static let httpBodyTimeout = SettingKey(
+        name: "http_body_timeout", defaultValue: "120",
+        summary: "seconds a client has to send a request's whole body once its headers are in (then 408): 100 MiB in 120 s needs 7 Mbit/s"
+    )
     static let indexRoot = SettingKey(
         name: "index_root", defaultValue: nil,
         summary: "folder whose files `POST /api/v1/index-jobs` may index by path, as the API and the workers see it (unset: paths refused)"
@@ -86,7 +94,7 @@ struct SettingKey: Sendable {
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, jwtPublicKeyID, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
-        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, indexRoot, bm25K1, bm25B, fusion, rrfK,
+        embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, httpHeaderTimeout, httpBodyTimeout, indexRoot, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, outboundCAFile, uiDirectory, evalDirectory, llmURL, llmModel, llmAPIKey,
     ]
 

@@ -68,6 +68,8 @@ public struct Settings: Sendable, Equatable {
     /// Set when `queue` is `redis`.
     public var redis: RedisQueue?
     public var maxUploadBytes: Int
+    /// How long a client may take over a request's headers and over its body.
+    public var clientDeadlines: ClientDeadlines
     /// The folder index jobs may read files from; nil: none.
     public var indexRoot: IndexRoot?
     public var bm25: BM25Parameters
@@ -126,6 +128,14 @@ public struct Settings: Sendable, Equatable {
         maxUploadBytes = try values.require(.maxUploadMB) { Int($0).flatMap { (1...10_240).contains($0) ? $0 * 1_048_576 : nil } } expected: {
             "'\($0)' is not a whole number of MiB between 1 and 10240"
         }
+        clientDeadlines = ClientDeadlines(
+            header: .seconds(try values.require(.httpHeaderTimeout) { Int($0).flatMap { (1...3600).contains($0) ? $0 : nil } } expected: {
+                "'\($0)' is not a whole number of seconds between 1 and 3600"
+            }),
+            body: .seconds(try values.require(.httpBodyTimeout) { Int($0).flatMap { (1...86_400).contains($0) ? $0 : nil } } expected: {
+                "'\($0)' is not a whole number of seconds between 1 and 86400"
+            })
+        )
         indexRoot = try values.optional(.indexRoot) { IndexRoot(Self.expandingTilde($0)) } expected: { "'\($0)' is not an existing folder" }
         bm25 = BM25Parameters(
             k1: try values.require(.bm25K1) { Float($0).flatMap { $0 >= 0 && $0 <= 10 ? $0 : nil } } expected: { "'\($0)' is not a number from 0 to 10" },

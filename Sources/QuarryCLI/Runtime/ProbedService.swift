@@ -11,6 +11,7 @@ enum ProbedService {
                     readinessChecks: [any ReadinessCheck], logger: Logger) async throws {
         let probes = Application(
             router: makeProbeRouter(metrics: metrics, readinessChecks: readinessChecks),
+            server: ClientDeadlines.standard.server,
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in
                 logger.info("metrics", metadata: ["url": .string("http://\(host):\(channel.localAddress?.port ?? port)/metrics")])

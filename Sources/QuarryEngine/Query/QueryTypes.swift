@@ -18,6 +18,12 @@ public struct QueryRequest: Sendable, Equatable {
     public static let maxTopK = 100
     /// Longer queries are refused: nobody types them, and they cost the encoder its full 256 tokens.
     public static let maxQueryCharacters = 2000
+    /// Each id is a lookup before the search: a list this long is already a whole corpus's worth.
+    public static let maxDocumentIds = 1000
+    /// Metadata filters: pairs, and code points per key and per value.
+    public static let maxFilters = 32
+    public static let maxFilterKeyCharacters = 128
+    public static let maxFilterValueCharacters = 1024
 
     public init(query: String, topK: Int = defaultTopK, mode: RetrievalMode = .hybrid, answer: AnswerMode = .extractive,
                 documentIds: [String]? = nil, metadata: [String: String] = [:]) {
@@ -37,6 +43,9 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
     case topK(Int)
     case answerModeUnavailable(String)
     case unknownDocuments([String])
+    case tooManyDocuments(Int)
+    /// Too many filters, or one whose key or value is too long: why.
+    case filters(String)
     /// The LLM endpoint failed while answering.
     case modelFailed(String)
 
@@ -46,6 +55,8 @@ public enum QueryError: Error, Equatable, CustomStringConvertible {
         case .queryTooLong(let count): "query is \(count) characters long; at most \(QueryRequest.maxQueryCharacters) are accepted"
         case .topK(let value): "top_k is \(value); it must be between 1 and \(QueryRequest.maxTopK)"
         case .unknownDocuments(let ids): "unknown document ids: \(ids.prefix(20).map { String($0.prefix(100)) }.joined(separator: ", "))"
+        case .tooManyDocuments(let count): "document_ids has \(count) ids; at most \(QueryRequest.maxDocumentIds) are accepted"
+        case .filters(let reason): reason
         case .answerModeUnavailable(let mode): "answer \"\(mode)\" is not available on this server (no llm_url configured); use extractive or none"
         case .modelFailed(let reason): "the language model failed to answer: \(reason)"
         }

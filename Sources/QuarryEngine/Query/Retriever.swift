@@ -51,12 +51,28 @@ public struct Retriever: Sendable {
         guard !text.isEmpty else { throw QueryError.emptyQuery }
         guard (1...QueryRequest.maxTopK).contains(request.topK) else { throw QueryError.topK(request.topK) }
         guard request.answer != .llm || llm != nil else { throw QueryError.answerModeUnavailable(request.answer.rawValue) }
+        try Self.checkFilters(request.metadata)
+        if let ids = request.documentIds, ids.count > QueryRequest.maxDocumentIds { throw QueryError.tooManyDocuments(ids.count) }
         if let ids = request.documentIds, !ids.isEmpty {
             let known = Set(try await store.labels(Array(Set(ids)), tenant: tenant).map(\.id))
             let unknown = ids.filter { !known.contains($0) }
             guard unknown.isEmpty else { throw QueryError.unknownDocuments(unknown) }
         }
         return ValidatedQuery(request: request, tenant: tenant, text: text)
+    }
+
+    static func checkFilters(_ filters: [String: String]) throws(QueryError) {
+        guard filters.count <= QueryRequest.maxFilters else {
+            throw .filters("filters has \(filters.count) pairs; at most \(QueryRequest.maxFilters) are accepted")
+        }
+        for (key, value) in filters {
+            guard key.unicodeScalars.count <= QueryRequest.maxFilterKeyCharacters else {
+                throw .filters("a filter key is \(key.unicodeScalars.count) characters long; at most \(QueryRequest.maxFilterKeyCharacters) are accepted")
+            }
+            guard value.unicodeScalars.count <= QueryRequest.maxFilterValueCharacters else {
+                throw .filters("the value of filter \"\(key)\" is \(value.unicodeScalars.count) characters long; at most \(QueryRequest.maxFilterValueCharacters) are accepted")
+            }
+        }
     }
 
     /// Validates and answers `request` within `tenant`.

@@ -13,6 +13,7 @@ import QuarryWorkflow
 /// - a body that does not read (not JSON, wrong type, unknown field) → 400, the field as a JSON pointer;
 /// - a body that reads but asks for what cannot be done → 422, the field as a JSON pointer;
 /// - a test action the provider refused or never answered → 502, its message;
+/// - a body slower than its deadline (``ClientDeadlines``) → 408 (sent by the deadline itself);
 /// - too large → 413; anything unforeseen → 500 without details, logged with the request id.
 enum ErrorMap {
     static func apiError(for error: any Error, logger: Logger) -> APIError {
@@ -30,6 +31,7 @@ enum ErrorMap {
         case let error as WorkflowExists: APIError(.conflict, code: "already_exists", message: error.description, field: "/id")
         case let error as VersionConflict: APIError(.conflict, code: "version_conflict", message: error.description, field: "/version")
         case let error as RunStateConflict: APIError(.conflict, code: "run_state_conflict", message: error.description)
+        case let error as ClientTooSlow: APIError(.requestTimeout, code: "request_timeout", message: error.description)
         case let error as ActionFailed: APIError(.badGateway, code: "action_failed", message: error.message)
         case let error as HTTPError:
             APIError(error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase)
@@ -59,7 +61,8 @@ enum ErrorMap {
         case .emptyQuery, .queryTooLong: invalid("/query")
         case .topK: invalid("/top_k")
         case .answerModeUnavailable: invalid("/answer")
-        case .unknownDocuments: invalid("/document_ids")
+        case .unknownDocuments, .tooManyDocuments: invalid("/document_ids")
+        case .filters: invalid("/filters")
         case .modelFailed: APIError.unavailable(code: "llm_unavailable", message: error.description)
         }
     }

@@ -23,6 +23,8 @@ struct Multipart {
     }
 
     let parts: [Part]
+    /// An upload needs one part; a body of thousands of tiny parts is refused before they are read.
+    static let maximumParts = 16
 
     /// The boundary of a `multipart/form-data; boundary=…` content type, or nil for another type.
     static func boundary(of contentType: String) -> String? {
@@ -42,6 +44,7 @@ struct Multipart {
         var search = 0
         while let found = Self.find(Array(delimiter), in: bytes, from: search) {
             positions.append(found)
+            guard positions.count <= Self.maximumParts + 1 else { throw .malformed("more than \(Self.maximumParts) parts") }
             search = found + delimiter.count
         }
         guard positions.count >= 2 else { throw .malformed("fewer than two boundaries") }

@@ -195,9 +195,16 @@ enum OpenAPISpec {
           "document_ids": {
             "type": "array",
             "items": {"type": "string"},
+            "maxItems": 1000,
             "description": "only these documents; an id the tenant does not have is refused (422)"
           },
-          "filters": {"type": "object", "additionalProperties": {"type": "string"}, "description": "document metadata equality"},
+          "filters": {
+            "type": "object",
+            "maxProperties": 32,
+            "propertyNames": {"maxLength": 128},
+            "additionalProperties": {"type": "string", "maxLength": 1024},
+            "description": "document metadata equality"
+          },
           "stream": {
             "type": "boolean",
             "default": false,
@@ -1088,7 +1095,7 @@ enum OpenAPISpec {
     "/api/v1/rag/query": {
       "post": {
         "summary": "Answer a question with citations",
-        "description": "400: the body does not read; 422: it reads but cannot be answered (empty or too long query, top_k out of range, unknown document_ids, answer llm without a model); 503 llm_unavailable: the chat model failed (streamed: an error event).",
+        "description": "400: the body does not read; 422: it reads but cannot be answered (empty or too long query, top_k out of range, unknown or more than 1,000 document_ids, more than 32 filters or one too long, answer llm without a model); 503 llm_unavailable: the chat model failed (streamed: an error event).",
         "requestBody": {
           "required": true,
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueryRequest"}}}
