@@ -99,6 +99,14 @@ final class ServeProcess {
         try request(path, token: token, extra: ["-F", "file=@\(file)"])
     }
 
+    /// Any method, with a JSON body when given and an `Accept` header when given.
+    func call(_ method: String, _ path: String, token: String?, json: String? = nil, accept: String? = nil) throws -> Reply {
+        var extra = ["-X", method]
+        if let json { extra += ["-H", "Content-Type: application/json", "--data-binary", json] }
+        if let accept { extra += ["-H", "Accept: \(accept)"] }
+        return try request(path, token: token, extra: extra)
+    }
+
     private func request(_ path: String, token: String?, extra: [String]) throws -> Reply {
         // A server that never answers fails the request (curl's 28) rather than holding the test.
         var arguments = ["-sS", "-m", "120", "-o", "-", "-w", "\n%{http_code}"] + extra
