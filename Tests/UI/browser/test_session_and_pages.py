@@ -206,3 +206,30 @@ def test_sign_in_with_an_api_key_made_in_settings_until_it_is_revoked(server, br
     sign_in_with_key()
     refused = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".signin .error")))
     assert "unknown, expired or revoked API key" in refused.text
+
+
+def test_signing_out_and_in_as_another_tenant_in_the_same_tab_shows_nothing_of_the_first(server, browser):
+    alpha, beta = server.token(tenant="ui-alpha", role="admin"), server.token(tenant="ui-beta", role="admin")
+    server.api("POST", "/api/v1/workflows", alpha, {"id": "alpha-ledger", "name": "alpha's ledger flow",
+                                                    "nodes": [{"id": "start", "type": "trigger", "config": {}}], "edges": []})
+    server.api("POST", "/api/v1/credentials", alpha, {"type": "notion", "name": "alpha's wiki", "fields": {"token": "ntn_ui_alpha"}})
+    sign_in(browser, server, alpha)
+    browser.find_element(By.LINK_TEXT, "Workflows").click()
+    wait(browser).until(EC.visibility_of_element_located((By.XPATH, "//*[contains(text(), \"alpha's ledger flow\")]")))
+    browser.find_element(By.CSS_SELECTOR, ".who button").click()
+    wait(browser).until(EC.element_to_be_clickable((By.ID, "token")))
+
+    # Beta in the same tab: its own lists, and alpha's workflow by its address is not found.
+    field = browser.find_element(By.ID, "token")
+    field.send_keys(beta)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "nav.sidebar")))
+    assert browser.execute_script("return sessionStorage.getItem('quarry.token')") == beta
+    for label, heading in [("Workflows", "workflows-title"), ("Settings", "settings-title")]:
+        browser.find_element(By.LINK_TEXT, label).click()
+        wait(browser).until(EC.visibility_of_element_located((By.ID, heading)))
+        time.sleep(1)  # the lists have loaded
+        assert "alpha" not in browser.find_element(By.TAG_NAME, "main").text, label
+    browser.get(server.url + "/#/workflows/alpha-ledger")
+    banner = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".builder-loading .error")))
+    assert "alpha-ledger" in banner.text and "alpha's ledger flow" not in browser.page_source
