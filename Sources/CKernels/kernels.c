@@ -1,4 +1,5 @@
 #include "quarry_kernels.h"
+#include "cpu_features.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -17,11 +18,13 @@ typedef _Float16 v16h __attribute__((vector_size(32)));
 /// Query rows whose attention is computed together.
 #define ATTENTION_ROWS 8
 
-// The same bodies compiled three times, each for one CPU level. Helpers taking and returning
+// The same bodies compiled for each CPU level the target has: AVX-512 and AVX2 on x86, the
+// portable C everywhere. Helpers taking and returning
 // v16 are always inlined, so the calling convention for 64-byte vectors never applies.
 #pragma clang diagnostic ignored "-Wpsabi"
 // TILE_ROWS: rows of a register tile; 2 · TILE_ROWS accumulators must fit the level's registers.
 // HALF_INSTRUCTIONS: the level widens half-precision weights with F16C's instruction.
+#if QUARRY_X86
 #define LEVEL avx512
 #define TILE_ROWS 12
 #define HALF_INSTRUCTIONS 1
@@ -41,8 +44,9 @@ typedef _Float16 v16h __attribute__((vector_size(32)));
 #undef LEVEL
 #undef TILE_ROWS
 #undef HALF_INSTRUCTIONS
+#endif
 
-#define LEVEL baseline
+#define LEVEL portable
 #define TILE_ROWS 1
 #define HALF_INSTRUCTIONS 0
 #include "kernels_impl.h"
@@ -50,19 +54,20 @@ typedef _Float16 v16h __attribute__((vector_size(32)));
 #undef TILE_ROWS
 #undef HALF_INSTRUCTIONS
 
-enum level { BASELINE, AVX2, AVX512 };
+enum level { PORTABLE, AVX2, AVX512 };
 
 static enum level detect(void) {
     static int cached = -1;  // a benign race: every thread computes the same value
     if (cached < 0) {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        cached = PORTABLE;
+#if QUARRY_X86
+        int allowed = quarry_kernels_allowed();
+        if (allowed >= QUARRY_TIER_AVX512 && QUARRY_CPU_HAS("avx512f") && QUARRY_CPU_HAS("avx512vl") &&
+            QUARRY_CPU_HAS("avx512bw") && QUARRY_CPU_HAS("avx512dq"))
             cached = AVX512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+        else if (allowed >= QUARRY_TIER_AVX2 && QUARRY_CPU_HAS("avx2") && QUARRY_CPU_HAS("fma") && QUARRY_CPU_HAS("f16c"))
             cached = AVX2;
-        else
-            cached = BASELINE;
+#endif
     }
     return (enum level)cached;
 }
@@ -71,7 +76,7 @@ const char *quarry_kernel_level(void) {
     switch (detect()) {
     case AVX512: return "avx512";
     case AVX2: return "avx2";
-    default: return "baseline";
+    default: return "portable";
     }
 }
 
@@ -97,14 +102,16 @@ static void linear_at(enum level level, const float *input, int input_stride, in
                       const uint16_t *packed, const float *bias, int inputs, int outputs,
                       int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
     switch (level) {
+#if QUARRY_X86
     case AVX512:
         linear_avx512(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
         break;
     case AVX2:
         linear_avx2(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
         break;
+#endif
     default:
-        linear_baseline(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
+        linear_portable(input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu, output, output_stride, scratch);
     }
 }
 
@@ -121,7 +128,7 @@ int quarry_linear_at_level(const char *name, const float *input, int input_strid
     enum level level;
     if (strcmp(name, "avx512") == 0) level = AVX512;
     else if (strcmp(name, "avx2") == 0) level = AVX2;
-    else if (strcmp(name, "baseline") == 0) level = BASELINE;
+    else if (strcmp(name, "portable") == 0) level = PORTABLE;
     else return 0;
     if (level > detect()) return 0;  // each level's CPU runs the ones below it
     linear_at(level, input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu,
@@ -136,18 +143,22 @@ size_t quarry_attention_scratch_count(int length, int head_size) {
 
 void quarry_attention(const float *qkv, int length, int hidden, int head, int head_size, float *context, float *scratch) {
     switch (detect()) {
+#if QUARRY_X86
     case AVX512: attention_avx512(qkv, length, hidden, head, head_size, context, scratch); break;
     case AVX2: attention_avx2(qkv, length, hidden, head, head_size, context, scratch); break;
-    default: attention_baseline(qkv, length, hidden, head, head_size, context, scratch);
+#endif
+    default: attention_portable(qkv, length, hidden, head, head_size, context, scratch);
     }
 }
 
 void quarry_add_layer_norm(float *states, const float *delta, int row_begin, int row_end, int hidden,
                            const float *gamma, const float *beta, float epsilon) {
     switch (detect()) {
+#if QUARRY_X86
     case AVX512: add_layer_norm_avx512(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon); break;
     case AVX2: add_layer_norm_avx2(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon); break;
-    default: add_layer_norm_baseline(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon);
+#endif
+    default: add_layer_norm_portable(states, delta, row_begin, row_end, hidden, gamma, beta, epsilon);
     }
 }
 
@@ -155,9 +166,11 @@ typedef void (*dot_rows_kernel)(const float *, int, long, long, const float *, f
 
 static dot_rows_kernel dot_rows_for_cpu(void) {
     switch (detect()) {
+#if QUARRY_X86
     case AVX512: return dot_rows_avx512;
     case AVX2: return dot_rows_avx2;
-    default: return dot_rows_baseline;
+#endif
+    default: return dot_rows_portable;
     }
 }
 

@@ -1,4 +1,4 @@
-#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT
+#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT (Linux)
 #include "quarry_kernels.h"
 
 #include <pthread.h>
@@ -136,6 +136,7 @@ void quarry_pool_destroy(quarry_pool *pool) {
 
 int quarry_pool_workers(const quarry_pool *pool) { return pool->workers; }
 
+#if defined(__linux__)
 /// The first number in `directory`/`name` and, when asked, the second; 0 when unreadable ("max" too).
 static long read_numbers(const char *directory, const char *name, long *second) {
     char path[700];
@@ -159,10 +160,13 @@ static int cgroup_limit(const char *directory) {
     }
     return quota > 0 && period > 0 ? (int)((quota + period - 1) / period) : 0;
 }
+#endif
 
 int quarry_usable_cpus(void) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(__linux__)
     cpu_set_t set;
-    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
     // The process's cgroups from /proc/self/cgroup ("0::/path" for v2, "4:cpu,cpuacct:/path" for
     // v1): their directory, or the hierarchy's root where a container sees its own cgroup there.
     char line[512], directory[600];
@@ -184,6 +188,8 @@ int quarry_usable_cpus(void) {
         if (limit > 0 && limit < cpus) cpus = limit;
     }
     if (file) fclose(file);
+#endif
+    // Elsewhere (no affinity masks or cgroups to read): the CPUs online.
     return cpus < 1 ? 1 : (int)cpus;
 }
 

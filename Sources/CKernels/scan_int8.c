@@ -2,12 +2,13 @@
 // A row of 384 dimensions is 384 bytes instead of 1,536, so the memory-bound scan of a large
 // index reads a quarter of the bytes; the best candidates are then rescored in float32.
 #include "quarry_kernels.h"
+#include "cpu_features.h"
 
-#include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#if QUARRY_X86
 // Products of two int8 values fit int16 (127 · 127 < 2^15); vpmaddwd adds pairs into int32.
 __attribute__((target("avx512f,avx512bw")))
 static void dot_rows_int8_avx512(const int8_t *matrix, int dimensions, long row_begin, long row_end,
@@ -109,7 +110,9 @@ static void dot_rows_int8_avx2(const int8_t *matrix, int dimensions, long row_be
     }
 }
 
-static void dot_rows_int8_baseline(const int8_t *matrix, int dimensions, long row_begin, long row_end,
+#endif
+
+static void dot_rows_int8_portable(const int8_t *matrix, int dimensions, long row_begin, long row_end,
                                    const int8_t *vector, int32_t *scores) {
     for (long row = row_begin; row < row_end; row++) {
         const int8_t *m = matrix + (size_t)row * dimensions;
@@ -123,15 +126,20 @@ void quarry_dot_rows_int8(const int8_t *matrix, int dimensions, long row_begin, 
                           const int8_t *vector, int32_t *scores) {
     static int level = -1;  // a benign race: every thread computes the same value
     if (level < 0) {
-        __builtin_cpu_init();
-        int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-        level = avx512 && __builtin_cpu_supports("avx512vnni") ? 3 : avx512 ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+        level = 0;
+#if QUARRY_X86
+        int allowed = quarry_kernels_allowed();
+        int avx512 = allowed >= QUARRY_TIER_AVX512 && QUARRY_CPU_HAS("avx512f") && QUARRY_CPU_HAS("avx512bw");
+        level = avx512 && QUARRY_CPU_HAS("avx512vnni") ? 3 : avx512 ? 2 : allowed >= QUARRY_TIER_AVX2 && QUARRY_CPU_HAS("avx2") ? 1 : 0;
+#endif
     }
     switch (level) {
+#if QUARRY_X86
     case 3: dot_rows_int8_vnni(matrix, dimensions, row_begin, row_end, vector, scores); break;
     case 2: dot_rows_int8_avx512(matrix, dimensions, row_begin, row_end, vector, scores); break;
     case 1: dot_rows_int8_avx2(matrix, dimensions, row_begin, row_end, vector, scores); break;
-    default: dot_rows_int8_baseline(matrix, dimensions, row_begin, row_end, vector, scores);
+#endif
+    default: dot_rows_int8_portable(matrix, dimensions, row_begin, row_end, vector, scores);
     }
 }
 

@@ -6,8 +6,8 @@
 // float32 rescores the best of those. (Plain Hamming distance, every dimension weighing the
 // same, needed twice the survivors for a worse recall: Docs/PERFORMANCE.md.)
 #include "quarry_kernels.h"
+#include "cpu_features.h"
 
-#include <immintrin.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,17 +92,21 @@ static inline __attribute__((always_inline)) void measure(const uint64_t *blocks
 
 typedef void (*distances_kernel)(const uint64_t *, int, const int32_t *, int32_t, long, long, const uint64_t *, uint16_t *, uint32_t *, int);
 
+#if QUARRY_X86
 __attribute__((target("popcnt")))
 static void distances_popcnt(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
                              const uint64_t *query, uint16_t *out, uint32_t *histograms, int bins) {
     measure(blocks, words, tenants, tenant, begin, end, query, out, histograms, bins);
 }
 
-static void distances_baseline(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
+#endif
+
+static void distances_portable(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
                                const uint64_t *query, uint16_t *out, uint32_t *histograms, int bins) {
     measure(blocks, words, tenants, tenant, begin, end, query, out, histograms, bins);
 }
 
+#if QUARRY_X86
 // A block's eight rows at once: eight words XORed with the query's signs, then counted by one
 // VPOPCNTQ per plane of the query's weights; the distances then stay in registers (read back
 // from memory, each row's stalled on forwarding). The pass waits on memory, not on these.
@@ -135,6 +139,8 @@ static void distances_vpopcnt(const uint64_t *blocks, int words, const int32_t *
     }
 }
 
+#endif
+
 // The rows taken once the cut is known: in row order, those nearer than `cut`, and of those at
 // it the first `at_cut`. At most `count` (the caller's choice of the cut guarantees it).
 // `first` is where to start (rows before it are taken already).
@@ -153,6 +159,7 @@ static long select_rows(const uint16_t *distances, long first, long rows, int cu
     return size;
 }
 
+#if QUARRY_X86
 // Sixteen rows at a time: two compares, the ties allowed picked by PDEP, the rows taken written
 // by one compressing store.
 __attribute__((target("avx512f,avx512bw,avx512vl,bmi2")))
@@ -172,23 +179,30 @@ static long select_rows_avx512(const uint16_t *distances, long first, long rows,
     return size + select_rows(distances, row, rows, cut, at_cut, count - size, found + size);
 }
 
+#endif
+
 // The kernels by name; `chosen_kernels` indexes this table (-1 until first picked).
 static const struct { const char *name; distances_kernel distances; select_kernel select; } kernels[] = {
+#if QUARRY_X86
     {"vpopcnt", distances_vpopcnt, select_rows_avx512},
     {"popcnt", distances_popcnt, select_rows},
-    {"baseline", distances_baseline, select_rows},
+#endif
+    {"portable", distances_portable, select_rows},
 };
+enum { KERNELS = sizeof kernels / sizeof kernels[0] };
 static atomic_int chosen_kernels = -1;
 
 int quarry_use_sign_kernel(const char *name) {
-    __builtin_cpu_init();
     int supported[] = {
-        __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
-            && __builtin_cpu_supports("bmi2"),
-        __builtin_cpu_supports("popcnt"),
+#if QUARRY_X86
+        quarry_kernels_allowed() >= QUARRY_TIER_AVX512 && QUARRY_CPU_HAS("avx512vpopcntdq") && QUARRY_CPU_HAS("avx512bw")
+            && QUARRY_CPU_HAS("avx512vl") && QUARRY_CPU_HAS("bmi2"),
+        // POPCNT comes with every AVX2 CPU; the portable setting leaves it out like the rest.
+        quarry_kernels_allowed() >= QUARRY_TIER_AVX2 && QUARRY_CPU_HAS("popcnt"),
+#endif
         1,
     };
-    for (int index = 0; index < 3; index++) {
+    for (int index = 0; index < KERNELS; index++) {
         if (!supported[index] || (name && strcmp(name, kernels[index].name) != 0)) continue;
         atomic_store_explicit(&chosen_kernels, index, memory_order_relaxed);
         return 1;

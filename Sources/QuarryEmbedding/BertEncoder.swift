@@ -31,7 +31,7 @@ public struct BertEncoder: Sendable {
     /// rows are split by output columns, or not at all.
     static let splitRows = 96
 
-    /// The CPU level whose kernels run: "avx512", "avx2" or "baseline".
+    /// The CPU level whose kernels run: "avx512", "avx2" or "portable" (QUARRY_KERNELS caps it).
     public static var kernelLevel: String { String(cString: quarry_kernel_level()) }
 
     /// Attention pairs (an input's head) per background run: a 256-token pair is about 8 MFLOP.

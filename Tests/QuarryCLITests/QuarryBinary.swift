@@ -8,9 +8,10 @@ enum QuarryBinary {
         ProcessInfo.processInfo.environment["QUARRY_BINARY"] ?? repositoryRoot.appendingPathComponent(".build/debug/quarry").path
     }
 
-    /// The environment without any `QUARRY_*` of the caller's, plus `extra`.
+    /// The environment without any `QUARRY_*` of the caller's but the cache and the kernel cap
+    /// (the suite's portable run forces the portable kernels in every process), plus `extra`.
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUARRY_") || $0.key == "QUARRY_CACHE" }
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUARRY_") || ["QUARRY_CACHE", "QUARRY_KERNELS"].contains($0.key) }
             .merging(extra) { $1 }
     }
 

@@ -1,6 +1,7 @@
 // Quarry's numeric kernels for the BERT encoder: packed matrix products, attention, layer
 // normalisation and GELU. Written with vector extensions and compiled per CPU level
-// (AVX-512, AVX2+FMA, baseline); the loader picks the best at run time.
+// (AVX-512, AVX2+FMA on x86; portable C everywhere); the loader picks the best at run time, capped by
+// QUARRY_KERNELS (auto, avx512, avx2, portable).
 #ifndef QUARRY_KERNELS_H
 #define QUARRY_KERNELS_H
 
@@ -30,7 +31,7 @@ void quarry_linear(const float *input, int input_stride, int row_begin, int row_
                    int panel_begin, int panel_end, int gelu,
                    float *output, int output_stride, float *scratch);
 
-/// `quarry_linear` by the named kernel level ("avx512", "avx2", "baseline") rather than the best
+/// `quarry_linear` by the named kernel level ("avx512", "avx2", "portable") rather than the best
 /// this CPU runs, for tests; 0 (and nothing computed) when this CPU cannot run that level.
 int quarry_linear_at_level(const char *level, const float *input, int input_stride, int row_begin, int row_end,
                            const uint16_t *packed, const float *bias, int inputs, int outputs,
@@ -162,12 +163,12 @@ quarry_signs_scan *quarry_signs_begin(const uint64_t *blocks, int words, const i
 void quarry_signs_work(quarry_signs_scan *scan, int worker);
 long quarry_signs_finish(quarry_signs_scan *scan, long count, int32_t *found);
 
-/// The first pass's distance kernel: "vpopcnt" (AVX-512 VPOPCNTDQ), "popcnt" or "baseline", or
+/// The first pass's distance kernel: "vpopcnt" (AVX-512 VPOPCNTDQ), "popcnt" or "portable", or
 /// NULL for the best this CPU has (the default). Returns 0, changing nothing, when the CPU lacks
 /// the one named. For tests, which check each kernel the machine can run.
 int quarry_use_sign_kernel(const char *name);
 
-/// The CPU level the loader chose: "avx512", "avx2" or "baseline".
+/// The CPU level the loader chose: "avx512", "avx2" or "portable".
 const char *quarry_kernel_level(void);
 
 #endif

@@ -147,7 +147,7 @@ extension BenchCommand {
 
     /// `quarry bench kernels`: the CPU level whose kernels this host runs, for scripts' reports.
     struct Kernels: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the kernel level this CPU runs: avx512, avx2 or baseline.")
+        static let configuration = CommandConfiguration(abstract: "Print the kernel level this CPU runs: avx512, avx2 or portable (QUARRY_KERNELS caps it).")
 
         func run() { print(BertEncoder.kernelLevel) }
     }

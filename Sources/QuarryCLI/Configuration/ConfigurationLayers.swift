@@ -64,6 +64,14 @@ enum ConfigurationLayers {
         var values: [String: String] = [:]
         for (variable, value) in environment where variable.hasPrefix("QUARRY_") {
             if variable == SettingKey.configFileEnvironment || ignoredEnvironment.contains(variable) { continue }
+            if variable == kernelsEnvironment {
+                // Read by the C kernels' dispatch itself, before any setting could reach it; checked here
+                // so that a typo stops the start instead of falling back to the best level.
+                guard kernelsValues.contains(value) else {
+                    throw ConfigurationError(key: variable, origin: "environment", reason: "'\(value)' is not one of \(kernelsValues.joined(separator: ", "))")
+                }
+                continue
+            }
             guard let key = SettingKey.all.first(where: { $0.environmentName == variable }) else {
                 throw ConfigurationError(key: variable, origin: "environment", reason: "unknown setting; known: \(knownNames)")
             }
@@ -74,6 +82,11 @@ enum ConfigurationLayers {
 
     /// Variables of the project's scripts, not of the server.
     static let ignoredEnvironment: Set<String> = ["QUARRY_CACHE", "QUARRY_MODELS"]
+
+    /// The highest kernel level the vector kernels may pick (Sources/CKernels/cpu_features.h):
+    /// an environment variable only, read where the kernels are dispatched.
+    static let kernelsEnvironment = "QUARRY_KERNELS"
+    static let kernelsValues = ["auto", "avx512", "avx2", "portable"]
 
     /// A JSON object whose keys are setting names and whose values are strings or numbers.
     static func readFile(_ path: String) throws(ConfigurationError) -> [String: String] {

@@ -37,7 +37,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # Quarry refuses QUARRY_ variables it does not know (the test scripts' own among them).
-        inherited = {name: value for name, value in os.environ.items() if not name.startswith("QUARRY_")}
+        inherited = {name: value for name, value in os.environ.items() if not name.startswith("QUARRY_") or name == "QUARRY_KERNELS"}
         self.env = {**inherited, "QUARRY_DATA": self.data, "QUARRY_PORT": str(self.port), **(extra_env or {})}
         self.log = open(os.path.join(self.data, "serve.log"), "wb")
         self.process = subprocess.Popen([binary, "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
