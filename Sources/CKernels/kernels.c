@@ -8,6 +8,7 @@
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 typedef _Float16 v16h __attribute__((vector_size(32)));
+typedef uint16_t v16u16 __attribute__((vector_size(32)));
 
 /// Rows transposed together into L2 for a matrix product: a multiple of every level's TILE_ROWS.
 #define BLOCK_ROWS 96

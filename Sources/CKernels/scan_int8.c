@@ -109,7 +109,6 @@ static void dot_rows_int8_avx2(const int8_t *matrix, int dimensions, long row_be
         scores[row] = sum;
     }
 }
-
 #endif
 
 static void dot_rows_int8_portable(const int8_t *matrix, int dimensions, long row_begin, long row_end,

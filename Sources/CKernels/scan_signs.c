@@ -98,7 +98,6 @@ static void distances_popcnt(const uint64_t *blocks, int words, const int32_t *t
                              const uint64_t *query, uint16_t *out, uint32_t *histograms, int bins) {
     measure(blocks, words, tenants, tenant, begin, end, query, out, histograms, bins);
 }
-
 #endif
 
 static void distances_portable(const uint64_t *blocks, int words, const int32_t *tenants, int32_t tenant, long begin, long end,
@@ -138,7 +137,6 @@ static void distances_vpopcnt(const uint64_t *blocks, int words, const int32_t *
             if (mine >> r & 1) histograms[(r % LANES) * bins + (int)(halves[r / 4] >> (16 * (r % 4)) & 0xFFFF)]++;
     }
 }
-
 #endif
 
 // The rows taken once the cut is known: in row order, those nearer than `cut`, and of those at
@@ -178,7 +176,6 @@ static long select_rows_avx512(const uint16_t *distances, long first, long rows,
     }
     return size + select_rows(distances, row, rows, cut, at_cut, count - size, found + size);
 }
-
 #endif
 
 // The kernels by name; `chosen_kernels` indexes this table (-1 until first picked).

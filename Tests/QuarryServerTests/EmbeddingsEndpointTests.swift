@@ -88,6 +88,7 @@ struct EmbeddingsEndpointTests {
         (#"{"input": []}"#, 400), (#"{"input": ""}"#, 400), (#"{"input": [[101, 102]]}"#, 400), (#"{"input": 3}"#, 400),
         (#"{"input": "hi", "model": "text-embedding-3-small"}"#, 404), (#"{"input": "hi", "encoding_format": "int8"}"#, 400),
         (#"{"input": "hi", "dimensions": 1536}"#, 400), (#"{"inpt": "hi"}"#, 400), ("not json", 400),
+        (#"{"input": [\#(Array(repeating: #""w""#, count: 2049).joined(separator: ","))]}"#, 400),
     ])
     func badRequests(body: String, status: Int) async throws {
         let authority = try await Fixture.authority()

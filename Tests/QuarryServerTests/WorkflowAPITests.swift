@@ -158,6 +158,8 @@ struct WorkflowAPITests {
                 (#"{"name": "c", "nodes": [{"id": "a", "type": "trigger", "config": {}}, {"id": "b", "type": "transform", "config": {"value": 1}}], "edges": [{"from": "a", "to": "b", "branch": "yes"}]}"#,
                  "/edges/0/branch", "only edges out of a node that chooses a branch"),
                 (#"{"name": "c", "nodes": [{"id": "a", "type": "trigger", "config": {}, "retry": {"max_attempts": 0}}]}"#, "/nodes/0/retry/max_attempts", "between"),
+                (#"{"name": "c", "nodes": [\#((0...500).map { #"{"id": "n\#($0)", "type": "trigger", "config": {}}"# }.joined(separator: ","))]}"#,
+                 "/nodes", "at most 500 nodes, this one 501"),
                 (#"{"name": "c", "schedule": "61 * * * *", "nodes": [{"id": "a", "type": "trigger", "config": {}}]}"#, "/schedule", "minute"),
             ]
             for (body, field, words) in cases {
