@@ -9,7 +9,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 # and warns on standard error before Quarry can route libmongoc's messages. Quarry reads none of them.
 export MONGOC_DISABLE_SHM := 1
 
-.PHONY: run test bootstrap release ui clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui
+.PHONY: run test bootstrap release ui clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui soak
 
 run: release ui
 	.build/release/quarry serve
@@ -73,6 +73,11 @@ bench-actions: release
 # The web UI in headless Chromium: first-load JavaScript, a 200-node builder's frames while panning and zooming, run-state latency.
 bench-ui: release ui
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/ui.py --quarry .build/release/quarry
+
+# 30 minutes of mixed uploads, queries, deletes and workflow runs on one embedded server, watched for
+# growth in memory and file descriptors (Docs/PERFORMANCE.md); eval/bench/soak.md.
+soak: release
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/soak.py --quarry .build/release/quarry
 
 # libFuzzer over the PDF and HTML parsers, 5 minutes each (Docs/FUZZING.md).
 fuzz:
