@@ -20,8 +20,8 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 #define ATTENTION_ROWS 8
 
 // The same bodies compiled for each CPU level the target has: AVX-512 and AVX2 on x86, the
-// portable C everywhere. Helpers taking and returning
-// v16 are always inlined, so the calling convention for 64-byte vectors never applies.
+// portable C everywhere. Helpers taking and returning v16 are always inlined, so the calling
+// convention for 64-byte vectors never applies.
 #pragma clang diagnostic ignored "-Wpsabi"
 // TILE_ROWS: rows of a register tile; 2 · TILE_ROWS accumulators must fit the level's registers.
 // HALF_INSTRUCTIONS: the level widens half-precision weights with F16C's instruction.

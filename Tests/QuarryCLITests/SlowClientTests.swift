@@ -58,6 +58,17 @@ struct SlowClientTests {
         #expect(try server.get("/api/v1/workflows/half", token: admin).status == 404, "a half-sent workflow is not saved")
     }
 
+    @Test("a head larger than the server reads (80 KB) is refused with 400 and the connection closed; the server goes on")
+    func hugeHead() async throws {
+        let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: Self.deadlines)
+        defer { _ = server.terminate() }
+        let connection = try RawConnection(port: try Self.port(of: server))
+        connection.send("GET /health HTTP/1.1\r\nHost: quarry\r\nX-Padding: " + String(repeating: "p", count: 100_000) + "\r\n\r\n")
+        connection.read(for: 30)
+        #expect(connection.text.hasPrefix("HTTP/1.1 400") && connection.closedByServer, "\(connection.text.prefix(300))")
+        #expect(try server.get("/health").status == 200)
+    }
+
     @Test("an idle keep-alive connection is closed after the header deadline; an answer longer than both deadlines is not cut")
     func longAnswer() async throws {
         let server = try ServeProcess(data: ServeCommandTests.temporaryData(), environment: Self.deadlines)

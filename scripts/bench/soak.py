@@ -257,40 +257,9 @@ def main() -> int:
 
     # Everything acknowledged ends: documents indexed (or deleted by the soak), runs succeeded.
     checker = Client(server)
-    pending, failed_documents = list(soak.acknowledged), []
-    deadline = time.time() + 600
-    while pending and time.time() < deadline:
-        waiting = []
-        for document in pending:
-            status, payload = checker.call("GET", f"/api/v1/documents/{document}")
-            state = json.loads(payload).get("status") if status == 200 else status
-            if document in soak.deleted:
-                if status != 404:
-                    failed_documents.append((document, f"deleted but answers {status}"))
-            elif state in ("queued", "parsing", "parsed", "chunking", "embedding"):
-                waiting.append(document)
-            elif state != "indexed":
-                failed_documents.append((document, state))
-        pending = waiting
-        if pending:
-            time.sleep(2)
-    failed_documents += [(document, "still not indexed after 10 minutes") for document in pending]
-    unfinished_runs = list(soak.runs)
-    failed_runs = []
-    deadline = time.time() + 300
-    while unfinished_runs and time.time() < deadline:
-        still = []
-        for run in unfinished_runs:
-            status, payload = checker.call("GET", f"/api/v1/runs/{run}")
-            state = json.loads(payload).get("status") if status == 200 else status
-            if state in ("queued", "running"):
-                still.append(run)
-            elif state != "succeeded":
-                failed_runs.append((run, state))
-        unfinished_runs = still
-        if unfinished_runs:
-            time.sleep(2)
-    failed_runs += [(run, "not ended after 5 minutes") for run in unfinished_runs]
+    failed_documents = settle(checker, soak.acknowledged, "/api/v1/documents/", ("queued", "parsing", "parsed", "chunking", "embedding"),
+                              "indexed", gone=soak.deleted, minutes=10)
+    failed_runs = settle(checker, soak.runs, "/api/v1/runs/", ("queued", "running"), "succeeded", gone=set(), minutes=5)
     checker.close()
     exit_status = server.stop()
 
@@ -329,6 +298,29 @@ def main() -> int:
     else:
         print(f"kept for a look: {scratch} (serve.log, the data)")
     return 0 if all(checks.values()) else 1
+
+
+def settle(client: Client, ids: list, path: str, busy: tuple, wanted: str, gone: set, minutes: float) -> list:
+    """Waits until no object of `ids` is in a `busy` state; those not `wanted` (or, for ids in
+    `gone`, not 404), and those still busy after `minutes`, are returned with what they were."""
+    pending, failed = list(ids), []
+    deadline = time.time() + minutes * 60
+    while pending and time.time() < deadline:
+        waiting = []
+        for identifier in pending:
+            status, payload = client.call("GET", path + identifier)
+            state = json.loads(payload).get("status") if status == 200 else status
+            if identifier in gone:
+                if status != 404:
+                    failed.append((identifier, f"deleted but answers {status}"))
+            elif state in busy:
+                waiting.append(identifier)
+            elif state != wanted:
+                failed.append((identifier, state))
+        pending = waiting
+        if pending:
+            time.sleep(2)
+    return failed + [(identifier, f"still not ended after {minutes:g} minutes") for identifier in pending]
 
 
 def markdown(report: dict) -> str:
