@@ -96,7 +96,9 @@ struct ConnectorEndToEndTests {
              "edges": [{"from": "start", "to": "post"}]}
             """#
         #expect(try server.post("/api/v1/workflows", token: admin, body: workflow).status == 201)
-        try standIn.fault("slack", times: 1, delay: 8)
+        // Slack holds the request 30 s: long enough that the test sees it held even when the whole
+        // suite starves it for seconds (8 s once did not, on the portable pass).
+        try standIn.fault("slack", times: 1, delay: 30)
 
         var worker = try Steps.startWorker(environment, queues: "default,actions")
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL); worker.waitUntilExit() } }
@@ -112,7 +114,7 @@ struct ConnectorEndToEndTests {
         let run = try await Steps.poll(server, "/api/v1/runs/\(runID)", token: admin, seconds: 120) { ["succeeded", "failed"].contains($0["status"] as? String ?? "") }
         let node = (run["nodes"] as? [[String: Any]])?.first { $0["id"] as? String == "post" }
         #expect(run["status"] as? String == "failed" && (node?["error"] as? String)?.hasPrefix("possibly sent: ") == true, "\(run)")
-        try await Task.sleep(for: .seconds(9))  // past the stand-in's delay: the first request has been answered
+        try await Task.sleep(for: .seconds(31))  // past the stand-in's delay: the first request has been answered
         #expect(try standIn.delivered("slack_messages").count == 1, "posted once")
         #expect(try standIn.requests("slack").count == 1, "and asked once")
     }
