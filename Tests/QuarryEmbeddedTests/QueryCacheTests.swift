@@ -12,14 +12,31 @@ struct QueryCacheTests {
     @Test("least recently used entries go first once the bound is reached; the hit ratio counts every lookup")
     func leastRecentlyUsed() {
         let cache = QueryCache(capacity: 2)
-        cache.store(Self.response("a"), for: "a")
-        cache.store(Self.response("b"), for: "b")
-        #expect(cache.lookup("a")?.query == "a")  // now "b" is the least recently used
-        cache.store(Self.response("c"), for: "c")
+        let (a, b, c) = (Self.key("a"), Self.key("b"), Self.key("c"))
+        cache.store(Self.response("a"), for: a)
+        cache.store(Self.response("b"), for: b)
+        #expect(cache.lookup(a)?.query == "a")  // now "b" is the least recently used
+        cache.store(Self.response("c"), for: c)
         #expect(cache.count == 2)
-        #expect(cache.lookup("b") == nil)
-        #expect(cache.lookup("a")?.query == "a" && cache.lookup("c")?.query == "c")
+        #expect(cache.lookup(b) == nil)
+        #expect(cache.lookup(a)?.query == "a" && cache.lookup(c)?.query == "c")
         #expect(cache.hitRatio == 0.75)
+    }
+
+    @Test("the first answer stored after a write drops every entry of older generations; one answered before it is not stored")
+    func staleGenerations() {
+        let cache = QueryCache(capacity: 100)
+        for question in ["a", "b", "c"] { cache.store(Self.response(question), for: Self.key(question, generation: 1)) }
+        #expect(cache.count == 3)
+        cache.store(Self.response("a"), for: Self.key("a", generation: 2))
+        #expect(cache.count == 1, "the three of generation 1 can never be hit again")
+        #expect(cache.lookup(Self.key("a", generation: 2))?.query == "a")
+        cache.store(Self.response("late"), for: Self.key("late", generation: 1))
+        #expect(cache.count == 1 && cache.lookup(Self.key("late", generation: 1)) == nil)
+    }
+
+    static func key(_ question: String, generation: Int = 0) -> QueryCache.Key {
+        QueryCache.key(tenant: "acme", request: QueryRequest(query: question, topK: 5, answer: .none), normalised: question, generation: generation)
     }
 
     @Test("a key changes with the index generation, the tenant and the parameters, not with the query's spacing")

@@ -4,10 +4,19 @@ import Synchronization
 
 /// Responses of recent queries, least recently used dropped first. The key holds the tenant, the
 /// normalised query, every parameter and the index generation, so any write to the index makes
-/// older entries unreachable (they age out).
+/// older entries unreachable; the first answer stored under a newer generation drops them all,
+/// rather than leaving up to `capacity` whole responses nobody can hit until the LRU reaches them.
 public final class QueryCache: Sendable {
+    /// The question and its parameters, and the index generation they were answered at.
+    struct Key: Hashable {
+        let question: String
+        let generation: Int
+    }
+
     struct State {
-        var entries: [String: (response: QueryResponse, used: UInt64)] = [:]
+        var entries: [Key: (response: QueryResponse, used: UInt64)] = [:]
+        /// The newest generation stored; generations only grow, so entries of older ones are stale.
+        var generation = Int.min
         var clock: UInt64 = 0
         var hits = 0
         var lookups = 0
@@ -29,14 +38,15 @@ public final class QueryCache: Sendable {
         { local() &+ Int((now().timeIntervalSince1970 / maxAge.seconds).rounded(.down)) }
     }
 
-    static func key(tenant: String, request: QueryRequest, normalised: String, generation: Int) -> String {
-        [tenant, normalised, String(request.topK), request.mode.rawValue, request.answer.rawValue,
-         (request.documentIds ?? []).sorted().joined(separator: ","),
-         request.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","), String(generation)]
-            .joined(separator: "\u{0}")
+    static func key(tenant: String, request: QueryRequest, normalised: String, generation: Int) -> Key {
+        Key(question: [tenant, normalised, String(request.topK), request.mode.rawValue, request.answer.rawValue,
+                       (request.documentIds ?? []).sorted().joined(separator: ","),
+                       request.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
+                .joined(separator: "\u{0}"),
+            generation: generation)
     }
 
-    func lookup(_ key: String) -> QueryResponse? {
+    func lookup(_ key: Key) -> QueryResponse? {
         state.withLock { state in
             state.lookups += 1
             state.clock += 1
@@ -47,8 +57,14 @@ public final class QueryCache: Sendable {
         }
     }
 
-    func store(_ response: QueryResponse, for key: String) {
+    func store(_ response: QueryResponse, for key: Key) {
         state.withLock { state in
+            // An answer computed before a write that another query has already stored past.
+            guard key.generation >= state.generation else { return }
+            if key.generation > state.generation {
+                state.entries = state.entries.filter { $0.key.generation >= key.generation }
+                state.generation = key.generation
+            }
             state.clock += 1
             if state.entries.count >= capacity, state.entries[key] == nil,
                let oldest = state.entries.min(by: { $0.value.used < $1.value.used })?.key {
