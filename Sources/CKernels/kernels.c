@@ -1,6 +1,7 @@
 #include "quarry_kernels.h"
 #include "cpu_features.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,37 +24,52 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 // portable C everywhere. Helpers taking and returning v16 are always inlined, so the calling
 // convention for 64-byte vectors never applies.
 #pragma clang diagnostic ignored "-Wpsabi"
-// TILE_ROWS: rows of a register tile; 2 · TILE_ROWS accumulators must fit the level's registers.
+// TILE_ROWS × TILE_VECTORS: rows × 16-float vectors of a register tile; their accumulators, the
+// step's weights and one input must fit the level's registers (32 zmm; 16 ymm, a v16 taking two).
 // HALF_INSTRUCTIONS: the level widens half-precision weights with F16C's instruction.
+// WIDEN_ROWS: a block of more rows has each panel slice widened to floats once for all its tiles
+// (INT_MAX: never; each tile widens the halves it reads).
 #if QUARRY_X86
 #define LEVEL avx512
 #define TILE_ROWS 12
+#define TILE_VECTORS 2
 #define HALF_INSTRUCTIONS 1
+#define WIDEN_ROWS INT_MAX
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))), apply_to = function)
 #include "kernels_impl.h"
 #pragma clang attribute pop
 #undef LEVEL
 #undef TILE_ROWS
+#undef TILE_VECTORS
 #undef HALF_INSTRUCTIONS
+#undef WIDEN_ROWS
 
 #define LEVEL avx2
-#define TILE_ROWS 3
+#define TILE_ROWS 6
+#define TILE_VECTORS 1
 #define HALF_INSTRUCTIONS 1
+#define WIDEN_ROWS 12
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #include "kernels_impl.h"
 #pragma clang attribute pop
 #undef LEVEL
 #undef TILE_ROWS
+#undef TILE_VECTORS
 #undef HALF_INSTRUCTIONS
+#undef WIDEN_ROWS
 #endif
 
 #define LEVEL portable
 #define TILE_ROWS 1
+#define TILE_VECTORS 2
 #define HALF_INSTRUCTIONS 0
+#define WIDEN_ROWS 12
 #include "kernels_impl.h"
 #undef LEVEL
 #undef TILE_ROWS
+#undef TILE_VECTORS
 #undef HALF_INSTRUCTIONS
+#undef WIDEN_ROWS
 
 enum level { PORTABLE, AVX2, AVX512 };
 
@@ -81,7 +97,7 @@ const char *quarry_kernel_level(void) {
     }
 }
 
-size_t quarry_linear_scratch_count(int inputs) { return (size_t)BLOCK_ROWS * (size_t)inputs; }
+size_t quarry_linear_scratch_count(int inputs) { return (size_t)DEPTH * QUARRY_PANEL + (size_t)BLOCK_ROWS * (size_t)inputs; }
 
 size_t quarry_packed_count(int outputs, int inputs) {
     size_t panels = ((size_t)outputs + QUARRY_PANEL - 1) / QUARRY_PANEL;

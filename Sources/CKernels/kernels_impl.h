@@ -85,39 +85,70 @@ static inline __attribute__((always_inline)) v16 NAME(gelu)(v16 x) {
     return 0.5f * x * (1.0f + erf);
 }
 
-/// `height` rows (a constant: TILE_ROWS, or fewer for a tile's last rows) × one panel over
-/// `depth` inputs, accumulated in registers. `rows` holds the tile's inputs transposed (groups
-/// of TILE_ROWS floats, zero past the last row) so one pointer feeds them all. The sums start from
-/// the bias (`first`) or from the first `count` rows of `output` (a later slice of the inputs);
-/// GELU is applied when `gelu` is set (the last slice).
+/// 16 weights of step `k` of a panel, from `offset` on: halves widened, or floats already widened
+/// (`wide`, a constant where it is called).
+static inline __attribute__((always_inline)) v16 NAME(weights)(const void *panel, int wide, int k, int offset) {
+    return wide ? NAME(load)((const float *)panel + k * QUARRY_PANEL + offset)
+                : NAME(load_half)((const uint16_t *)panel + k * QUARRY_PANEL + offset);
+}
+
+/// `height` rows (a constant: TILE_ROWS, or fewer for a tile's last rows) × TILE_VECTORS · 16
+/// columns of one panel, from column `offset` on, over `depth` inputs, accumulated in registers.
+/// `rows` holds the tile's inputs transposed (groups of TILE_ROWS floats, zero past the last row)
+/// so one pointer feeds them all. The sums start from the bias (`first`) or from the first `count`
+/// rows of `output` (a later slice of the inputs); GELU is applied when `gelu` is set (the last slice).
 static inline __attribute__((always_inline)) void NAME(tile)(
-    const float *rows, int count, const uint16_t *panel, int depth, const float *bias, int first, int gelu,
+    const float *rows, int count, const void *panel, int wide, int offset, int depth, const float *bias, int first, int gelu,
     float *output, int output_stride, const int height)
 {
     // Sized for every height a caller may name (dead branches included), so none indexes past.
-    v16 acc0[TILE_ROWS > 8 ? TILE_ROWS : 8], acc1[TILE_ROWS > 8 ? TILE_ROWS : 8];
-    v16 bias0 = NAME(load)(bias), bias1 = NAME(load)(bias + 16);
+    v16 acc[TILE_VECTORS][TILE_ROWS > 8 ? TILE_ROWS : 8];
     _Pragma("clang loop unroll(full)")
-    for (int r = 0; r < height; r++) {
-        int stored = !first && r < count;
-        acc0[r] = stored ? NAME(load)(output + r * output_stride) : bias0;
-        acc1[r] = stored ? NAME(load)(output + r * output_stride + 16) : bias1;
+    for (int v = 0; v < TILE_VECTORS; v++) {
+        v16 start = NAME(load)(bias + offset + 16 * v);
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < height; r++)
+            acc[v][r] = !first && r < count ? NAME(load)(output + r * output_stride + offset + 16 * v) : start;
     }
     for (int k = 0; k < depth; k++) {
-        v16 b0 = NAME(load_half)(panel + k * QUARRY_PANEL), b1 = NAME(load_half)(panel + k * QUARRY_PANEL + 16);
+        v16 b[TILE_VECTORS];
+        _Pragma("clang loop unroll(full)")
+        for (int v = 0; v < TILE_VECTORS; v++) b[v] = NAME(weights)(panel, wide, k, offset + 16 * v);
         // Weights stream from memory on the query path: ask for them 64 steps (4 KB) early; a few
         // steps left a query's first tile waiting on its loads. A step's 32 halves are one line.
-        __builtin_prefetch(panel + (k + 64) * QUARRY_PANEL);
+        if (!wide) __builtin_prefetch((const uint16_t *)panel + (k + 64) * QUARRY_PANEL);
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < height; r++) {
             v16 a = NAME(splat)(rows[k * TILE_ROWS + r]);
-            acc0[r] += a * b0;
-            acc1[r] += a * b1;
+            _Pragma("clang loop unroll(full)")
+            for (int v = 0; v < TILE_VECTORS; v++) acc[v][r] += a * b[v];
         }
     }
-    for (int r = 0; r < count; r++) {
-        NAME(store)(output + r * output_stride, gelu ? NAME(gelu)(acc0[r]) : acc0[r]);
-        NAME(store)(output + r * output_stride + 16, gelu ? NAME(gelu)(acc1[r]) : acc1[r]);
+    for (int r = 0; r < count; r++)
+        _Pragma("clang loop unroll(full)")
+        for (int v = 0; v < TILE_VECTORS; v++)
+            NAME(store)(output + r * output_stride + offset + 16 * v, gelu ? NAME(gelu)(acc[v][r]) : acc[v][r]);
+}
+
+/// One slice of a panel over one block's tiles, each TILE_VECTORS · 16 columns at a time.
+static inline __attribute__((always_inline)) void NAME(panel_slice)(
+    const float *tiles, int inputs, int start, int block_rows, const void *weights, int wide, int depth, const float *bias,
+    int first, int gelu, float *output, int output_stride)
+{
+    for (int row = 0; row < block_rows; row += TILE_ROWS) {
+        int count = block_rows - row < TILE_ROWS ? block_rows - row : TILE_ROWS;
+        const float *tile = tiles + ((size_t)(row / TILE_ROWS) * inputs + start) * TILE_ROWS;
+        float *out = output + (size_t)row * output_stride;
+        for (int offset = 0; offset < QUARRY_PANEL; offset += 16 * TILE_VECTORS) {
+            // A query's last rows rarely fill a tile (25 tokens: 12 + 12 + 1): a shorter tile
+            // does not multiply the padding.
+            if (TILE_ROWS > 4 && count <= 4)
+                NAME(tile)(tile, count, weights, wide, offset, depth, bias, first, gelu, out, output_stride, 4);
+            else if (TILE_ROWS > 8 && count <= 8)
+                NAME(tile)(tile, count, weights, wide, offset, depth, bias, first, gelu, out, output_stride, 8);
+            else
+                NAME(tile)(tile, count, weights, wide, offset, depth, bias, first, gelu, out, output_stride, TILE_ROWS);
+        }
     }
 }
 
@@ -132,15 +163,20 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
     // are read in the order they lie, so the tile's prefetch runs on into the next slice (slices
     // outermost left each panel slice's first 4 KB unrequested: a 21-token query 3.1 → 3.0 ms).
     // Columns past `outputs` in a last, partial panel are summed in `partial` and copied out at
-    // the end.
+    // the end. Where the level says so (WIDEN_ROWS), a block of more rows than that has each
+    // panel slice widened to floats once, into `scratch`'s first DEPTH · QUARRY_PANEL floats,
+    // rather than once per tile.
     float partial[BLOCK_ROWS * QUARRY_PANEL];
+    float *widened = scratch;
+    float *tiles = scratch + DEPTH * QUARRY_PANEL;
     for (int block = row_begin; block < row_end; block += BLOCK_ROWS) {
         int block_rows = row_end - block < BLOCK_ROWS ? row_end - block : BLOCK_ROWS;
         int padded_rows = (block_rows + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
+        int widen = block_rows > WIDEN_ROWS;
         // Tile by tile, input by input: the writes are contiguous. (Row by row, the strided
         // writes were vectorised into 64-bit address arithmetic: a tenth of a query's products.)
         for (int first_row = 0; first_row < padded_rows; first_row += TILE_ROWS) {
-            float *tile = scratch + (size_t)(first_row / TILE_ROWS) * inputs * TILE_ROWS;
+            float *tile = tiles + (size_t)(first_row / TILE_ROWS) * inputs * TILE_ROWS;
             const float *in[TILE_ROWS];
             for (int r = 0; r < TILE_ROWS; r++)
                 in[r] = first_row + r < block_rows ? input + (size_t)(block + first_row + r) * input_stride : NULL;
@@ -153,24 +189,17 @@ static void NAME(linear)(const float *input, int input_stride, int row_begin, in
             int width = outputs - column < QUARRY_PANEL ? outputs - column : QUARRY_PANEL;
             float bias_copy[QUARRY_PANEL] = {0};
             memcpy(bias_copy, bias + column, sizeof(float) * (size_t)width);
+            float *out = width == QUARRY_PANEL ? output + (size_t)block * output_stride + column : partial;
+            int stride = width == QUARRY_PANEL ? output_stride : QUARRY_PANEL;
             for (int start = 0; start < inputs; start += DEPTH) {
                 int depth = inputs - start < DEPTH ? inputs - start : DEPTH;
                 int first = start == 0, last = start + depth == inputs;
                 const uint16_t *weights = packed + ((size_t)panel * inputs + start) * QUARRY_PANEL;
-                for (int row = 0; row < block_rows; row += TILE_ROWS) {
-                    int count = block_rows - row < TILE_ROWS ? block_rows - row : TILE_ROWS;
-                    const float *tile = scratch + ((size_t)(row / TILE_ROWS) * inputs + start) * TILE_ROWS;
-                    float *out = width == QUARRY_PANEL ? output + (size_t)(block + row) * output_stride + column
-                                                       : partial + row * QUARRY_PANEL;
-                    int stride = width == QUARRY_PANEL ? output_stride : QUARRY_PANEL;
-                    // A query's last rows rarely fill a tile (25 tokens: 12 + 12 + 1): a shorter
-                    // tile does not multiply the padding.
-                    if (TILE_ROWS > 4 && count <= 4)
-                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last, out, stride, 4);
-                    else if (TILE_ROWS > 8 && count <= 8)
-                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last, out, stride, 8);
-                    else
-                        NAME(tile)(tile, count, weights, depth, bias_copy, first, gelu && last, out, stride, TILE_ROWS);
+                if (widen) {
+                    for (int k = 0; k < depth * QUARRY_PANEL; k += 16) NAME(store)(widened + k, NAME(load_half)(weights + k));
+                    NAME(panel_slice)(tiles, inputs, start, block_rows, widened, 1, depth, bias_copy, first, gelu && last, out, stride);
+                } else {
+                    NAME(panel_slice)(tiles, inputs, start, block_rows, weights, 0, depth, bias_copy, first, gelu && last, out, stride);
                 }
                 if (last && width < QUARRY_PANEL)
                     for (int r = 0; r < block_rows; r++)
