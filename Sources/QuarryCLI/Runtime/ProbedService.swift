@@ -18,7 +18,7 @@ enum ProbedService {
             },
             logger: logger
         )
-        let group = ServiceGroup(configuration: .init(services: [service, probes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [service, probes, HeapTrimService()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped")
     }
