@@ -19,6 +19,12 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 #define LISTED_AHEAD 4
 /// Query rows whose attention is computed together.
 #define ATTENTION_ROWS 8
+/// Rows of a quantised tile in an int8 product (their bytes interleaved four inputs at a time).
+#define INT8_TILE_ROWS 4
+/// Rows quantised together in an int8 product.
+#define INT8_BLOCK_ROWS 96
+/// The largest int8 weight: 2 · 255 · 63 fits vpmaddubsw's 16-bit pairwise sums.
+#define INT8_WEIGHT_LIMIT 63
 
 // The same bodies compiled for each CPU level the target has: AVX-512 and AVX2 on x86, the
 // portable C everywhere. Helpers taking and returning v16 are always inlined, so the calling
@@ -27,6 +33,8 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 // TILE_ROWS × TILE_VECTORS: rows × 16-float vectors of a register tile; their accumulators, the
 // step's weights and one input must fit the level's registers (32 zmm; 16 ymm, a v16 taking two).
 // HALF_INSTRUCTIONS: the level widens half-precision weights with F16C's instruction.
+// INT8_MADDUBS: the level's int8 products use AVX2's byte multiply-adds (the AVX-512 level too,
+// on 256-bit registers, until a host with VNNI can measure its own).
 // WIDEN_ROWS: a block of more rows has each panel slice widened to floats once for all its tiles
 // (INT_MAX: never; each tile widens the halves it reads).
 #if QUARRY_X86
@@ -35,6 +43,7 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 #define TILE_VECTORS 2
 #define HALF_INSTRUCTIONS 1
 #define WIDEN_ROWS INT_MAX
+#define INT8_MADDUBS 1
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))), apply_to = function)
 #include "kernels_impl.h"
 #pragma clang attribute pop
@@ -43,12 +52,14 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 #undef TILE_VECTORS
 #undef HALF_INSTRUCTIONS
 #undef WIDEN_ROWS
+#undef INT8_MADDUBS
 
 #define LEVEL avx2
 #define TILE_ROWS 6
 #define TILE_VECTORS 1
 #define HALF_INSTRUCTIONS 1
 #define WIDEN_ROWS 12
+#define INT8_MADDUBS 1
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #include "kernels_impl.h"
 #pragma clang attribute pop
@@ -57,6 +68,7 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 #undef TILE_VECTORS
 #undef HALF_INSTRUCTIONS
 #undef WIDEN_ROWS
+#undef INT8_MADDUBS
 #endif
 
 #define LEVEL portable
@@ -64,12 +76,14 @@ typedef uint16_t v16u16 __attribute__((vector_size(32)));
 #define TILE_VECTORS 2
 #define HALF_INSTRUCTIONS 0
 #define WIDEN_ROWS 12
+#define INT8_MADDUBS 0
 #include "kernels_impl.h"
 #undef LEVEL
 #undef TILE_ROWS
 #undef TILE_VECTORS
 #undef HALF_INSTRUCTIONS
 #undef WIDEN_ROWS
+#undef INT8_MADDUBS
 
 enum level { PORTABLE, AVX2, AVX512 };
 
@@ -231,4 +245,117 @@ void quarry_dot_listed_rows(quarry_pool *pool, const float *matrix, int dimensio
 
 void quarry_dot_rows(const float *matrix, int dimensions, long row_begin, long row_end, const float *vector, float *scores) {
     dot_rows_for_cpu()(matrix, dimensions, row_begin, row_end, vector, scores);
+}
+
+// ---- int8 products (the int8 document path) ----
+
+size_t quarry_packed_int8_count(int outputs, int inputs) {
+    size_t panels = ((size_t)outputs + QUARRY_PANEL - 1) / QUARRY_PANEL;
+    return panels * (((size_t)inputs + 3) / 4) * 4 * QUARRY_PANEL;
+}
+
+void quarry_pack_int8(const float *weight, int outputs, int inputs, int8_t *packed, float *scales, int32_t *column_sums) {
+    int panels = (outputs + QUARRY_PANEL - 1) / QUARRY_PANEL, quads = (inputs + 3) / 4;
+    memset(packed, 0, quarry_packed_int8_count(outputs, inputs));
+    for (int output = 0; output < panels * QUARRY_PANEL; output++) {
+        scales[output] = 0;
+        column_sums[output] = 0;
+        if (output >= outputs) continue;
+        const float *row = weight + (size_t)output * inputs;
+        float largest = 0;
+        for (int k = 0; k < inputs; k++) largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
+        float scale = largest > 0 ? largest / INT8_WEIGHT_LIMIT : 1;
+        int panel = output / QUARRY_PANEL, j = output % QUARRY_PANEL;
+        int32_t total = 0;
+        for (int k = 0; k < inputs; k++) {
+            float code = nearbyintf(row[k] / scale);
+            int8_t value = (int8_t)(code > INT8_WEIGHT_LIMIT ? INT8_WEIGHT_LIMIT : code < -INT8_WEIGHT_LIMIT ? -INT8_WEIGHT_LIMIT : code);
+            packed[(((size_t)panel * quads + k / 4) * QUARRY_PANEL + j) * 4 + k % 4] = value;
+            total += value;
+        }
+        scales[output] = scale;
+        column_sums[output] = total;
+    }
+}
+
+size_t quarry_linear_int8_scratch_bytes(int inputs) {
+    size_t tiles = (size_t)INT8_BLOCK_ROWS * (((size_t)inputs + 3) / 4) * 4;
+    return tiles + INT8_BLOCK_ROWS * (sizeof(float) + sizeof(int32_t));
+}
+
+/// Rows [first, first + rows) of `input` quantised to unsigned bytes into `tiles` (as
+/// NAME(int8_sums) reads them; codes past the last input are 0 and meet 0 weights), each row by its own range, zero
+/// included: x ≈ scale · (code − zero). One function for every level, so all see the same bytes.
+static void quantise_block(const float *input, int input_stride, int first, int rows, int inputs,
+                           uint8_t *tiles, float *row_scales, int32_t *row_zeros) {
+    int quads = (inputs + 3) / 4;
+    memset(tiles, 0, (size_t)((rows + INT8_TILE_ROWS - 1) / INT8_TILE_ROWS * INT8_TILE_ROWS) * quads * 4);
+    for (int r = 0; r < rows; r++) {
+        const float *x = input + (size_t)(first + r) * input_stride;
+        float low = 0, high = 0;
+        for (int k = 0; k < inputs; k++) {
+            low = x[k] < low ? x[k] : low;
+            high = x[k] > high ? x[k] : high;
+        }
+        float scale = high > low ? (high - low) / 255.0f : 1;
+        int32_t zero = (int32_t)nearbyintf(-low / scale);
+        zero = zero < 0 ? 0 : zero > 255 ? 255 : zero;
+        float inverse = 1.0f / scale;
+        uint8_t *tile = tiles + (size_t)(r / INT8_TILE_ROWS) * quads * 4 * INT8_TILE_ROWS;
+        for (int k = 0; k < inputs; k++) {
+            float code = nearbyintf(x[k] * inverse) + (float)zero;
+            tile[((size_t)(k / 4) * INT8_TILE_ROWS + r % INT8_TILE_ROWS) * 4 + k % 4] = (uint8_t)(code < 0 ? 0 : code > 255 ? 255 : code);
+        }
+        row_scales[r] = scale;
+        row_zeros[r] = zero;
+    }
+}
+
+static void linear_int8_at(enum level level, const float *input, int input_stride, int row_begin, int row_end,
+                           const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                           int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride,
+                           void *scratch) {
+    int quads = (inputs + 3) / 4;
+    uint8_t *tiles = scratch;
+    float *row_scales = (float *)(tiles + (size_t)INT8_BLOCK_ROWS * quads * 4);
+    int32_t *row_zeros = (int32_t *)(row_scales + INT8_BLOCK_ROWS);
+    for (int block = row_begin; block < row_end; block += INT8_BLOCK_ROWS) {
+        int rows = row_end - block < INT8_BLOCK_ROWS ? row_end - block : INT8_BLOCK_ROWS;
+        quantise_block(input, input_stride, block, rows, inputs, tiles, row_scales, row_zeros);
+        float *out = output + (size_t)block * output_stride;
+        switch (level) {
+#if QUARRY_X86
+        case AVX512:
+            linear_int8_avx512(tiles, row_scales, row_zeros, rows, packed, scales, column_sums, bias, inputs, outputs, panel_begin, panel_end, gelu, out, output_stride);
+            break;
+        case AVX2:
+            linear_int8_avx2(tiles, row_scales, row_zeros, rows, packed, scales, column_sums, bias, inputs, outputs, panel_begin, panel_end, gelu, out, output_stride);
+            break;
+#endif
+        default:
+            linear_int8_portable(tiles, row_scales, row_zeros, rows, packed, scales, column_sums, bias, inputs, outputs, panel_begin, panel_end, gelu, out, output_stride);
+        }
+    }
+}
+
+void quarry_linear_int8(const float *input, int input_stride, int row_begin, int row_end,
+                        const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                        int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride, void *scratch) {
+    linear_int8_at(detect(), input, input_stride, row_begin, row_end, packed, scales, column_sums, bias, inputs, outputs,
+                   panel_begin, panel_end, gelu, output, output_stride, scratch);
+}
+
+int quarry_linear_int8_at_level(const char *name, const float *input, int input_stride, int row_begin, int row_end,
+                                const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                                int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride,
+                                void *scratch) {
+    enum level level;
+    if (strcmp(name, "avx512") == 0) level = AVX512;
+    else if (strcmp(name, "avx2") == 0) level = AVX2;
+    else if (strcmp(name, "portable") == 0) level = PORTABLE;
+    else return 0;
+    if (level > detect()) return 0;
+    linear_int8_at(level, input, input_stride, row_begin, row_end, packed, scales, column_sums, bias, inputs, outputs,
+                   panel_begin, panel_end, gelu, output, output_stride, scratch);
+    return 1;
 }

@@ -353,6 +353,8 @@ static void NAME(add_layer_norm)(float *states, const float *delta, int row_begi
     }
 }
 
+#include "kernels_int8_impl.h"
+
 #undef NAME
 #undef JOIN
 #undef JOIN2

@@ -37,9 +37,20 @@ public struct BertEncoder: Sendable {
     /// Attention pairs (an input's head) per background run: a 256-token pair is about 8 MFLOP.
     static let backgroundPairsPerWorker = 4
 
+    /// The dense layers' arithmetic: `half` weights widened to floats, or `int8` weights and
+    /// activations summed exactly in integers (only when the weights were loaded with int8 codes).
+    public enum Precision: String, Sendable, CaseIterable {
+        case half, int8
+    }
+
+    /// Whether `embed(_:precision:)` can take `.int8`.
+    public var hasInt8: Bool { weights.layers.first?.queryKeyValue.int8 != nil }
+
     /// Unit-length sentence embeddings for token-id sequences ([CLS] … [SEP], at most `maxPositions` long).
-    /// `background`: a batch that gives way to questions (see the type's note).
-    public func embed(_ inputs: [[Int32]], background: Bool = false) -> [[Float]] {
+    /// `background`: a batch that gives way to questions (see the type's note). `.int8` needs
+    /// weights loaded with int8 codes (`hasInt8`); without them the half path runs.
+    public func embed(_ inputs: [[Int32]], background: Bool = false, precision: Precision = .half) -> [[Float]] {
+        let int8 = precision == .int8 && hasInt8
         let inputs = inputs.map { Array($0.prefix(configuration.maxPositions)) }
         let hidden = configuration.hiddenSize
         let rows = inputs.reduce(0) { $0 + $1.count }
@@ -53,7 +64,7 @@ public struct BertEncoder: Sendable {
         let workspace = Workspace(rows: rows, longest: inputs.map(\.count).max() ?? 0, threads: threads, configuration: configuration)
         embeddings(inputs, into: workspace)
         for layer in weights.layers {
-            encode(layer, inputs: inputs, offsets: offsets, workspace, background: background)
+            encode(layer, inputs: inputs, offsets: offsets, workspace, background: background, int8: int8)
         }
         return inputs.indices.map { pool(workspace.states, from: offsets[$0], count: inputs[$0].count) }
     }
@@ -76,10 +87,10 @@ public struct BertEncoder: Sendable {
         normalise(workspace.states, adding: nil, rows: workspace.rows, weights.embeddingNorm, background: false)
     }
 
-    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace, background: Bool) {
+    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace, background: Bool, int8: Bool) {
         let rows = workspace.rows
         let hidden = configuration.hiddenSize
-        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace, background: background)
+        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace, background: background, int8: int8)
 
         let heads = configuration.headCount
         let pairs = inputs.count * heads
@@ -98,10 +109,10 @@ public struct BertEncoder: Sendable {
             }
         }
 
-        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace, background: background)
+        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace, background: background, int8: int8)
         normalise(workspace.states, adding: workspace.delta, rows: rows, layer.attentionNorm, background: background)
-        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace, background: background)
-        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace, background: background)
+        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace, background: background, int8: int8)
+        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace, background: background, int8: int8)
         normalise(workspace.states, adding: workspace.delta, rows: rows, layer.outputNorm, background: background)
     }
 
@@ -109,7 +120,7 @@ public struct BertEncoder: Sendable {
     /// worker's row blocks, otherwise by column panels. In the background, one run per slab of
     /// `threads · splitRows` rows.
     func linear(_ input: UnsafeMutablePointer<Float>, rows: Int, _ layer: PackedLinear, gelu: Bool = false,
-                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace, background: Bool) {
+                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace, background: Bool, int8: Bool) {
         let byRows = rows >= threads * Self.splitRows
         let slab = byRows && background ? threads * Self.splitRows : rows
         for slabStart in stride(from: 0, to: rows, by: slab) {
@@ -119,11 +130,16 @@ public struct BertEncoder: Sendable {
                 let rowRange = byRows ? share(of: slabRows, worker: worker, multiple: 12).shifted(by: slabStart) : 0..<rows
                 let panelRange = byRows ? 0..<layer.panels : share(of: layer.panels, worker: worker, multiple: 1)
                 guard !rowRange.isEmpty, !panelRange.isEmpty else { return }
-                layer.bias.withUnsafeBufferPointer { bias in
-                    quarry_linear(input, Int32(layer.inputs), Int32(rowRange.lowerBound), Int32(rowRange.upperBound),
-                                  layer.weight.baseAddress!, bias.baseAddress!, Int32(layer.inputs), Int32(layer.outputs),
-                                  Int32(panelRange.lowerBound), Int32(panelRange.upperBound), gelu ? 1 : 0,
-                                  output, Int32(layer.outputs), workspace.linearScratch(worker))
+                let (rowBegin, rowEnd) = (Int32(rowRange.lowerBound), Int32(rowRange.upperBound))
+                let (panelBegin, panelEnd) = (Int32(panelRange.lowerBound), Int32(panelRange.upperBound))
+                if int8, let codes = layer.int8 {
+                    quarry_linear_int8(input, Int32(layer.inputs), rowBegin, rowEnd, codes.codes, codes.scales, codes.sums, layer.bias,
+                                       Int32(layer.inputs), Int32(layer.outputs), panelBegin, panelEnd, gelu ? 1 : 0,
+                                       output, Int32(layer.outputs), workspace.linearScratch(worker))
+                } else {
+                    quarry_linear(input, Int32(layer.inputs), rowBegin, rowEnd, layer.weight.baseAddress!, layer.bias, Int32(layer.inputs),
+                                  Int32(layer.outputs), panelBegin, panelEnd, gelu ? 1 : 0, output, Int32(layer.outputs),
+                                  workspace.linearScratch(worker))
                 }
             }
         }
@@ -190,7 +206,9 @@ final class Workspace: @unchecked Sendable {
     init(rows: Int, longest: Int, threads: Int, configuration: BertConfiguration) {
         let hidden = configuration.hiddenSize
         self.rows = rows
-        linearScratchCount = quarry_linear_scratch_count(Int32(max(hidden, configuration.intermediateSize)))
+        // Floats enough for either product's scratch.
+        let widest = Int32(max(hidden, configuration.intermediateSize))
+        linearScratchCount = max(quarry_linear_scratch_count(widest), (quarry_linear_int8_scratch_bytes(widest) + 3) / 4)
         attentionScratchCount = quarry_attention_scratch_count(Int32(longest), Int32(configuration.headSize))
         var allocations: [UnsafeMutablePointer<Float>] = []
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {

@@ -23,7 +23,8 @@ struct BertWeights: @unchecked Sendable {
     /// Keeps the mapping alive as long as the pointers above.
     let file: SafeTensors
 
-    init(_ file: SafeTensors, _ configuration: BertConfiguration) throws(SafeTensors.LoadError) {
+    /// `int8`: each dense layer also kept as int8 codes, for batches encoded at that precision.
+    init(_ file: SafeTensors, _ configuration: BertConfiguration, int8: Bool = false) throws(SafeTensors.LoadError) {
         let hidden = configuration.hiddenSize
         func linear(_ names: [String], _ inputs: Int, _ outputs: Int) throws(SafeTensors.LoadError) -> PackedLinear {
             var weights: [UnsafeBufferPointer<Float>] = []
@@ -32,7 +33,7 @@ struct BertWeights: @unchecked Sendable {
                 weights.append(try file.floats(name + ".weight", shape: [outputs, inputs]))
                 biases.append(try file.floats(name + ".bias", shape: [outputs]))
             }
-            let packed = PackedLinear(stacking: weights, biases: biases, inputs: inputs)
+            let packed = PackedLinear(stacking: weights, biases: biases, inputs: inputs, int8: int8)
             for weight in weights { file.release(weight) }
             return packed
         }
@@ -62,16 +63,24 @@ struct BertWeights: @unchecked Sendable {
 }
 
 /// A dense layer `y = x · Wᵀ + b` with W packed into the kernels' panels of half-precision values
-/// (64-byte aligned; `quarry_pack` says why halves).
+/// (64-byte aligned; `quarry_pack` says why halves), and also as int8 codes when asked.
 final class PackedLinear: @unchecked Sendable {
     let inputs: Int
     let outputs: Int
     let panels: Int
     let weight: UnsafeMutableBufferPointer<UInt16>
     let bias: [Float]
+    let int8: Int8Panels?
+
+    /// W quantised per output channel (`quarry_pack_int8`).
+    struct Int8Panels {
+        let codes: [Int8]
+        let scales: [Float]
+        let sums: [Int32]
+    }
 
     /// Stacks `[outputs, inputs]` weights (PyTorch's layout) along the outputs: one product for all.
-    init(stacking weights: [UnsafeBufferPointer<Float>], biases: [UnsafeBufferPointer<Float>], inputs: Int) {
+    init(stacking weights: [UnsafeBufferPointer<Float>], biases: [UnsafeBufferPointer<Float>], inputs: Int, int8: Bool = false) {
         var stacked: [Float] = []
         for weight in weights { stacked.append(contentsOf: weight) }
         self.inputs = inputs
@@ -82,6 +91,15 @@ final class PackedLinear: @unchecked Sendable {
         weight = UnsafeMutableBufferPointer(start: memory.bindMemory(to: UInt16.self, capacity: count), count: count)
         quarry_pack(stacked, Int32(outputs), Int32(inputs), weight.baseAddress!)
         bias = biases.flatMap { Array($0) }
+        if int8 {
+            var codes = [Int8](repeating: 0, count: quarry_packed_int8_count(Int32(outputs), Int32(inputs)))
+            var scales = [Float](repeating: 0, count: panels * Int(QUARRY_PANEL))
+            var sums = [Int32](repeating: 0, count: panels * Int(QUARRY_PANEL))
+            quarry_pack_int8(stacked, Int32(outputs), Int32(inputs), &codes, &scales, &sums)
+            self.int8 = Int8Panels(codes: codes, scales: scales, sums: sums)
+        } else {
+            self.int8 = nil
+        }
     }
 
     deinit { UnsafeMutableRawPointer(weight.baseAddress!).deallocate() }

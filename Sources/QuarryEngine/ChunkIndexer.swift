@@ -32,7 +32,7 @@ public struct ChunkIndexer: Sendable {
         while start < chunks.count {
             let batch = chunks[start..<min(start + batchSize, chunks.count)]
             let texts = batch.map(\.indexText)
-            let vectors = try await embedder.embed(texts).vectors
+            let vectors = try await embedder.embed(texts, for: .document).vectors
             let points = zip(batch, zip(vectors, texts)).map { chunk, pair in
                 IndexPoint(chunkId: chunk.id, tenant: chunk.tenant, documentId: chunk.documentId, vector: pair.0,
                            terms: analyzer.terms(pair.1), metadata: metadata[chunk.documentId] ?? [:], page: chunk.pageStart)

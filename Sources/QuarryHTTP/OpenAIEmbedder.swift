@@ -37,7 +37,7 @@ public struct OpenAIEmbedder: Embedder {
         self.client = client
     }
 
-    public func embed(_ texts: [String]) async throws -> Embeddings {
+    public func embed(_ texts: [String], for use: EmbeddingUse) async throws -> Embeddings {
         var result = Embeddings(vectors: [], tokenCount: 0)
         var start = 0
         while start < texts.count {

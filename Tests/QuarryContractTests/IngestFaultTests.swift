@@ -24,7 +24,7 @@ struct IngestFaultTests {
         let onEmbed: @Sendable (Int) async -> Void
         let calls = Counter()
 
-        func embed(_ texts: [String]) async throws -> Embeddings {
+        func embed(_ texts: [String], for use: EmbeddingUse) async throws -> Embeddings {
             await onEmbed(await calls.next())
             return Embeddings(vectors: texts.map { unitVector(Int($0.utf8.reduce(5381) { $0 &* 33 &+ UInt32($1) })) },
                               tokenCount: texts.count)

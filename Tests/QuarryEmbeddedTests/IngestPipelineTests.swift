@@ -14,7 +14,7 @@ struct IngestPipelineTests {
         var dimensions: Int { 4 }
         let onEmbed: @Sendable () async -> Void
 
-        func embed(_ texts: [String]) async throws -> Embeddings {
+        func embed(_ texts: [String], for use: EmbeddingUse) async throws -> Embeddings {
             await onEmbed()
             return Embeddings(vectors: texts.map { text in
                 let raw: [Float] = [Float(text.count % 7) + 1, Float(text.unicodeScalars.first?.value ?? 1), 1, 2]

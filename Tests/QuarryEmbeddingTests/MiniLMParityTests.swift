@@ -76,4 +76,33 @@ struct MiniLMParityTests {
         #expect(tokens.reduce(0) { $0 + $1.count } > 4 * 192, "the batch must span several slabs of 192 rows")
         #expect(embedder.encoder.embed(tokens, background: true) == embedder.encoder.embed(tokens, background: false))
     }
+
+    /// The int8 path against the bar set for it (issue 27's quality gate): each reference text,
+    /// the 256-token passage included, at cosine ≥ 0.995 to sentence-transformers' float embedding.
+    /// Today it falls short on two of eight (the empty text, the long passage); the numbers are
+    /// in Docs/PERFORMANCE.md. So an embedder asked for int8 refuses it and says why, and with the
+    /// bar lowered (as a test may) it takes it for documents, never for questions.
+    @Test("the int8 path: below the bar, asked-for int8 is refused and documents stay half; with the bar lowered documents take it, questions never")
+    func int8Documents() async throws {
+        let reference = try Self.reference()
+        let refusing = try MiniLMEmbedder(directory: ModelFiles.directory, documentPrecision: .int8)
+        let half = refusing.encoder.embed(refusing.tokens(reference.sentences))
+        let int8 = refusing.encoder.embed(refusing.tokens(reference.sentences), precision: .int8)
+        let cosines = reference.sentences.indices.map { Self.cosine(int8[$0], reference.embeddings[$0]) }
+        print("int8 path, cosine to the reference per text: \(cosines.map { String(format: "%.5f", $0) })")
+        #expect(cosines.allSatisfy { $0 >= 0.98 }, "the int8 path is near the model: \(cosines)")
+        #expect(cosines.min()! < MiniLMEmbedder.int8MinimumCosine, "the int8 path now passes its bar: take it (and change this test)")
+        #expect(refusing.documentPrecision == .half)
+        #expect(refusing.int8Refusal?.contains("below 0.995: documents are embedded in half precision") == true, "\(refusing.int8Refusal ?? "")")
+        #expect(try await refusing.embed(reference.sentences, for: .document).vectors == half)
+
+        let taking = try MiniLMEmbedder(directory: ModelFiles.directory, documentPrecision: .int8, int8MinimumCosine: 0.98)
+        #expect(taking.documentPrecision == .int8 && taking.int8Refusal == nil)
+        #expect(try await taking.embed(reference.sentences, for: .document).vectors == int8)
+        for (index, sentence) in reference.sentences.enumerated() {
+            let question = try await taking.embed([sentence], for: .query).vectors[0]
+            #expect(Self.cosine(question, half[index]) >= 0.999999, "a question takes the half path")
+        }
+        #expect(try await taking.embed(reference.sentences, for: .query).vectors == half, "texts to embed (the API's) take the half path")
+    }
 }

@@ -88,7 +88,7 @@ enum Down {
     struct Embedder: QuarryCore.Embedder {
         let modelName = "sentence-transformers/all-MiniLM-L6-v2"
         let dimensions = 384
-        func embed(_ texts: [String]) async throws -> Embeddings { throw error("embedder") }
+        func embed(_ texts: [String], for use: EmbeddingUse) async throws -> Embeddings { throw error("embedder") }
     }
 }
 

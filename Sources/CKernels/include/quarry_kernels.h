@@ -38,6 +38,28 @@ int quarry_linear_at_level(const char *level, const float *input, int input_stri
                            int panel_begin, int panel_end, int gelu,
                            float *output, int output_stride, float *scratch);
 
+/// The int8 product, the document path's: weights quantised per output channel to [-63, 63]
+/// (7 bits, so that AVX2's pairwise byte products never saturate their 16-bit sums and every
+/// level computes the same exact integer sums) and packed in panels of QUARRY_PANEL outputs, the
+/// inputs four at a time: byte (((panel · ⌈inputs/4⌉ + k/4) · QUARRY_PANEL + j) · 4 + k % 4).
+/// `scales` and `column_sums` (Σ_k of each output's codes) take whole panels of outputs.
+size_t quarry_packed_int8_count(int outputs, int inputs);
+void quarry_pack_int8(const float *weight, int outputs, int inputs, int8_t *packed, float *scales, int32_t *column_sums);
+
+/// `quarry_linear` with int8 weights: each input row quantised to unsigned bytes by its own
+/// range (zero included) as it is read, the products summed exactly in int32 and scaled back.
+/// `scratch` needs `quarry_linear_int8_scratch_bytes(inputs)` bytes, 4-byte aligned.
+size_t quarry_linear_int8_scratch_bytes(int inputs);
+void quarry_linear_int8(const float *input, int input_stride, int row_begin, int row_end,
+                        const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                        int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride,
+                        void *scratch);
+/// The same at the named level, for tests; 0 (and nothing computed) when this CPU cannot run it.
+int quarry_linear_int8_at_level(const char *level, const float *input, int input_stride, int row_begin, int row_end,
+                                const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                                int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output,
+                                int output_stride, void *scratch);
+
 /// Scaled dot-product attention of one head over one sequence of `length` rows, without mask.
 /// `qkv` holds each row's query, key and value side by side (`3 · hidden` floats a row);
 /// writes the head's `head_size` columns of `context` (`hidden` floats a row). `hidden` and

@@ -31,7 +31,7 @@ struct BenchCorpus {
         let progress = ProgressLine()
         for start in stride(from: 0, to: chunks.count, by: 128) {
             let batch = Array(chunks[start..<min(start + 128, chunks.count)])
-            let vectors = try await embedder.embed(batch.map(\.indexText)).vectors
+            let vectors = try await embedder.embed(batch.map(\.indexText), for: .document).vectors
             for (chunk, vector) in zip(batch, vectors) {
                 corpus.chunkIds.append(chunk.id)
                 corpus.documentIds.append(chunk.documentId)

@@ -141,6 +141,7 @@ extension BenchCommand {
         @Option(help: "Query repetitions; the median and p99 are reported.") var queries = 200
         @Option(help: "Batch runs; the median is reported.") var runs = 5
         @Option(help: "The query to time (the default is 10 tokens with [CLS] and [SEP]).") var query = Self.defaultQuery
+        @Option(help: "The batch's arithmetic: half or int8 (the query always takes half, as questions do).") var precision = BertEncoder.Precision.half
         @Flag(help: "Print JSON.") var json = false
 
         static let defaultQuery = "what is the capital city of france?"
@@ -152,7 +153,11 @@ extension BenchCommand {
         }
 
         func run() async throws {
-            let embedder = try await reportingStartupErrors { try Model.embedder(try options.settings()) }
+            let embedder = try await reportingStartupErrors {
+                var settings = try options.settings()
+                settings.ingestPrecision = precision
+                return try Model.embedder(settings)
+            }
             let query = embedder.tokenizer.encode(self.query)
             let long = embedder.tokenizer.encode(String(repeating: Self.passage, count: 20), maxLength: 200)
             let batch = (0..<32).map { index in long.enumerated().map { $0.offset == 1 ? Int32(1000 + index) : $0.element } }
@@ -172,12 +177,12 @@ extension BenchCommand {
             var batchSeconds: [Double] = []
             for _ in 0..<runs {
                 let start = ContinuousClock.now
-                _ = embedder.encoder.embed(batch)
+                _ = embedder.encoder.embed(batch, precision: precision)
                 batchSeconds.append((ContinuousClock.now - start).seconds)
             }
             batchSeconds.sort()
             let result = Result(
-                kernels: BertEncoder.kernelLevel, threads: embedder.encoder.threads, queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
+                kernels: BertEncoder.kernelLevel, batchPrecision: precision.rawValue, threads: embedder.encoder.threads, queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
                 queryP99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                 batchInputs: batch.count, batchTokensPerInput: long.count, batchMedianSeconds: batchSeconds[runs / 2],
                 batchTokensPerSecond: Double(batch.count * long.count) / batchSeconds[runs / 2],
@@ -190,8 +195,8 @@ extension BenchCommand {
                 print("kernels: \(result.kernels), \(result.threads) thread(s)")
                 print(String(format: "query (%d tokens): p50 %.3f ms, p99 %.3f ms over %d runs", result.queryTokens,
                              result.queryP50Milliseconds, result.queryP99Milliseconds, queries))
-                print(String(format: "batch %d x %d tokens: median %.1f ms of %d runs, %.0f tokens/s", result.batchInputs,
-                             result.batchTokensPerInput, result.batchMedianSeconds * 1000, runs, result.batchTokensPerSecond))
+                print(String(format: "batch %d x %d tokens (%@): median %.1f ms of %d runs, %.0f tokens/s", result.batchInputs,
+                             result.batchTokensPerInput, result.batchPrecision, result.batchMedianSeconds * 1000, runs, result.batchTokensPerSecond))
                 print(String(format: "resident: %.1f MB after loading, %.1f MB after %d queries, %.1f MB after all %d",
                              residentAfterLoad, residentAtTenth, queries / 10 + 1, residentAfterQueries, queries))
             }
@@ -199,6 +204,7 @@ extension BenchCommand {
 
         struct Result: Encodable {
             let kernels: String
+            let batchPrecision: String
             let threads: Int
             let queryTokens: Int
             let queryP50Milliseconds, queryP99Milliseconds: Double

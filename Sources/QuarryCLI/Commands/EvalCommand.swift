@@ -6,6 +6,7 @@ import QuarryEmbedding
 import QuarryEngine
 
 extension RetrievalMode: ExpressibleByArgument {}
+extension BertEncoder.Precision: ExpressibleByArgument {}
 
 /// `quarry eval --dataset DIR`: retrieval quality on a BEIR data set, measured end to end.
 public struct EvalCommand: AsyncParsableCommand {

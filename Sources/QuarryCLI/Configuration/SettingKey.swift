@@ -32,6 +32,10 @@ struct SettingKey: Sendable {
         summary: "all-MiniLM-L6-v2 files (`vocab.txt`, `model.safetensors`), as `scripts/bootstrap` installs them"
     )
     static let embedder = SettingKey(name: "embedder", defaultValue: "local", summary: "local (all-MiniLM-L6-v2 in process) or openai (an OpenAI-compatible endpoint)")
+    static let ingestPrecision = SettingKey(
+        name: "ingest_precision", defaultValue: "half",
+        summary: "arithmetic of the local model's dense layers when it embeds documents: half (weights in half precision, as questions) or int8 (weights and activations quantised, products in integers; Docs/PERFORMANCE.md has its speed per CPU and its quality gate)"
+    )
     static let embedderURL = SettingKey(name: "embedder_url", defaultValue: nil, summary: "base URL of the OpenAI-compatible API, e.g. `http://host:8000/v1` (embedder openai)")
     static let embedderAPIKey = SettingKey(name: "embedder_api_key", defaultValue: nil, summary: "bearer key for that API (never logged)")
     static let embedderModel = SettingKey(name: "embedder_model", defaultValue: nil, summary: "model name to request (embedder openai)")
@@ -93,7 +97,7 @@ struct SettingKey: Sendable {
     static let llmAPIKey = SettingKey(name: "llm_api_key", defaultValue: nil, summary: "bearer key for the chat API (never logged)")
 
     static let all: [SettingKey] = [
-        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, jwtPublicKeyID, credentialKeyFile, modelDirectory, embedder, embedderURL, embedderAPIKey,
+        host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, jwtPublicKeyID, credentialKeyFile, modelDirectory, embedder, ingestPrecision, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, httpHeaderTimeout, httpBodyTimeout, indexRoot, bm25K1, bm25B, fusion, rrfK,
         allowPrivateURLs, outboundCAFile, uiDirectory, evalDirectory, llmURL, llmModel, llmAPIKey,
     ]

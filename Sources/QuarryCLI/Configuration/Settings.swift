@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import QuarryCore
+import QuarryEmbedding
 import QuarryEngine
 import QuarryRedis
 import QuarryServer
@@ -56,6 +57,8 @@ public struct Settings: Sendable, Equatable {
     /// The embedding model's directory, `~` expanded.
     public var modelDirectory: String
     public var embedder: EmbedderKind
+    /// What the local model's dense layers compute documents with.
+    public var ingestPrecision: BertEncoder.Precision
     /// Set when `embedder` is `openai`.
     public var remoteEmbedder: RemoteEmbedder?
     public var documentStore: Backend
@@ -118,6 +121,7 @@ public struct Settings: Sendable, Equatable {
             "must not be empty"
         }
         embedder = try values.require(.embedder) { EmbedderKind(rawValue: $0.lowercased()) } expected: { "'\($0)' is not one of local, openai" }
+        ingestPrecision = try values.require(.ingestPrecision) { BertEncoder.Precision(rawValue: $0.lowercased()) } expected: { "'\($0)' is not one of half, int8" }
         remoteEmbedder = embedder == .openai ? try Self.remoteEmbedder(values) : nil
         documentStore = try Self.backend(.documentStore, in: values, among: [.embedded, .mongodb])
         mongodbURI = documentStore == .mongodb ? try Self.mongodbURI(values) : nil

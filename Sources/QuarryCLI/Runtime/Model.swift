@@ -1,3 +1,4 @@
+import Logging
 import QuarryEmbedding
 
 /// The model files named by `model_dir`, loaded the same way by every command: a missing or
@@ -6,7 +7,11 @@ enum Model {
     /// The in-process encoder, loaded once per process.
     static func embedder(_ settings: Settings) throws(ConfigurationError) -> MiniLMEmbedder {
         do {
-            return try MiniLMEmbedder(directory: settings.modelDirectory)
+            let embedder = try MiniLMEmbedder(directory: settings.modelDirectory, documentPrecision: settings.ingestPrecision)
+            if let refusal = embedder.int8Refusal {
+                Logger(label: "quarry.embedding").warning("ingest_precision int8 not taken", metadata: ["reason": .string(refusal)])
+            }
+            return embedder
         } catch {
             throw ConfigurationError(key: SettingKey.modelDirectory.name, origin: settings.modelDirectory, reason: error.description)
         }
