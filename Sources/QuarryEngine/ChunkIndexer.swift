@@ -27,19 +27,42 @@ public struct ChunkIndexer: Sendable {
     }
 
     /// Embeds and upserts `chunks` batch by batch (each batch one write), reporting the chunks done.
+    /// A batch's write runs while the next batch is embedded, so the encoder does not wait on the
+    /// store's commit; at most one write is in flight, and none is left running when this returns
+    /// or throws.
     public func index(_ chunks: [Chunk], metadata: [String: [String: String]], progress: (Int) async throws -> Void = { _ in }) async throws {
-        var start = 0
-        while start < chunks.count {
-            let batch = chunks[start..<min(start + batchSize, chunks.count)]
-            let texts = batch.map(\.indexText)
-            let vectors = try await embedder.embed(texts, for: .document).vectors
-            let points = zip(batch, zip(vectors, texts)).map { chunk, pair in
-                IndexPoint(chunkId: chunk.id, tenant: chunk.tenant, documentId: chunk.documentId, vector: pair.0,
-                           terms: analyzer.terms(pair.1), metadata: metadata[chunk.documentId] ?? [:], page: chunk.pageStart)
+        var writing: Task<Void, any Error>?
+        var written = 0
+        do {
+            var start = 0
+            while start < chunks.count {
+                let batch = chunks[start..<min(start + batchSize, chunks.count)]
+                let points = try await points(batch, metadata: metadata)
+                if let writing {
+                    try await writing.value
+                    try await progress(written)
+                }
+                let index = index
+                writing = Task { try await index.upsert(points) }
+                start += batch.count
+                written = start
             }
-            try await index.upsert(points)
-            start += batch.count
-            try await progress(start)
+            try await writing?.value
+            writing = nil
+            if written > 0 { try await progress(written) }
+        } catch {
+            _ = await writing?.result  // a write begun is waited for: nothing lands after an error is reported
+            throw error
+        }
+    }
+
+    /// A batch embedded, with its BM25 terms and metadata: what one upsert writes.
+    func points(_ batch: ArraySlice<Chunk>, metadata: [String: [String: String]]) async throws -> [IndexPoint] {
+        let texts = batch.map(\.indexText)
+        let vectors = try await embedder.embed(texts, for: .document).vectors
+        return zip(batch, zip(vectors, texts)).map { chunk, pair in
+            IndexPoint(chunkId: chunk.id, tenant: chunk.tenant, documentId: chunk.documentId, vector: pair.0,
+                       terms: analyzer.terms(pair.1), metadata: metadata[chunk.documentId] ?? [:], page: chunk.pageStart)
         }
     }
 }

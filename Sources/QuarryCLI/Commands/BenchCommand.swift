@@ -8,7 +8,7 @@ import QuarryParsing
 /// scripts/bench/ runs them beside their peers and writes the tables in Docs/PERFORMANCE.md.
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self, Embed.self, Query.self, Concurrency.self, Queue.self, WorkflowEngineBench.self, Actions.self, Kernels.self]
+        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self, Embed.self, Query.self, Concurrency.self, Queue.self, WorkflowEngineBench.self, Actions.self, Kernels.self, Products.self]
     )
 
     public init() {}
@@ -182,7 +182,7 @@ extension BenchCommand {
             }
             batchSeconds.sort()
             let result = Result(
-                kernels: BertEncoder.kernelLevel, batchPrecision: precision.rawValue, threads: embedder.encoder.threads, queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
+                kernels: BertEncoder.kernelLevel, batchPrecision: precision.rawValue, int8Taken: embedder.documentPrecision == .int8, threads: embedder.encoder.threads, queryTokens: query.count, queryP50Milliseconds: latencies[latencies.count / 2],
                 queryP99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                 batchInputs: batch.count, batchTokensPerInput: long.count, batchMedianSeconds: batchSeconds[runs / 2],
                 batchTokensPerSecond: Double(batch.count * long.count) / batchSeconds[runs / 2],
@@ -205,6 +205,8 @@ extension BenchCommand {
         struct Result: Encodable {
             let kernels: String
             let batchPrecision: String
+            /// Whether the embedder would take the int8 path for documents (its gate passed).
+            let int8Taken: Bool
             let threads: Int
             let queryTokens: Int
             let queryP50Milliseconds, queryP99Milliseconds: Double
