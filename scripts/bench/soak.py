@@ -65,7 +65,11 @@ class Server:
             for line in file:
                 name, _, value = line.partition(":")
                 status[name] = value.strip()
-        return {"rss_mb": int(status["VmRSS"].split()[0]) / 1024, "threads": int(status["Threads"]),
+        # Resident memory in all, and its two parts: anonymous (the heap: what a leak grows) and
+        # file-backed (the binary's and the model's mapped pages, touched as new code runs and new
+        # tokens' embedding rows are read: bounded by the files, given back under pressure).
+        return {"rss_mb": int(status["VmRSS"].split()[0]) / 1024, "anon_mb": int(status["RssAnon"].split()[0]) / 1024,
+                "file_mb": int(status["RssFile"].split()[0]) / 1024, "threads": int(status["Threads"]),
                 "fds": len(os.listdir(f"/proc/{self.process.pid}/fd"))}
 
     def stop(self) -> int:
@@ -263,8 +267,8 @@ def main() -> int:
     checker.close()
     exit_status = server.stop()
 
-    def median_rss(first: float, last: float) -> float:
-        return statistics.median(s["rss_mb"] for s in samples if first <= s["minute"] <= last)
+    def median_rss(first: float, last: float, part: str = "rss_mb") -> float:
+        return statistics.median(s[part] for s in samples if first <= s["minute"] <= last)
 
     steady_from = args.warmup_minutes + 0.6  # past the 30 s pause
     rss_start = median_rss(steady_from, steady_from + 2)
@@ -284,6 +288,10 @@ def main() -> int:
         "minutes": args.minutes, "warmup_minutes": args.warmup_minutes, "documents_kept": args.documents,
         "counts": soak.counts, "errors": soak.errors,
         "rss_mb_after_warmup": round(rss_start, 1), "rss_mb_at_end": round(rss_end, 1), "rss_growth_percent": round(growth, 2),
+        "anon_mb_after_warmup": round(median_rss(steady_from, steady_from + 2, "anon_mb"), 1),
+        "anon_mb_at_end": round(median_rss(args.minutes - 2, args.minutes + 1, "anon_mb"), 1),
+        "file_mb_after_warmup": round(median_rss(steady_from, steady_from + 2, "file_mb"), 1),
+        "file_mb_at_end": round(median_rss(args.minutes - 2, args.minutes + 1, "file_mb"), 1),
         "held_still_after_warmup": after_warmup, "held_still_at_end": at_end,
         "failed_documents": failed_documents[:20], "failed_runs": failed_runs[:20], "checks": checks, "samples": samples,
     }
@@ -338,18 +346,22 @@ def markdown(report: dict) -> str:
     lines += [
         "",
         f"Resident memory: {report['rss_mb_after_warmup']} MB (median of the two minutes after the warm-up) → "
-        f"{report['rss_mb_at_end']} MB (median of the last two), {report['rss_growth_percent']:+.2f} %.",
+        f"{report['rss_mb_at_end']} MB (median of the last two), {report['rss_growth_percent']:+.2f} %; of it anonymous "
+        f"{report['anon_mb_after_warmup']} → {report['anon_mb_at_end']} MB, file-backed (the binary's and the model's mapped "
+        f"pages) {report['file_mb_after_warmup']} → {report['file_mb_at_end']} MB.",
         f"File descriptors, clients paused 30 s: {report['held_still_after_warmup']['fds']} after the warm-up, "
         f"{report['held_still_at_end']['fds']} at the end. Threads: {report['held_still_after_warmup']['threads']} and "
         f"{report['held_still_at_end']['threads']}.", "",
-        "| minute | RSS MB | fds | threads | uploads | deletes | queries | runs |", "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| minute | RSS MB | anonymous MB | file-backed MB | fds | threads | uploads | deletes | queries | runs |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     last_minute = -1
     for sample in report["samples"]:
         if int(sample["minute"]) == last_minute:
             continue
         last_minute = int(sample["minute"])
-        lines.append(f"| {sample['minute']:.1f} | {sample['rss_mb']:.1f} | {sample['fds']} | {sample['threads']} | {sample['uploads']} | "
+        lines.append(f"| {sample['minute']:.1f} | {sample['rss_mb']:.1f} | {sample['anon_mb']:.1f} | {sample['file_mb']:.1f} | "
+                     f"{sample['fds']} | {sample['threads']} | {sample['uploads']} | "
                      f"{sample['deletes']} | {sample['queries']} | {sample['runs']} |")
     if report["errors"]:
         lines += ["", "Client errors (first 50):", ""] + [f"- `{error}`" for error in report["errors"]]
