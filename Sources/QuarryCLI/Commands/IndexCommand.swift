@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import QuarryCore
 import QuarryEngine
 import QuarryServer
@@ -70,38 +69,21 @@ public struct IndexCommand: AsyncParsableCommand {
             throw ValidationError(refusal.description)
         }
         let worker = runtime.workers(on: [IngestPipeline.queueName])[0]
-        let queue = runtime.queue
-        // Two documents at a time: one is parsed while the other is embedded, so the encoder does
-        // not wait on the parser. Each lane runs jobs until none is left; jobs an earlier,
-        // interrupted run left behind run too, and those it held come back when their lease lapses.
-        let lanes = 2
-        let state = LaneCounts()
         let progress = ProgressLine()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<lanes {
-                group.addTask {
-                    defer { state.counts.withLock { $0.ended += 1 } }
-                    while true {
-                        if try await worker.runOne() { continue }
-                        if try await queue.depth(queue: IngestPipeline.queueName) == 0 { return }
-                        state.counts.withLock { $0.waiting += 1 }
-                        defer { state.counts.withLock { $0.waiting -= 1 } }
-                        try await Task.sleep(for: .seconds(1))
-                    }
-                }
-            }
-            while true {
-                let (ended, waiting) = state.counts.withLock { ($0.ended, $0.waiting) }
-                let current = try await jobs.store.indexJob(job.id, tenant: tenant) ?? job
-                let body = IndexJobBody(current, progress: try await jobs.progress(of: current))
-                if ended == lanes {
-                    try await group.waitForAll()
-                    progress.update(Self.line(body), done: true)
-                    return body
-                }
-                progress.update(waiting + ended == lanes ? "waiting for jobs held by an earlier run or another worker to come back" : Self.line(body),
-                                done: false)
-                try await Task.sleep(for: .milliseconds(500))
+        var drawn = ContinuousClock.now - .seconds(1)
+        while true {
+            // Jobs an earlier, interrupted run left behind run too; those it held come back when their lease lapses.
+            let ran = try await worker.runOne()
+            guard !ran || ContinuousClock.now - drawn >= .milliseconds(500) else { continue }
+            drawn = ContinuousClock.now
+            let current = try await jobs.store.indexJob(job.id, tenant: tenant) ?? job
+            let body = IndexJobBody(current, progress: try await jobs.progress(of: current))
+            let idle = try await runtime.queue.depth(queue: IngestPipeline.queueName) == 0
+            progress.update(Self.line(body), done: idle)
+            if idle { return body }
+            if !ran {
+                progress.update("waiting for jobs held by an earlier run or another worker to come back", done: false)
+                try await Task.sleep(for: .seconds(1))
             }
         }
     }
@@ -120,9 +102,4 @@ public struct IndexCommand: AsyncParsableCommand {
         if let eta = body.etaSeconds, !body.isFinished { parts.append("ETA " + Duration.seconds(eta).formatted(.time(pattern: .hourMinuteSecond))) }
         return parts.joined(separator: " · ")
     }
-}
-
-/// Lanes of a local index run that have ended, and those waiting for held jobs to come back.
-private final class LaneCounts: Sendable {
-    let counts = Mutex((ended: 0, waiting: 0))
 }
