@@ -31,6 +31,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        MallocArenas.cap()
         let (settings, backends) = try await reportingStartupErrors {
             let settings = try options.settings(flags: [SettingKey.host.name: host])
             return (settings, try Backends.open(settings))

@@ -26,6 +26,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        MallocArenas.cap()
         let (settings, runtime) = try await reportingStartupErrors {
             let settings = try options.settings(flags: [SettingKey.host.name: host, SettingKey.port.name: port])
             return (settings, try await ServerRuntime.start(settings))

@@ -38,6 +38,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     var queueNames: [String] { queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 
     public func run() async throws {
+        MallocArenas.cap()
         let (settings, runtime) = try await reportingStartupErrors {
             let settings = try options.settings(flags: [SettingKey.host.name: host])
             return (settings, try EngineRuntime.open(settings))
