@@ -104,6 +104,26 @@ struct IndexCommandTests {
         #expect(answer.standardOutput.contains("30 days") && !answer.standardOutput.contains("14 days"))
     }
 
+    @Test("index --json prints the finished job as the API's body: counts, pages, chunks, failures with reasons")
+    func jsonSummary() throws {
+        let data = try Self.temporary("data"), documents = try Self.temporary("docs")
+        defer { for url in [data, documents] { try? FileManager.default.removeItem(at: url) } }
+        try "Refunds are accepted within 14 days of purchase.".write(to: documents.appendingPathComponent("policy.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("corpora/pdf/c02-22.pdf"), to: documents.appendingPathComponent("scan.pdf"))
+        let result = try QuarryBinary.run(["index", "--json", documents.path], environment: ["QUARRY_DATA": data.path])
+        #expect(result.status == 1, "the scan fails, so the exit status says so: \(result.standardError)")
+        struct Body: Decodable {
+            struct Failure: Decodable { let source: String, reason: String }
+            let status: String, total: Int, counts: [String: Int], pages: Int, chunks: Int, failures: [Failure], finished_at: String
+        }
+        let body = try JSONDecoder().decode(Body.self, from: Data(result.standardOutput.utf8))
+        #expect(body.status == "completed" && body.total == 2)
+        #expect(body.counts["indexed"] == 1 && body.counts["needs_ocr"] == 1, "\(body.counts)")
+        #expect(body.chunks == 1 && body.pages >= 1)
+        #expect(body.failures.count == 1 && body.failures[0].source.hasSuffix("scan.pdf") && body.failures[0].reason.contains("no page has a text layer"))
+        #expect(ISO8601DateFormatter().date(from: body.finished_at) != nil, "dates as the API writes them: \(body.finished_at)")
+    }
+
     @Test("index --server: the job runs on the server's worker and is followed to its end; refusals and a missing token are clear")
     func againstServer() async throws {
         let data = try Self.temporary("data"), root = try Self.temporary("root"), outside = try Self.temporary("outside")

@@ -1,11 +1,12 @@
 import Foundation
 import QuarryCore
 
-/// How `quarry parse` and `quarry chunk` print, for people and for programs.
+/// How `quarry parse`, `quarry chunk` and `quarry index` print, for people and for programs.
 enum DocumentOutput {
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601  // as the API writes dates
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 

@@ -28,6 +28,7 @@ public struct IndexCommand: AsyncParsableCommand {
     @Option(help: "The tenant that owns the documents (without --server; a server takes the token's).") var tenant = Tenant.defaultName
     @Option(help: ArgumentHelp("A Quarry server to submit the job to, e.g. https://quarry.example.com.", valueName: "url")) var server: String?
     @Option(help: ArgumentHelp("Bearer token for --server (default: $QUARRY_TOKEN).", valueName: "token")) var token: String?
+    @Flag(help: "Print the finished job as JSON, the body GET /api/v1/index-jobs/{id} answers (counts, pages, chunks, failures).") var json = false
 
     public init() {}
 
@@ -51,10 +52,14 @@ public struct IndexCommand: AsyncParsableCommand {
             body = try await runHere(paths: paths, urls: urls)
         }
         let failures = body.failures ?? []
-        let failed = body.count(.failed) + body.count(.needsOCR)
-        print("indexed \(body.count(.indexed)), unchanged \(body.count(.unchanged)), failed \(failed)"
-              + (body.status == .canceled ? " (canceled: \(body.count(.canceled)) not indexed)" : ""))
-        for failure in failures { print("  \(failure.source): \(failure.reason)") }
+        if json {
+            print(try DocumentOutput.json(body))
+        } else {
+            let failed = body.count(.failed) + body.count(.needsOCR)
+            print("indexed \(body.count(.indexed)), unchanged \(body.count(.unchanged)), failed \(failed)"
+                  + (body.status == .canceled ? " (canceled: \(body.count(.canceled)) not indexed)" : ""))
+            for failure in failures { print("  \(failure.source): \(failure.reason)") }
+        }
         if !failures.isEmpty || body.status == .canceled { throw ExitCode(1) }
     }
 
