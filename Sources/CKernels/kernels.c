@@ -103,12 +103,18 @@ static enum level detect(void) {
     return (enum level)cached;
 }
 
-const char *quarry_kernel_level(void) {
-    switch (detect()) {
-    case AVX512: return "avx512";
-    case AVX2: return "avx2";
-    default: return "portable";
-    }
+static const char *const level_names[] = {[PORTABLE] = "portable", [AVX2] = "avx2", [AVX512] = "avx512"};
+
+const char *quarry_kernel_level(void) { return level_names[detect()]; }
+
+// The level a test forces by name, if this CPU runs it (each level's CPU runs the ones below it).
+static int runnable_level(const char *name, enum level *level) {
+    for (int candidate = PORTABLE; candidate <= AVX512; candidate++)
+        if (strcmp(name, level_names[candidate]) == 0) {
+            *level = (enum level)candidate;
+            return *level <= detect();
+        }
+    return 0;
 }
 
 size_t quarry_linear_scratch_count(int inputs) { return (size_t)DEPTH * QUARRY_PANEL + (size_t)BLOCK_ROWS * (size_t)inputs; }
@@ -157,11 +163,7 @@ int quarry_linear_at_level(const char *name, const float *input, int input_strid
                            const uint16_t *packed, const float *bias, int inputs, int outputs,
                            int panel_begin, int panel_end, int gelu, float *output, int output_stride, float *scratch) {
     enum level level;
-    if (strcmp(name, "avx512") == 0) level = AVX512;
-    else if (strcmp(name, "avx2") == 0) level = AVX2;
-    else if (strcmp(name, "portable") == 0) level = PORTABLE;
-    else return 0;
-    if (level > detect()) return 0;  // each level's CPU runs the ones below it
+    if (!runnable_level(name, &level)) return 0;
     linear_at(level, input, input_stride, row_begin, row_end, packed, bias, inputs, outputs, panel_begin, panel_end, gelu,
               output, output_stride, scratch);
     return 1;
@@ -254,7 +256,8 @@ size_t quarry_packed_int8_count(int outputs, int inputs) {
     return panels * (((size_t)inputs + 3) / 4) * 4 * QUARRY_PANEL;
 }
 
-void quarry_pack_int8(const float *weight, int outputs, int inputs, int8_t *packed, float *scales, int32_t *column_sums) {
+void quarry_pack_int8(const float *weight, int outputs, int inputs, const float *smoothing, int8_t *packed, float *scales,
+                      int32_t *column_sums) {
     int panels = (outputs + QUARRY_PANEL - 1) / QUARRY_PANEL, quads = (inputs + 3) / 4;
     memset(packed, 0, quarry_packed_int8_count(outputs, inputs));
     for (int output = 0; output < panels * QUARRY_PANEL; output++) {
@@ -262,13 +265,14 @@ void quarry_pack_int8(const float *weight, int outputs, int inputs, int8_t *pack
         column_sums[output] = 0;
         if (output >= outputs) continue;
         const float *row = weight + (size_t)output * inputs;
+#define SMOOTHED(k) (smoothing ? row[k] * smoothing[k] : row[k])
         float largest = 0;
-        for (int k = 0; k < inputs; k++) largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
+        for (int k = 0; k < inputs; k++) largest = fabsf(SMOOTHED(k)) > largest ? fabsf(SMOOTHED(k)) : largest;
         float scale = largest > 0 ? largest / INT8_WEIGHT_LIMIT : 1;
         int panel = output / QUARRY_PANEL, j = output % QUARRY_PANEL;
         int32_t total = 0;
         for (int k = 0; k < inputs; k++) {
-            float code = nearbyintf(row[k] / scale);
+            float code = nearbyintf(SMOOTHED(k) / scale);
             int8_t value = (int8_t)(code > INT8_WEIGHT_LIMIT ? INT8_WEIGHT_LIMIT : code < -INT8_WEIGHT_LIMIT ? -INT8_WEIGHT_LIMIT : code);
             packed[(((size_t)panel * quads + k / 4) * QUARRY_PANEL + j) * 4 + k % 4] = value;
             total += value;
@@ -276,22 +280,28 @@ void quarry_pack_int8(const float *weight, int outputs, int inputs, int8_t *pack
         scales[output] = scale;
         column_sums[output] = total;
     }
+#undef SMOOTHED
 }
 
 size_t quarry_linear_int8_scratch_bytes(int inputs) {
     size_t tiles = (size_t)INT8_BLOCK_ROWS * (((size_t)inputs + 3) / 4) * 4;
-    return tiles + INT8_BLOCK_ROWS * (sizeof(float) + sizeof(int32_t));
+    return tiles + INT8_BLOCK_ROWS * (sizeof(float) + sizeof(int32_t)) + (size_t)inputs * sizeof(float);  // + one scaled row
 }
 
 /// Rows [first, first + rows) of `input` quantised to unsigned bytes into `tiles` (as
 /// NAME(int8_sums) reads them; codes past the last input are 0 and meet 0 weights), each row by its own range, zero
 /// included: x ≈ scale · (code − zero). One function for every level, so all see the same bytes.
-static void quantise_block(const float *input, int input_stride, int first, int rows, int inputs,
-                           uint8_t *tiles, float *row_scales, int32_t *row_zeros) {
+static void quantise_block(const float *input, int input_stride, int first, int rows, int inputs, const float *input_scales,
+                           uint8_t *tiles, float *row_scales, int32_t *row_zeros, float *scaled) {
     int quads = (inputs + 3) / 4;
     memset(tiles, 0, (size_t)((rows + INT8_TILE_ROWS - 1) / INT8_TILE_ROWS * INT8_TILE_ROWS) * quads * 4);
     for (int r = 0; r < rows; r++) {
-        const float *x = input + (size_t)(first + r) * input_stride;
+        const float *row = input + (size_t)(first + r) * input_stride;
+        float *x = scaled;
+        if (input_scales)
+            for (int k = 0; k < inputs; k++) x[k] = row[k] * input_scales[k];
+        else
+            x = (float *)row;
         float low = 0, high = 0;
         for (int k = 0; k < inputs; k++) {
             low = x[k] < low ? x[k] : low;
@@ -312,16 +322,17 @@ static void quantise_block(const float *input, int input_stride, int first, int 
 }
 
 static void linear_int8_at(enum level level, const float *input, int input_stride, int row_begin, int row_end,
-                           const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                           const float *input_scales, const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                            int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride,
                            void *scratch) {
     int quads = (inputs + 3) / 4;
     uint8_t *tiles = scratch;
     float *row_scales = (float *)(tiles + (size_t)INT8_BLOCK_ROWS * quads * 4);
     int32_t *row_zeros = (int32_t *)(row_scales + INT8_BLOCK_ROWS);
+    float *scaled = (float *)(row_zeros + INT8_BLOCK_ROWS);
     for (int block = row_begin; block < row_end; block += INT8_BLOCK_ROWS) {
         int rows = row_end - block < INT8_BLOCK_ROWS ? row_end - block : INT8_BLOCK_ROWS;
-        quantise_block(input, input_stride, block, rows, inputs, tiles, row_scales, row_zeros);
+        quantise_block(input, input_stride, block, rows, inputs, input_scales, tiles, row_scales, row_zeros, scaled);
         float *out = output + (size_t)block * output_stride;
         switch (level) {
 #if QUARRY_X86
@@ -338,24 +349,20 @@ static void linear_int8_at(enum level level, const float *input, int input_strid
     }
 }
 
-void quarry_linear_int8(const float *input, int input_stride, int row_begin, int row_end,
+void quarry_linear_int8(const float *input, int input_stride, int row_begin, int row_end, const float *input_scales,
                         const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                         int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride, void *scratch) {
-    linear_int8_at(detect(), input, input_stride, row_begin, row_end, packed, scales, column_sums, bias, inputs, outputs,
+    linear_int8_at(detect(), input, input_stride, row_begin, row_end, input_scales, packed, scales, column_sums, bias, inputs, outputs,
                    panel_begin, panel_end, gelu, output, output_stride, scratch);
 }
 
 int quarry_linear_int8_at_level(const char *name, const float *input, int input_stride, int row_begin, int row_end,
-                                const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                                const float *input_scales, const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                                 int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride,
                                 void *scratch) {
     enum level level;
-    if (strcmp(name, "avx512") == 0) level = AVX512;
-    else if (strcmp(name, "avx2") == 0) level = AVX2;
-    else if (strcmp(name, "portable") == 0) level = PORTABLE;
-    else return 0;
-    if (level > detect()) return 0;
-    linear_int8_at(level, input, input_stride, row_begin, row_end, packed, scales, column_sums, bias, inputs, outputs,
+    if (!runnable_level(name, &level)) return 0;
+    linear_int8_at(level, input, input_stride, row_begin, row_end, input_scales, packed, scales, column_sums, bias, inputs, outputs,
                    panel_begin, panel_end, gelu, output, output_stride, scratch);
     return 1;
 }

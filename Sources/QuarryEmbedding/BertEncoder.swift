@@ -50,7 +50,18 @@ public struct BertEncoder: Sendable {
     /// `background`: a batch that gives way to questions (see the type's note). `.int8` needs
     /// weights loaded with int8 codes (`hasInt8`); without them the half path runs.
     public func embed(_ inputs: [[Int32]], background: Bool = false, precision: Precision = .half) -> [[Float]] {
-        let int8 = precision == .int8 && hasInt8
+        run(inputs, background: background, int8: precision == .int8 && hasInt8, recorder: nil)
+    }
+
+    /// Each dense product's inputs' largest magnitudes over `inputs` on the half path: what the
+    /// int8 codes are smoothed by.
+    func activationRanges(_ inputs: [[Int32]]) -> ActivationRanges {
+        let recorder = ActivationRecorder()
+        _ = run(inputs, background: false, int8: false, recorder: recorder)
+        return ActivationRanges(products: recorder.products)
+    }
+
+    func run(_ inputs: [[Int32]], background: Bool, int8: Bool, recorder: ActivationRecorder?) -> [[Float]] {
         let inputs = inputs.map { Array($0.prefix(configuration.maxPositions)) }
         let hidden = configuration.hiddenSize
         let rows = inputs.reduce(0) { $0 + $1.count }
@@ -64,7 +75,7 @@ public struct BertEncoder: Sendable {
         let workspace = Workspace(rows: rows, longest: inputs.map(\.count).max() ?? 0, threads: threads, configuration: configuration)
         embeddings(inputs, into: workspace)
         for layer in weights.layers {
-            encode(layer, inputs: inputs, offsets: offsets, workspace, background: background, int8: int8)
+            encode(layer, inputs: inputs, offsets: offsets, workspace, background: background, int8: int8, recorder: recorder)
         }
         return inputs.indices.map { pool(workspace.states, from: offsets[$0], count: inputs[$0].count) }
     }
@@ -87,10 +98,11 @@ public struct BertEncoder: Sendable {
         normalise(workspace.states, adding: nil, rows: workspace.rows, weights.embeddingNorm, background: false)
     }
 
-    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace, background: Bool, int8: Bool) {
+    func encode(_ layer: BertWeights.Layer, inputs: [[Int32]], offsets: [Int], _ workspace: Workspace, background: Bool, int8: Bool,
+                recorder: ActivationRecorder?) {
         let rows = workspace.rows
         let hidden = configuration.hiddenSize
-        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace, background: background, int8: int8)
+        linear(workspace.states, rows: rows, layer.queryKeyValue, into: workspace.queryKeyValue, workspace, background: background, int8: int8, recorder: recorder)
 
         let heads = configuration.headCount
         let pairs = inputs.count * heads
@@ -109,10 +121,10 @@ public struct BertEncoder: Sendable {
             }
         }
 
-        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace, background: background, int8: int8)
+        linear(workspace.context, rows: rows, layer.attentionOutput, into: workspace.delta, workspace, background: background, int8: int8, recorder: recorder)
         normalise(workspace.states, adding: workspace.delta, rows: rows, layer.attentionNorm, background: background)
-        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace, background: background, int8: int8)
-        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace, background: background, int8: int8)
+        linear(workspace.states, rows: rows, layer.intermediate, gelu: true, into: workspace.intermediate, workspace, background: background, int8: int8, recorder: recorder)
+        linear(workspace.intermediate, rows: rows, layer.output, into: workspace.delta, workspace, background: background, int8: int8, recorder: recorder)
         normalise(workspace.states, adding: workspace.delta, rows: rows, layer.outputNorm, background: background)
     }
 
@@ -120,7 +132,9 @@ public struct BertEncoder: Sendable {
     /// worker's row blocks, otherwise by column panels. In the background, one run per slab of
     /// `threads · splitRows` rows.
     func linear(_ input: UnsafeMutablePointer<Float>, rows: Int, _ layer: PackedLinear, gelu: Bool = false,
-                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace, background: Bool, int8: Bool) {
+                into output: UnsafeMutablePointer<Float>, _ workspace: Workspace, background: Bool, int8: Bool,
+                recorder: ActivationRecorder? = nil) {
+        recorder?.record(input, rows: rows, inputs: layer.inputs)
         let byRows = rows >= threads * Self.splitRows
         let slab = byRows && background ? threads * Self.splitRows : rows
         for slabStart in stride(from: 0, to: rows, by: slab) {
@@ -133,9 +147,11 @@ public struct BertEncoder: Sendable {
                 let (rowBegin, rowEnd) = (Int32(rowRange.lowerBound), Int32(rowRange.upperBound))
                 let (panelBegin, panelEnd) = (Int32(panelRange.lowerBound), Int32(panelRange.upperBound))
                 if int8, let codes = layer.int8 {
-                    quarry_linear_int8(input, Int32(layer.inputs), rowBegin, rowEnd, codes.codes, codes.scales, codes.sums, layer.bias,
-                                       Int32(layer.inputs), Int32(layer.outputs), panelBegin, panelEnd, gelu ? 1 : 0,
-                                       output, Int32(layer.outputs), workspace.linearScratch(worker))
+                    codes.withInputScales { inputScales in
+                        quarry_linear_int8(input, Int32(layer.inputs), rowBegin, rowEnd, inputScales, codes.codes, codes.scales, codes.sums,
+                                           layer.bias, Int32(layer.inputs), Int32(layer.outputs), panelBegin, panelEnd, gelu ? 1 : 0,
+                                           output, Int32(layer.outputs), workspace.linearScratch(worker))
+                    }
                 } else {
                     quarry_linear(input, Int32(layer.inputs), rowBegin, rowEnd, layer.weight.baseAddress!, layer.bias, Int32(layer.inputs),
                                   Int32(layer.outputs), panelBegin, panelEnd, gelu ? 1 : 0, output, Int32(layer.outputs),

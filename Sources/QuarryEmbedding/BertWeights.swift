@@ -23,17 +23,19 @@ struct BertWeights: @unchecked Sendable {
     /// Keeps the mapping alive as long as the pointers above.
     let file: SafeTensors
 
-    /// `int8`: each dense layer also kept as int8 codes, for batches encoded at that precision.
-    init(_ file: SafeTensors, _ configuration: BertConfiguration, int8: Bool = false) throws(SafeTensors.LoadError) {
+    /// `int8`: each dense layer also kept as int8 codes, for batches encoded at that precision,
+    /// smoothed by `ranges` when given (`PackedLinear.smoothing`).
+    init(_ file: SafeTensors, _ configuration: BertConfiguration, int8: Bool = false,
+         ranges: ActivationRanges? = nil) throws(SafeTensors.LoadError) {
         let hidden = configuration.hiddenSize
-        func linear(_ names: [String], _ inputs: Int, _ outputs: Int) throws(SafeTensors.LoadError) -> PackedLinear {
+        func linear(_ names: [String], _ inputs: Int, _ outputs: Int, range: [Float]?) throws(SafeTensors.LoadError) -> PackedLinear {
             var weights: [UnsafeBufferPointer<Float>] = []
             var biases: [UnsafeBufferPointer<Float>] = []
             for name in names {
                 weights.append(try file.floats(name + ".weight", shape: [outputs, inputs]))
                 biases.append(try file.floats(name + ".bias", shape: [outputs]))
             }
-            let packed = PackedLinear(stacking: weights, biases: biases, inputs: inputs, int8: int8)
+            let packed = PackedLinear(stacking: weights, biases: biases, inputs: inputs, int8: int8, activationRange: range)
             for weight in weights { file.release(weight) }
             return packed
         }
@@ -49,11 +51,12 @@ struct BertWeights: @unchecked Sendable {
         for index in 0..<configuration.layerCount {
             let prefix = "encoder.layer.\(index)."
             let attention = ["query", "key", "value"].map { prefix + "attention.self." + $0 }
+            let range = { (slot: Int) in ranges?.layers[index][slot] }
             layers.append(Layer(
-                queryKeyValue: try linear(attention, hidden, hidden),
-                attentionOutput: try linear([prefix + "attention.output.dense"], hidden, hidden),
-                intermediate: try linear([prefix + "intermediate.dense"], hidden, configuration.intermediateSize),
-                output: try linear([prefix + "output.dense"], configuration.intermediateSize, hidden),
+                queryKeyValue: try linear(attention, hidden, hidden, range: range(0)),
+                attentionOutput: try linear([prefix + "attention.output.dense"], hidden, hidden, range: range(1)),
+                intermediate: try linear([prefix + "intermediate.dense"], hidden, configuration.intermediateSize, range: range(2)),
+                output: try linear([prefix + "output.dense"], configuration.intermediateSize, hidden, range: range(3)),
                 attentionNorm: try norm(prefix + "attention.output.LayerNorm"),
                 outputNorm: try norm(prefix + "output.LayerNorm")
             ))
@@ -72,15 +75,39 @@ final class PackedLinear: @unchecked Sendable {
     let bias: [Float]
     let int8: Int8Panels?
 
-    /// W quantised per output channel (`quarry_pack_int8`).
+    /// W quantised per output channel (`quarry_pack_int8`), smoothed when `inputScales` is set.
     struct Int8Panels {
         let codes: [Int8]
         let scales: [Float]
         let sums: [Int32]
+        /// 1 / the smoothing of each input (`quarry_linear_int8`'s `input_scales`).
+        let inputScales: [Float]?
+
+        func withInputScales<Result>(_ body: (UnsafePointer<Float>?) -> Result) -> Result {
+            guard let inputScales else { return body(nil) }
+            return inputScales.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+
+    /// SmoothQuant's factors (Xiao et al., 2023) at α = ½, the paper's default for BERT-sized
+    /// models: s_k = √(max|X_k| / max_j |W_jk|), so that input k's activations and its weights
+    /// end with the same largest magnitude. The model's activations have a few channels tens of
+    /// times larger than the rest, and a row quantised to bytes by its own range gives every other
+    /// channel a handful of steps; smoothed, the weights' per-output scales take most of it.
+    /// An input never seen active, or whose weights are all zero, keeps s = 1.
+    static func smoothing(_ stacked: [Float], inputs: Int, activationRange: [Float]) -> [Float] {
+        var largest = [Float](repeating: 0, count: inputs)
+        for (index, value) in stacked.enumerated() { largest[index % inputs] = max(largest[index % inputs], abs(value)) }
+        return (0..<inputs).map { k in
+            activationRange[k] > 0 && largest[k] > 0 ? (activationRange[k] / largest[k]).squareRoot() : 1
+        }
     }
 
     /// Stacks `[outputs, inputs]` weights (PyTorch's layout) along the outputs: one product for all.
-    init(stacking weights: [UnsafeBufferPointer<Float>], biases: [UnsafeBufferPointer<Float>], inputs: Int, int8: Bool = false) {
+    /// `int8`: int8 codes kept too, smoothed by `activationRange` (each input's largest magnitude
+    /// seen) when given.
+    init(stacking weights: [UnsafeBufferPointer<Float>], biases: [UnsafeBufferPointer<Float>], inputs: Int, int8: Bool = false,
+         activationRange: [Float]? = nil) {
         var stacked: [Float] = []
         for weight in weights { stacked.append(contentsOf: weight) }
         self.inputs = inputs
@@ -95,8 +122,11 @@ final class PackedLinear: @unchecked Sendable {
             var codes = [Int8](repeating: 0, count: quarry_packed_int8_count(Int32(outputs), Int32(inputs)))
             var scales = [Float](repeating: 0, count: panels * Int(QUARRY_PANEL))
             var sums = [Int32](repeating: 0, count: panels * Int(QUARRY_PANEL))
-            quarry_pack_int8(stacked, Int32(outputs), Int32(inputs), &codes, &scales, &sums)
-            self.int8 = Int8Panels(codes: codes, scales: scales, sums: sums)
+            let smoothing = activationRange.map { Self.smoothing(stacked, inputs: inputs, activationRange: $0) }
+            let (rows, columns) = (Int32(outputs), Int32(inputs))
+            func pack(_ smoothing: UnsafePointer<Float>?) { quarry_pack_int8(stacked, rows, columns, smoothing, &codes, &scales, &sums) }
+            if let smoothing { smoothing.withUnsafeBufferPointer { pack($0.baseAddress) } } else { pack(nil) }
+            self.int8 = Int8Panels(codes: codes, scales: scales, sums: sums, inputScales: smoothing?.map { 1 / $0 })
         } else {
             self.int8 = nil
         }

@@ -43,19 +43,26 @@ int quarry_linear_at_level(const char *level, const float *input, int input_stri
 /// level computes the same exact integer sums) and packed in panels of QUARRY_PANEL outputs, the
 /// inputs four at a time: byte (((panel · ⌈inputs/4⌉ + k/4) · QUARRY_PANEL + j) · 4 + k % 4).
 /// `scales` and `column_sums` (Σ_k of each output's codes) take whole panels of outputs.
+/// `smoothing` (may be NULL): each input k's weights multiplied by smoothing[k] before they are
+/// quantised, the products then given `input_scales[k] = 1 / smoothing[k]` (SmoothQuant: an input
+/// channel whose activations run large hands part of its range to the weights, where the
+/// per-output scales absorb it, so that it no longer sets every row's activation step alone).
 size_t quarry_packed_int8_count(int outputs, int inputs);
-void quarry_pack_int8(const float *weight, int outputs, int inputs, int8_t *packed, float *scales, int32_t *column_sums);
+void quarry_pack_int8(const float *weight, int outputs, int inputs, const float *smoothing, int8_t *packed, float *scales,
+                      int32_t *column_sums);
 
-/// `quarry_linear` with int8 weights: each input row quantised to unsigned bytes by its own
-/// range (zero included) as it is read, the products summed exactly in int32 and scaled back.
+/// `quarry_linear` with int8 weights: each input row, its inputs multiplied by `input_scales`
+/// (NULL: by 1), quantised to unsigned bytes by its own range (zero included) as it is read, the
+/// products summed exactly in int32 and scaled back.
 /// `scratch` needs `quarry_linear_int8_scratch_bytes(inputs)` bytes, 4-byte aligned.
 size_t quarry_linear_int8_scratch_bytes(int inputs);
-void quarry_linear_int8(const float *input, int input_stride, int row_begin, int row_end,
+void quarry_linear_int8(const float *input, int input_stride, int row_begin, int row_end, const float *input_scales,
                         const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                         int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output, int output_stride,
                         void *scratch);
 /// The same at the named level, for tests; 0 (and nothing computed) when this CPU cannot run it.
 int quarry_linear_int8_at_level(const char *level, const float *input, int input_stride, int row_begin, int row_end,
+                                const float *input_scales,
                                 const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                                 int inputs, int outputs, int panel_begin, int panel_end, int gelu, float *output,
                                 int output_stride, void *scratch);

@@ -44,7 +44,7 @@ extension BenchCommand {
             var codes = [Int8](repeating: 0, count: quarry_packed_int8_count(Int32(outputs), Int32(inputs)))
             var scales = [Float](repeating: 0, count: panels * Int(QUARRY_PANEL))
             var sums = [Int32](repeating: 0, count: panels * Int(QUARRY_PANEL))
-            quarry_pack_int8(weight, Int32(outputs), Int32(inputs), &codes, &scales, &sums)
+            quarry_pack_int8(weight, Int32(outputs), Int32(inputs), nil, &codes, &scales, &sums)
             var floatScratch = [Float](repeating: 0, count: quarry_linear_scratch_count(Int32(inputs)))
             var byteScratch = [UInt8](repeating: 0, count: quarry_linear_int8_scratch_bytes(Int32(inputs)))
             var output = [Float](repeating: 0, count: rows * outputs)
@@ -67,7 +67,7 @@ extension BenchCommand {
                                   &output, Int32(outputs), &floatScratch)
                 })
                 int8.append(time {
-                    quarry_linear_int8(input, Int32(inputs), 0, Int32(rows), codes, scales, sums, bias, Int32(inputs), Int32(outputs), 0, Int32(panels), 0,
+                    quarry_linear_int8(input, Int32(inputs), 0, Int32(rows), nil, codes, scales, sums, bias, Int32(inputs), Int32(outputs), 0, Int32(panels), 0,
                                        &output, Int32(outputs), &byteScratch)
                 })
             }
