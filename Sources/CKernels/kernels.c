@@ -297,11 +297,11 @@ static void quantise_block(const float *input, int input_stride, int first, int 
     memset(tiles, 0, (size_t)((rows + INT8_TILE_ROWS - 1) / INT8_TILE_ROWS * INT8_TILE_ROWS) * quads * 4);
     for (int r = 0; r < rows; r++) {
         const float *row = input + (size_t)(first + r) * input_stride;
-        float *x = scaled;
-        if (input_scales)
-            for (int k = 0; k < inputs; k++) x[k] = row[k] * input_scales[k];
-        else
-            x = (float *)row;
+        const float *x = row;
+        if (input_scales) {
+            for (int k = 0; k < inputs; k++) scaled[k] = row[k] * input_scales[k];
+            x = scaled;
+        }
         float low = 0, high = 0;
         for (int k = 0; k < inputs; k++) {
             low = x[k] < low ? x[k] : low;
