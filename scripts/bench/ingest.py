@@ -90,7 +90,6 @@ def production(quarry: str, folder: str, workers: int, scratch: str) -> dict:
             time.sleep(0.2)
             job = call(f"{url}{job['status_url']}", token)
         elapsed = time.perf_counter() - start
-        counts = job["counts"]
         return row(f"Redis + MongoDB + Qdrant, {workers} worker process{'es' if workers > 1 else ''}", workers, job, elapsed)
     finally:
         for process in processes + services:
