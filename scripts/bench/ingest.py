@@ -22,7 +22,6 @@ import datetime
 import glob
 import json
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -31,6 +30,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from embed import cpu_model  # noqa: E402  (one reading of the CPU's name for every benchmark)
 
 VENV = os.path.join(os.environ.get("QUARRY_CACHE", os.path.expanduser("~/.cache/quarry")), "venv", "bin")
 
@@ -127,21 +129,9 @@ def python_peer(folder: str, scratch: str) -> dict:
     return row(f"Python peer: PyMuPDF, onnxruntime {result['onnxruntime']} int8, qdrant-edge", 1, job, result["seconds"])
 
 
-def cpu_model() -> str:
-    with open("/proc/cpuinfo") as info:
-        model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), platform.processor())
-    with open("/proc/cpuinfo") as info:
-        flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
-    return f"{model}, {'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}"
-
-
 def kernel_level(quarry: str) -> str:
-    """The encoder kernels `quarry bench products` reports as running: what the rows' encoder used."""
-    done = subprocess.run([quarry, "bench", "products", "--json"], capture_output=True, text=True)
-    try:
-        return json.loads(done.stdout)["kernels"]
-    except (ValueError, KeyError):
-        return "unknown"
+    """The kernel level the rows' encoder ran (`quarry bench kernels`)."""
+    return subprocess.run([quarry, "bench", "kernels"], capture_output=True, text=True).stdout.strip() or "unknown"
 
 
 def main() -> int:

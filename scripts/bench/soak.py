@@ -267,12 +267,12 @@ def main() -> int:
     checker.close()
     exit_status = server.stop()
 
-    def median_rss(first: float, last: float, part: str = "rss_mb") -> float:
+    def median_memory(first: float, last: float, part: str = "rss_mb") -> float:
         return statistics.median(s[part] for s in samples if first <= s["minute"] <= last)
 
     steady_from = args.warmup_minutes + 0.6  # past the 30 s pause
-    rss_start = median_rss(steady_from, steady_from + 2)
-    rss_end = median_rss(args.minutes - 2, args.minutes + 1)
+    rss_start = median_memory(steady_from, steady_from + 2)
+    rss_end = median_memory(args.minutes - 2, args.minutes + 1)
     growth = (rss_end - rss_start) / rss_start * 100
     checks = {
         "resident memory grows at most 5 % after the warm-up": growth <= 5,
@@ -288,10 +288,10 @@ def main() -> int:
         "minutes": args.minutes, "warmup_minutes": args.warmup_minutes, "documents_kept": args.documents,
         "counts": soak.counts, "errors": soak.errors,
         "rss_mb_after_warmup": round(rss_start, 1), "rss_mb_at_end": round(rss_end, 1), "rss_growth_percent": round(growth, 2),
-        "anon_mb_after_warmup": round(median_rss(steady_from, steady_from + 2, "anon_mb"), 1),
-        "anon_mb_at_end": round(median_rss(args.minutes - 2, args.minutes + 1, "anon_mb"), 1),
-        "file_mb_after_warmup": round(median_rss(steady_from, steady_from + 2, "file_mb"), 1),
-        "file_mb_at_end": round(median_rss(args.minutes - 2, args.minutes + 1, "file_mb"), 1),
+        "anon_mb_after_warmup": round(median_memory(steady_from, steady_from + 2, "anon_mb"), 1),
+        "anon_mb_at_end": round(median_memory(args.minutes - 2, args.minutes + 1, "anon_mb"), 1),
+        "file_mb_after_warmup": round(median_memory(steady_from, steady_from + 2, "file_mb"), 1),
+        "file_mb_at_end": round(median_memory(args.minutes - 2, args.minutes + 1, "file_mb"), 1),
         "held_still_after_warmup": after_warmup, "held_still_at_end": at_end,
         "failed_documents": failed_documents[:20], "failed_runs": failed_runs[:20], "checks": checks, "samples": samples,
     }
