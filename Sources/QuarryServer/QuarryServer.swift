@@ -12,7 +12,7 @@ public struct ServerDependencies: Sendable {
     public var readinessChecks: [any ReadinessCheck]
     /// Serves `POST /v1/embeddings` when present.
     public var embedder: (any Embedder)?
-    /// Serves `/api/v1/documents`, `/api/v1/index-jobs` and `/api/v1/rag/query` when present.
+    /// Serves `/api/v1/documents`, `/api/v1/index-jobs`, `/api/v1/rag/query` and `/v1/chat/completions` when present.
     public var engine: Engine?
     public var maximumTokenLifetime: Duration
     /// Served at `/` and `/assets/`; nil where the UI is not built (`/` then says so).
@@ -104,9 +104,12 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         apiKeyRoutes?.register(on: api)
     }
 
-    if let embedder = dependencies.embedder {
-        let openAI = router.group("/v1").add(middleware: AuthMiddleware(authority: dependencies.authority))
-        EmbeddingsRoutes(embedder: embedder).register(on: openAI)
+    if dependencies.embedder != nil || dependencies.engine != nil {
+        // Errors here in OpenAI's shape: its clients are the callers.
+        let openAI = router.group("/v1").add(middleware: OpenAIErrorMiddleware()).add(middleware: AuthMiddleware(authority: dependencies.authority))
+        if let embedder = dependencies.embedder { EmbeddingsRoutes(embedder: embedder).register(on: openAI) }
+        if let engine = dependencies.engine { ChatCompletionsRoutes(retriever: engine.retriever).register(on: openAI) }
+        ModelsRoutes(embeddingModel: dependencies.embedder?.modelName, answers: dependencies.engine != nil).register(on: openAI)
     }
     return router
 }

@@ -89,6 +89,9 @@ struct RouteWalkTests {
         Call(route: "POST /api/v1/index-jobs/{id}/cancel", uri: "/api/v1/index-jobs/no-such-job/cancel"),
         Call(route: "POST /api/v1/rag/query", uri: "/api/v1/rag/query", body: #"{"query": "when is high water?"}"#, contentType: "application/json"),
         Call(route: "POST /v1/embeddings", uri: "/v1/embeddings", body: #"{"input": "high water"}"#, contentType: "application/json"),
+        Call(route: "POST /v1/chat/completions", uri: "/v1/chat/completions",
+             body: #"{"model": "quarry", "messages": [{"role": "user", "content": "when is high water?"}]}"#, contentType: "application/json"),
+        Call(route: "GET /v1/models", uri: "/v1/models", usesBackends: false),
         Call(route: "GET /api/v1/node-types", uri: "/api/v1/node-types", usesBackends: false),
         Call(route: "POST /api/v1/workflows", uri: "/api/v1/workflows", body: workflow, contentType: "application/json"),
         Call(route: "GET /api/v1/workflows", uri: "/api/v1/workflows"),
@@ -137,11 +140,13 @@ struct RouteWalkTests {
             #expect([200, 201, 202, 204, 404, 503].contains(status) || status == call.refusal, "\(part) down: \(call) answered \(status)")
         }
         let byRoute = Dictionary(outcomes.map { ($0.call.description, $0.status) }, uniquingKeysWith: { first, _ in first })
-        let query = Self.calls.first { $0.route == "POST /api/v1/rag/query" }!.description
+        let queries = ["POST /api/v1/rag/query", "POST /v1/chat/completions"].map { route in Self.calls.first { $0.route == route }!.description }
         let upload = Self.calls.first { $0.route == "POST /api/v1/documents" }!.description
-        switch part {
-        case .store, .index, .embedder: #expect(byRoute[query] == 503, "a query needs the \(part)")
-        case .queue: #expect(byRoute[query] == 200 && byRoute[upload] == 503, "uploads need the queue, queries do not")
+        for query in queries {
+            switch part {
+            case .store, .index, .embedder: #expect(byRoute[query] == 503, "a query needs the \(part)")
+            case .queue: #expect(byRoute[query] == 200 && byRoute[upload] == 503, "uploads need the queue, queries do not")
+            }
         }
     }
 

@@ -40,12 +40,14 @@ enum Fixture {
         [.authorization: "Bearer \(token)"]
     }
 
-    /// The `error` object of a Quarry error body: exactly `code`, `message` and `field` (null when no field is at fault).
+    /// The `error` object of a Quarry error body: exactly `code`, `message` and `field` (null when no field is at fault),
+    /// with OpenAI's `type` and `param` on `/v1`.
     static func errorBody(_ response: TestResponse) throws -> (code: String, message: String, field: String?) {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
         #expect(Set(object.keys) == ["error"])
         let error = try #require(object["error"] as? [String: Any])
-        #expect(Set(error.keys) == ["code", "message", "field"], "\(error)")
+        // Quarry's shape; on the OpenAI-compatible /v1 routes, OpenAI's `type` and `param` beside it.
+        #expect(Set(error.keys) == ["code", "message", "field"] || Set(error.keys) == ["code", "message", "field", "type", "param"], "\(error)")
         return (try #require(error["code"] as? String), try #require(error["message"] as? String), error["field"] as? String)
     }
 

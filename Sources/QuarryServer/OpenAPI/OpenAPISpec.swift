@@ -390,6 +390,114 @@ enum OpenAPISpec {
         "additionalProperties": false,
         "required": ["object", "model", "data", "usage"]
       },
+      "OpenAIError": {
+        "type": "object",
+        "description": "an error on the OpenAI-compatible /v1 routes: OpenAI's shape (message, type, param, code), with Quarry's field beside it",
+        "properties": {
+          "error": {
+            "type": "object",
+            "properties": {
+              "message": {"type": "string"},
+              "type": {"type": "string", "description": "invalid_request_error, authentication_error, permission_error, not_found_error, rate_limit_error or server_error, by status"},
+              "param": {"type": ["string", "null"], "description": "the top-level request field at fault (messages, model)"},
+              "code": {"type": "string", "description": "the word of the Error body: bad_request, model_not_found, backend_unavailable, …"},
+              "field": {"type": ["string", "null"], "description": "the field at fault as a JSON pointer, as in the Error body"}
+            },
+            "additionalProperties": false,
+            "required": ["message", "type", "param", "code", "field"]
+          }
+        },
+        "additionalProperties": false,
+        "required": ["error"]
+      },
+      "ChatCompletionRequest": {
+        "type": "object",
+        "required": ["model", "messages"],
+        "description": "OpenAI's; the last message with role user is the question. OpenAI's other fields (temperature, max_tokens, user, …) are accepted and ignored.",
+        "properties": {
+          "model": {"type": "string", "description": "quarry (the language model of llm_url when configured, else extractive) or quarry-extractive; another is 404"},
+          "messages": {
+            "type": "array",
+            "minItems": 1,
+            "description": "one message at least must have role user (else 400)",
+            "items": {
+              "type": "object",
+              "required": ["role"],
+              "properties": {
+                "role": {"type": "string"},
+                "content": {
+                  "oneOf": [
+                    {"type": "string"},
+                    {"type": "null"},
+                    {"type": "array", "items": {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}, "text": {"type": "string"}}}}
+                  ],
+                  "description": "a string, or content parts whose text parts are read"
+                }
+              }
+            }
+          },
+          "stream": {"type": ["boolean", "null"], "default": false},
+          "n": {"type": ["integer", "null"], "minimum": 1, "maximum": 1},
+          "top_k": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
+          "mode": {"type": "string", "enum": ["hybrid", "dense", "sparse"], "default": "hybrid"},
+          "document_ids": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+          "filters": {
+            "type": "object",
+            "maxProperties": 32,
+            "propertyNames": {"maxLength": 128},
+            "additionalProperties": {"type": "string", "maxLength": 1024}
+          }
+        }
+      },
+      "ChatCompletion": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"},
+          "object": {"type": "string", "enum": ["chat.completion"]},
+          "created": {"type": "integer"},
+          "model": {"type": "string"},
+          "choices": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+              "type": "object",
+              "properties": {
+                "index": {"type": "integer"},
+                "message": {
+                  "type": "object",
+                  "properties": {"role": {"type": "string", "enum": ["assistant"]}, "content": {"type": "string"}},
+                  "additionalProperties": false,
+                  "required": ["role", "content"]
+                },
+                "finish_reason": {"type": "string"}
+              },
+              "additionalProperties": false,
+              "required": ["index", "message", "finish_reason"]
+            }
+          },
+          "citations": {"type": "array", "items": {"$ref": "#/components/schemas/Citation"}, "description": "Quarry's: where the answer's [n] point"}
+        },
+        "additionalProperties": false,
+        "required": ["id", "object", "created", "model", "choices", "citations"]
+      },
+      "ModelList": {
+        "type": "object",
+        "properties": {
+          "object": {"type": "string", "enum": ["list"]},
+          "data": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {"id": {"type": "string"}, "object": {"type": "string"}, "created": {"type": "integer"}, "owned_by": {"type": "string"}},
+              "additionalProperties": false,
+              "required": ["id", "object", "created", "owned_by"]
+            }
+          }
+        },
+        "additionalProperties": false,
+        "required": ["object", "data"]
+      },
       "WorkflowNode": {
         "type": "object",
         "properties": {
@@ -775,6 +883,15 @@ enum OpenAPISpec {
         "description": "a back end or a remote model is down: ask again after Retry-After seconds",
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      },
+      "OpenAIError": {
+        "description": "what went wrong, in OpenAI's shape",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OpenAIError"}}}
+      },
+      "OpenAIUnavailable": {
+        "description": "a back end or a remote model is down: ask again after Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OpenAIError"}}}
       }
     }
   },
@@ -1141,11 +1258,45 @@ enum OpenAPISpec {
             "description": "vectors",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EmbeddingsResponse"}}}
           },
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
+          "400": {"$ref": "#/components/responses/OpenAIError"},
+          "401": {"$ref": "#/components/responses/OpenAIError"},
+          "404": {"$ref": "#/components/responses/OpenAIError"},
+          "413": {"$ref": "#/components/responses/OpenAIError"},
+          "503": {"$ref": "#/components/responses/OpenAIUnavailable"}
+        }
+      }
+    },
+    "/v1/chat/completions": {
+      "post": {
+        "summary": "OpenAI-compatible chat completions, answered from the caller's documents",
+        "description": "The last user message is the question, answered as POST /api/v1/rag/query answers it. With stream true: chat.completion.chunk events (the first carries the role and citations, then the answer's text, then finish_reason stop), then data: [DONE]; a failure after the stream opened is a data: {\"error\": …} event.",
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletionRequest"}}}
+        },
+        "responses": {
+          "200": {
+            "description": "the answer as one assistant message, with citations",
+            "content": {
+              "application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
+              "text/event-stream": {"schema": {"type": "string", "description": "data: lines of chat.completion.chunk JSON, then data: [DONE]"}}
+            }
+          },
+          "400": {"$ref": "#/components/responses/OpenAIError"},
+          "401": {"$ref": "#/components/responses/OpenAIError"},
+          "404": {"$ref": "#/components/responses/OpenAIError"},
+          "413": {"$ref": "#/components/responses/OpenAIError"},
+          "422": {"$ref": "#/components/responses/OpenAIError"},
+          "503": {"$ref": "#/components/responses/OpenAIUnavailable"}
+        }
+      }
+    },
+    "/v1/models": {
+      "get": {
+        "summary": "The models served: the chat models and the embedding model",
+        "responses": {
+          "200": {"description": "the models", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}},
+          "401": {"$ref": "#/components/responses/OpenAIError"}
         }
       }
     },

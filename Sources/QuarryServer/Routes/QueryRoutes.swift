@@ -7,7 +7,7 @@ import QuarryEngine
 /// `POST /api/v1/rag/query`: answer, citations, hits and timings for a question, within the
 /// caller's tenant — one JSON object, or with `stream: true` server-sent events (see
 /// ``QueryEventStream``). Latency goes to `rag_query_latency_ms`, the cache's hit ratio to
-/// `rag_cache_hit_ratio`.
+/// `rag_cache_hit_ratio`, as for every route that asks the retriever (``recordLatency(since:retriever:)``).
 struct QueryRoutes {
     let retriever: Retriever
     static let latency = Recorder(label: "rag_query_latency_ms", aggregate: true)
@@ -39,8 +39,13 @@ struct QueryRoutes {
         var forward: (@Sendable (QueryEvent) async -> Void)?
         if let events { forward = { event in await events(.query(event)) } }
         let response = try await retriever.query(validated, events: forward)
-        Self.latency.record((ContinuousClock.now - start).milliseconds)
-        if let cache = retriever.cache { Self.hitRatio.record(cache.hitRatio) }
+        Self.recordLatency(since: start, retriever: retriever)
         return response
+    }
+
+    /// One answered query in the metrics, whichever route asked it.
+    static func recordLatency(since start: ContinuousClock.Instant, retriever: Retriever) {
+        latency.record((ContinuousClock.now - start).milliseconds)
+        if let cache = retriever.cache { hitRatio.record(cache.hitRatio) }
     }
 }
