@@ -65,8 +65,8 @@ public struct ServerDependencies: Sendable {
     }
 }
 
-/// Builds Quarry's router: public `/health`, `/ready`, `/metrics` and the web UI's files; everything under `/api/v1` and the
-/// OpenAI-compatible `/v1` needs a token, but webhooks (`/api/v1/hooks/…`), whose secret URL is
+/// Builds Quarry's router: public `/health`, `/ready`, `/metrics` and the web UI's files; everything under `/api/v1`, the
+/// OpenAI-compatible `/v1` and the MCP server at `/mcp` needs a token, but webhooks (`/api/v1/hooks/…`), whose secret URL is
 /// their credential, and the API-key exchange (`/api/v1/auth/token`), whose key is.
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
     let router = Router(context: QuarryRequestContext.self)
@@ -102,6 +102,11 @@ public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryReque
         ActionRoutes(engine: engine.workflows).register(on: api)
         EvalRoutes(archive: engine.evalArchive).register(on: api)
         apiKeyRoutes?.register(on: api)
+    }
+
+    if let engine = dependencies.engine {
+        let mcp = router.group("/mcp").add(middleware: AuthMiddleware(authority: dependencies.authority))
+        MCPRoutes(mcp: QuarryMCP(retriever: engine.retriever, pipeline: engine.pipeline)).register(on: mcp)
     }
 
     if dependencies.embedder != nil || dependencies.engine != nil {

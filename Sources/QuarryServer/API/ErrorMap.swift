@@ -27,6 +27,7 @@ enum ErrorMap {
         case let error as DocumentError: apiError(error)
         case let error as DocumentFetchError: apiError(error)
         case let error as IndexJobs.Refusal: apiError(error)
+        case let error as IngestPipeline.PagesError: APIError(.unprocessableContent, code: "invalid_field", message: error.description, field: "/first_page")
         case let error as IndexJobs.AlreadyCompleted: APIError(.conflict, code: "already_completed", message: error.description)
         case let error as WorkflowExists: APIError(.conflict, code: "already_exists", message: error.description, field: "/id")
         case let error as VersionConflict: APIError(.conflict, code: "version_conflict", message: error.description, field: "/version")
