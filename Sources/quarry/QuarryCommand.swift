@@ -7,6 +7,6 @@ struct QuarryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry",
         abstract: "Quarry: self-hosted RAG search and indexing.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, SchedulerCommand.self, TokenCommand.self, CredentialsCommand.self, ParseCommand.self, ChunkCommand.self, EmbedCommand.self, IndexCommand.self, AskCommand.self, EvalCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, SchedulerCommand.self, TokenCommand.self, CredentialsCommand.self, ParseCommand.self, ChunkCommand.self, EmbedCommand.self, IndexCommand.self, AskCommand.self, EvalCommand.self, BenchCommand.self, MCPCommand.self]
     )
 }

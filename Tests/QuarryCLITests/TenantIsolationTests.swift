@@ -22,6 +22,7 @@ struct TenantIsolationTests {
         "GET /api/v1/eval/runs": "the operator's `quarry eval` records over public datasets (admins of any tenant)",
         "GET /api/v1/eval/runs/{name}": "the same",
         "POST /v1/embeddings": "vectors of the caller's own text",
+        "GET /v1/models": "the server's model names",
         "POST /api/v1/auth/token": "a key is the credential: it yields its own tenant's token (checked below)",
         "POST /api/v1/hooks/{workflow}/{secret}": "the secret is the credential (a wrong one is checked below)",
     ]
@@ -149,7 +150,9 @@ struct TenantIsolationTests {
             for (fake, id) in alphaIDs { twinBody = twinBody.replacingOccurrences(of: fake, with: id) }
             #expect(reply.status == twin.status && Self.same(reply.body, twinBody),
                     "\(route): alpha's id answers \(reply.status) \(reply.body); a made-up one \(twin.status) \(twin.body)")
-            #expect(reply.status >= 400 || method == "GET", "\(route) did something with alpha's id: \(reply.status)")
+            // MCP refuses inside its 200: a JSON-RPC error.
+            let refused = reply.status >= 400 || (route == "POST /mcp" && (try? Self.json(reply))?["error"] != nil)
+            #expect(refused || method == "GET", "\(route) did something with alpha's id: \(reply.status) \(reply.body)")
         }
 
         let (d, j, r, c, k) = (alpha.document, alpha.indexJob, alpha.run, alpha.credential, alpha.apiKeyID)
@@ -167,6 +170,22 @@ struct TenantIsolationTests {
         try probe("POST /api/v1/rag/query", "/api/v1/rag/query", json: #"{"query": "interactive mode", "document_ids": ["\#(d)"]}"#, expect: 422)
         try probe("POST /api/v1/rag/query", "/api/v1/rag/query", json: #"{"query": "harbour fees Halcyon", "filters": {"encoding": "utf-8"}}"#, expect: 200)
         try probe("POST /api/v1/rag/query", "/api/v1/rag/query", json: #"{"query": "harbour fees Halcyon", "mode": "sparse"}"#, expect: 200)
+        // The same through OpenAI's chat API and the MCP server.
+        try probe("POST /v1/chat/completions", "/v1/chat/completions", json: #"{"model": "quarry", "messages": [{"role": "user", "content": "interactive mode and the interpreter"}]}"#, expect: 200)
+        try probe("POST /v1/chat/completions", "/v1/chat/completions",
+                  json: #"{"model": "quarry", "stream": true, "document_ids": ["\#(d)"], "messages": [{"role": "user", "content": "interactive mode"}]}"#, expect: 422)
+        let mcpAccept = "application/json, text/event-stream"
+        for call in [#""method": "tools/call", "params": {"name": "search", "arguments": {"query": "harbour fees Halcyon", "mode": "sparse"}}"#,
+                     #""method": "tools/call", "params": {"name": "ask", "arguments": {"query": "interactive mode and the interpreter"}}"#,
+                     #""method": "tools/call", "params": {"name": "list_documents", "arguments": {}}"#,
+                     #""method": "tools/call", "params": {"name": "get_document_text", "arguments": {"document_id": "\#(d)"}}"#,
+                     #""method": "tools/call", "params": {"name": "search", "arguments": {"query": "interactive mode", "document_ids": ["\#(d)"]}}"#,
+                     #""method": "resources/read", "params": {"uri": "quarry://documents/\#(d)/pages/1"}"#,
+                     #""method": "resources/list""#] {
+            try probe("POST /mcp", "/mcp", json: #"{"jsonrpc": "2.0", "id": 1, "#  + call + "}", accept: mcpAccept, expect: 200)
+        }
+        try probe("GET /mcp", "/mcp", accept: "text/event-stream", expect: 405)
+        try probe("DELETE /mcp", "/mcp", expect: 405)
         try probe("GET /api/v1/workflows", "/api/v1/workflows", expect: 200)
         try probe("GET /api/v1/workflows/{id}", "/api/v1/workflows/alpha-flow", expect: 404)
         try probe("PUT /api/v1/workflows/{id}", "/api/v1/workflows/alpha-flow", json: workflow.replacingOccurrences(of: "secret plan", with: "beta's plan"), expect: 404)
@@ -224,6 +243,9 @@ struct TenantIsolationTests {
         let betaJob = try server.post("/api/v1/index-jobs", token: beta, body: #"{"paths": ["ledger.txt"]}"#)
         #expect(betaJob.status == 202 && leaks(betaJob).isEmpty, "\(betaJob.body)")
         try await Self.wait { try server.get("/api/v1/documents/\(betaDocument)", token: beta).body.contains(#""status":"indexed""#) }
+        // Beta asked this before its copy was indexed. With a worker apart, an API's cached answer
+        // lags the worker's writes by up to 5 s (QueryCache.sharedGeneration): ask until it turns over.
+        try await Self.wait(seconds: 30) { try server.post("/api/v1/rag/query", token: beta, body: question).body.contains(betaDocument) }
         let betaAnswer = try server.post("/api/v1/rag/query", token: beta, body: question)
         #expect(betaAnswer.body.contains(betaDocument) && leaks(betaAnswer, sent: "python-tutorial-appendix" + d + question).isEmpty, "beta's answer cites beta's copy only: \(betaAnswer.body)")
 
@@ -237,7 +259,9 @@ struct TenantIsolationTests {
         #expect(documented.subtracting(covered).subtracting(Self.tenantFree.keys).sorted() == [], "routes no tenant called with another's ids")
 
         // Alpha's viewer may read but neither write nor run: every write route answers 403.
-        let reads = ["POST /api/v1/rag/query", "POST /v1/embeddings", "POST /api/v1/auth/token", "POST /api/v1/hooks/{workflow}/{secret}"]
+        // Reads, and DELETE /mcp, which has no session to end for anyone (405).
+        let reads = ["POST /api/v1/rag/query", "POST /v1/embeddings", "POST /v1/chat/completions", "POST /mcp", "DELETE /mcp",
+                     "POST /api/v1/auth/token", "POST /api/v1/hooks/{workflow}/{secret}"]
         for route in documented.sorted() where !route.hasPrefix("GET ") && !reads.contains(route) {
             let method = String(route.split(separator: " ")[0])
             let path = String(route.split(separator: " ")[1])

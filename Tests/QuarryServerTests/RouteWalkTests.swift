@@ -50,6 +50,7 @@ struct RouteWalkTests {
         let uri: String
         var body: String? = nil
         var contentType: String? = nil
+        var accept: String? = nil
         /// Whether it needs a back end (all down: 503).
         var usesBackends = true
         /// A refusal this call earns when its back ends are up (a key that was never made: 401).
@@ -92,6 +93,12 @@ struct RouteWalkTests {
         Call(route: "POST /v1/chat/completions", uri: "/v1/chat/completions",
              body: #"{"model": "quarry", "messages": [{"role": "user", "content": "when is high water?"}]}"#, contentType: "application/json"),
         Call(route: "GET /v1/models", uri: "/v1/models", usesBackends: false),
+        // MCP says a back end's failure inside its reply (a tool result with isError), not in the HTTP status.
+        Call(route: "POST /mcp", uri: "/mcp",
+             body: #"{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "search", "arguments": {"query": "high water"}}}"#,
+             contentType: "application/json", accept: "application/json, text/event-stream", usesBackends: false),
+        Call(route: "GET /mcp", uri: "/mcp", usesBackends: false, refusal: 405),
+        Call(route: "DELETE /mcp", uri: "/mcp", usesBackends: false, refusal: 405),
         Call(route: "GET /api/v1/node-types", uri: "/api/v1/node-types", usesBackends: false),
         Call(route: "POST /api/v1/workflows", uri: "/api/v1/workflows", body: workflow, contentType: "application/json"),
         Call(route: "GET /api/v1/workflows", uri: "/api/v1/workflows"),
@@ -157,6 +164,8 @@ struct RouteWalkTests {
             #expect(status == 503, "\(call) answered \(status)")
             if call.route != "GET /ready" { #expect(body.contains(#""code":"backend_unavailable""#), "\(call): \(body)") }
         }
+        let mcp = try #require(outcomes.first { $0.call.route == "POST /mcp" })
+        #expect(mcp.status == 200 && mcp.body.contains(#""isError":true"#) && mcp.body.contains("unavailable"), "a tool's failure is its result: \(mcp.body)")
         let authority = try await Fixture.authority()
         let token = try await Fixture.token(authority, role: .admin)
         let application = Application(router: makeRouter(try Self.dependencies(down: Set(Part.allCases), authority: authority)))
@@ -198,10 +207,15 @@ struct RouteWalkTests {
             for call in Self.calls {
                 var headers = Fixture.bearer(token)
                 if let type = call.contentType { headers[.contentType] = type }
+                if let accept = call.accept { headers[.accept] = accept }
                 let response = try await client.execute(uri: call.uri, method: call.method, headers: headers, body: call.body.map { ByteBuffer(string: $0) })
                 let status = Int(response.status.code)
                 #expect(status != 500, "\(down) down: \(call): \(String(buffer: response.body))")
-                if status >= 400, call.route != "GET /ready" {
+                if status >= 400, call.route.hasSuffix(" /mcp") {
+                    // MCP's own refusals are JSON-RPC errors, which MCP clients read.
+                    let object = try Fixture.json(response)
+                    #expect(((object["error"] as? [String: Any])?["message"] as? String)?.isEmpty == false && object["jsonrpc"] as? String == "2.0", "\(call)")
+                } else if status >= 400, call.route != "GET /ready" {
                     let error = try Fixture.errorBody(response)
                     #expect(!error.message.isEmpty, "\(call)")
                 }

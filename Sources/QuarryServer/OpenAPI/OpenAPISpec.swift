@@ -410,6 +410,16 @@ enum OpenAPISpec {
         "additionalProperties": false,
         "required": ["error"]
       },
+      "JSONRPCError": {
+        "type": "object",
+        "description": "the MCP transport's refusal of a message it cannot take",
+        "properties": {
+          "jsonrpc": {"type": "string"},
+          "id": {"type": "null"},
+          "error": {"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}, "required": ["code", "message"]}
+        },
+        "required": ["jsonrpc", "error"]
+      },
       "ChatCompletionRequest": {
         "type": "object",
         "required": ["model", "messages"],
@@ -1263,6 +1273,36 @@ enum OpenAPISpec {
           "404": {"$ref": "#/components/responses/OpenAIError"},
           "413": {"$ref": "#/components/responses/OpenAIError"},
           "503": {"$ref": "#/components/responses/OpenAIUnavailable"}
+        }
+      }
+    },
+    "/mcp": {
+      "post": {
+        "summary": "The MCP server (streamable HTTP, stateless): one JSON-RPC message in, its reply as JSON",
+        "description": "Tools search, ask, list_documents, get_document_text and index_url (editors), and a resource per document page, quarry://documents/{id}/pages/{n}, all within the token's tenant. Send Accept: application/json and Content-Type: application/json. A notification or response is answered 202. A failure of a tool is a result with isError; bad arguments are the JSON-RPC error invalid params (-32602) naming the argument.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"description": "a JSON-RPC 2.0 message of the Model Context Protocol"}}}},
+        "responses": {
+          "200": {"description": "the JSON-RPC reply", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "202": {"description": "a notification or a response, taken"},
+          "400": {"description": "not a JSON-RPC message, or an unsupported MCP-Protocol-Version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JSONRPCError"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "406": {"description": "Accept lacks application/json", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JSONRPCError"}}}},
+          "413": {"$ref": "#/components/responses/Error"},
+          "415": {"description": "Content-Type is not application/json", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JSONRPCError"}}}}
+        }
+      },
+      "get": {
+        "summary": "No server-sent stream: this MCP server is stateless",
+        "responses": {
+          "401": {"$ref": "#/components/responses/Error"},
+          "405": {"description": "use POST", "headers": {"Allow": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JSONRPCError"}}}}
+        }
+      },
+      "delete": {
+        "summary": "No session to end: this MCP server is stateless",
+        "responses": {
+          "401": {"$ref": "#/components/responses/Error"},
+          "405": {"description": "use POST", "headers": {"Allow": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JSONRPCError"}}}}
         }
       }
     },
