@@ -27,6 +27,8 @@ public final class SQLiteJobQueue: JobQueue {
         // Added with workflows: a sender's message id, unique while the job is kept.
         let columns = try database.query("PRAGMA table_info(jobs)").compactMap { $0[1].text }
         if !columns.contains("message_id") { try database.execute("ALTER TABLE jobs ADD COLUMN message_id TEXT") }
+        // Added with tracing: the W3C traceparent the job was queued with.
+        if !columns.contains("traceparent") { try database.execute("ALTER TABLE jobs ADD COLUMN traceparent TEXT") }
         try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_message ON jobs (message_id) WHERE message_id IS NOT NULL")
     }
 
@@ -36,9 +38,9 @@ public final class SQLiteJobQueue: JobQueue {
                let kept = try transaction.query("SELECT id FROM jobs WHERE message_id = ?", [.text(id)]).first?.first?.integer {
                 return String(kept)
             }
-            try transaction.query("INSERT INTO jobs (queue, name, payload, max_attempts, available_at, message_id) VALUES (?, ?, ?, ?, ?, ?)",
+            try transaction.query("INSERT INTO jobs (queue, name, payload, max_attempts, available_at, message_id, traceparent) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                   [.text(job.queue), .text(job.name), .blob(Array(job.payload)), .integer(Int64(job.maxAttempts)),
-                                   .real(now() + job.delay.seconds), job.messageID.map { .text($0) } ?? .null])
+                                   .real(now() + job.delay.seconds), job.messageID.map { .text($0) } ?? .null, job.traceParent.map { .text($0) } ?? .null])
             return String(try transaction.query("SELECT last_insert_rowid()").first?.first?.integer ?? 0)
         }
     }
@@ -48,14 +50,14 @@ public final class SQLiteJobQueue: JobQueue {
         return try database.transaction { transaction -> LeasedJob? in
             // Ready and due, or leased by a worker whose lease has run out (available_at is the lease's end).
             guard let row = try transaction.query(
-                "SELECT id, name, payload, attempts, max_attempts, last_error FROM jobs WHERE queue = ? AND state IN ('ready', 'leased') AND available_at <= ? ORDER BY available_at, id LIMIT 1",
+                "SELECT id, name, payload, attempts, max_attempts, last_error, traceparent FROM jobs WHERE queue = ? AND state IN ('ready', 'leased') AND available_at <= ? ORDER BY available_at, id LIMIT 1",
                 [.text(queue), .real(time)]
             ).first, let id = row[0].integer else { return nil }
             let attempt = Int(row[3].integer ?? 0) + 1
             try transaction.query("UPDATE jobs SET state = 'leased', attempts = ?, available_at = ? WHERE id = ?",
                                   [.integer(Int64(attempt)), .real(time + lease.seconds), .integer(id)])
             return LeasedJob(id: String(id), queue: queue, name: row[1].text ?? "", payload: Data(row[2].blob ?? []),
-                             attempt: attempt, maxAttempts: Int(row[4].integer ?? 1), lastError: row[5].text)
+                             attempt: attempt, maxAttempts: Int(row[4].integer ?? 1), lastError: row[5].text, traceParent: row[6].text)
         }
     }
 
@@ -87,10 +89,10 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func deadLetters(queue: String) async throws -> [LeasedJob] {
-        try database.query("SELECT id, name, payload, attempts, max_attempts, last_error FROM jobs WHERE queue = ? AND state = 'dead' ORDER BY id",
+        try database.query("SELECT id, name, payload, attempts, max_attempts, last_error, traceparent FROM jobs WHERE queue = ? AND state = 'dead' ORDER BY id",
                            [.text(queue)]).map { row in
             LeasedJob(id: String(row[0].integer ?? 0), queue: queue, name: row[1].text ?? "", payload: Data(row[2].blob ?? []),
-                      attempt: Int(row[3].integer ?? 0), maxAttempts: Int(row[4].integer ?? 0), lastError: row[5].text)
+                      attempt: Int(row[3].integer ?? 0), maxAttempts: Int(row[4].integer ?? 0), lastError: row[5].text, traceParent: row[6].text)
         }
     }
 }

@@ -60,6 +60,7 @@ public final class RedisJobQueue: JobQueue {
         let time = now()
         // A delayed message waits in `q.DQ` with its `eta`, as Dramatiq's delayed messages do.
         if job.delay > .zero { options["eta"] = .int(time + Int64(job.delay.milliseconds.rounded())) }
+        if let parent = job.traceParent { options[JobTrace.field] = .string(parent) }
         let message = DramatiqMessage(
             queue_name: job.queue, actor_name: job.name, args: [], kwargs: kwargs, options: options,
             message_id: job.messageID ?? UUID().uuidString.lowercased(), message_timestamp: time
@@ -239,7 +240,7 @@ public final class RedisJobQueue: JobQueue {
         return LeasedJob(
             id: id ?? message.redisMessageId ?? message.message_id, queue: message.queue_name, name: message.actor_name, payload: payload,
             attempt: Int(message.retries) + 1, maxAttempts: Int(message.maxRetries) + 1, lastError: message.options["traceback"]?.string,
-            timeLimit: message.options["time_limit"]?.int.map { .milliseconds($0) }
+            timeLimit: message.options["time_limit"]?.int.map { .milliseconds($0) }, traceParent: message.options[JobTrace.field]?.string
         )
     }
 

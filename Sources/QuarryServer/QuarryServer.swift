@@ -17,6 +17,8 @@ public struct ServerDependencies: Sendable {
     public var maximumTokenLifetime: Duration
     /// Served at `/` and `/assets/`; nil where the UI is not built (`/` then says so).
     public var webUI: WebUI?
+    /// A server span per request, continuing the caller's `traceparent` (a tracer is bootstrapped: `otel_endpoint`).
+    public var tracing: Bool
 
     /// The engine's parts the API uses.
     public struct Engine: Sendable {
@@ -53,8 +55,10 @@ public struct ServerDependencies: Sendable {
         embedder: (any Embedder)? = nil,
         engine: Engine? = nil,
         maximumTokenLifetime: Duration = .seconds(30 * 24 * 3600),
-        webUI: WebUI? = nil
+        webUI: WebUI? = nil,
+        tracing: Bool = false
     ) {
+        self.tracing = tracing
         self.webUI = webUI
         self.embedder = embedder
         self.engine = engine
@@ -71,6 +75,7 @@ public struct ServerDependencies: Sendable {
 public func makeRouter(_ dependencies: ServerDependencies) -> Router<QuarryRequestContext> {
     let router = Router(context: QuarryRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    if dependencies.tracing { router.add(middleware: TraceMiddleware()) }
     // Method and path only (no headers, so never a token); the request id is in the metadata.
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())

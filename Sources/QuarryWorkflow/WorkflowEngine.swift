@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import QuarryCore
+import Tracing
 
 /// Runs workflows on the shared queues (DESIGN.md §5, Docs/WORKFLOWS.md): `run_start` on
 /// `default` queues a run's first nodes; `run_node`, on the queue of each node's type, runs one
@@ -223,7 +224,14 @@ public struct WorkflowEngine: Sendable {
         let running = RunningAttempt(node: definition.id, number: message.attempt, began: now())
         let clock = ContinuousClock()
         let began = clock.now
-        let result = await attempt(definition, running, of: run, workflow: workflow)
+        let result = await withSpan("node \(definition.id)") { span in
+            span.attributes["quarry.run.id"] = run.id
+            span.attributes["quarry.node.type"] = definition.type
+            span.attributes["quarry.node.attempt"] = message.attempt
+            let result = await attempt(definition, running, of: run, workflow: workflow)
+            if case .failure(let failure) = result { span.setStatus(SpanStatus(code: .error, message: failure.message)) }
+            return result
+        }
         Recorder(label: "workflow_node_latency_ms", dimensions: [("type", definition.type)], aggregate: true).record((clock.now - began).milliseconds)
 
         let ended = now()

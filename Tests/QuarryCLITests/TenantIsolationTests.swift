@@ -35,9 +35,10 @@ struct TenantIsolationTests {
         private var worker: Process?
         private let services: [AnyObject]
 
-        init(_ deployment: Deployment, indexRoot: URL) throws {
+        /// `extra`: more settings for the server and the worker.
+        init(_ deployment: Deployment, indexRoot: URL, extra: [String: String] = [:]) throws {
             data = ServeCommandTests.temporaryData()
-            var environment = ["QUARRY_INDEX_ROOT": indexRoot.path]
+            var environment = ["QUARRY_INDEX_ROOT": indexRoot.path].merging(extra) { $1 }
             var services: [AnyObject] = []
             if deployment == .production {
                 let (redis, mongo, qdrant) = (try RedisTestServer(), try MongoTestServer(), try QdrantTestServer())

@@ -53,6 +53,23 @@ struct DramatiqInteropTests {
         #expect(!messageId.isEmpty)
     }
 
+    @Test("a trace rides in the message option traceparent, from a Python sender to Quarry and from Quarry onto Redis")
+    func traceParent() async throws {
+        let fixture = try Self.fixture()
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        _ = try await fixture.python("send", ["--queue", "ingest", "--actor", "ingest_document", "--kwargs", #"{"n": 1}"#, "--traceparent", parent])
+        let queue = fixture.queue()
+        let job = try #require(try await queue.dequeue(queue: "ingest", lease: .seconds(60)))
+        #expect(job.traceParent == parent)
+        try await queue.complete(job)
+
+        try await queue.enqueue(NewJob(queue: "ingest", name: "ingest_document", payload: Data(#"{"n": 2}"#.utf8), traceParent: parent))
+        let raw = try fixture.redisRaw("HVALS", "\(fixture.namespace):ingest.msgs").trimmingCharacters(in: .whitespacesAndNewlines)
+        let options = try #require(try Self.object(Data(raw.utf8))["options"] as? [String: Any])
+        #expect(options["traceparent"] as? String == parent)
+        #expect(try await queue.dequeue(queue: "ingest", lease: .seconds(60))?.traceParent == parent)
+    }
+
     @Test("a job Quarry enqueues is run by a Python Dramatiq worker")
     func quarryToPython() async throws {
         let fixture = try Self.fixture()

@@ -32,6 +32,22 @@ struct JobQueueContractTests {
         #expect(try await queue.depth(queue: "other") == 1)
     }
 
+    @Test("a job's traceparent comes back with it, through a retry; a job queued outside any trace has none", arguments: QueueBackend.allCases)
+    func traceParent(backend: QueueBackend) async throws {
+        let queue = try backend.makeQueues(clock: TestClock()).first
+        let parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        var traced = Self.job(1)
+        traced.traceParent = parent
+        try await queue.enqueue(traced)
+        try await queue.enqueue(Self.job(2))
+        let first = try #require(try await queue.dequeue(queue: "ingest", lease: .seconds(60)))
+        #expect(first.traceParent == parent)
+        try await queue.deadLetter(first, error: "kept")
+        #expect(try await queue.deadLetters(queue: "ingest").first?.traceParent == parent)
+        let second = try #require(try await queue.dequeue(queue: "ingest", lease: .seconds(60)))
+        #expect(second.traceParent == nil, "no tracer is bootstrapped in the tests, so nothing was injected")
+    }
+
     @Test("a job being worked on is nobody else's until its worker falls silent for its lease", arguments: QueueBackend.allCases)
     func leases(backend: QueueBackend) async throws {
         let clock = TestClock()

@@ -37,7 +37,8 @@ def send(args: argparse.Namespace) -> int:
     def actor(**kwargs):  # never runs here: this process only sends
         pass
 
-    options = {name: value for name, value in (("max_retries", args.max_retries), ("max_age", args.max_age)) if value is not None}
+    options = {name: value for name, value in (("max_retries", args.max_retries), ("max_age", args.max_age), ("traceparent", args.traceparent))
+               if value is not None}
     message = actor.send_with_options(args=tuple(json.loads(args.args)), kwargs=json.loads(args.kwargs), **options)
     print(message.message_id)
     return 0
@@ -99,6 +100,7 @@ def main() -> int:
     commands.choices["send"].add_argument("--args", default="[]")
     commands.choices["send"].add_argument("--max-retries", type=int)
     commands.choices["send"].add_argument("--max-age", type=int)
+    commands.choices["send"].add_argument("--traceparent", help="a W3C traceparent, as a message option (Quarry's workers continue its trace)")
     commands.choices["work"].add_argument("--record", required=True)
     commands.choices["work"].add_argument("--count", type=int, default=1)
     commands.choices["work"].add_argument("--fail", action="store_true")

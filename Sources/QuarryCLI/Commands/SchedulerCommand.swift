@@ -36,13 +36,14 @@ public struct SchedulerCommand: AsyncParsableCommand {
             let settings = try options.settings(flags: [SettingKey.host.name: host])
             return (settings, try Backends.open(settings))
         }
+        let tracing = try await reportingStartupErrors { try Observability.bootstrapTracing(settings, role: "scheduler") }
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let logger = Logger(label: "quarry")
         let scheduler = backends.scheduler()
         logger.info("scheduling", metadata: ["holder": .string(scheduler.holder)])
         try await ProbedService.run(SchedulerService(scheduler: scheduler), serverName: "quarry-scheduler", host: settings.host, port: port,
-                                    metrics: metrics, readinessChecks: backends.readinessChecks, logger: logger)
+                                    metrics: metrics, readinessChecks: backends.readinessChecks, companions: tracing.map { [$0] } ?? [], logger: logger)
     }
 }
 

@@ -50,7 +50,7 @@ public struct ServeCommand: AsyncParsableCommand {
         )
         // On the embedded queue, ingest and the scheduler run here; on Redis, in `quarry worker`
         // and `quarry scheduler` processes.
-        var services: [any Service] = [application, HeapTrimService()]
+        var services: [any Service] = [application, HeapTrimService()] + (runtime.tracing.map { [$0] } ?? [])
         if settings.queue == .embedded {
             let engine = runtime.engine
             services.append(WorkerService(workers: engine.workers(on: QueueActors.queues)))

@@ -43,6 +43,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             let settings = try options.settings(flags: [SettingKey.host.name: host])
             return (settings, try EngineRuntime.open(settings))
         }
+        let tracing = try await reportingStartupErrors { try Observability.bootstrapTracing(settings, role: "worker") }
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
         let logger = Logger(label: "quarry")
@@ -50,6 +51,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let workers = runtime.workers(on: queueNames, queue: runtime.queue.prefetching(2 * concurrency))
         logger.info("working", metadata: ["queues": .string(queueNames.joined(separator: ",")), "concurrency": .stringConvertible(concurrency)])
         try await ProbedService.run(WorkerService(workers: workers, concurrency: concurrency), serverName: "quarry-worker", host: settings.host,
-                                    port: port, metrics: metrics, readinessChecks: runtime.readinessChecks, logger: logger)
+                                    port: port, metrics: metrics, readinessChecks: runtime.readinessChecks,
+                                    companions: tracing.map { [$0] } ?? [], logger: logger)
     }
 }

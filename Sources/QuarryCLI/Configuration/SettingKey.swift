@@ -95,11 +95,15 @@ struct SettingKey: Sendable {
     )
     static let llmModel = SettingKey(name: "llm_model", defaultValue: "default", summary: "chat model name to request (llm_url)")
     static let llmAPIKey = SettingKey(name: "llm_api_key", defaultValue: nil, summary: "bearer key for the chat API (never logged)")
+    static let otelEndpoint = SettingKey(
+        name: "otel_endpoint", defaultValue: nil,
+        summary: "base URL of an OpenTelemetry collector's OTLP/HTTP receiver, e.g. `http://127.0.0.1:4318`: traces go to its `/v1/traces`; unset: no tracing"
+    )
 
     static let all: [SettingKey] = [
         host, port, data, logLevel, logFormat, jwtSecret, jwtPublicKeyFile, jwtPublicKeyID, credentialKeyFile, modelDirectory, embedder, ingestPrecision, embedderURL, embedderAPIKey,
         embedderModel, embedderDimensions, documentStore, mongodbURI, vectorStore, qdrantURL, qdrantAPIKey, qdrantCollection, queue, redisURL, redisNamespace, redisHeartbeatTimeout, maxUploadMB, httpHeaderTimeout, httpBodyTimeout, indexRoot, bm25K1, bm25B, fusion, rrfK,
-        allowPrivateURLs, outboundCAFile, uiDirectory, evalDirectory, llmURL, llmModel, llmAPIKey,
+        allowPrivateURLs, outboundCAFile, uiDirectory, evalDirectory, llmURL, llmModel, llmAPIKey, otelEndpoint,
     ]
 
     /// The config file is named by `--config` or this variable; it is not itself a key of the file.

@@ -87,6 +87,8 @@ public struct Settings: Sendable, Equatable {
     public var evalDirectory: String
     /// Set when `llm_url` is; without it `answer: "llm"` is refused.
     public var llm: ChatEndpoint?
+    /// An OTLP/HTTP collector's base URL (traces go to `/v1/traces`); nil: no tracing.
+    public var otelEndpoint: String?
 
     /// Resolves the layers. `flags` are keyed by setting name (`port`, `data`, …).
     public static func resolve(
@@ -162,6 +164,7 @@ public struct Settings: Sendable, Equatable {
         } expected: { "'\($0)' holds no index.html: build the web UI there with scripts/build-ui" }
         evalDirectory = try values.require(.evalDirectory) { $0.isEmpty ? nil : Self.expandingTilde($0) } expected: { _ in "must not be empty" }
         llm = try Self.chatEndpoint(values)
+        otelEndpoint = try values.optional(.otelEndpoint, Self.httpURL, expected: { "'\($0)' is not an http(s) URL" })?.absoluteString
     }
 
     /// Where `make run` builds the web UI, relative to the repository it runs in.

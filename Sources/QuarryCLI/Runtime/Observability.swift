@@ -1,7 +1,10 @@
 import Logging
 import Metrics
+import OTel
 import Prometheus
 import QuarryServer
+import ServiceLifecycle
+import Tracing
 
 /// Process-wide logging and metrics, set up once by the command that runs.
 enum Observability {
@@ -16,6 +19,35 @@ enum Observability {
             }
         case .json:
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
+        }
+    }
+
+    /// With `otel_endpoint`, a tracer exporting spans over OTLP/HTTP in batches, off every
+    /// request's path, installed as swift-distributed-tracing's back end; the service it returns
+    /// exports and flushes at shutdown. Without it, nil: the tracing API stays a no-op.
+    /// `role` (`serve`, `worker`, `scheduler`) tells the processes of one deployment apart.
+    static func bootstrapTracing(_ settings: Settings, role: String) throws(ConfigurationError) -> (any Service)? {
+        guard let endpoint = settings.otelEndpoint else { return nil }
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = "quarry"
+        configuration.resourceAttributes = ["quarry.role": role]
+        configuration.diagnosticLogger = .custom(Logger(label: "quarry.otel"))
+        configuration.propagators = [.traceContext]
+        configuration.logs.enabled = false  // logs stay on standard error, metrics on /metrics
+        configuration.metrics.enabled = false
+        configuration.traces.exporter = .otlp
+        configuration.traces.otlpExporter.protocol = .httpProtobuf
+        configuration.traces.otlpExporter.endpoint = (endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) + "/v1/traces"
+        // A collector that is down costs dropped spans, never a request's time; and a shutdown
+        // waits for it at most this long.
+        configuration.traces.otlpExporter.timeout = .seconds(5)
+        configuration.traces.batchSpanProcessor.exportTimeout = .seconds(5)
+        do {
+            let backend = try OTel.makeTracingBackend(configuration: configuration)
+            InstrumentationSystem.bootstrap(backend.factory)
+            return backend.service
+        } catch {
+            throw ConfigurationError(key: SettingKey.otelEndpoint.name, origin: endpoint, reason: "cannot start the trace exporter: \(error)")
         }
     }
 

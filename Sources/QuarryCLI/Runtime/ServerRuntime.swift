@@ -5,6 +5,7 @@ import QuarryEmbedding
 import QuarryEngine
 import QuarryHTTP
 import QuarryServer
+import ServiceLifecycle
 
 /// The composition root of `quarry serve`: validated settings → prepared data directory, keys,
 /// metrics and back-end checks, wired into ``ServerDependencies``.
@@ -14,6 +15,8 @@ struct ServerRuntime {
     let secret: SigningSecret
     let authority: TokenAuthority
     let dependencies: ServerDependencies
+    /// Exports spans while the server runs, when `otel_endpoint` is set.
+    let tracing: (any Service)?
 
     static func start(_ settings: Settings) async throws(ConfigurationError) -> ServerRuntime {
         let engine = try EngineRuntime.open(settings)
@@ -22,6 +25,7 @@ struct ServerRuntime {
         let authority = try await makeAuthority(settings, secret: secret, directory: directory)
         Observability.bootstrapLogging(settings)
         let metrics = Observability.bootstrapMetrics()
+        let tracing = try Observability.bootstrapTracing(settings, role: "serve")
         let checks = engine.readinessChecks
         let api = ServerDependencies.Engine(pipeline: engine.pipeline, indexJobs: engine.indexJobs, retriever: engine.retriever,
                                             workflows: engine.workflows, credentials: engine.credentials, maximumUploadBytes: settings.maxUploadBytes,
@@ -30,8 +34,10 @@ struct ServerRuntime {
         return ServerRuntime(
             engine: engine, dataDirectory: directory, secret: secret, authority: authority,
             dependencies: ServerDependencies(
-                authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api, webUI: try webUI(settings)
-            )
+                authority: authority, metrics: metrics, readinessChecks: checks, embedder: engine.embedder, engine: api, webUI: try webUI(settings),
+                tracing: tracing != nil
+            ),
+            tracing: tracing
         )
     }
 

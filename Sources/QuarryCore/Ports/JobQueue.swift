@@ -55,8 +55,12 @@ public struct NewJob: Sendable, Equatable {
     public var messageID: String?
     /// Not to be delivered before this much time has passed.
     public var delay: Duration
+    /// The W3C `traceparent` of the span that queued it (``JobTrace``): its run continues that trace.
+    public var traceParent: String?
 
-    public init(queue: String, name: String, payload: Data, maxAttempts: Int = 5, messageID: String? = nil, delay: Duration = .zero) {
+    public init(queue: String, name: String, payload: Data, maxAttempts: Int = 5, messageID: String? = nil, delay: Duration = .zero,
+                traceParent: String? = JobTrace.currentParent()) {
+        self.traceParent = traceParent
         self.queue = queue
         self.name = name
         self.payload = payload
@@ -77,9 +81,12 @@ public struct LeasedJob: Sendable, Equatable {
     public var lastError: String?
     /// How long a run may take, when the job says (Dramatiq's `time_limit`); else the worker's default.
     public var timeLimit: Duration?
+    /// The W3C `traceparent` the job was queued with, when it was queued inside a trace.
+    public var traceParent: String?
 
     public init(id: String, queue: String, name: String, payload: Data, attempt: Int, maxAttempts: Int, lastError: String? = nil,
-                timeLimit: Duration? = nil) {
+                timeLimit: Duration? = nil, traceParent: String? = nil) {
+        self.traceParent = traceParent
         self.id = id
         self.queue = queue
         self.name = name

@@ -1,6 +1,7 @@
 import Foundation
 import QuarryCore
 import QuarryParsing
+import Tracing
 
 /// Ingest (DESIGN.md §5): a document's bytes — uploaded, or fetched from a URL — are stored and a
 /// job queued; the job parses, chunks, embeds and indexes, recording each stage on the document.
@@ -159,7 +160,10 @@ public struct IngestPipeline: Sendable {
         record.status = .parsing
         record.error = nil
         try await save(&record)
-        let document = try DocumentParser.parse(data, tenant: record.tenant, source: record.source, filename: record.source.filename)
+        let document = try withSpan("parse") { span in
+            span.attributes["quarry.document.media_type"] = record.source.mediaType.rawValue
+            return try DocumentParser.parse(data, tenant: record.tenant, source: record.source, filename: record.source.filename)
+        }
         record.title = document.title
         record.metadata = document.metadata
         record.pages = document.pages.count
@@ -171,16 +175,19 @@ public struct IngestPipeline: Sendable {
         }
         record.status = .chunking
         try await save(&record)
-        let chunks = indexer.chunker.chunks(of: document)
+        let chunks = withSpan("chunk") { _ in indexer.chunker.chunks(of: document) }
         try await store.saveChunks(chunks, document: record.id, tenant: record.tenant)
         record.status = .embedding
         record.chunks = chunks.count
         record.chunksIndexed = 0
         try await save(&record)
         var progress = record
-        try await indexer.index(chunks, metadata: [record.id: document.metadata]) { done in
-            progress.chunksIndexed = done
-            try await save(&progress)
+        try await withSpan("embed and index") { span in
+            span.attributes["quarry.chunks"] = chunks.count
+            try await indexer.index(chunks, metadata: [record.id: document.metadata]) { done in
+                progress.chunksIndexed = done
+                try await save(&progress)
+            }
         }
         record.chunksIndexed = chunks.count
         // The new version is searchable: retire the older ones from the same source.

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import QuarryCore
+import Tracing
 import Synchronization
 
 /// Takes jobs from one queue and runs them with the actor each names: complete on success, fail
@@ -54,7 +55,12 @@ public struct JobWorker: Sendable {
         defer { heartbeat.cancel() }
         let outcome: Result<Void, any Error>
         do {
-            try await Self.run(job, actor, within: job.timeLimit ?? timeLimit)
+            // The trace of whoever queued the job goes on here, in this process or another.
+            try await withSpan(job.name, context: JobTrace.context(parent: job.traceParent), ofKind: .consumer) { span in
+                span.attributes["messaging.destination.name"] = queueName
+                span.attributes["quarry.job.attempt"] = job.attempt
+                try await Self.run(job, actor, within: job.timeLimit ?? timeLimit)
+            }
             outcome = .success(())
         } catch {
             outcome = .failure(error)
