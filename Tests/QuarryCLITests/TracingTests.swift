@@ -46,9 +46,18 @@ struct TracingTests {
                           ["-H", "Content-Type: application/json", "--data-binary", #"{"query": "when is high water?"}"#])
         }
         #expect(asked == 200)
+        let workflow = #"{"id": "traced", "name": "traced", "nodes": [{"id": "start", "type": "trigger", "config": {}}, "#
+            + #"{"id": "ask", "type": "rag_query", "config": {"query": "{{ trigger.q }}"}}], "edges": [{"from": "start", "to": "ask"}]}"#
+        #expect(try server.post("/api/v1/workflows", token: token, body: workflow).status == 201)
+        let run = Self.parent()
+        let started = try await offPool {
+            try Self.send(base + "/api/v1/workflows/traced/run", token: token, traceparent: run.header,
+                          ["-H", "Content-Type: application/json", "--data-binary", #"{"inputs": {"q": "when is high water?"}}"#])
+        }
+        #expect(started == 202)
 
         // Spans go out in batches, every few seconds.
-        let wanted = ["parse", "chunk", "embed and index", "embed", "search", "citations", "answer"]
+        let wanted = ["parse", "chunk", "embed and index", "embed", "search", "citations", "answer", "node ask"]
         try await TenantIsolationTests.wait(seconds: 60) { Set(try receiver.spans().map(\.name)).isSuperset(of: wanted) }
         let spans = try receiver.spans()
         let ingest = spans.filter { $0.traceId == upload.trace }
@@ -67,6 +76,13 @@ struct TracingTests {
         #expect(queried.parentSpanId == served.spanId)
         let stages = query.filter { $0.parentSpanId == queried.spanId }.map(\.name)
         #expect(Set(stages) == ["cache", "embed", "search", "load", "citations", "answer"], "\(stages)")
+        // The run: its request, the job that starts it, and each node's job and span, one trace.
+        let running = spans.filter { $0.traceId == run.trace }
+        #expect(Set(running.map(\.name)).isSuperset(of: ["POST /api/v1/workflows/{id}/run", "run_start", "run_node", "node ask"]),
+                "\(running.map(\.name).sorted())")
+        let node = try #require(running.first { $0.name == "node ask" })
+        #expect(running.first { $0.spanId == node.parentSpanId }?.name == "run_node")
+        #expect(running.contains { $0.name == "query" && $0.parentSpanId == node.spanId }, "the node's question is a query span of the node")
         #expect(spans.allSatisfy { $0.service == "quarry" })
         #expect(!spans.contains { $0.name.contains(token) })
     }
