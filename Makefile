@@ -9,7 +9,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 # and warns on standard error before Quarry can route libmongoc's messages. Quarry reads none of them.
 export MONGOC_DISABLE_SHM := 1
 
-.PHONY: run test bootstrap release ui clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui soak
+.PHONY: run test bootstrap release ui clean fuzz bench bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui bench-protocols soak
 
 run: release ui
 	.build/release/quarry serve
@@ -29,7 +29,7 @@ ui: bootstrap
 	scripts/build-ui
 
 # Benchmarks: each runs Quarry beside its peers in one run and writes eval/bench/ (Docs/PERFORMANCE.md).
-bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui
+bench: bench-parse bench-embed bench-query bench-concurrency bench-contention bench-queue bench-ingest bench-workflow bench-actions bench-ui bench-protocols
 
 bench-parse: release
 	scripts/bootstrap --bench
@@ -51,6 +51,10 @@ bench-concurrency: release
 bench-contention: release
 	scripts/bootstrap --bench
 	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/contention.py --quarry .build/release/quarry
+
+bench-protocols: release
+	scripts/bootstrap --bench
+	"$${QUARRY_CACHE:-$$HOME/.cache/quarry}/venv/bin/python" scripts/bench/protocols.py --quarry .build/release/quarry
 
 bench-queue: release
 	scripts/bootstrap --bench

@@ -85,6 +85,28 @@ struct MCPServerTests {
         #expect(output["without_token"] as? Int == 401)
     }
 
+    @Test("a tools/call whose params do not read is invalid params with its id; without Accept it is refused as MCP says")
+    func malformedCall() async throws {
+        let engine = try DocumentAndQueryAPITests.engine()
+        let authority = try await Fixture.authority()
+        let viewer = try await Fixture.token(authority)
+        try await DocumentAndQueryAPITests.application(authority, engine).test(.router) { client in
+            var headers = DocumentAndQueryAPITests.headers(viewer, json: true)
+            headers[.accept] = "application/json, text/event-stream"
+            let body = ByteBuffer(string: #"{"jsonrpc": "2.0", "id": "call-7", "method": "tools/call", "params": {"arguments": 3}}"#)
+            try await client.execute(uri: "/mcp", method: .post, headers: headers, body: body) { (response) throws in
+                #expect(response.status == .ok)
+                let reply = try Fixture.json(response)
+                let error = try #require(reply["error"] as? [String: Any])
+                #expect(reply["id"] as? String == "call-7" && error["code"] as? Int == -32602, "\(reply)")
+            }
+            headers[.accept] = "text/html"
+            try await client.execute(uri: "/mcp", method: .post, headers: headers, body: body) { (response) throws in
+                #expect(response.status == .notAcceptable)
+            }
+        }
+    }
+
     @Test("a viewer is not offered index_url and cannot call it; another tenant's token finds none of acme's documents")
     func scoping() async throws {
         let outputs = try await Self.run { authority in

@@ -8,7 +8,7 @@ import QuarryParsing
 /// scripts/bench/ runs them beside their peers and writes the tables in Docs/PERFORMANCE.md.
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self, Embed.self, Query.self, Concurrency.self, Queue.self, WorkflowEngineBench.self, Actions.self, Kernels.self, Products.self]
+        commandName: "bench", abstract: "Run Quarry's benchmarks.", subcommands: [Parse.self, Embed.self, Query.self, Concurrency.self, Queue.self, WorkflowEngineBench.self, Actions.self, Kernels.self, Products.self, Spans.self]
     )
 
     public init() {}

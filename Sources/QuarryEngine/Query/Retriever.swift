@@ -84,33 +84,33 @@ public struct Retriever: Sendable {
     }
 
     /// Answers a validated query. `events`, when given, hears the retrieved sources as soon as they
-    /// are known and then the answer's text as it is written. A span `query` holds a span per stage
-    /// (no-ops without a tracer).
+    /// are known and then the answer's text as it is written. With a tracer, a span `query` holds
+    /// a span per stage (``QueryStages``).
     public func query(_ validated: ValidatedQuery, events: (@Sendable (QueryEvent) async -> Void)? = nil) async throws -> QueryResponse {
-        try await withSpan("query") { span in
+        guard QueryStages.tracing else { return try await answer(validated, events: events, traced: false) }
+        return try await withSpan("query") { span in
             span.attributes["quarry.query.mode"] = validated.request.mode.rawValue
             span.attributes["quarry.query.answer"] = validated.request.answer.rawValue
             span.attributes["quarry.query.top_k"] = validated.request.topK
-            let response = try await answer(validated, events: events)
+            let response = try await answer(validated, events: events, traced: true)
             span.attributes["quarry.query.cached"] = response.cached
             return response
         }
     }
 
-    private func answer(_ validated: ValidatedQuery, events: (@Sendable (QueryEvent) async -> Void)?) async throws -> QueryResponse {
+    private func answer(_ validated: ValidatedQuery, events: (@Sendable (QueryEvent) async -> Void)?, traced: Bool) async throws -> QueryResponse {
         let (request, tenant, text) = (validated.request, validated.tenant, validated.text)
         let clock = ContinuousClock()
         let start = clock.now
         var timings: [String: Double] = [:]
         var lap = start
-        var spanStart = DefaultTracerClock.now
-        /// Ends a stage: its time in `timings`, and its span, from the previous stage's end to now.
+        var stages = QueryStages(traced: traced)
+        /// Ends a stage: its time in `timings`, and its span.
         func time(_ stage: String) {
             let now = clock.now
             timings[stage] = (now - lap).milliseconds
             lap = now
-            startSpan(stage, at: spanStart).end()
-            spanStart = DefaultTracerClock.now
+            stages.end(stage)
         }
 
         let key = QueryCache.key(tenant: tenant, request: request, normalised: text, generation: generation())

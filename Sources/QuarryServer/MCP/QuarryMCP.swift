@@ -6,8 +6,10 @@ import QuarryEngine
 
 /// Quarry's Model Context Protocol server: the tools of ``MCPTools`` and a resource per document
 /// page (`quarry://documents/{id}/pages/{n}`), each acting as one caller within its tenant,
-/// through the same retriever and pipeline as the HTTP API. One ``Server`` is made per caller:
-/// the caller is fixed when it is made, so no handler can reach another tenant.
+/// through the same retriever and pipeline as the HTTP API. One SDK ``Server`` is made per caller
+/// for the protocol's other methods, so the caller is fixed when it is made and no handler can
+/// reach another tenant; `tools/call` is answered by ``call(_:principal:logger:)`` from the route
+/// (``MCPRoutes``), with the caller passed in.
 struct QuarryMCP: Sendable {
     let retriever: Retriever
     let pipeline: IngestPipeline
@@ -23,7 +25,6 @@ struct QuarryMCP: Sendable {
         let server = Server(name: "quarry", version: "1", title: "Quarry", instructions: Self.instructions,
                             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: MCPTools.offered(to: principal)) }
-        await server.withMethodHandler(CallTool.self) { call in try await self.call(call, principal: principal, logger: logger) }
         await server.withMethodHandler(ListResources.self) { parameters in try await self.listResources(parameters.cursor, principal: principal) }
         await server.withMethodHandler(ListResourceTemplates.self) { _ in
             ListResourceTemplates.Result(templates: [Resource.Template(
@@ -37,7 +38,7 @@ struct QuarryMCP: Sendable {
 
     // MARK: - Tools
 
-    func call(_ call: CallTool.Parameters, principal: Principal, logger: Logger) async throws -> CallTool.Result {
+    func call(_ call: CallTool.Parameters, principal: Principal, logger: Logger) async throws -> ToolAnswer {
         let tenant = principal.tenant
         switch call.name {
         case "search", "ask":
@@ -53,7 +54,7 @@ struct QuarryMCP: Sendable {
                 let response = try await retriever.query(request, tenant: tenant)
                 QueryRoutes.recordLatency(since: start, retriever: retriever)
                 let text = call.name == "search" ? MCPText.hits(response) : MCPText.answer(response)
-                return try Self.result(text, QueryResponseBody(response))
+                return ToolAnswer(text: text, structured: QueryResponseBody(response))
             }
 
         case "list_documents":
@@ -63,8 +64,8 @@ struct QuarryMCP: Sendable {
             guard offset >= 0 else { throw arguments.invalid("offset", "must be 0 or more") }
             return try await outcome(call.name, logger: logger) {
                 let records = try await pipeline.store.records(tenant: tenant, limit: limit, offset: offset)
-                return try Self.result(MCPText.documents(records, offset: offset),
-                                       DocumentList(documents: records.map(DocumentBody.init), limit: limit, offset: offset))
+                return ToolAnswer(text: MCPText.documents(records, offset: offset),
+                                  structured: DocumentList(documents: records.map(DocumentBody.init), limit: limit, offset: offset))
             }
 
         case "get_document_text":
@@ -74,7 +75,7 @@ struct QuarryMCP: Sendable {
             let last = try arguments.int("last_page", default: first)
             return try await outcome(call.name, logger: logger) {
                 let (record, pages) = try await pipeline.pages(of: id, tenant: tenant, first: first, last: last)
-                return try Self.result(MCPText.pages(pages, of: record), PagesBody(record: record, pages: pages))
+                return ToolAnswer(text: MCPText.pages(pages, of: record), structured: PagesBody(record: record, pages: pages))
             }
 
         case "index_url":
@@ -87,7 +88,7 @@ struct QuarryMCP: Sendable {
                 let submission = try await pipeline.submit(url: url, tenant: tenant)
                 let body = DocumentBody(submission.record)
                 let state = if case .queued = submission { "queued for indexing" } else { "already indexed" }
-                return try Self.result("Document \(body.id) (\(url)): \(state); status \(body.status).", body)
+                return ToolAnswer(text: "Document \(body.id) (\(url)): \(state); status \(body.status).", structured: body)
             }
 
         default:
@@ -100,7 +101,7 @@ struct QuarryMCP: Sendable {
     /// The tool's work, its failures said as MCP says them: what the caller asked wrong (a 4xx of
     /// the HTTP API, through the one ``ErrorMap``) is `invalid params` naming the argument; what
     /// failed on Quarry's side (a back end down) is a tool result with `isError`, which the model reads.
-    private func outcome(_ tool: String, logger: Logger, _ work: () async throws -> CallTool.Result) async throws -> CallTool.Result {
+    private func outcome(_ tool: String, logger: Logger, _ work: () async throws -> ToolAnswer) async throws -> ToolAnswer {
         do {
             return try await work()
         } catch {
@@ -109,14 +110,8 @@ struct QuarryMCP: Sendable {
                 let argument = refusal.field.map { " (argument \($0.split(separator: "/").first ?? ""))" } ?? ""
                 throw MCPError.invalidParams("\(tool): \(refusal.message)\(argument)")
             }
-            return CallTool.Result(content: [.text(refusal.message)], isError: true)
+            return ToolAnswer(text: refusal.message, structured: nil, isError: true)
         }
-    }
-
-    /// Text for the model to read, and the same as JSON (the HTTP API's body) for programs.
-    static func result(_ text: String, _ body: some Encodable) throws -> CallTool.Result {
-        let structured = try JSONDecoder().decode(Value.self, from: try JSONEncoder().encode(body))
-        return try CallTool.Result(content: [.text(text)], structuredContent: structured)
     }
 
     // MARK: - Resources
@@ -175,5 +170,40 @@ struct PagesBody: Encodable {
         documentId = record.id
         title = record.title
         self.pages = pages.map { PageBody(number: $0.number, text: $0.text) }
+    }
+}
+
+/// What a tool answers: text for the model to read, and the same as JSON (the HTTP API's body)
+/// for programs, or a failure the model should read (`isError`).
+struct ToolAnswer {
+    let text: String
+    let structured: (any Encodable)?
+    var isError = false
+
+}
+
+/// A JSON-RPC reply to `tools/call` in MCP's shape, written straight from the tool's answer: the
+/// SDK's own types hold results as `Value`, which costs a regular expression per string to build
+/// from JSON (``MCPRoutes/callTool(_:_:_:principal:logger:)``).
+struct ToolReply: Encodable {
+    let id: MCP.ID
+    let answer: ToolAnswer
+
+    enum CodingKeys: String, CodingKey { case jsonrpc, id, result }
+    enum ResultKeys: String, CodingKey { case content, structuredContent, isError }
+
+    struct TextContent: Encodable {
+        var type = "text"
+        let text: String
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("2.0", forKey: .jsonrpc)
+        try container.encode(id, forKey: .id)
+        var result = container.nestedContainer(keyedBy: ResultKeys.self, forKey: .result)
+        try result.encode([TextContent(text: answer.text)], forKey: .content)
+        if let structured = answer.structured { try result.encode(structured, forKey: .structuredContent) }
+        if answer.isError { try result.encode(true, forKey: .isError) }
     }
 }
