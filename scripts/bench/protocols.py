@@ -18,7 +18,6 @@ import datetime
 import http.client
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,9 @@ import time
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from embed import cpu_model  # noqa: E402  (one reading of the CPU's name for every benchmark)
 
 QUESTIONS = "../shared/datasets/beir/scifact/queries.jsonl"
 SEED = ["../shared/corpora/pdf/1903.10676.pdf", "../shared/corpora/pdf/2020.acl-main.447.pdf"]
@@ -154,14 +156,6 @@ def one_round(quarry: str, questions: list, warmup: list, sink_url: str, offset:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def cpu_name() -> str:
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quarry", required=True)
@@ -188,7 +182,7 @@ def main() -> int:
 
     results = {name: {"p50_ms": median(name, "p50_ms"), "p99_ms": median(name, "p99_ms")} for name, *_ in SETUPS}
     base = results["rest"]["p50_ms"]
-    report = {"date": datetime.date.today().isoformat(), "cpu": cpu_name(), "cores": os.cpu_count(), "kernel_level": level,
+    report = {"date": datetime.date.today().isoformat(), "cpu": cpu_model(), "cores": os.cpu_count(), "kernel_level": level,
               "queries": args.queries, "rounds": rounds, "results": results,
               "added_p50_ms": {"chat": results["chat"]["p50_ms"] - base, "mcp": results["mcp"]["p50_ms"] - base},
               "tracing_p50_ratio": results["rest_traced"]["p50_ms"] / base, "exported_bytes": Sink.spans_bytes}

@@ -6,9 +6,10 @@ import MCP
 import QuarryCore
 
 /// `/mcp`: Quarry's MCP server over streamable HTTP, stateless — each POST carries one JSON-RPC
-/// message and gets its reply as JSON — behind the same bearer tokens as the API. A ``Server`` is
-/// made per request for its caller (``QuarryMCP``); it needs no session, since each reply is
-/// matched to its request by id and Quarry's tools keep no state between calls.
+/// message and gets its reply as JSON — behind the same bearer tokens as the API. `tools/call` is
+/// answered here (``callTool(_:_:_:principal:logger:)``); any other message goes to an SDK
+/// ``Server`` made for this request's caller (``QuarryMCP``). No session is needed: each reply is
+/// matched to its request by id, and Quarry's tools keep no state between calls.
 struct MCPRoutes {
     let mcp: QuarryMCP
     static let maximumBodyBytes = 256 * 1024
