@@ -87,6 +87,29 @@ struct TracingTests {
         #expect(!spans.contains { $0.name.contains(token) })
     }
 
+    @Test("through nginx (nginx/quarry.conf), a client's traceparent reaches the server's span")
+    func throughNginx() async throws {
+        let receiver = try OTLPReceiver()
+        defer { receiver.stop() }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tracing-nginx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let stack = try TenantIsolationTests.Stack(.embedded, indexRoot: root, extra: ["QUARRY_OTEL_ENDPOINT": receiver.url])
+        defer { stack.stop() }
+        let token = try stack.token("acme", "viewer")
+        let port = try #require(URLComponents(string: stack.server.url)?.port)
+        let proxy = try await offPool { try NginxProxy(upstreamPort: port) }
+        defer { proxy.stop() }
+        let client = Self.parent()
+        let listed = try await offPool {
+            try proxy.curl("/api/v1/documents", headers: ["Authorization: Bearer \(token)", "traceparent: \(client.header)"])
+        }
+        #expect(listed.status == 200)
+        try await TenantIsolationTests.wait(seconds: 60) { try receiver.spans().contains { $0.traceId == client.trace } }
+        let span = try #require(try receiver.spans().first { $0.traceId == client.trace })
+        #expect(span.name == "GET /api/v1/documents" && span.parentSpanId == client.span && span.kind == 2, "\(span)")
+    }
+
     @Test("a collector that is down costs no request: uploads and questions answer as without tracing")
     func collectorDown() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tracing-down-\(UUID().uuidString)")
