@@ -30,6 +30,9 @@ public struct Retriever: Sendable {
         self.generation = generation
     }
 
+    /// The best answer this server writes: the language model's when one is configured, else extractive.
+    public var groundedAnswer: QueryRequest.AnswerMode { llm == nil ? .extractive : .llm }
+
     /// Whitespace collapsed and trimmed: the same question typed twice is one cache entry.
     static func normalise(_ query: String) -> String {
         query.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")

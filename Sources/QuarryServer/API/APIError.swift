@@ -13,6 +13,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     public let message: String
     /// The request field at fault as a JSON pointer (RFC 6901), e.g. `/top_k`; nil when none is.
     public let field: String?
+    /// The top-level request field at fault (`messages` of `/messages/0/content`), as OpenAI's
+    /// `param` and MCP's argument name it.
+    var parameter: String? { field.flatMap { $0.split(separator: "/").first.map(String.init) } }
     /// Extra response headers (`WWW-Authenticate` for 401, `Retry-After` for 503).
     public var headers: HTTPFields = [:]
 

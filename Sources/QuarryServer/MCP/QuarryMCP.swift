@@ -43,7 +43,7 @@ struct QuarryMCP: Sendable {
         switch call.name {
         case "search", "ask":
             let arguments = try ToolArguments(tool: call.name, call.arguments, allowed: MCPTools.retrievalArguments)
-            let answer: QueryRequest.AnswerMode = call.name == "search" ? .none : (retriever.llm == nil ? .extractive : .llm)
+            let answer: QueryRequest.AnswerMode = call.name == "search" ? .none : retriever.groundedAnswer
             let request = QueryRequest(
                 query: try arguments.string("query"), topK: try arguments.int("top_k", default: QueryRequest.defaultTopK),
                 mode: try arguments.choice("mode", default: RetrievalMode.hybrid), answer: answer,
@@ -107,7 +107,7 @@ struct QuarryMCP: Sendable {
         } catch {
             let refusal = ErrorMap.apiError(for: error, logger: logger)
             if refusal.status.code < 500 {
-                let argument = refusal.field.map { " (argument \($0.split(separator: "/").first ?? ""))" } ?? ""
+                let argument = refusal.parameter.map { " (argument \($0))" } ?? ""
                 throw MCPError.invalidParams("\(tool): \(refusal.message)\(argument)")
             }
             return ToolAnswer(text: refusal.message, structured: nil, isError: true)

@@ -44,9 +44,8 @@ struct ToolArguments {
 
     func strings(_ name: String) throws(MCPError) -> [String]? {
         guard let value = present(name) else { return nil }
-        guard let array = value.arrayValue, let texts = Optional(array.compactMap(\.stringValue)), texts.count == array.count else {
-            throw invalid(name, "must be an array of strings")
-        }
+        let texts = value.arrayValue?.compactMap(\.stringValue)
+        guard let texts, texts.count == value.arrayValue?.count else { throw invalid(name, "must be an array of strings") }
         return texts
     }
 

@@ -53,8 +53,6 @@ struct OpenAIErrorBody: Encodable {
         case 500...: "server_error"
         default: "invalid_request_error"
         }
-        // `/messages/0/content` → `messages`: OpenAI names the top-level parameter.
-        let param = error.field.flatMap { $0.split(separator: "/").first.map(String.init) }
-        self.error = Detail(message: error.message, type: type, param: param, code: error.code, field: error.field)
+        self.error = Detail(message: error.message, type: type, param: error.parameter, code: error.code, field: error.field)
     }
 }

@@ -23,7 +23,7 @@ struct ChatCompletionsRoutes {
                                field: "/model")
             }
             let start = ContinuousClock.now
-            let validated = try await retriever.validate(body.queryRequest(answer: model.answerMode(llmConfigured: retriever.llm != nil)),
+            let validated = try await retriever.validate(body.queryRequest(answer: model.answerMode(of: retriever)),
                                                          tenant: principal.tenant)
             let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let created = Int(Date().timeIntervalSince1970)

@@ -77,8 +77,8 @@ enum ServedChatModel: String, CaseIterable {
     /// Always the extractive answer: sentences of the retrieved passages, no language model.
     case extractive = "quarry-extractive"
 
-    func answerMode(llmConfigured: Bool) -> QueryRequest.AnswerMode {
-        self == .quarry && llmConfigured ? .llm : .extractive
+    func answerMode(of retriever: Retriever) -> QueryRequest.AnswerMode {
+        self == .quarry ? retriever.groundedAnswer : .extractive
     }
 }
 
